@@ -1,0 +1,346 @@
+"""The one error tree of ``pivot_async``.
+
+Every exception the library raises on purpose derives from :class:`PivotError`::
+
+    PivotError
+    ├── ConfigurationError            bad client configuration (also ValueError)
+    ├── ClientClosedError             the client was used after ``aclose()`` (also RuntimeError)
+    ├── RequestValidationError        a request failed client-side validation before any I/O
+    │                                 (also ValueError); ``.field`` and ``.rule`` say which and why
+    ├── EncryptionError               card encryption failed (malformed ``encryptionKey``...)
+    ├── ResponseValidationError       a response did not match its model; ``.path`` names the field
+    ├── PivotConnectionError          the connection failed (the aiohttp exception is chained)
+    │   └── PivotTimeoutError         the request timed out
+    ├── OutcomeUnknownError           a money-moving call may or may not have happened
+    ├── CallbackVerificationError     an incoming callback failed authentication or parsing
+    └── APIError                      the gateway answered with an error
+        ├── BadRequestError           400 (``api_validation_error``...)
+        ├── AuthenticationError       401 (``credentials_invalid``)
+        │   └── RebindRequiredError   wallet customer tokens are dead: bind the account again
+        ├── PermissionDeniedError     403
+        ├── NotFoundError             404 (``resource_missing``, ``not_found``)
+        ├── ConflictError             409 (``duplicate_error``)
+        │   └── IdempotencyError      409 ``idempotency_error``: a key reused with another payload
+        ├── UnprocessableEntityError  422: the request is valid but the resource's state forbids it
+        ├── RateLimitError            429 (``frequency_above_limit``); ``.retry_after``
+        └── ServerError               5xx and 408
+
+:func:`make_api_error` is the single factory that maps an HTTP status and a response body
+to the right class. Exception text never contains credentials, tokens, signatures or card data:
+it is built only from the gateway's code, message, field details and trace id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallbackVerificationError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "EncryptionError",
+    "ErrorDetail",
+    "IdempotencyError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "PivotConnectionError",
+    "PivotError",
+    "PivotTimeoutError",
+    "RateLimitError",
+    "RebindRequiredError",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "make_api_error",
+]
+
+
+class PivotError(Exception):
+    """Root of every error raised by ``pivot_async``."""
+
+
+class ConfigurationError(PivotError, ValueError):
+    """The client was configured with a missing or invalid setting."""
+
+
+class ClientClosedError(PivotError, RuntimeError):
+    """A :class:`~pivot_async.PivotClient` was used after it was closed."""
+
+
+class RequestValidationError(PivotError, ValueError):
+    """A request failed client-side validation; nothing was sent.
+
+    ``field`` is the dotted path of the offending field (wire name) and ``rule`` the rule
+    it broke, in words.
+    """
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
+
+
+class EncryptionError(PivotError, ValueError):
+    """Card encryption could not be performed (for example a malformed ``encryptionKey``)."""
+
+
+class ResponseValidationError(PivotError):
+    """A response body did not match the expected model.
+
+    ``path`` is the location of the bad field as reported by the decoder (for example
+    ``$.data.amount.value``); ``status`` is the HTTP status of the response.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, status: int | None = None):
+        self.path = path
+        self.status = status
+        super().__init__(message)
+
+
+class PivotConnectionError(PivotError):
+    """The request could not be completed because of a network problem."""
+
+
+class PivotTimeoutError(PivotConnectionError):
+    """The request timed out."""
+
+
+class OutcomeUnknownError(PivotError):
+    """A money-moving call ended without a definite outcome.
+
+    The gateway may or may not have processed it. ``references`` carries the identifiers
+    (``partnerReferenceNo``, ``clientReferenceId``, idempotency key...) needed to check later.
+    """
+
+    def __init__(self, message: str, *, references: Mapping[str, str] | None = None) -> None:
+        self.references: dict[str, str] = dict(references or {})
+        super().__init__(message)
+
+
+class CallbackVerificationError(PivotError):
+    """An incoming callback was rejected (bad ``X-API-Key`` or an unparseable body)."""
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One entry of ``error.details[]``: the field (may be empty) and the message."""
+
+    field: str
+    message: str
+
+
+class APIError(PivotError):
+    """The gateway answered with an error status.
+
+    Attributes: ``status`` (HTTP status), ``code`` (Pivot error code or SNAP response code),
+    ``message``, ``error_type`` (``API_ERROR``, ``GATEWAY_ERROR``, ``PARTNER_ERROR``),
+    ``details`` (field-level details), ``trace_id``, ``request_id`` (the X-REQUEST-ID sent).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        error_type: str | None = None,
+        details: Sequence[ErrorDetail] = (),
+        trace_id: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.error_type = error_type
+        self.details: tuple[ErrorDetail, ...] = tuple(details)
+        self.trace_id = trace_id
+        self.request_id = request_id
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        head = f"HTTP {self.status}"
+        if self.code:
+            head += f" {self.code}"
+        text = f"{head}: {self.message}" if self.message else head
+        if self.details:
+            parts = [f"{d.field}: {d.message}" if d.field else d.message for d in self.details]
+            text += " [" + "; ".join(parts) + "]"
+        if self.trace_id:
+            text += f" (trace_id={self.trace_id})"
+        return text
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Field details as a mapping ``{field: message}`` (empty field names skipped)."""
+        return {d.field: d.message for d in self.details if d.field}
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the payload was rejected (``api_validation_error``)."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: credentials or token rejected (``credentials_invalid``)."""
+
+
+class RebindRequiredError(AuthenticationError):
+    """Both wallet customer tokens are dead: the customer must bind the account again."""
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403: authenticated, but the operation is not allowed."""
+
+
+class NotFoundError(APIError):
+    """HTTP 404: the resource (or the route) does not exist."""
+
+
+class ConflictError(APIError):
+    """HTTP 409: the request conflicts with an existing record."""
+
+
+class IdempotencyError(ConflictError):
+    """HTTP 409 ``idempotency_error``: the X-REQUEST-ID was reused with a different payload.
+
+    Never retried: it signals a bug in how keys are chosen.
+    """
+
+
+class UnprocessableEntityError(APIError):
+    """HTTP 422: the request is valid but the resource's current state forbids it."""
+
+
+class RateLimitError(APIError):
+    """HTTP 429: too many requests. ``retry_after`` is the server's hint in seconds, if any."""
+
+    retry_after: float | None = None
+
+
+class ServerError(APIError):
+    """HTTP 5xx (or 408): the gateway or a downstream partner failed."""
+
+
+_STATUS_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_CODE_CLASSES: dict[str, type[APIError]] = {
+    "idempotency_error": IdempotencyError,
+}
+
+
+class _ErrorObject(msgspec.Struct):
+    type: str | None = None
+    details: list[dict[str, Any]] | None = None
+    traceId: str | None = None  # noqa: N815 - wire names
+    trace_id: str | None = None
+
+
+class _ErrorEnvelope(msgspec.Struct):
+    code: str | int | None = None
+    message: str | None = None
+    error: _ErrorObject | None = None
+
+
+_envelope_decoder = msgspec.json.Decoder(_ErrorEnvelope)
+
+
+def _parse_details(raw: list[dict[str, Any]] | None) -> list[ErrorDetail]:
+    out: list[ErrorDetail] = []
+    for item in raw or ():
+        if not isinstance(item, dict):
+            continue
+        field = item.get("field")
+        message = item.get("message")
+        out.append(
+            ErrorDetail(
+                field=field if isinstance(field, str) else "",
+                message=message if isinstance(message, str) else "",
+            )
+        )
+    return out
+
+
+def error_class_for(status: int, code: str | None) -> type[APIError]:
+    """The exception class for an HTTP status and a Pivot error code."""
+    if code is not None and code in _CODE_CLASSES:
+        return _CODE_CLASSES[code]
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if status >= 500 or status == 408:
+        return ServerError
+    return APIError
+
+
+def make_api_error(
+    status: int,
+    body: bytes,
+    *,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the exception for an error response from its status and raw body.
+
+    Tolerates every documented envelope variant: a full envelope, only the ``error``
+    object, ``traceId`` or ``trace_id``, numeric or text codes, and bodies that are not
+    JSON at all.
+    """
+    code: str | None = None
+    message = ""
+    error_type: str | None = None
+    details: list[ErrorDetail] = []
+    trace_id: str | None = None
+    try:
+        env = _envelope_decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        env = None
+        # Some documented examples carry only the inner ``error`` object.
+        try:
+            inner = msgspec.json.decode(body, type=dict[str, Any])
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            inner = None
+        if inner is not None and isinstance(inner.get("error"), dict):
+            err = inner["error"]
+            error_type = err.get("type") if isinstance(err.get("type"), str) else None
+            details = _parse_details(err.get("details") if isinstance(err.get("details"), list)
+                                     else None)
+            tid = err.get("traceId") or err.get("trace_id")
+            trace_id = tid if isinstance(tid, str) else None
+    if env is not None:
+        code = str(env.code) if env.code is not None else None
+        message = env.message or ""
+        if env.error is not None:
+            error_type = env.error.type
+            details = _parse_details(env.error.details)
+            trace_id = env.error.traceId or env.error.trace_id
+    if not message:
+        message = f"HTTP {status}"
+    cls = error_class_for(status, code)
+    exc = cls(
+        message,
+        status=status,
+        code=code,
+        error_type=error_type,
+        details=details,
+        trace_id=trace_id,
+        request_id=request_id,
+    )
+    if isinstance(exc, RateLimitError):
+        exc.retry_after = retry_after
+    return exc
