@@ -7,7 +7,7 @@ Request bodies are encoded exactly once to compact UTF-8 JSON (no whitespace, ra
 from __future__ import annotations
 
 import decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 import msgspec
 
@@ -45,8 +45,16 @@ def _dec_hook(tp: type, obj: Any) -> Any:
     raise NotImplementedError
 
 
-def decode(data: bytes, tp: type[T] | Any, *, status: int | None = None) -> T:
-    """Decode ``data`` into ``tp``; a mismatch raises :class:`ResponseValidationError`."""
+@overload
+def decode(data: bytes, tp: type[T], *, status: int | None = None) -> T: ...
+
+
+@overload
+def decode(data: bytes, tp: Any, *, status: int | None = None) -> Any: ...
+
+
+def decode(data: bytes, tp: Any, *, status: int | None = None) -> Any:
+    """Decode a response body into ``tp``; a mismatch raises :class:`ResponseValidationError`."""
     try:
         return decoder_for(tp).decode(data)
     except msgspec.ValidationError as exc:

@@ -25,6 +25,23 @@ Every exception the library raises on purpose derives from :class:`PivotError`::
         ├── RateLimitError            429 (``frequency_above_limit``); ``.retry_after``
         └── ServerError               5xx and 408
 
+Wallet (SNAP) errors are the same classes, refined by case code, and carry
+``response_code`` (e.g. ``"4035414"``), ``service_code`` (``"54"``) and ``case_code`` (``"14"``):
+
+    AuthenticationError
+    ├── InvalidSignatureError         401xx00: signature, timestamp or client rejected
+    ├── InvalidTokenError             401xx01 / 401xx03: B2B token invalid or unknown
+    └── InvalidCustomerTokenError     401xx02 / 401xx04: B2B2C customer token invalid or unknown
+    PermissionDeniedError
+    └── InsufficientFundsError        403xx14
+    NotFoundError
+    └── TransactionNotFoundError      404xx01
+    ConflictError
+    ├── DuplicateExternalIdError      409xx00: X-EXTERNAL-ID reused the same day
+    └── DuplicatePartnerReferenceError 409xx01: partnerReferenceNo already processed
+    ServerError
+    └── GatewayTimeoutError           504 / 504xx00: outcome unknown at the gateway
+
 :func:`make_api_error` is the single factory that maps an HTTP status and a response body
 to the right class. Exception text never contains credentials, tokens, signatures or card data:
 it is built only from the gateway's code, message, field details and trace id.
@@ -47,7 +64,14 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "EncryptionError",
+    "DuplicateExternalIdError",
+    "DuplicatePartnerReferenceError",
     "ErrorDetail",
+    "GatewayTimeoutError",
+    "InsufficientFundsError",
+    "InvalidCustomerTokenError",
+    "InvalidSignatureError",
+    "InvalidTokenError",
     "IdempotencyError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -60,8 +84,10 @@ __all__ = [
     "RequestValidationError",
     "ResponseValidationError",
     "ServerError",
+    "TransactionNotFoundError",
     "UnprocessableEntityError",
     "make_api_error",
+    "make_snap_error",
 ]
 
 
@@ -165,7 +191,14 @@ class APIError(PivotError):
         self.details: tuple[ErrorDetail, ...] = tuple(details)
         self.trace_id = trace_id
         self.request_id = request_id
+        self.service_code: str | None = None
+        self.case_code: str | None = None
         super().__init__(self._render())
+
+    @property
+    def response_code(self) -> str | None:
+        """The SNAP ``responseCode`` (wallet errors only; same as ``code`` there)."""
+        return self.code if self.service_code is not None else None
 
     def _render(self) -> str:
         head = f"HTTP {self.status}"
@@ -230,6 +263,38 @@ class ServerError(APIError):
     """HTTP 5xx (or 408): the gateway or a downstream partner failed."""
 
 
+class GatewayTimeoutError(ServerError):
+    """HTTP 504: the gateway timed out; the outcome of a money call is unknown."""
+
+
+class InvalidSignatureError(AuthenticationError):
+    """SNAP 401xx00: the signature, the timestamp or the client was rejected."""
+
+
+class InvalidTokenError(AuthenticationError):
+    """SNAP 401xx01 / 401xx03: the B2B access token is invalid, expired or unknown."""
+
+
+class InvalidCustomerTokenError(AuthenticationError):
+    """SNAP 401xx02 / 401xx04: the B2B2C customer token is invalid, expired or unknown."""
+
+
+class InsufficientFundsError(PermissionDeniedError):
+    """SNAP 403xx14: the wallet balance does not cover the amount."""
+
+
+class TransactionNotFoundError(NotFoundError):
+    """SNAP 404xx01: no transaction with that reference."""
+
+
+class DuplicateExternalIdError(ConflictError):
+    """SNAP 409xx00: the X-EXTERNAL-ID was already used today (a generator bug)."""
+
+
+class DuplicatePartnerReferenceError(ConflictError):
+    """SNAP 409xx01: the partnerReferenceNo was already processed."""
+
+
 _STATUS_CLASSES: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -247,7 +312,7 @@ _CODE_CLASSES: dict[str, type[APIError]] = {
 
 class _ErrorObject(msgspec.Struct):
     type: str | None = None
-    details: list[dict[str, Any]] | None = None
+    details: list[Any] | None = None
     traceId: str | None = None  # noqa: N815 - wire names
     trace_id: str | None = None
 
@@ -261,7 +326,7 @@ class _ErrorEnvelope(msgspec.Struct):
 _envelope_decoder = msgspec.json.Decoder(_ErrorEnvelope)
 
 
-def _parse_details(raw: list[dict[str, Any]] | None) -> list[ErrorDetail]:
+def _parse_details(raw: list[Any] | None) -> list[ErrorDetail]:
     out: list[ErrorDetail] = []
     for item in raw or ():
         if not isinstance(item, dict):
@@ -283,6 +348,8 @@ def error_class_for(status: int, code: str | None) -> type[APIError]:
         return _CODE_CLASSES[code]
     if status in _STATUS_CLASSES:
         return _STATUS_CLASSES[status]
+    if status == 504:
+        return GatewayTimeoutError
     if status >= 500 or status == 408:
         return ServerError
     return APIError
@@ -341,6 +408,60 @@ def make_api_error(
         trace_id=trace_id,
         request_id=request_id,
     )
+    if isinstance(exc, RateLimitError):
+        exc.retry_after = retry_after
+    return exc
+
+
+_SNAP_CASE_CLASSES: dict[tuple[int, str], type[APIError]] = {
+    (401, "00"): InvalidSignatureError,
+    (401, "01"): InvalidTokenError,
+    (401, "03"): InvalidTokenError,
+    (401, "02"): InvalidCustomerTokenError,
+    (401, "04"): InvalidCustomerTokenError,
+    (403, "14"): InsufficientFundsError,
+    (404, "01"): TransactionNotFoundError,
+    (409, "00"): DuplicateExternalIdError,
+    (409, "01"): DuplicatePartnerReferenceError,
+}
+
+
+class _SnapEnvelope(msgspec.Struct):
+    responseCode: str | None = None  # noqa: N815 - wire names
+    responseMessage: str | None = None  # noqa: N815
+
+
+_snap_decoder = msgspec.json.Decoder(_SnapEnvelope)
+
+
+def snap_code_parts(code: str | None) -> tuple[int, str, str] | None:
+    """(HTTP status, service code, case code) of a SNAP response code, or None."""
+    if not isinstance(code, str) or len(code) != 7 or not code[:3].isdigit():
+        return None
+    if not code[3:].isalnum() or not code[3:].isascii():
+        return None
+    return int(code[:3]), code[3:5], code[5:7]
+
+
+def make_snap_error(status: int, body: bytes, *, retry_after: float | None = None) -> APIError:
+    """Build the exception for a wallet (SNAP) error response.
+
+    The class is chosen by the ``responseCode``'s HTTP part and case code (falling back to the
+    HTTP status when the body carries no usable code).
+    """
+    try:
+        env = _snap_decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        env = _SnapEnvelope()
+    parts = snap_code_parts(env.responseCode)
+    http = parts[0] if parts else status
+    cls = _SNAP_CASE_CLASSES.get((http, parts[2])) if parts else None
+    if cls is None:
+        cls = GatewayTimeoutError if http == 504 else error_class_for(http, None)
+    message = (env.responseMessage or f"HTTP {status}")[:300]
+    exc = cls(message, status=status, code=env.responseCode if parts else None)
+    if parts:
+        exc.service_code, exc.case_code = parts[1], parts[2]
     if isinstance(exc, RateLimitError):
         exc.retry_after = retry_after
     return exc

@@ -1,0 +1,459 @@
+"""Card data: validation and the gateway's hybrid card encryption (spec section 14).
+
+:class:`Card` validates raw card data once, on construction, and never shows the full PAN or
+the CVC: its ``repr``/``str`` show at most the first six and last four digits, and every
+validation error names the field and the rule without echoing the value.
+
+:func:`encrypt_card` turns a :class:`Card` into the ``paymentMethod.card.encryptedCard`` value
+for ``POST /v2/payments/{id}/confirm``, using the session's ``encryptionKey``:
+
+1. ``encryptionKey`` is the standard base64 of a DER SubjectPublicKeyInfo RSA public key;
+2. a random 32-byte AES-256 key and a random 12-byte nonce are drawn;
+3. ``ciphertext = AES-256-GCM(key, nonce, plaintext)``, no AAD, the 16-byte tag appended;
+4. the AES key is wrapped with RSA-OAEP, SHA-256 and MGF1-SHA-256, empty label;
+5. the envelope ``{"encryptedKey", "nonce", "ciphertext"}`` (lower camelCase, Decision k),
+   each value standard base64 with padding, is encoded as compact JSON;
+6. the result is the standard base64 of the envelope's UTF-8 bytes.
+
+It is a pure, synchronous function of its inputs (plus fresh randomness).
+:func:`encrypt_card_async` runs it in an executor so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import datetime
+import functools
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, NoReturn, final
+
+import msgspec
+from Crypto.Cipher import AES, PKCS1_OAEP
+from Crypto.Hash import SHA256
+from Crypto.PublicKey import RSA
+
+from ._errors import EncryptionError, RequestValidationError
+
+__all__ = ["Card", "encrypt_card", "encrypt_card_async"]
+
+#: Smallest RSA modulus accepted for ``encryptionKey``, in bits.
+MIN_RSA_BITS = 2048
+#: Largest RSA modulus accepted for ``encryptionKey``, in bits (a sanity bound).
+MAX_RSA_BITS = 16384
+
+_AES_KEY_BYTES = 32
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+_SHA256_BYTES = 32
+
+_PAN_SEPARATORS = re.compile(r"[ \-]")
+_DIGITS = re.compile(r"[0-9]+")
+_CVC = re.compile(r"[0-9]{3,4}")
+_MONTH = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{2}|[0-9]{4}")
+_ASCII_WS = re.compile(r"[ \t\r\n]")
+
+_MASK = "***"
+
+
+def _luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check over a string of ASCII digits."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _today() -> datetime.date:
+    """Today's date in local time (module-level so tests can replace it)."""
+    return datetime.date.today()
+
+
+def _parse_number(number: object) -> str:
+    if not isinstance(number, str):
+        raise RequestValidationError("number", "must be a string of digits")
+    digits = _PAN_SEPARATORS.sub("", number)
+    if not _DIGITS.fullmatch(digits):
+        raise RequestValidationError("number", "must contain only digits, spaces and dashes")
+    if not 13 <= len(digits) <= 19:
+        raise RequestValidationError("number", "must have 13 to 19 digits")
+    if not _luhn_ok(digits):
+        raise RequestValidationError("number", "failed the Luhn check")
+    return digits
+
+
+def _parse_month(month: object) -> int:
+    if isinstance(month, bool):
+        raise RequestValidationError("expiry_month", "must be an integer or a string of digits")
+    if isinstance(month, int):
+        value = month
+    elif isinstance(month, str) and _MONTH.fullmatch(month):
+        value = int(month)
+    else:
+        raise RequestValidationError("expiry_month", "must be an integer or a string of digits")
+    if not 1 <= value <= 12:
+        raise RequestValidationError("expiry_month", "must be between 1 and 12")
+    return value
+
+
+def _parse_year(year: object) -> int:
+    if isinstance(year, bool):
+        raise RequestValidationError("expiry_year", "must be an integer or a string of digits")
+    if isinstance(year, int):
+        if 0 <= year <= 99:
+            return 2000 + year
+        if 2000 <= year <= 2099:
+            return year
+        raise RequestValidationError("expiry_year", "must have 2 digits or 4 digits (2000-2099)")
+    if isinstance(year, str) and _YEAR.fullmatch(year):
+        value = int(year)
+        if len(year) == 2:
+            return 2000 + value
+        if 2000 <= value <= 2099:
+            return value
+    raise RequestValidationError("expiry_year", "must have 2 digits or 4 digits (2000-2099)")
+
+
+def _parse_cvc(cvc: object) -> str | None:
+    if cvc is None:
+        return None
+    if not isinstance(cvc, str) or not _CVC.fullmatch(cvc):
+        raise RequestValidationError("cvc", "must be a string of 3 or 4 digits")
+    return cvc
+
+
+@final
+class Card:
+    """Validated card data. Immutable; ``repr``/``str`` never show the full number or the CVC.
+
+    ``Card(number, expiry_month, expiry_year, cvc=None, name_on_card=None, *, today=None)``
+
+    - ``number``: 13 to 19 digits once spaces and dashes are removed, passing the Luhn check;
+    - ``expiry_month``: 1 to 12, an ``int`` or a string such as ``"01"`` or ``"1"``;
+    - ``expiry_year``: 2 or 4 digits (``29``, ``"29"``, ``2029``, ``"2029"``), years 2000-2099;
+    - the card is valid through the last day of its expiry month; an expired card is rejected,
+      compared with ``today`` (default: the local date);
+    - ``cvc``: ``None`` (absent) or a string of 3 or 4 digits;
+    - ``name_on_card``: ``None`` or a string.
+
+    Each failure raises :class:`~pivot_async.RequestValidationError` whose ``field`` is one of
+    ``number``, ``expiry_month``, ``expiry_year``, ``cvc``, ``name_on_card`` and whose text
+    never contains the number or the CVC.
+
+    The instance has no ``__dict__`` and is not a dataclass, so ``vars()`` and
+    ``dataclasses.asdict()`` do not expose its data; it refuses to be pickled (card data must
+    not end up in caches, queues or journals by accident) and copies are the object itself.
+    """
+
+    __slots__ = ("_cvc", "_month", "_name", "_number", "_year")
+
+    _number: str
+    _month: int
+    _year: int
+    _cvc: str | None
+    _name: str | None
+
+    def __init__(
+        self,
+        number: str,
+        expiry_month: int | str,
+        expiry_year: int | str,
+        cvc: str | None = None,
+        name_on_card: str | None = None,
+        *,
+        today: datetime.date | None = None,
+    ) -> None:
+        digits = _parse_number(number)
+        month = _parse_month(expiry_month)
+        year = _parse_year(expiry_year)
+        now = today if today is not None else _today()
+        if year < now.year:
+            raise RequestValidationError("expiry_year", "the card has expired")
+        if year == now.year and month < now.month:
+            raise RequestValidationError("expiry_month", "the card has expired")
+        parsed_cvc = _parse_cvc(cvc)
+        if name_on_card is not None and not isinstance(name_on_card, str):
+            raise RequestValidationError("name_on_card", "must be a string")
+        setter = object.__setattr__
+        setter(self, "_number", digits)
+        setter(self, "_month", month)
+        setter(self, "_year", year)
+        setter(self, "_cvc", parsed_cvc)
+        setter(self, "_name", name_on_card)
+
+    # --- immutability and leak guards ------------------------------------------------------
+
+    if not TYPE_CHECKING:  # hidden from type checkers so that they still flag unknown names
+
+        def __setattr__(self, name: str, value: object) -> NoReturn:
+            raise AttributeError("Card is immutable")
+
+        def __delattr__(self, name: str) -> NoReturn:
+            raise AttributeError("Card is immutable")
+
+    def __init_subclass__(cls, **kwargs: object) -> NoReturn:
+        raise TypeError("Card cannot be subclassed (a subclass could add a __dict__)")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("Card objects cannot be pickled (card data is never serialised)")
+
+    def __copy__(self) -> Card:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Card:
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Card):
+            return NotImplemented
+        return (self._number, self._month, self._year, self._cvc, self._name) == (
+            other._number,
+            other._month,
+            other._year,
+            other._cvc,
+            other._name,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._number, self._month, self._year, self._cvc, self._name))
+
+    def __repr__(self) -> str:
+        cvc = _MASK if self._cvc is not None else "None"
+        name = _MASK if self._name is not None else "None"
+        return (
+            f"Card(number={self.masked_number!r}, expiry={self.expiry!r}, "
+            f"cvc={cvc}, name_on_card={name})"
+        )
+
+    __str__ = __repr__
+
+    # --- public, non-secret views ----------------------------------------------------------
+
+    @property
+    def first6(self) -> str:
+        """The first six digits of the number (the BIN)."""
+        return self._number[:6]
+
+    @property
+    def last4(self) -> str:
+        """The last four digits of the number."""
+        return self._number[-4:]
+
+    @property
+    def masked_number(self) -> str:
+        """The number with everything but the first six and last four digits masked."""
+        return self.first6 + "*" * (len(self._number) - 10) + self.last4
+
+    @property
+    def expiry_month(self) -> int:
+        """The expiry month, 1 to 12."""
+        return self._month
+
+    @property
+    def expiry_year(self) -> int:
+        """The expiry year, four digits."""
+        return self._year
+
+    @property
+    def expiry(self) -> str:
+        """The expiry as ``MM/YY``."""
+        return f"{self._month:02d}/{self._year % 100:02d}"
+
+    @property
+    def has_cvc(self) -> bool:
+        """Whether a CVC was given (the CVC itself is never exposed)."""
+        return self._cvc is not None
+
+    @property
+    def name_on_card(self) -> str | None:
+        """The cardholder name, if given."""
+        return self._name
+
+
+# --- encryption ------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=128)
+def _load_public_key(encryption_key: str) -> RSA.RsaKey:
+    """Parse ``encryptionKey`` (base64 DER SubjectPublicKeyInfo, RSA >= 2048 bits). Cached."""
+    compact = _ASCII_WS.sub("", encryption_key)
+    if not compact:
+        raise EncryptionError("the encryption key is empty")
+    try:
+        der = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise EncryptionError("the encryption key is not valid standard base64") from exc
+    try:
+        key = RSA.import_key(der)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise EncryptionError(
+            "the encryption key is not a DER SubjectPublicKeyInfo RSA public key"
+        ) from exc
+    if key.has_private():
+        raise EncryptionError("the encryption key is a private key; a public key is expected")
+    # import_key also takes PKCS#1, X.509 certificates and other forms: only the canonical
+    # DER SubjectPublicKeyInfo re-exports to the same bytes.
+    if key.export_key(format="DER") != der:
+        raise EncryptionError("the encryption key is not a DER SubjectPublicKeyInfo RSA public key")
+    if key.e < 3 or key.e % 2 == 0:
+        raise EncryptionError("the encryption key has an invalid RSA public exponent")
+    bits = key.size_in_bits()
+    if not MIN_RSA_BITS <= bits <= MAX_RSA_BITS:
+        raise EncryptionError(
+            f"the encryption key has {bits} bits; {MIN_RSA_BITS} to {MAX_RSA_BITS} are accepted"
+        )
+    return key
+
+
+def _mgf1_sha256(seed: bytes, length: int) -> bytes:
+    """MGF1 with SHA-256 (RFC 8017 B.2.1).
+
+    Same output as ``Crypto.Signature.pss.MGF1(seed, length, SHA256)``, built on ``hashlib``:
+    pycryptodome's version makes several cffi calls per block and was half the OAEP cost.
+    """
+    blocks = [
+        hashlib.sha256(seed + counter.to_bytes(4, "big")).digest()
+        for counter in range(-(-length // _SHA256_BYTES))
+    ]
+    return b"".join(blocks)[:length]
+
+
+def _device_informations(device: Mapping[str, str] | None) -> dict[str, str]:
+    if device is None:
+        return {}
+    if not isinstance(device, Mapping):
+        raise RequestValidationError("deviceInformations", "must be a mapping of strings")
+    out: dict[str, str] = {}
+    for key, value in device.items():
+        if not isinstance(key, str):
+            raise RequestValidationError("deviceInformations", "keys must be strings")
+        if not isinstance(value, str):
+            raise RequestValidationError(f"deviceInformations.{key}", "must be a string")
+        out[key] = value
+    return out
+
+
+def _plaintext(
+    card: Card, device: Mapping[str, str] | None, metadata: Mapping[str, Any] | None
+) -> bytes:
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise RequestValidationError("metadata", "must be a mapping")
+    payload = {
+        "card": {
+            "number": card._number,
+            "expiryMonth": f"{card._month:02d}",
+            "expiryYear": f"{card._year % 100:02d}",
+            "cvc": card._cvc if card._cvc is not None else "",
+            "nameOnCard": card._name if card._name is not None else "",
+        },
+        "deviceInformations": _device_informations(device),
+        "metadata": dict(metadata) if metadata is not None else {},
+    }
+    try:
+        return msgspec.json.encode(payload)
+    except (TypeError, ValueError, msgspec.EncodeError):
+        # Card fields and device values are strings, so only metadata can fail. The cause is
+        # not chained: its text is the encoder's, and card data must never reach an error.
+        raise RequestValidationError("metadata", "must be JSON-serialisable") from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def encrypt_card(
+    encryption_key: str,
+    card: Card,
+    *,
+    device: Mapping[str, str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> str:
+    """Encrypt ``card`` for ``paymentMethod.card.encryptedCard`` (spec section 14).
+
+    ``encryption_key`` is the payment session's ``encryptionKey`` (standard base64 of a DER
+    SubjectPublicKeyInfo RSA public key, 2048 to 16384 bits). Parsed keys are cached (the 128
+    most recent). Returns the standard base64 of the compact envelope JSON
+    ``{"encryptedKey":…,"nonce":…,"ciphertext":…}``.
+
+    The encrypted plaintext is compact UTF-8 JSON, keys in this order::
+
+        {"card":{"number":"<digits>","expiryMonth":"MM","expiryYear":"YY",
+                 "cvc":"<cvc>","nameOnCard":"<name>"},
+         "deviceInformations":{...},"metadata":{...}}
+
+    Representation of absent values (the documented UI example sends ``""`` for empty form
+    fields and ``{}`` for empty objects, so this follows it): every key is always present;
+    an absent ``cvc`` or ``name_on_card`` is ``""``; absent ``device`` and ``metadata`` are
+    ``{}``. ``device`` values must all be strings (``deviceInformations`` is all strings);
+    ``metadata`` must be a JSON-serialisable mapping. ASCII whitespace inside the key (line
+    wrapping) is ignored; anything else that is not standard base64 is rejected.
+
+    Raises :class:`~pivot_async.EncryptionError` for a malformed key (the parsing error is
+    chained as the cause) and :class:`~pivot_async.RequestValidationError` for bad ``device``
+    or ``metadata``. No error text contains card data.
+
+    Synchronous and CPU-bound: about 0.3 ms with RSA-2048 on a small VM, mostly pycryptodome's
+    Python glue (see ``benchmarks/card_encryption.py``).
+    """
+    if not isinstance(card, Card):
+        raise TypeError("card must be a pivot_async.Card")
+    if not isinstance(encryption_key, str):
+        raise EncryptionError("the encryption key must be a string")
+    rsa_key = _load_public_key(encryption_key)
+    plaintext = _plaintext(card, device, metadata)
+    aes_key = secrets.token_bytes(_AES_KEY_BYTES)
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    gcm = AES.new(aes_key, AES.MODE_GCM, nonce=nonce, mac_len=_TAG_BYTES)
+    ciphertext, tag = gcm.encrypt_and_digest(plaintext)
+    oaep = PKCS1_OAEP.new(rsa_key, hashAlgo=SHA256, mgfunc=_mgf1_sha256)
+    wrapped_key = oaep.encrypt(aes_key)
+    envelope = msgspec.json.encode(
+        {
+            "encryptedKey": _b64(wrapped_key),
+            "nonce": _b64(nonce),
+            "ciphertext": _b64(ciphertext + tag),
+        }
+    )
+    return _b64(envelope)
+
+
+async def encrypt_card_async(
+    encryption_key: str,
+    card: Card,
+    *,
+    device: Mapping[str, str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+) -> str:
+    """:func:`encrypt_card` run in ``executor`` (the loop's default thread pool if ``None``).
+
+    The event loop never runs the RSA and AES work itself. ``device`` and ``metadata`` are
+    copied (shallowly) in the calling task, so later changes to them do not race the worker.
+    The executor must be thread-based: :class:`Card` refuses to be pickled.
+
+    Offloading buys no throughput with pycryptodome: most of each encryption is Python code
+    holding the GIL, and each of its many short C calls releases and re-takes the GIL, so
+    worker threads contend with each other and with the loop thread. Measured on 2 cores,
+    a thread pool reaches about half the inline rate (``benchmarks/card_encryption.py``).
+    """
+    if not isinstance(card, Card):
+        raise TypeError("card must be a pivot_async.Card")
+    call = functools.partial(
+        encrypt_card,
+        encryption_key,
+        card,
+        device=dict(device) if isinstance(device, Mapping) else device,
+        metadata=dict(metadata) if isinstance(metadata, Mapping) else metadata,
+    )
+    return await asyncio.get_running_loop().run_in_executor(executor, call)

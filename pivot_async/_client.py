@@ -1,0 +1,385 @@
+"""PivotClient: configuration, lifecycle, the middleware chains and the one request path."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+
+import aiohttp
+from yarl import URL
+
+from . import _codec
+from ._auth import FetchedToken, TokenCache
+from ._config import Environment, Secret, Timeout, env_value, resolve_base_url
+from ._errors import (
+    ClientClosedError,
+    ConfigurationError,
+    PivotConnectionError,
+    PivotError,
+    PivotTimeoutError,
+    make_api_error,
+)
+from ._middlewares import (
+    REQUEST_ID_HEADER,
+    BearerAuthMiddleware,
+    IdempotencyMiddleware,
+    LoggingMiddleware,
+    RetryMiddleware,
+    always_safe,
+    validate_request_id,
+)
+from ._retry import RetryPolicy, parse_retry_after
+from ._wallet import WalletCredentials
+from .models import AccessToken
+from .models import Envelope
+
+__all__ = ["PivotClient", "RequestOptions"]
+
+T = TypeVar("T")
+
+_USER_AGENT = "pivot-async/0.1.0"
+ACCESS_TOKEN_PATH = "/v1/access-token"
+_DEFAULT_TOKEN_LIFETIME = 900.0
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """Per-call options, merged over the client's defaults in :meth:`PivotClient._request`."""
+
+    idempotency_key: str | None = None
+    timeout: Timeout | float | None = None
+    max_retries: int | None = None
+    headers: Mapping[str, str] | None = None
+
+
+class PivotClient:
+    """The asyncio client for the Pivot Payment gateway.
+
+    Use it as an async context manager::
+
+        async with PivotClient(client_id, client_secret) as client:
+            session = await client.payments.create({...})
+
+    ``environment`` selects the gateway (``"sandbox"`` by default); ``base_url`` overrides it
+    (for example the embedded sandbox's URL). A caller-supplied ``session`` is used as is and
+    never closed by the client. ``timeout`` is a :class:`Timeout` or a total in seconds;
+    ``max_retries`` bounds retries of retry-safe requests (default 2). ``wallet`` holds the
+    Pivot Pay (SNAP) credentials used by ``client.wallet``.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        environment: Environment = "sandbox",
+        base_url: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int = 2,
+        wallet: WalletCredentials | None = None,
+        connection_limit: int = 100,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(client_id, str) or not client_id:
+            raise ConfigurationError("client_id is required (PIVOT_CLIENT_ID)")
+        if not isinstance(client_secret, str) or not client_secret:
+            raise ConfigurationError("client_secret is required (PIVOT_CLIENT_SECRET)")
+        if isinstance(connection_limit, bool) or not isinstance(connection_limit, int) or (
+            connection_limit < 1
+        ):
+            raise ConfigurationError("connection_limit must be a positive int")
+        self.client_id = client_id
+        self._client_secret = Secret(client_secret)
+        self.environment: Environment = environment
+        self.base_url: URL = resolve_base_url(environment, base_url)
+        self.timeout = Timeout.coerce(timeout)
+        try:
+            self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        if wallet is not None and not isinstance(wallet, WalletCredentials):
+            raise ConfigurationError("wallet must be a WalletCredentials")
+        self.wallet_credentials = wallet
+        self._connection_limit = connection_limit
+        self._session = session
+        self._owns_session = session is None
+        self._closed = False
+        self._sleep = sleep or asyncio.sleep
+        self._rng = rng
+        self._tokens = TokenCache(self._fetch_access_token)
+        self._chain = self._build_chain(self.retry_policy)
+        self._token_chain = (
+            RetryMiddleware(self.retry_policy, sleep=self._sleep, rng=rng, is_safe=always_safe),
+            LoggingMiddleware(),
+        )
+        self._init_resources()
+
+    def _init_resources(self) -> None:
+        from .resources.cards import Cards
+        from .resources.charges import Charges
+        from .resources.configs import PaymentMethodConfigs
+        from .resources.customers import Customers
+        from .resources.payments import Payments
+        from .resources.refunds import Refunds
+        from .resources.simulations import Simulations
+        from .resources.wallet import Wallet
+
+        self.payments = Payments(self)
+        self.charges = Charges(self)
+        self.refunds = Refunds(self)
+        self.customers = Customers(self)
+        self.payment_method_configs = PaymentMethodConfigs(self)
+        self.simulations = Simulations(self)
+        self.cards = Cards(self)
+        self.wallet = Wallet(self)
+
+    def _build_chain(self, policy: RetryPolicy) -> tuple[Any, ...]:
+        return (
+            RetryMiddleware(policy, sleep=self._sleep, rng=self._rng),
+            BearerAuthMiddleware(self._tokens, self.base_url),
+            IdempotencyMiddleware(),
+            LoggingMiddleware(),
+        )
+
+    # -- construction from the environment -------------------------------------------------
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> PivotClient:
+        """A client configured from environment variables (see ``pivot_async.ENV_VARS``).
+
+        ``PIVOT_CLIENT_ID`` and ``PIVOT_CLIENT_SECRET`` are required; ``PIVOT_ENVIRONMENT``,
+        ``PIVOT_BASE_URL``, ``PIVOT_TIMEOUT`` and ``PIVOT_MAX_RETRIES`` are optional. Keyword
+        arguments override what the environment says.
+        """
+        kwargs: dict[str, Any] = {}
+        client_id = env_value(env, "PIVOT_CLIENT_ID")
+        client_secret = env_value(env, "PIVOT_CLIENT_SECRET")
+        if "client_id" not in overrides and client_id is None:
+            raise ConfigurationError("PIVOT_CLIENT_ID is not set")
+        if "client_secret" not in overrides and client_secret is None:
+            raise ConfigurationError("PIVOT_CLIENT_SECRET is not set")
+        kwargs["client_id"] = client_id
+        kwargs["client_secret"] = client_secret
+        environment = env_value(env, "PIVOT_ENVIRONMENT")
+        if environment is not None:
+            kwargs["environment"] = environment.strip().lower()
+        base_url = env_value(env, "PIVOT_BASE_URL")
+        if base_url is not None:
+            kwargs["base_url"] = base_url
+        timeout = env_value(env, "PIVOT_TIMEOUT")
+        if timeout is not None:
+            try:
+                kwargs["timeout"] = float(timeout)
+            except ValueError:
+                raise ConfigurationError("PIVOT_TIMEOUT must be a number of seconds") from None
+        retries = env_value(env, "PIVOT_MAX_RETRIES")
+        if retries is not None:
+            try:
+                kwargs["max_retries"] = int(retries)
+            except ValueError:
+                raise ConfigurationError("PIVOT_MAX_RETRIES must be an integer") from None
+        wallet_key = env_value(env, "PIVOT_WALLET_CLIENT_KEY")
+        if wallet_key is not None and "wallet" not in overrides:
+            secret = env_value(env, "PIVOT_WALLET_CLIENT_SECRET")
+            private_key = env_value(env, "PIVOT_WALLET_PRIVATE_KEY")
+            channel = env_value(env, "PIVOT_WALLET_CHANNEL_ID")
+            missing = [name for name, value in (
+                ("PIVOT_WALLET_CLIENT_SECRET", secret),
+                ("PIVOT_WALLET_PRIVATE_KEY", private_key),
+                ("PIVOT_WALLET_CHANNEL_ID", channel),
+            ) if value is None]
+            if missing:
+                raise ConfigurationError(
+                    "PIVOT_WALLET_CLIENT_KEY is set but not " + ", ".join(missing)
+                )
+            assert secret is not None and private_key is not None and channel is not None
+            kwargs["wallet"] = WalletCredentials(
+                wallet_key, secret, private_key, channel_id=channel,
+                partner_id=env_value(env, "PIVOT_WALLET_PARTNER_ID"),
+            )
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` was called."""
+        return self._closed
+
+    async def __aenter__(self) -> PivotClient:
+        self._ensure_open()
+        self._get_session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client (and the HTTP session, if the client created it). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session:
+            await session.close()
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError("this PivotClient is closed; create a new one")
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        self._ensure_open()
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._connection_limit)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=self.timeout.to_aiohttp(),
+                headers={"User-Agent": _USER_AGENT},
+                raise_for_status=False,
+            )
+        return self._session
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return (
+            f"<PivotClient {state} environment={self.environment!r} base_url="
+            f"'{self.base_url}' client_id={self.client_id!r}>"
+        )
+
+    # -- access token ------------------------------------------------------------------------
+
+    async def _fetch_access_token(self) -> FetchedToken:
+        session = self._get_session()
+        body = b'{"grantType":"client_credentials"}'
+        headers = {
+            "X-MERCHANT-ID": self.client_id,
+            "X-MERCHANT-SECRET": self._client_secret.get(),
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        url = self._url(ACCESS_TOKEN_PATH)
+        status, raw, resp_headers, _ = await self._send(
+            session, "POST", url, data=body, headers=headers, middlewares=self._token_chain,
+            timeout=self.timeout,
+        )
+        if not 200 <= status < 300:
+            raise make_api_error(status, raw)
+        token = _codec.decode(raw, Envelope[AccessToken], status=status).data
+        if token is None or not token.access_token:
+            raise _missing_token(status)
+        lifetime = float(token.expires_in) if token.expires_in else _DEFAULT_TOKEN_LIFETIME
+        return FetchedToken(token.access_token, lifetime)
+
+    # -- the one request path ----------------------------------------------------------------
+
+    def _url(self, path: str) -> URL:
+        return self.base_url.with_path(self.base_url.path.rstrip("/") + path, encoded=False)
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        *,
+        data: bytes | None,
+        headers: dict[str, str],
+        middlewares: tuple[Any, ...],
+        timeout: Timeout,
+        params: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes, Mapping[str, str], str | None]:
+        try:
+            async with session.request(
+                method,
+                url,
+                data=data,
+                headers=headers,
+                params=params,
+                timeout=timeout.to_aiohttp(),
+                allow_redirects=False,
+                middlewares=middlewares,
+            ) as resp:
+                raw = await resp.read()
+                request_id = resp.request_info.headers.get(REQUEST_ID_HEADER)
+                return resp.status, raw, resp.headers, request_id
+        except PivotError:
+            raise
+        except asyncio.TimeoutError as exc:
+            raise PivotTimeoutError(
+                f"{method} {url.path} timed out (timeout={timeout})"
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise PivotConnectionError(
+                f"{method} {url.path} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        cast_to: Any,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        options: RequestOptions | None = None,
+    ) -> Envelope[Any]:
+        """Send one logical call and decode its envelope into ``Envelope[cast_to]``.
+
+        ``body`` (a Struct or plain data) is encoded exactly once; those bytes are sent on
+        every attempt. Errors become exceptions from :func:`make_api_error`.
+        """
+        session = self._get_session()
+        opts = options or RequestOptions()
+        headers = {"Accept": "application/json"}
+        data: bytes | None = None
+        if body is not None:
+            data = _codec.encode(body)
+            headers["Content-Type"] = "application/json"
+        if opts.headers:
+            headers.update(opts.headers)
+        if opts.idempotency_key is not None:
+            headers[REQUEST_ID_HEADER] = validate_request_id(opts.idempotency_key)
+        chain = self._chain
+        if opts.max_retries is not None and opts.max_retries != self.retry_policy.max_retries:
+            try:
+                policy = RetryPolicy(
+                    max_retries=opts.max_retries,
+                    base_delay=self.retry_policy.base_delay,
+                    max_delay=self.retry_policy.max_delay,
+                    max_retry_after=self.retry_policy.max_retry_after,
+                )
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+            chain = self._build_chain(policy)
+        timeout = Timeout.coerce(opts.timeout) if opts.timeout is not None else self.timeout
+        status, raw, resp_headers, request_id = await self._send(
+            session, method, self._url(path), data=data, headers=headers,
+            middlewares=chain, timeout=timeout, params=params,
+        )
+        if not 200 <= status < 300:
+            raise make_api_error(
+                status, raw, request_id=request_id,
+                retry_after=parse_retry_after(resp_headers.get("Retry-After")),
+            )
+        envelope: Envelope[Any] = _codec.decode(raw, Envelope[cast_to], status=status)
+        return envelope
+
+
+def _missing_token(status: int) -> PivotError:
+    from ._errors import ResponseValidationError
+
+    return ResponseValidationError(
+        "access-token response has no accessToken", path="$.data.accessToken", status=status
+    )

@@ -1,0 +1,147 @@
+"""Configuration: environments, base URLs, timeouts, secrets and ``from_env``."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import aiohttp
+from yarl import URL
+
+from ._errors import ConfigurationError
+
+__all__ = [
+    "ENV_VARS",
+    "PRODUCTION_BASE_URL",
+    "SANDBOX_BASE_URL",
+    "Environment",
+    "Secret",
+    "Timeout",
+    "resolve_base_url",
+]
+
+Environment = Literal["sandbox", "production"]
+
+SANDBOX_BASE_URL = "https://api-stg.pivot-payment.com"
+PRODUCTION_BASE_URL = "https://api.pivot-payment.com"
+
+#: Environment variables read by :meth:`PivotClient.from_env`.
+ENV_VARS: Mapping[str, str] = {
+    "PIVOT_CLIENT_ID": "Payments API Client ID (required)",
+    "PIVOT_CLIENT_SECRET": "Payments API Client Secret (required)",
+    "PIVOT_ENVIRONMENT": "'sandbox' (default) or 'production'",
+    "PIVOT_BASE_URL": "override the base URL (e.g. the embedded sandbox's URL)",
+    "PIVOT_TIMEOUT": "total timeout of one call in seconds (default 120)",
+    "PIVOT_MAX_RETRIES": "retries per call (default 2)",
+    "PIVOT_WALLET_CLIENT_KEY": "wallet (SNAP) client key / X-CLIENT-KEY",
+    "PIVOT_WALLET_CLIENT_SECRET": "wallet (SNAP) client secret, the HMAC key",
+    "PIVOT_WALLET_PRIVATE_KEY": "wallet RSA private key, PEM (PKCS#1 or PKCS#8; \\n escapes ok)",
+    "PIVOT_WALLET_PARTNER_ID": "wallet X-PARTNER-ID (defaults to the client key)",
+    "PIVOT_WALLET_CHANNEL_ID": "wallet CHANNEL-ID",
+}
+
+
+class Secret:
+    """A string that never shows itself in ``repr``, ``str`` or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        """The secret value."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Timeouts in seconds.
+
+    ``connect`` bounds establishing a connection and ``read`` bounds each wait for data within
+    one attempt (both per attempt, so a slow attempt is retried); ``total`` bounds the whole
+    logical call including retries and backoff. The gateway itself answers 408 after 60 s.
+    """
+
+    total: float = 120.0
+    connect: float = 10.0
+    read: float = 65.0
+
+    def __post_init__(self) -> None:
+        for name in ("total", "connect", "read"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigurationError(f"timeout.{name} must be a positive number of seconds")
+
+    @classmethod
+    def coerce(cls, value: Timeout | float | None) -> Timeout:
+        """A :class:`Timeout` from a number (the total; per-attempt limits scaled down)."""
+        if value is None:
+            return cls()
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigurationError("timeout must be a positive number of seconds or a Timeout")
+        total = float(value)
+        return cls(total=total, connect=min(10.0, total), read=min(65.0, total))
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        """The equivalent :class:`aiohttp.ClientTimeout`."""
+        return aiohttp.ClientTimeout(
+            total=self.total, sock_connect=self.connect, sock_read=self.read
+        )
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(environment: str, base_url: str | None) -> URL:
+    """The base URL for ``environment``, or the validated override.
+
+    Plain ``http`` is accepted only for loopback hosts (the embedded sandbox); everything
+    else must be ``https``.
+    """
+    if environment not in ("sandbox", "production"):
+        raise ConfigurationError("environment must be 'sandbox' or 'production'")
+    if base_url is None:
+        return URL(SANDBOX_BASE_URL if environment == "sandbox" else PRODUCTION_BASE_URL)
+    url = URL(base_url)
+    if not url.is_absolute() or url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError("base_url must be an absolute http(s) URL")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ConfigurationError("base_url must use https (plain http only for loopback hosts)")
+    if url.query_string or url.fragment:
+        raise ConfigurationError("base_url must not carry a query string or fragment")
+    return url.with_path(url.path.rstrip("/"))
+
+
+def env_value(env: Mapping[str, str] | None, name: str) -> str | None:
+    """Read one variable from ``env`` (default ``os.environ``); empty means unset."""
+    source = os.environ if env is None else env
+    value = source.get(name)
+    return value if value else None

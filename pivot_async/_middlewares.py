@@ -1,0 +1,249 @@
+"""aiohttp client middlewares: retry ─► auth ─► idempotency ─► wire log.
+
+The first listed is the outermost. Retry wraps everything, so each attempt is authenticated
+again (a refreshed token is picked up) while the idempotency key, set on the request object on
+the first attempt, is reused unchanged by every retry and by the 401 replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import secrets
+import string
+import time
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import msgspec
+from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
+from yarl import URL
+
+from ._auth import TokenCache
+from ._retry import (
+    RetryPolicy,
+    is_retry_safe,
+    parse_retry_after,
+    retry_delay,
+    should_retry_status,
+)
+
+__all__ = [
+    "BearerAuthMiddleware",
+    "IdempotencyMiddleware",
+    "LoggingMiddleware",
+    "RetryMiddleware",
+    "always_safe",
+    "payments_retry_safe",
+    "new_request_id",
+    "requires_request_id",
+    "same_origin",
+    "validate_request_id",
+]
+
+logger = logging.getLogger("pivot_async")
+
+Sleep = Callable[[float], Awaitable[None]]
+SafePredicate = Callable[[ClientRequest, "int | None"], bool]
+
+
+def payments_retry_safe(req: ClientRequest, status: int | None) -> bool:
+    """Payments API: re-send only idempotent methods or requests with an X-REQUEST-ID."""
+    return is_retry_safe(req.method, req.headers)
+
+
+def always_safe(req: ClientRequest, status: int | None) -> bool:
+    """For token requests, which can be re-sent freely."""
+    return True
+
+REQUEST_ID_HEADER = "X-REQUEST-ID"
+_ALNUM = string.ascii_letters + string.digits
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9]{16,36}")
+_IDEMPOTENT_PATH_RE = re.compile(
+    r"(?:/v2/payments(?:/[^/]+/(?:confirm|cancel|capture))?|/v1/refunds)/?$"
+)
+#: Headers that carry credentials: never sent to another origin, never logged.
+CREDENTIAL_HEADERS = (
+    "Authorization",
+    "Authorization-Customer",
+    "X-SIGNATURE",
+    "X-MERCHANT-SECRET",
+)
+
+
+def new_request_id() -> str:
+    """A fresh X-REQUEST-ID: 32 random alphanumeric characters (Decision c)."""
+    return "".join(secrets.choice(_ALNUM) for _ in range(32))
+
+
+def validate_request_id(value: str) -> str:
+    """Check a caller-supplied idempotency key: alphanumeric, 16-36 characters."""
+    from ._errors import RequestValidationError
+
+    if not isinstance(value, str) or not _REQUEST_ID_RE.fullmatch(value):
+        raise RequestValidationError(
+            "idempotency_key", "must be 16-36 alphanumeric characters (X-REQUEST-ID)"
+        )
+    return value
+
+
+def requires_request_id(method: str, path: str) -> bool:
+    """True for the state-changing POSTs that carry X-REQUEST-ID (Decision c)."""
+    return method == "POST" and _IDEMPOTENT_PATH_RE.search(path) is not None
+
+
+def same_origin(url: URL, origin: URL) -> bool:
+    """True if ``url`` has the scheme, host and port of ``origin``."""
+    return (url.scheme, url.host, url.port) == (origin.scheme, origin.host, origin.port)
+
+
+class RetryMiddleware:
+    """Bounded retries of retry-safe requests with backoff, jitter and Retry-After.
+
+    ``is_safe(request, status)`` decides whether a failed attempt may be re-sent: ``status``
+    is the HTTP status, or None when the attempt raised. The default is the Payments API rule
+    (idempotent method or an X-REQUEST-ID); token calls pass ``always_safe``. A failure to
+    connect is always retried (nothing was sent). A discarded response is released before
+    sleeping.
+    """
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        is_safe: SafePredicate | None = None,
+    ) -> None:
+        self.policy = policy
+        self._sleep = sleep
+        self._rng = rng
+        self._is_safe = is_safe or payments_retry_safe
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        retries = 0
+        while True:
+            try:
+                resp = await handler(req)
+            except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+                # Nothing was sent if the connection could not be opened: always safe.
+                not_sent = isinstance(exc, aiohttp.ClientConnectorError) or isinstance(
+                    exc, aiohttp.ConnectionTimeoutError
+                )
+                if retries >= self.policy.max_retries or not (
+                    not_sent or self._is_safe(req, None)
+                ):
+                    raise
+                delay = retry_delay(retries, self.policy, rng=self._rng)
+                logger.info(
+                    "retrying %s %s after %s (retry %d of %d, in %.2fs)",
+                    req.method, req.url.path, type(exc).__name__,
+                    retries + 1, self.policy.max_retries, delay,
+                )
+            else:
+                if (
+                    retries >= self.policy.max_retries
+                    or not should_retry_status(resp.status)
+                    or not self._is_safe(req, resp.status)
+                ):
+                    return resp
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                delay = retry_delay(retries, self.policy, retry_after=retry_after, rng=self._rng)
+                logger.info(
+                    "retrying %s %s after HTTP %d (retry %d of %d, in %.2fs)",
+                    req.method, req.url.path, resp.status,
+                    retries + 1, self.policy.max_retries, delay,
+                )
+                resp.release()
+            retries += 1
+            await self._sleep(delay)
+
+
+class _CodeOnly(msgspec.Struct):
+    code: str | int | None = None
+
+
+_code_decoder = msgspec.json.Decoder(_CodeOnly)
+
+
+async def _error_code(resp: ClientResponse) -> str | None:
+    try:
+        body = await resp.read()
+        code = _code_decoder.decode(body).code
+    except (aiohttp.ClientError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return None if code is None else str(code)
+
+
+class BearerAuthMiddleware:
+    """Adds ``Authorization: Bearer <token>`` for the configured origin only.
+
+    On ``401 credentials_invalid`` it invalidates the token that failed (only if it is still
+    the cached one) and replays the request once with a fresh token (Decision b).
+    """
+
+    def __init__(self, tokens: TokenCache, origin: URL) -> None:
+        self._tokens = tokens
+        self._origin = origin
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        if not same_origin(req.url, self._origin):
+            for name in CREDENTIAL_HEADERS:
+                req.headers.pop(name, None)
+            return await handler(req)
+        token = await self._tokens.get()
+        req.headers["Authorization"] = f"Bearer {token}"
+        resp = await handler(req)
+        if resp.status == 401 and await _error_code(resp) == "credentials_invalid":
+            self._tokens.invalidate(token)
+            resp.release()
+            token = await self._tokens.get()
+            req.headers["Authorization"] = f"Bearer {token}"
+            logger.info("replaying %s %s with a fresh access token", req.method, req.url.path)
+            resp = await handler(req)
+        return resp
+
+
+class IdempotencyMiddleware:
+    """Puts an X-REQUEST-ID on every state-changing POST that lacks one.
+
+    The key is written on the request object, which every retry of the same logical call
+    reuses, so it is minted once per call. A caller-supplied key (already validated) is kept.
+    """
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        if requires_request_id(req.method, req.url.path) and not req.headers.get(
+            REQUEST_ID_HEADER
+        ):
+            req.headers[REQUEST_ID_HEADER] = new_request_id()
+        return await handler(req)
+
+
+class LoggingMiddleware:
+    """Logs one DEBUG line per attempt: method, path, status, time, X-REQUEST-ID.
+
+    Never headers with credentials, never bodies.
+    """
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return await handler(req)
+        started = time.perf_counter()
+        request_id = req.headers.get(REQUEST_ID_HEADER, "-")
+        try:
+            resp = await handler(req)
+        except BaseException as exc:
+            logger.debug(
+                "%s %s failed: %s (%.1f ms, request id %s)",
+                req.method, req.url.path, type(exc).__name__,
+                (time.perf_counter() - started) * 1000, request_id,
+            )
+            raise
+        logger.debug(
+            "%s %s -> %d (%.1f ms, request id %s)",
+            req.method, req.url.path, resp.status,
+            (time.perf_counter() - started) * 1000, request_id,
+        )
+        return resp

@@ -1,0 +1,156 @@
+"""The wallet's middleware chain: retry ─► SNAP auth ─► X-EXTERNAL-ID ─► signature ─► log.
+
+Every attempt (retries and the 401 replay included) gets a new X-EXTERNAL-ID, a new
+X-TIMESTAMP and a new signature over the exact body bytes that are sent (Decision g, i).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+import msgspec
+from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
+from yarl import URL
+
+from ._auth import TokenCache
+from ._middlewares import CREDENTIAL_HEADERS, logger, same_origin
+from ._signing import external_id, snap_timestamp, transaction_signature
+
+if TYPE_CHECKING:
+    from ._config import Secret
+    from ._wallet import WalletCustomer
+
+__all__ = [
+    "SERVICES",
+    "ExternalIdMiddleware",
+    "SnapAuthMiddleware",
+    "SnapSignatureMiddleware",
+    "service_of",
+    "snap_retry_safe",
+]
+
+#: Wallet endpoint -> (service code, retry class) per SNAP.md 11.4.
+SERVICES: dict[str, tuple[str, str]] = {
+    "registration-account-creation": ("06", "state"),
+    "registration-account-unbinding": ("09", "state"),
+    "balance-inquiry": ("11", "inquiry"),
+    "transaction-history-list": ("12", "inquiry"),
+    "transaction-history-detail": ("13", "inquiry"),
+    "qr/qr-mpm-decode": ("48", "inquiry"),
+    "qr/apply-ott": ("49", "state"),
+    "qr/qr-mpm-payment": ("50", "state"),
+    "debit/payment-host-to-host": ("54", "money"),
+    "debit/status": ("55", "inquiry"),
+}
+
+
+def service_of(path: str) -> tuple[str, str] | None:
+    """(service code, retry class) of a wallet path, or None for an unknown path."""
+    for endpoint, info in SERVICES.items():
+        if path.endswith("/" + endpoint):
+            return info
+    return None
+
+
+def snap_retry_safe(req: ClientRequest, status: int | None) -> bool:
+    """Wallet retry rule: 429 was not processed (always safe); 5xx, timeouts and lost
+    connections are re-sent only for inquiries. Money and state-changing calls are resolved
+    by the resource (status first), never re-sent blindly."""
+    if status == 429:
+        return True
+    info = service_of(req.url.path)
+    return info is not None and info[1] == "inquiry"
+
+
+class _CodeOnly(msgspec.Struct):
+    responseCode: str | None = None  # noqa: N815 - wire name
+
+
+_code_decoder = msgspec.json.Decoder(_CodeOnly)
+
+
+async def _case_code(resp: ClientResponse) -> str | None:
+    try:
+        code = _code_decoder.decode(await resp.read()).responseCode
+    except (aiohttp.ClientError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if not isinstance(code, str) or len(code) != 7:
+        return None
+    return code[5:]
+
+
+class SnapAuthMiddleware:
+    """Authorization (B2B) and, for customer calls, Authorization-Customer (B2B2C).
+
+    Only for the configured origin. On 401xx01/03 the B2B token is invalidated (if still
+    cached) and the call replayed once; on 401xx02/04 the customer token likewise. A 401 is
+    a rejection before processing, so the replay cannot duplicate a debit.
+    """
+
+    def __init__(
+        self, b2b: TokenCache, origin: URL, customer: WalletCustomer | None = None
+    ) -> None:
+        self._b2b = b2b
+        self._origin = origin
+        self._customer = customer
+
+    async def _apply(self, req: ClientRequest) -> tuple[str, str | None]:
+        token = await self._b2b.get()
+        req.headers["Authorization"] = f"Bearer {token}"
+        customer_token = None
+        if self._customer is not None:
+            customer_token = await self._customer.access_token()
+            req.headers["Authorization-Customer"] = f"Bearer {customer_token}"
+        return token, customer_token
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        if not same_origin(req.url, self._origin):
+            for name in CREDENTIAL_HEADERS:
+                req.headers.pop(name, None)
+            return await handler(req)
+        token, customer_token = await self._apply(req)
+        resp = await handler(req)
+        if resp.status != 401:
+            return resp
+        case = await _case_code(resp)
+        if case in ("01", "03"):
+            self._b2b.invalidate(token)
+        elif case in ("02", "04") and self._customer is not None and customer_token:
+            self._customer.invalidate(customer_token)
+        else:
+            return resp
+        resp.release()
+        logger.info("replaying %s %s with a fresh wallet token", req.method, req.url.path)
+        await self._apply(req)
+        return await handler(req)
+
+
+class ExternalIdMiddleware:
+    """A new numeric X-EXTERNAL-ID on every attempt (Decision i)."""
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        req.headers["X-EXTERNAL-ID"] = external_id()
+        return await handler(req)
+
+
+class SnapSignatureMiddleware:
+    """X-TIMESTAMP and the HMAC-SHA512 X-SIGNATURE over the exact body bytes sent."""
+
+    def __init__(self, client_secret: Secret, origin: URL) -> None:
+        self._secret = client_secret
+        self._origin = origin
+
+    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+        auth = req.headers.get("Authorization", "")
+        if not same_origin(req.url, self._origin) or not auth.startswith("Bearer "):
+            return await handler(req)
+        body_payload = req.body
+        body = b"" if isinstance(body_payload, bytes) else await body_payload.as_bytes()
+        timestamp = snap_timestamp()
+        req.headers["X-TIMESTAMP"] = timestamp
+        req.headers["X-SIGNATURE"] = transaction_signature(
+            self._secret.get(), req.method, req.url.raw_path, auth[len("Bearer "):], body,
+            timestamp,
+        )
+        return await handler(req)

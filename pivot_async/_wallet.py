@@ -1,0 +1,298 @@
+"""Pivot Pay wallet (SNAP): credentials, the B2B token and per-customer B2B2C tokens.
+
+The B2B token uses :class:`~pivot_async._auth.TokenCache` (single-flight, refreshed ahead of
+expiry, invalidate-if-still-cached). Each bound customer gets a :class:`WalletCustomer`
+handle with its own lock: its access token is refreshed with the refresh token while that is
+alive, else re-issued from the binding id (``authorization_code``); when both are refused the
+handle raises :class:`~pivot_async.RebindRequiredError`.
+
+Token requests are signed with SHA256withRSA over ``clientKey|X-TIMESTAMP``; the RSA work
+(about 2 ms) runs in the default executor so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._auth import FetchedToken, TokenCache, refresh_margin
+from ._config import Secret
+from ._errors import (
+    AuthenticationError,
+    ConfigurationError,
+    RebindRequiredError,
+    ResponseValidationError,
+)
+from ._signing import (
+    RSAPrivateKey,
+    load_private_key,
+    parse_snap_datetime,
+    snap_timestamp,
+    token_signature,
+)
+
+if TYPE_CHECKING:
+    from yarl import URL
+
+__all__ = ["WalletCredentials", "WalletCustomer", "WalletTokens"]
+
+DEFAULT_B2B_TOKEN_PATH = "/snap/v1.0/access-token/b2b"
+DEFAULT_B2B2C_TOKEN_PATH = "/snap/v1.0/access-token/b2b2c"
+WALLET_PREFIX = "/wallet-backend/snap/v1.0"
+
+
+class WalletCredentials:
+    """Credentials of the Pivot Pay wallet (SNAP) API.
+
+    ``client_key`` is the X-CLIENT-KEY (and, unless ``partner_id`` is given, the X-PARTNER-ID);
+    ``client_secret`` is the HMAC-SHA512 key; ``private_key`` the merchant's RSA private key as
+    PEM (PKCS#1 or PKCS#8; ``\\n``-escaped newlines and CRLF are tolerated) or an already loaded
+    key; ``channel_id`` the CHANNEL-ID. The token paths default to Decision d's.
+    """
+
+    __slots__ = (
+        "b2b2c_token_path",
+        "b2b_token_path",
+        "channel_id",
+        "client_key",
+        "client_secret",
+        "partner_id",
+        "private_key",
+    )
+
+    def __init__(
+        self,
+        client_key: str,
+        client_secret: str,
+        private_key: str | bytes | RSAPrivateKey,
+        *,
+        channel_id: str,
+        partner_id: str | None = None,
+        b2b_token_path: str = DEFAULT_B2B_TOKEN_PATH,
+        b2b2c_token_path: str = DEFAULT_B2B2C_TOKEN_PATH,
+    ) -> None:
+        for name, value in (("client_key", client_key), ("client_secret", client_secret),
+                            ("channel_id", channel_id)):
+            if not isinstance(value, str) or not value:
+                raise ConfigurationError(f"wallet {name} is required")
+        for name, path in (("b2b_token_path", b2b_token_path),
+                           ("b2b2c_token_path", b2b2c_token_path)):
+            if not isinstance(path, str) or not path.startswith("/") or "?" in path:
+                raise ConfigurationError(f"wallet {name} must be an absolute path")
+        self.client_key = client_key
+        self.client_secret = Secret(client_secret)
+        self.private_key = (
+            private_key if isinstance(private_key, RSAPrivateKey)
+            else load_private_key(private_key)
+        )
+        self.channel_id = channel_id
+        self.partner_id = partner_id or client_key
+        self.b2b_token_path = b2b_token_path
+        self.b2b2c_token_path = b2b2c_token_path
+
+    def __repr__(self) -> str:
+        return (
+            f"WalletCredentials(client_key={self.client_key!r}, partner_id={self.partner_id!r}, "
+            f"channel_id={self.channel_id!r}, client_secret=***, private_key=***)"
+        )
+
+
+@dataclass(frozen=True)
+class CustomerTokens:
+    """The B2B2C tokens of one customer (kept private to its handle)."""
+
+    access_token: str
+    access_expires_at: float  # monotonic
+    access_refresh_at: float  # monotonic
+    refresh_token: str | None
+    refresh_expires_at: float | None  # monotonic
+
+
+TokenPost = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+class WalletTokens:
+    """Acquires and caches the wallet's B2B token and its customers' B2B2C tokens.
+
+    ``post(path, body)`` sends a signed token request and returns the decoded success body
+    (raising the SNAP error otherwise); it is provided by the client.
+    """
+
+    def __init__(
+        self,
+        credentials: WalletCredentials,
+        post: TokenPost,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], _dt.datetime] | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self._post = post
+        self._clock = clock
+        self._wall_clock = wall_clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+        self.b2b = TokenCache(self._fetch_b2b, clock=clock)
+        self._customers: dict[str, WalletCustomer] = {}
+        self.customer_fetches = 0
+
+    async def signed_headers(self) -> dict[str, str]:
+        """X-TIMESTAMP, X-CLIENT-KEY and the RSA X-SIGNATURE of a token request."""
+        ts = snap_timestamp(self._wall_clock())
+        loop = asyncio.get_running_loop()
+        signature = await loop.run_in_executor(
+            None, token_signature, self.credentials.private_key, self.credentials.client_key, ts
+        )
+        return {
+            "X-TIMESTAMP": ts,
+            "X-CLIENT-KEY": self.credentials.client_key,
+            "X-SIGNATURE": signature,
+        }
+
+    async def _fetch_b2b(self) -> FetchedToken:
+        data = await self._post(
+            self.credentials.b2b_token_path,
+            {"grantType": "client_credentials", "additionalInfo": {}},
+        )
+        token = data.get("accessToken")
+        if not isinstance(token, str) or not token:
+            raise ResponseValidationError("B2B token response has no accessToken",
+                                          path="$.accessToken")
+        raw = data.get("expiresIn")
+        try:
+            lifetime = float(raw) if raw not in (None, "") else 900.0
+        except (TypeError, ValueError):
+            lifetime = 900.0
+        return FetchedToken(token, lifetime)
+
+    def customer(self, binding_id: str) -> WalletCustomer:
+        """The handle of the customer whose binding id is ``binding_id`` (one per id)."""
+        if not isinstance(binding_id, str) or not binding_id:
+            from ._errors import RequestValidationError
+
+            raise RequestValidationError("bindingId", "must be a non-empty string")
+        handle = self._customers.get(binding_id)
+        if handle is None:
+            handle = WalletCustomer(self, binding_id)
+            self._customers[binding_id] = handle
+        return handle
+
+    def _deadline(self, value: Any, started_mono: float, started_wall: _dt.datetime) -> float:
+        if not isinstance(value, str):
+            raise ResponseValidationError("B2B2C token response has no expiry time",
+                                          path="$.accessTokenExpiryTime")
+        try:
+            when = parse_snap_datetime(value)
+        except ValueError as exc:
+            raise ResponseValidationError(f"bad expiry time: {exc}",
+                                          path="$.accessTokenExpiryTime") from None
+        return started_mono + (when - started_wall).total_seconds()
+
+    async def fetch_customer(self, binding_id: str, refresh_token: str | None) -> CustomerTokens:
+        """Request B2B2C tokens with the refresh token, or else the binding id."""
+        started_mono, started_wall = self._clock(), self._wall_clock()
+        if refresh_token is not None:
+            body: dict[str, Any] = {"grantType": "refresh_token", "refreshToken": refresh_token,
+                                    "additionalInfo": {}}
+        else:
+            body = {"grantType": "authorization_code", "authCode": binding_id,
+                    "additionalInfo": {}}
+        data = await self._post(self.credentials.b2b2c_token_path, body)
+        self.customer_fetches += 1
+        access = data.get("accessToken")
+        if not isinstance(access, str) or not access:
+            raise ResponseValidationError("B2B2C token response has no accessToken",
+                                          path="$.accessToken")
+        expires = self._deadline(data.get("accessTokenExpiryTime"), started_mono, started_wall)
+        lifetime = max(0.0, expires - started_mono)
+        new_refresh = data.get("refreshToken")
+        refresh_expires: float | None = None
+        if isinstance(new_refresh, str) and new_refresh:
+            raw_refresh_expiry = data.get("refreshTokenExpiryTime")
+            if isinstance(raw_refresh_expiry, str):
+                refresh_expires = self._deadline(raw_refresh_expiry, started_mono, started_wall)
+        else:
+            new_refresh = None
+        return CustomerTokens(
+            access_token=access,
+            access_expires_at=expires,
+            access_refresh_at=expires - min(refresh_margin(lifetime), lifetime / 2),
+            refresh_token=new_refresh,
+            refresh_expires_at=refresh_expires,
+        )
+
+
+@dataclass(eq=False)
+class WalletCustomer:
+    """A bound wallet customer: holds its B2B2C tokens, refreshed on demand, single-flight.
+
+    Obtain it with ``client.wallet.customer(binding_id)``. Its ``repr`` never shows tokens.
+    """
+
+    _tokens: WalletTokens = field(repr=False)
+    binding_id: str
+    _state: CustomerTokens | None = field(default=None, repr=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _chain: tuple[Any, ...] | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"WalletCustomer(binding_id={self.binding_id!r})"
+
+    def _fresh(self, state: CustomerTokens | None) -> bool:
+        return state is not None and self._tokens._clock() < state.access_refresh_at
+
+    async def access_token(self) -> str:
+        """A valid customer access token (one token request for any number of callers)."""
+        state = self._state
+        if state is not None and self._fresh(state):
+            return state.access_token
+        async with self._lock:
+            state = self._state
+            if state is not None and self._fresh(state):
+                return state.access_token
+            self._state = await self._renew(state)
+            return self._state.access_token
+
+    async def _renew(self, state: CustomerTokens | None) -> CustomerTokens:
+        now = self._tokens._clock()
+        refresh = None
+        if state is not None and state.refresh_token is not None and (
+            state.refresh_expires_at is None or now < state.refresh_expires_at
+        ):
+            refresh = state.refresh_token
+        if refresh is not None:
+            try:
+                return await self._tokens.fetch_customer(self.binding_id, refresh)
+            except AuthenticationError:
+                pass  # the refresh token was refused: fall back to the binding id
+        try:
+            return await self._tokens.fetch_customer(self.binding_id, None)
+        except AuthenticationError as exc:
+            raise RebindRequiredError(
+                "the customer's wallet tokens were refused; the account must be bound again",
+                status=exc.status, code=exc.code,
+            ) from exc
+
+    def invalidate(self, token: str) -> bool:
+        """Forget the access token if it is still the current one (after a 401xx02/04)."""
+        state = self._state
+        if state is not None and state.access_token == token:
+            # Keep the refresh token: the next call refreshes instead of re-binding.
+            self._state = CustomerTokens(
+                access_token="", access_expires_at=0.0, access_refresh_at=float("-inf"),
+                refresh_token=state.refresh_token, refresh_expires_at=state.refresh_expires_at,
+            )
+            return True
+        return False
+
+
+def wallet_path(endpoint: str) -> str:
+    """The full path of a wallet endpoint (Decision e)."""
+    return f"{WALLET_PREFIX}/{endpoint}"
+
+
+def origin_of(url: URL) -> URL:
+    """Scheme, host and port of ``url``."""
+    return url.origin()

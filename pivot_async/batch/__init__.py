@@ -1,0 +1,80 @@
+"""High-concurrency payment jobs that lose nothing and never double-charge.
+
+::
+
+    from pivot_async.batch import BatchRunner, read_csv
+
+    async with PivotClient(...) as client:
+        runner = BatchRunner(client, concurrency=32, rate=50, journal="orders.journal.sqlite")
+        summary = await runner.run(read_csv("orders.csv"), results_path="orders.results.csv")
+        print(summary)
+        # after a crash: the same call with resume=True
+
+**Operations** (:class:`Operation`): ``create_payment`` (``client.payments.create``),
+``refund`` (``client.refunds.create``) and ``wallet_debit`` (``client.wallet.debit``), each with
+the request as a mapping of wire fields and a stable reference: ``clientReferenceId``
+(payments, refunds) or ``partnerReferenceNo`` (wallet debits). Sources: any (async) iterable of
+operations with increasing row numbers, or :func:`read_csv` / :func:`read_jsonl` /
+:func:`read_operations`, which stream files row by row (the CSV column mapping is in
+``pivot_async.batch._csvmap``'s docstring).
+
+**Guarantees.** Before an operation is sent, its intent (row, operation, reference,
+idempotency key) is committed to the journal (SQLite, WAL, group commit on one writer thread).
+The idempotency key (X-REQUEST-ID) is derived from the job id and row number, so a resumed run
+reuses it. On resume, rows with a final outcome are skipped; rows in flight are first looked up
+at the gateway (sessions by ``clientReferenceId``, refunds by one scan of the refund list,
+wallet debits through ``debit/status``): found means recorded without re-sending, not found
+means sent again with the same key (which the gateway also deduplicates for 24 h).
+
+**References must be unique per row and across jobs.** Within a job a repeated reference makes
+the later row ``invalid``. On resume, a lookup that finds more than one matching record (same
+reference and amount) is reported ``unknown`` and never re-sent, since it cannot tell whether
+this row created one of them.
+
+**Outcomes**: ``succeeded`` (the gateway accepted the operation: ``id`` and ``status`` say what
+it created), ``failed`` (the gateway refused it: 4xx, or a debit that ended failed/cancelled),
+``invalid`` (the row is malformed or the client refused the request: nothing was sent; the row
+number and field are given), ``unknown`` (the gateway may or may not have acted: a timeout, a
+lost connection, a 5xx; resume the job to resolve these). The results file holds exactly one
+line per row, regenerated from the journal at the end of every run.
+"""
+
+from __future__ import annotations
+
+from ._journal import Journal
+from ._limits import TokenBucket
+from ._model import (
+    BatchError,
+    InvalidRowError,
+    Operation,
+    OperationKind,
+    Outcome,
+    RowError,
+    idempotency_key,
+)
+from ._ops import BatchClient
+from ._output import COLUMNS as RESULT_COLUMNS
+from ._progress import BatchSummary
+from ._readers import read_csv, read_jsonl, read_operations
+from ._runner import BatchRunner, default_results_path, run_batch_file
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "BatchClient",
+    "BatchError",
+    "BatchRunner",
+    "BatchSummary",
+    "InvalidRowError",
+    "Journal",
+    "Operation",
+    "OperationKind",
+    "Outcome",
+    "RowError",
+    "TokenBucket",
+    "default_results_path",
+    "idempotency_key",
+    "read_csv",
+    "read_jsonl",
+    "read_operations",
+    "run_batch_file",
+]

@@ -1,0 +1,200 @@
+"""Shared models: amounts, phone numbers, the response envelope, pagination and errors.
+
+Also the time helpers: timestamps stay ``str`` on the models (RFC 3339, sometimes with 9
+fractional digits, sometimes the Go zero time ``0001-01-01T00:00:00Z``);
+:func:`parse_timestamp` turns one into an aware ``datetime`` when needed.
+"""
+
+import contextlib
+import datetime as _dt
+import decimal
+import re
+from typing import Generic, TypeVar
+
+import msgspec
+
+from ._base import Model
+from ._util import CENT
+
+__all__ = [
+    "Amount",
+    "DecimalAmount",
+    "Envelope",
+    "ErrorObject",
+    "ErrorObjectDetail",
+    "Pagination",
+    "PhoneNumber",
+    "format_expiry_at",
+    "parse_timestamp",
+]
+
+T = TypeVar("T")
+
+
+def _idr() -> str:
+    # A factory, not a plain default: ``omit_defaults`` never omits it, so the currency is
+    # always sent (a plain "IDR" default would be dropped from the wire).
+    return "IDR"
+
+
+class Amount(Model, kw_only=True):
+    """A payments amount: ``value`` is a whole number of IDR (a JSON integer on the wire).
+
+    Decoding accepts ``10000``, ``10000.0``, ``"10000"`` and ``"10000.00"``; a fractional
+    value is rejected. Request validation rejects floats, booleans, zero and negatives.
+    """
+
+    value: int
+    currency: str = msgspec.field(default_factory=_idr)
+
+
+class DecimalAmount(Model, kw_only=True):
+    """A refund or wallet amount: ``value`` is a ``Decimal`` sent as a string (``"10000.00"``).
+
+    Decoding accepts a decimal string or a JSON number and never produces a float. On
+    construction an ``int`` or numeric string is converted to ``Decimal``, and any value with
+    at most 2 decimal places is normalised to exactly 2 (``10000`` -> ``"10000.00"``).
+    """
+
+    value: decimal.Decimal
+    currency: str = msgspec.field(default_factory=_idr)
+
+    def __post_init__(self) -> None:
+        raw: object = self.value
+        if isinstance(raw, bool):
+            return  # left for request validation to reject with the field's path
+        if isinstance(raw, int):
+            raw = decimal.Decimal(raw)
+        elif isinstance(raw, str):
+            try:
+                raw = decimal.Decimal(raw.strip())
+            except decimal.InvalidOperation:
+                return
+        if isinstance(raw, decimal.Decimal):
+            exponent = raw.as_tuple().exponent
+            if isinstance(exponent, int) and exponent >= -2:
+                # Too many digits to add two decimals: keep the value as it came.
+                with contextlib.suppress(decimal.InvalidOperation):
+                    raw = raw.quantize(CENT)
+            self.value = raw
+
+
+class PhoneNumber(Model, kw_only=True):
+    """A phone number: ``countryCode`` (e.g. ``+62``) and ``number``."""
+
+    country_code: str | None = None
+    number: str | None = None
+
+
+class Pagination(Model, kw_only=True):
+    """List pagination: ``page``, ``perPage``, ``totalItems``, ``totalPages``.
+
+    The Transfers list spells the totals ``totalPage`` / ``totalData``; both are read and
+    :attr:`pages` / :attr:`items` return whichever is present.
+    """
+
+    page: int | None = None
+    per_page: int | None = None
+    total_items: int | None = None
+    total_pages: int | None = None
+    total_page: int | None = None
+    total_data: int | None = None
+
+    @property
+    def pages(self) -> int | None:
+        """Total number of pages, whichever spelling the gateway used."""
+        return self.total_pages if self.total_pages is not None else self.total_page
+
+    @property
+    def items(self) -> int | None:
+        """Total number of items, whichever spelling the gateway used."""
+        return self.total_items if self.total_items is not None else self.total_data
+
+
+class ErrorObjectDetail(Model, kw_only=True):
+    """One ``error.details[]`` entry: the ``field`` (may be empty) and the ``message``."""
+
+    field: str | None = None
+    message: str | None = None
+
+
+class ErrorObject(Model, kw_only=True):
+    """The ``error`` object of an error response.
+
+    The trace id is spelled ``traceId`` or ``trace_id`` depending on the page; read
+    :attr:`effective_trace_id`.
+    """
+
+    type: str | None = None
+    source: str | None = None
+    details: list[ErrorObjectDetail] | None = None
+    trace_id: str | None = None
+    snake_trace_id: str | None = msgspec.field(default=None, name="trace_id")
+
+    @property
+    def effective_trace_id(self) -> str | None:
+        """The trace id, whichever spelling carried it."""
+        return self.trace_id if self.trace_id else self.snake_trace_id
+
+
+class Envelope(Model, Generic[T], kw_only=True):
+    """The response envelope ``{code, message, data, pagination, error}``.
+
+    ``code`` is ``"00"`` on success; some error examples use numeric-looking or free-text
+    codes, and some carry only ``error``, so every member is optional.
+    """
+
+    code: str | int | None = None
+    message: str | None = None
+    data: T | None = None
+    pagination: Pagination | None = None
+    error: ErrorObject | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when ``code`` is ``"00"`` (success)."""
+        return self.code is not None and str(self.code) == "00"
+
+
+_TS = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+    r"(Z|z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def parse_timestamp(value: str | None) -> _dt.datetime | None:
+    """An aware ``datetime`` for a gateway timestamp, or ``None``.
+
+    Returns ``None`` for ``None``, ``""`` and the Go zero time (year 1, "no expiry").
+    Accepts up to 9 fractional digits (truncated to microseconds), ``Z`` or a numeric offset
+    (``+07:00`` on wallet times); a timestamp without an offset is taken as UTC.
+    Raises ``ValueError`` for anything else.
+    """
+    if value is None or value == "":
+        return None
+    m = _TS.fullmatch(value.strip())
+    if m is None:
+        raise ValueError(f"not an RFC 3339 timestamp: {value!r}")
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    if year <= 1:
+        return None
+    frac = (m.group(7) or "0")[:6].ljust(6, "0")
+    tz_text = m.group(8)
+    tz: _dt.tzinfo = _dt.timezone.utc
+    if tz_text and tz_text not in ("Z", "z"):
+        sign = 1 if tz_text[0] == "+" else -1
+        digits = tz_text[1:].replace(":", "")
+        offset = _dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        tz = _dt.timezone(sign * offset)
+    return _dt.datetime(year, month, day, hour, minute, second, int(frac), tzinfo=tz)
+
+
+def format_expiry_at(moment: _dt.datetime) -> str:
+    """``moment`` as a request ``expiryAt``: ``YYYY-MM-DDTHH:MM:SSZ`` in UTC.
+
+    ``moment`` must be timezone-aware; fractional seconds are dropped.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("expiryAt needs a timezone-aware datetime")
+    return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+

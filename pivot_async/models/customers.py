@@ -1,0 +1,150 @@
+"""Customer models (PIVOT_API.md 13).
+
+The gateway spells the family name ``surname`` or ``sureName`` and the stored methods
+``storedPaymentMethods`` or ``storePaymentMethods``: both spellings are read, and the
+``last_name`` / ``payment_methods`` properties return whichever is present. The client sends
+``surname``.
+"""
+
+from typing import Any
+
+from ._base import Model
+from ._util import check_struct, check_text, fail, redacted_repr, redacted_rich_repr
+from .common import PhoneNumber
+from .enums import RefundMethod
+
+__all__ = [
+    "ChannelInformation",
+    "Customer",
+    "RefundPreference",
+    "StoredCard",
+    "StoredPaymentMethod",
+    "TransferDestination",
+]
+
+
+class ChannelInformation(Model, kw_only=True):
+    """Bank account of a transfer destination: ``accountNumber`` and ``accountName``."""
+
+    account_number: str | None = None
+    account_name: str | None = None
+
+
+class TransferDestination(Model, kw_only=True):
+    """Where a refund bank transfer goes: ``channelCode``, account, optional ``description``."""
+
+    channel_code: str | None = None
+    channel_information: ChannelInformation | None = None
+    description: str | None = None
+
+
+class RefundPreference(Model, kw_only=True):
+    """A customer's refund preference: ``method`` and, for TRANSFER_ONLY, the destination."""
+
+    method: str | None = None
+    transfer_destination: TransferDestination | None = None
+
+
+_STORED_SECRETS = frozenset({"token"})
+
+
+class StoredCard(Model, kw_only=True):
+    """Card details of a stored payment method (expiry fields are strings)."""
+
+    fingerprint: str | None = None
+    network: str | None = None
+    first6: str | None = None
+    first8: str | None = None
+    last4: str | None = None
+    exp_month: str | int | None = None
+    exp_year: str | int | None = None
+    card_holder_first_name: str | None = None
+    card_holder_last_name: str | None = None
+
+
+class StoredPaymentMethod(Model, kw_only=True):
+    """A tokenised card or e-wallet saved on the customer (response only).
+
+    ``paymentMethod`` and ``paymentChannel`` come in varying case (``CARD`` / ``ewallet``);
+    compare case-insensitively. The token is masked in ``repr``.
+    """
+
+    token: str | None = None
+    payment_method: str | None = None
+    payment_channel: str | None = None
+    created_at: str | None = None
+    status: str | None = None
+    card: StoredCard | None = None
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, _STORED_SECRETS)
+
+    def __rich_repr__(self) -> Any:
+        return redacted_rich_repr(self, _STORED_SECRETS)
+
+
+class Customer(Model, kw_only=True):
+    """The customer object: name, ``email`` (the unique key), phone and refund preference."""
+
+    id: str | None = None
+    given_name: str | None = None
+    surname: str | None = None
+    sure_name: str | None = None
+    email: str | None = None
+    phone_number: PhoneNumber | None = None
+    refund_preference: RefundPreference | None = None
+    stored_payment_methods: list[StoredPaymentMethod] | None = None
+    store_payment_methods: list[StoredPaymentMethod] | None = None
+
+    @property
+    def last_name(self) -> str | None:
+        """The family name, whether it came as ``surname`` or ``sureName``."""
+        return self.surname if self.surname is not None else self.sure_name
+
+    @property
+    def payment_methods(self) -> list[StoredPaymentMethod]:
+        """Stored payment methods, whichever spelling carried them (empty if none)."""
+        if self.stored_payment_methods is not None:
+            return self.stored_payment_methods
+        return self.store_payment_methods or []
+
+
+def validate_customer(customer: Customer, field: str) -> None:
+    """Client-side rules for a customer sent in a request (``field`` is its wire path)."""
+    if not isinstance(customer, Customer):
+        fail(field, "must be a Customer")
+    check_text(customer.email, f"{field}.email", min_len=1, max_len=255, required=True)
+    check_text(customer.given_name, f"{field}.givenName", max_len=255)
+    check_text(customer.surname, f"{field}.surname", max_len=255)
+    phone = check_struct(customer.phone_number, PhoneNumber, f"{field}.phoneNumber")
+    if phone is not None:
+        check_text(phone.country_code, f"{field}.phoneNumber.countryCode", min_len=1, max_len=4)
+        check_text(phone.number, f"{field}.phoneNumber.number", min_len=1, max_len=15)
+    pref = check_struct(customer.refund_preference, RefundPreference, f"{field}.refundPreference")
+    if pref is not None:
+        pfield = f"{field}.refundPreference"
+        if pref.method is not None and pref.method not in (
+            RefundMethod.AUTO.value,
+            RefundMethod.TRANSFER_ONLY.value,
+        ):
+            fail(f"{pfield}.method", "must be one of AUTO, TRANSFER_ONLY")
+        if pref.method == RefundMethod.TRANSFER_ONLY.value and pref.transfer_destination is None:
+            fail(f"{pfield}.transferDestination", "is required when method is TRANSFER_ONLY")
+        if pref.transfer_destination is not None:
+            validate_transfer_destination(
+                pref.transfer_destination, f"{pfield}.transferDestination"
+            )
+
+
+def validate_transfer_destination(dest: TransferDestination, field: str) -> None:
+    """Lengths of a transfer destination: channelCode 1-20, account 1-30, name 1-50."""
+    if not isinstance(dest, TransferDestination):
+        fail(field, "must be a TransferDestination")
+    check_text(dest.channel_code, f"{field}.channelCode", min_len=1, max_len=20, required=True)
+    ifield = f"{field}.channelInformation"
+    info = check_struct(dest.channel_information, ChannelInformation, ifield)
+    if info is None:
+        fail(ifield, "is required")
+    check_text(info.account_number, f"{ifield}.accountNumber", min_len=1, max_len=30,
+               required=True)
+    check_text(info.account_name, f"{ifield}.accountName", min_len=1, max_len=50)

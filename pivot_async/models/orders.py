@@ -1,0 +1,91 @@
+"""The order object (PIVOT_API.md 7.3): products, billing and shipping details."""
+
+from ._base import Model
+from ._util import check_idr_amount, check_list, check_struct, check_text, fail
+from .common import Amount, PhoneNumber
+
+__all__ = ["BillingInfo", "OrderInformation", "ProductDetail", "ShippingInfo"]
+
+
+class ProductDetail(Model, kw_only=True):
+    """One product: ``type`` (PHYSICAL, DIGITAL, SERVICE), names, ``quantity``, ``price``."""
+
+    type: str | None = None
+    category: str | None = None
+    sub_category: str | None = None
+    name: str | None = None
+    description: str | None = None
+    quantity: int | None = None
+    price: Amount | None = None
+
+
+class BillingInfo(Model, kw_only=True):
+    """Billing details; mandatory for foreign cards with AVS.
+
+    ``surname`` is also read as ``sureName`` (older examples): see :attr:`last_name`.
+    """
+
+    given_name: str | None = None
+    surname: str | None = None
+    sure_name: str | None = None
+    email: str | None = None
+    phone_number: PhoneNumber | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    province_state: str | None = None
+    country: str | None = None
+    postal_code: str | None = None
+
+    @property
+    def last_name(self) -> str | None:
+        """The family name, whether it came as ``surname`` or ``sureName``."""
+        return self.surname if self.surname is not None else self.sure_name
+
+
+class ShippingInfo(BillingInfo, kw_only=True):
+    """Shipping details: the billing fields plus ``method`` and ``shippingFee``."""
+
+    method: str | None = None
+    shipping_fee: Amount | None = None
+
+
+class OrderInformation(Model, kw_only=True):
+    """The order: ``productDetails`` plus optional ``billingInfo`` and ``shippingInfo``."""
+
+    product_details: list[ProductDetail] | None = None
+    billing_info: BillingInfo | None = None
+    shipping_info: ShippingInfo | None = None
+
+
+def validate_order(order: OrderInformation, field: str) -> None:
+    """Client-side rules for an order sent in a request (``field`` is its wire path)."""
+    if not isinstance(order, OrderInformation):
+        fail(field, "must be an OrderInformation")
+    for i, product in enumerate(check_list(order.product_details, f"{field}.productDetails")):
+        pfield = f"{field}.productDetails[{i}]"
+        if not isinstance(product, ProductDetail):
+            fail(pfield, "must be a ProductDetail")
+        check_text(product.type, f"{pfield}.type", min_len=1, max_len=255, required=True)
+        for attr, wire in (
+            ("category", "category"),
+            ("sub_category", "subCategory"),
+            ("name", "name"),
+            ("description", "description"),
+        ):
+            check_text(getattr(product, attr), f"{pfield}.{wire}", min_len=1, max_len=255)
+        qty: object = product.quantity
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+            fail(f"{pfield}.quantity", "must be a positive integer")
+        check_idr_amount(product.price, f"{pfield}.price", required=True, allow_zero=True)
+    billing = check_struct(order.billing_info, BillingInfo, f"{field}.billingInfo")
+    shipping = check_struct(order.shipping_info, ShippingInfo, f"{field}.shippingInfo")
+    for info, wire in ((billing, "billingInfo"), (shipping, "shippingInfo")):
+        if info is None:
+            continue
+        ifield = f"{field}.{wire}"
+        check_text(info.given_name, f"{ifield}.givenName", max_len=255)
+        check_text(info.email, f"{ifield}.email", max_len=255)
+        if isinstance(info, ShippingInfo):
+            check_idr_amount(info.shipping_fee, f"{ifield}.shippingFee", required=False,
+                             allow_zero=True)

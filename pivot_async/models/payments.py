@@ -1,0 +1,312 @@
+"""Payments v2 request models and their client-side validation; re-exports the session models.
+
+Each request validates itself in ``__post_init__`` (and again on :meth:`validate`) and raises
+:class:`~pivot_async.RequestValidationError` naming the wire path of the field and the rule,
+before any I/O. Decoding a request body with these models runs the same rules.
+"""
+
+import decimal
+from typing import Any
+
+from ._base import Model
+from ._util import (
+    check_alnum,
+    check_expiry_at,
+    check_idr_amount,
+    check_list,
+    check_one_of,
+    check_struct,
+    check_text,
+    check_url,
+    fail,
+)
+from .common import Amount
+from .customers import Customer, validate_customer
+from .enums import Mode, PaymentMethodType, PaymentType
+from .methods import (
+    CardOptions,
+    EwalletAccount,
+    EwalletOptions,
+    Installment,
+    PaymentCard,
+    PaymentMethod,
+    PaymentMethodOptions,
+    ProcessingConfig,
+    QrCharge,
+    QrOptions,
+    RedirectUrl,
+    SplitRoutingConfiguration,
+    VirtualAccount,
+)
+from .orders import OrderInformation, validate_order
+from .sessions import (
+    AuthenticationResult,
+    AuthorizationResult,
+    BinInformation,
+    Capture,
+    CaptureHistory,
+    CardCharge,
+    Charge,
+    EwalletAccountInformation,
+    EwalletCharge,
+    FdsRiskAssessment,
+    InstallmentConfig,
+    MethodConfig,
+    PaymentMethodConfigs,
+    PaymentSession,
+    SimulationResult,
+)
+
+__all__ = [
+    "AuthenticationResult",
+    "AuthorizationResult",
+    "BinInformation",
+    "CancelPaymentRequest",
+    "Capture",
+    "CaptureHistory",
+    "CapturePaymentRequest",
+    "CardCharge",
+    "CardOptions",
+    "Charge",
+    "ConfirmPaymentRequest",
+    "CreatePaymentRequest",
+    "EwalletAccount",
+    "EwalletAccountInformation",
+    "EwalletCharge",
+    "EwalletOptions",
+    "FdsRiskAssessment",
+    "Installment",
+    "InstallmentConfig",
+    "MethodConfig",
+    "PaymentCard",
+    "PaymentMethod",
+    "PaymentMethodConfigs",
+    "PaymentMethodOptions",
+    "PaymentSession",
+    "ProcessingConfig",
+    "QrCharge",
+    "QrOptions",
+    "RedirectUrl",
+    "SimulationRequest",
+    "SimulationResult",
+    "SplitRoutingConfiguration",
+    "VirtualAccount",
+]
+
+_MULTIPLE_METHODS = (PaymentMethodType.QR.value, PaymentMethodType.VIRTUAL_ACCOUNT.value)
+
+
+def _validate_redirect_url(redirect: RedirectUrl | None, field: str) -> None:
+    if redirect is None:
+        fail(field, "is required")
+    if not isinstance(redirect, RedirectUrl):
+        fail(field, "must be a RedirectUrl")
+    check_url(redirect.success_return_url, f"{field}.successReturnUrl")
+    check_url(redirect.failure_return_url, f"{field}.failureReturnUrl")
+    check_url(redirect.expiration_return_url, f"{field}.expirationReturnUrl")
+
+
+def _validate_payment_method(method: PaymentMethod | None, field: str) -> None:
+    if method is None:
+        return
+    if not isinstance(method, PaymentMethod):
+        fail(field, "must be a PaymentMethod")
+    check_text(method.type, f"{field}.type", min_len=1, max_len=50, required=True)
+    if method.payment_method_options is not None:
+        _validate_options(method.payment_method_options, f"{field}.paymentMethodOptions")
+
+
+def _validate_options(options: PaymentMethodOptions | None, field: str) -> None:
+    if options is None:
+        return
+    if not isinstance(options, PaymentMethodOptions):
+        fail(field, "must be a PaymentMethodOptions")
+    va = check_struct(options.virtual_account, VirtualAccount, f"{field}.virtualAccount")
+    if va is not None:
+        check_expiry_at(va.expiry_at, f"{field}.virtualAccount.expiryAt")
+    ewallet = check_struct(options.ewallet, EwalletOptions, f"{field}.ewallet")
+    if ewallet is not None:
+        check_expiry_at(ewallet.expiry_at, f"{field}.ewallet.expiryAt")
+    qr = check_struct(options.qr, QrOptions, f"{field}.qr")
+    if qr is not None:
+        check_expiry_at(qr.expiry_at, f"{field}.qr.expiryAt")
+
+
+def _validate_split(rules: list[SplitRoutingConfiguration] | None, field: str) -> None:
+    for i, rule in enumerate(check_list(rules, field)):
+        rfield = f"{field}[{i}]"
+        if not isinstance(rule, SplitRoutingConfiguration):
+            fail(rfield, "must be a SplitRoutingConfiguration")
+        check_text(rule.merchant_id, f"{rfield}.merchantId", min_len=1, max_len=255,
+                   required=True)
+        check_one_of(rule.type, f"{rfield}.type", ("FIXED", "PERCENTAGE"), required=True)
+        if rule.currency is not None and rule.currency != "IDR":
+            fail(f"{rfield}.currency", "must be 'IDR'")
+        if rule.type == "FIXED":
+            fixed: object = rule.fixed_amount
+            if isinstance(fixed, bool) or not isinstance(fixed, int) or fixed <= 0:
+                fail(f"{rfield}.fixedAmount", "must be a positive integer amount of IDR")
+        else:
+            pct: object = rule.percentage_amount
+            if isinstance(pct, int) and not isinstance(pct, bool):
+                pct = decimal.Decimal(pct)
+            if not isinstance(pct, decimal.Decimal) or not pct.is_finite() or not 0 < pct <= 100:
+                fail(f"{rfield}.percentageAmount", "must be a decimal above 0 and at most 100")
+
+
+class CreatePaymentRequest(Model, kw_only=True):
+    """``POST /v2/payments``: create a payment session.
+
+    Rules checked before any I/O: ``clientReferenceId`` 1-100 alphanumeric; ``amount`` a
+    positive whole number of IDR (omitted only for a static MULTIPLE QR, required otherwise);
+    ``paymentType`` MULTIPLE only for QR / VIRTUAL_ACCOUNT and only with ``mode`` API;
+    ``redirectUrl`` required with each URL 1-255 characters; ``statementDescriptor`` at most
+    20; ``expiryAt`` formatted ``YYYY-MM-DDTHH:MM:SSZ`` (see
+    :func:`~pivot_async.models.format_expiry_at`).
+    """
+
+    client_reference_id: str
+    amount: Amount | None = None
+    payment_type: str | None = None
+    payment_method: PaymentMethod | None = None
+    payment_method_options: PaymentMethodOptions | None = None
+    save_for_future_use: bool | None = None
+    save_for_future: bool | None = None
+    show_saved_payment: bool | None = None
+    mode: str | None = None
+    bypass_status_page: bool | None = None
+    redirect_url: RedirectUrl | None = None
+    customer_id: str | None = None
+    customer: Customer | None = None
+    order_information: OrderInformation | None = None
+    auto_confirm: bool | None = None
+    statement_descriptor: str | None = None
+    expiration_mode: str | None = None
+    expiry_at: str | None = None
+    metadata: dict[str, Any] | None = None
+    split_routing_configurations: list[SplitRoutingConfiguration] | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def is_static_qr(self) -> bool:
+        """True for a MULTIPLE QR session (a static QR: it must not carry an amount)."""
+        return (
+            self.payment_type == PaymentType.MULTIPLE.value
+            and self.payment_method is not None
+            and self.payment_method.type == PaymentMethodType.QR.value
+        )
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_alnum(self.client_reference_id, "clientReferenceId", max_len=100)
+        _validate_payment_method(self.payment_method, "paymentMethod")
+        if self.payment_type == PaymentType.MULTIPLE.value:
+            method_type = self.payment_method.type if self.payment_method is not None else None
+            if method_type not in _MULTIPLE_METHODS:
+                fail("paymentType", "MULTIPLE is only allowed for QR and VIRTUAL_ACCOUNT")
+            if self.mode != Mode.API.value:
+                fail("paymentType", "MULTIPLE is only allowed with mode API")
+        if self.is_static_qr:
+            if self.amount is not None:
+                fail("amount", "must be omitted for a static (MULTIPLE) QR")
+        else:
+            check_idr_amount(self.amount, "amount", required=True)
+        _validate_options(self.payment_method_options, "paymentMethodOptions")
+        _validate_redirect_url(self.redirect_url, "redirectUrl")
+        check_text(self.customer_id, "customerId", max_len=255)
+        if self.customer is not None:
+            validate_customer(self.customer, "customer")
+        if self.order_information is not None:
+            validate_order(self.order_information, "orderInformation")
+        check_text(self.statement_descriptor, "statementDescriptor", max_len=20)
+        check_expiry_at(self.expiry_at, "expiryAt")
+        if self.metadata is not None and not isinstance(self.metadata, dict):
+            fail("metadata", "must be an object")
+        _validate_split(self.split_routing_configurations, "splitRoutingConfigurations")
+
+
+class ConfirmPaymentRequest(Model, kw_only=True):
+    """``POST /v2/payments/{id}/confirm``: confirm a session with a payment method.
+
+    ``paymentMethodOptions`` is sent at the top level (Decision j); one nested in
+    ``paymentMethod`` (as in the docs' example) is still read: see
+    :attr:`effective_payment_method_options`.
+    """
+
+    payment_method: PaymentMethod
+    payment_method_options: PaymentMethodOptions | None = None
+    order_information: OrderInformation | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def effective_payment_method_options(self) -> PaymentMethodOptions | None:
+        """The top-level options, else those nested in ``paymentMethod``."""
+        if self.payment_method_options is not None:
+            return self.payment_method_options
+        return self.payment_method.payment_method_options
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        if self.payment_method is None:
+            fail("paymentMethod", "is required")
+        _validate_payment_method(self.payment_method, "paymentMethod")
+        _validate_options(self.payment_method_options, "paymentMethodOptions")
+        if self.order_information is not None:
+            validate_order(self.order_information, "orderInformation")
+
+
+class CapturePaymentRequest(Model, kw_only=True):
+    """``POST /v2/payments/{id}/capture``: capture an authorized card charge.
+
+    Omit ``amount`` to capture the full remaining amount.
+    """
+
+    release_remaining_amount: bool
+    amount: Amount | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        if not isinstance(self.release_remaining_amount, bool):
+            fail("releaseRemainingAmount", "must be a boolean")
+        check_idr_amount(self.amount, "amount", required=False)
+
+
+class CancelPaymentRequest(Model, kw_only=True):
+    """``POST /v2/payments/{id}/cancel``: no documented fields; sent as ``{}`` by default."""
+
+    cancellation_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.cancellation_reason, "cancellationReason", min_len=1, max_len=100)
+
+
+class SimulationRequest(Model, kw_only=True):
+    """``POST /v2/payments/simulations`` (sandbox only): settle or expire a charge.
+
+    ``chargeStatus`` is ``SUCCESS`` or ``EXPIRED``; ``amount`` is needed for MULTIPLE sessions.
+    """
+
+    payment_session_id: str
+    charge_status: str
+    amount: Amount | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.payment_session_id, "paymentSessionId", min_len=1, max_len=255,
+                   required=True)
+        check_one_of(self.charge_status, "chargeStatus", ("SUCCESS", "EXPIRED"), required=True)
+        check_idr_amount(self.amount, "amount", required=False)

@@ -1,0 +1,340 @@
+"""Pivot Pay wallet (SNAP) request and response models (PIVOT_API.md 17, SNAP.md 4-5).
+
+Wallet bodies use top-level ``responseCode`` / ``responseMessage`` instead of the Payments
+envelope. Amounts are :class:`~pivot_async.models.DecimalAmount`: requests always send 2
+decimals (``"10000.00"``); responses are read with 0 or 2 decimals, as string or number.
+Requests whose documented examples carry ``additionalInfo: {}`` send it even when empty.
+"""
+
+from typing import Any, Union
+
+from ._base import Model
+from ._util import (
+    PARTNER_REF_MAX,
+    check_decimal_amount,
+    check_info,
+    check_list,
+    check_text,
+    check_url,
+    empty_info,
+    fail,
+    redacted_repr,
+    redacted_rich_repr,
+)
+from .common import DecimalAmount
+from .wallet_qr import (
+    ApplyOttRequest,
+    ApplyOttResponse,
+    QrDecodeInfo,
+    QrMerchantInfo,
+    QrMpmDecodeRequest,
+    QrMpmDecodeResponse,
+    QrMpmPaymentRequest,
+    QrMpmPaymentResponse,
+    QrOttRequestInfo,
+    QrOttResult,
+    QrPaymentRequestInfo,
+    QrPaymentResult,
+    TransactionHistoryDetailRequest,
+    TransactionHistoryDetailResponse,
+    TransactionHistoryItem,
+    TransactionHistoryListRequest,
+    TransactionHistoryListResponse,
+    TransactionReferences,
+    UserResource,
+)
+from .wallet_tokens import (
+    B2B2CTokenRequest,
+    B2B2CTokenResponse,
+    B2BTokenRequest,
+    B2BTokenResponse,
+    WalletResponse,
+)
+
+__all__ = [
+    "AccountCreationInfo",
+    "AccountCreationRequest",
+    "AccountCreationResponse",
+    "AccountUnbindingInfo",
+    "AccountUnbindingRedirects",
+    "AccountUnbindingRequest",
+    "AccountUnbindingResponse",
+    "ApplyOttRequest",
+    "ApplyOttResponse",
+    "B2B2CTokenRequest",
+    "B2B2CTokenResponse",
+    "B2BTokenRequest",
+    "B2BTokenResponse",
+    "BalanceInquiryRequest",
+    "BalanceInquiryResponse",
+    "DebitPaymentInfo",
+    "DebitPaymentRequest",
+    "DebitPaymentResponse",
+    "DebitStatusRequest",
+    "DebitStatusResponse",
+    "DebitUrlParam",
+    "QrDecodeInfo",
+    "QrMerchantInfo",
+    "QrMpmDecodeRequest",
+    "QrMpmDecodeResponse",
+    "QrMpmPaymentRequest",
+    "QrMpmPaymentResponse",
+    "QrOttRequestInfo",
+    "QrOttResult",
+    "QrPaymentRequestInfo",
+    "QrPaymentResult",
+    "TransactionHistoryDetailRequest",
+    "TransactionHistoryDetailResponse",
+    "TransactionHistoryItem",
+    "TransactionHistoryListRequest",
+    "TransactionHistoryListResponse",
+    "TransactionReferences",
+    "UserResource",
+    "WalletAccountInfo",
+    "WalletResponse",
+]
+
+
+# -- account linkage --------------------------------------------------------------------------
+
+
+class AccountCreationRequest(Model, kw_only=True):
+    """``registration-account-creation`` (06): create or bind the user's wallet account."""
+
+    partner_reference_no: str
+    merchant_id: str
+    name: str | None = None
+    phone_no: str
+    redirect_url: str | None = None
+    additional_info: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.partner_reference_no, "partnerReferenceNo", min_len=1,
+                   max_len=PARTNER_REF_MAX, required=True)
+        check_text(self.merchant_id, "merchantId", min_len=1, max_len=36, required=True)
+        check_text(self.phone_no, "phoneNo", min_len=1, max_len=15, required=True)
+        check_text(self.name, "name", max_len=50)
+        check_url(self.redirect_url, "redirectUrl", max_len=2048, required=False)
+        check_info(self.additional_info)
+
+
+class AccountCreationInfo(Model, kw_only=True):
+    """``additionalInfo`` of account creation: the ``activationLink`` and its ``expiredAt``."""
+
+    activation_link: str | None = None
+    expired_at: str | None = None
+
+
+class AccountCreationResponse(WalletResponse, kw_only=True):
+    """Account creation response: Pivot's ``referenceNo`` and the activation link."""
+
+    reference_no: str | None = None
+    partner_reference_no: str | None = None
+    additional_info: AccountCreationInfo | None = None
+
+
+class AccountUnbindingRedirects(Model, kw_only=True):
+    """``additionalInfo`` of unbinding: ``redirectUrl`` / ``failedRedirectUrl``.
+
+    The field table spells them ``redirectionUrl`` / ``failedRedirectionUrl``; those are read
+    too. The client sends the example spelling.
+    """
+
+    redirect_url: str | None = None
+    failed_redirect_url: str | None = None
+    redirection_url: str | None = None
+    failed_redirection_url: str | None = None
+
+
+_UNBIND_SECRETS = frozenset({"token_id"})
+
+
+class AccountUnbindingRequest(Model, kw_only=True):
+    """``registration-account-unbinding`` (09): unbind; ``tokenId`` is the binding id."""
+
+    merchant_id: str
+    token_id: str
+    additional_info: AccountUnbindingRedirects | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.merchant_id, "merchantId", min_len=1, max_len=36, required=True)
+        check_text(self.token_id, "tokenId", min_len=1, max_len=2048, required=True)
+        info = self.additional_info
+        if info is not None and not isinstance(info, AccountUnbindingRedirects):
+            fail("additionalInfo", "must be an AccountUnbindingRedirects")
+        if info is not None:
+            check_url(info.redirect_url, "additionalInfo.redirectUrl", max_len=2048,
+                      required=False)
+            check_url(info.failed_redirect_url, "additionalInfo.failedRedirectUrl",
+                      max_len=2048, required=False)
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, _UNBIND_SECRETS)
+
+    def __rich_repr__(self) -> Any:
+        return redacted_rich_repr(self, _UNBIND_SECRETS)
+
+
+class AccountUnbindingInfo(Model, kw_only=True):
+    """``additionalInfo`` of the unbinding response: ``redirectUrl`` and ``expiredIn``."""
+
+    expired_in: str | None = None
+    redirect_url: str | None = None
+
+
+class AccountUnbindingResponse(WalletResponse, kw_only=True):
+    """Unbinding response: the page where the user confirms the unbinding."""
+
+    additional_info: AccountUnbindingInfo | None = None
+
+
+# -- balance ----------------------------------------------------------------------------------
+
+
+class BalanceInquiryRequest(Model, kw_only=True):
+    """``balance-inquiry`` (11): ``{"additionalInfo":{}}``."""
+
+    additional_info: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.additional_info = empty_info(self.additional_info)
+        check_info(self.additional_info)
+
+
+class WalletAccountInfo(Model, kw_only=True):
+    """One ``accountInfos[]`` entry: ``balanceType`` (e.g. CASH) and ``availableBalance``."""
+
+    balance_type: str | None = None
+    available_balance: DecimalAmount | None = None
+    amount: DecimalAmount | None = None
+    hold_amount: DecimalAmount | None = None
+    ledger_balance: DecimalAmount | None = None
+    status: str | None = None
+
+
+class BalanceInquiryResponse(WalletResponse, kw_only=True):
+    """Balance inquiry response: ``accountInfos``."""
+
+    account_infos: list[WalletAccountInfo] | None = None
+    additional_info: dict[str, Any] | None = None
+
+
+# -- debit ------------------------------------------------------------------------------------
+
+
+class DebitUrlParam(Model, kw_only=True):
+    """One ``urlParams[]`` entry: ``url``, ``type`` (``PAY_RETURN``) and ``isDeeplink``.
+
+    ``isDeeplink`` is a JSON boolean in Pivot's example; SNAP elsewhere uses ``"Y"``/``"N"``.
+    """
+
+    url: str | None = None
+    type: str | None = None
+    is_deeplink: Union[bool, str, None] = None
+
+
+class DebitPaymentRequest(Model, kw_only=True):
+    """``debit/payment-host-to-host`` (54): debit the bound wallet to the merchant.
+
+    ``partnerReferenceNo`` is the money-duplicate key: reuse it when re-sending after an
+    ambiguous outcome (Decision i).
+    """
+
+    sub_merchant_id: str | None = None
+    partner_reference_no: str
+    amount: DecimalAmount
+    url_params: list[DebitUrlParam] | None = None
+    additional_info: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.additional_info = empty_info(self.additional_info)
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.partner_reference_no, "partnerReferenceNo", min_len=1,
+                   max_len=PARTNER_REF_MAX, required=True)
+        check_text(self.sub_merchant_id, "subMerchantId", min_len=1, max_len=36)
+        check_decimal_amount(self.amount, "amount", required=True)
+        for i, param in enumerate(check_list(self.url_params, "urlParams")):
+            if not isinstance(param, DebitUrlParam):
+                fail(f"urlParams[{i}]", "must be a DebitUrlParam")
+            check_text(param.url, f"urlParams[{i}].url", min_len=1, max_len=2048, required=True)
+            check_text(param.type, f"urlParams[{i}].type", min_len=1, max_len=64, required=True)
+        check_info(self.additional_info)
+
+
+class DebitPaymentInfo(Model, kw_only=True):
+    """``additionalInfo`` of the debit response: ``urlExpiredAt`` of ``webRedirectUrl``."""
+
+    url_expired_at: str | None = None
+
+
+class DebitPaymentResponse(WalletResponse, kw_only=True):
+    """Debit response: ``referenceNo`` and the ``webRedirectUrl`` where the user pays."""
+
+    reference_no: str | None = None
+    partner_reference_no: str | None = None
+    web_redirect_url: str | None = None
+    additional_info: DebitPaymentInfo | None = None
+
+
+class DebitStatusRequest(Model, kw_only=True):
+    """``debit/status`` (55): status of a debit by its ``partnerReferenceNo``.
+
+    ``serviceCode`` defaults to ``"54"`` (the debit) and is always sent.
+    """
+
+    original_partner_reference_no: str
+    service_code: str | None = None
+    original_reference_no: str | None = None
+    additional_info: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.service_code is None:
+            self.service_code = "54"
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.original_partner_reference_no, "originalPartnerReferenceNo",
+                   min_len=1, max_len=PARTNER_REF_MAX, required=True)
+        code: object = self.service_code
+        if not isinstance(code, str) or len(code) != 2 or not (code.isascii() and code.isdigit()):
+            fail("serviceCode", "must be a 2-digit service code such as '54'")
+        check_info(self.additional_info)
+
+
+class DebitStatusResponse(WalletResponse, kw_only=True):
+    """Debit status: ``latestTransactionStatus`` (see ``WalletTransactionStatus``) and amounts.
+
+    The docs spell the echoed reference ``originalPartnerReferenceCode`` (sic); the SNAP name
+    ``originalPartnerReferenceNo`` is read too: see :attr:`original_partner_reference`.
+    """
+
+    original_partner_reference_no: str | None = None
+    original_partner_reference_code: str | None = None
+    original_reference_no: str | None = None
+    original_external_id: str | None = None
+    service_code: str | None = None
+    latest_transaction_status: str | None = None
+    transaction_status_desc: str | None = None
+    paid_time: str | None = None
+    trans_amount: DecimalAmount | None = None
+    fee_amount: DecimalAmount | None = None
+    additional_info: dict[str, Any] | None = None
+
+    @property
+    def original_partner_reference(self) -> str | None:
+        """The debit's ``partnerReferenceNo``, whichever spelling carried it."""
+        if self.original_partner_reference_no is not None:
+            return self.original_partner_reference_no
+        return self.original_partner_reference_code

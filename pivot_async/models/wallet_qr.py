@@ -1,0 +1,317 @@
+"""Pivot Pay wallet (SNAP) QRIS and transaction-history models (PIVOT_API.md 17.3)."""
+
+from typing import Any, Union
+
+import msgspec
+
+from ._base import Model
+from ._util import (
+    PARTNER_REF_MAX,
+    check_decimal_amount,
+    check_info,
+    check_text,
+    check_url,
+    empty_info,
+    fail,
+    redacted_repr,
+    redacted_rich_repr,
+)
+from .common import DecimalAmount
+from .wallet_tokens import WalletResponse
+
+__all__ = [
+    "ApplyOttRequest",
+    "ApplyOttResponse",
+    "QrDecodeInfo",
+    "QrMerchantInfo",
+    "QrMpmDecodeRequest",
+    "QrMpmDecodeResponse",
+    "QrMpmPaymentRequest",
+    "QrMpmPaymentResponse",
+    "QrOttRequestInfo",
+    "QrOttResult",
+    "QrPaymentRequestInfo",
+    "QrPaymentResult",
+    "TransactionHistoryDetailRequest",
+    "TransactionHistoryDetailResponse",
+    "TransactionHistoryItem",
+    "TransactionHistoryListRequest",
+    "TransactionHistoryListResponse",
+    "TransactionReferences",
+    "UserResource",
+]
+
+
+# -- QR ---------------------------------------------------------------------------------------
+
+
+class QrOttRequestInfo(Model, kw_only=True):
+    """``additionalInfo`` of apply-OTT: ``partnerReferenceNo``, ``mode`` (JIT), redirects."""
+
+    partner_reference_no: str | None = None
+    mode: str | None = None
+    redirect_url: str | None = None
+    failed_redirect_url: str | None = None
+
+
+class ApplyOttRequest(Model, kw_only=True):
+    """``qr/apply-ott`` (49): get a one-time token and a QRIS payment link."""
+
+    user_resources: list[str] | None = None
+    additional_info: QrOttRequestInfo | None = None
+
+    def __post_init__(self) -> None:
+        if self.user_resources is None:
+            self.user_resources = ["OTT"]
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        resources: object = self.user_resources
+        if not isinstance(resources, list) or not resources:
+            fail("userResources", "must be a non-empty list such as ['OTT']")
+        info = self.additional_info
+        if info is not None and not isinstance(info, QrOttRequestInfo):
+            fail("additionalInfo", "must be a QrOttRequestInfo")
+        if info is not None:
+            check_text(info.partner_reference_no, "additionalInfo.partnerReferenceNo",
+                       min_len=1, max_len=PARTNER_REF_MAX)
+            check_url(info.redirect_url, "additionalInfo.redirectUrl", max_len=2048,
+                      required=False)
+            check_url(info.failed_redirect_url, "additionalInfo.failedRedirectUrl",
+                      max_len=2048, required=False)
+
+
+_OTT_SECRETS = frozenset({"value"})
+
+
+class UserResource(Model, kw_only=True):
+    """One ``userResources[]`` entry of the apply-OTT response (the value is masked in repr)."""
+
+    resource_type: str | None = None
+    value: str | None = None
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, _OTT_SECRETS)
+
+    def __rich_repr__(self) -> Any:
+        return redacted_rich_repr(self, _OTT_SECRETS)
+
+
+class QrOttResult(Model, kw_only=True):
+    """``additionalInfo`` of the apply-OTT / QR payment response: ``paymentUrl``, ``urlExpiry``."""
+
+    payment_url: str | None = None
+    url_expiry: str | None = None
+
+
+class ApplyOttResponse(WalletResponse, kw_only=True):
+    """Apply-OTT response: the token(s) and the payment link."""
+
+    user_resources: list[UserResource] | None = None
+    additional_info: QrOttResult | None = None
+
+
+class QrMpmDecodeRequest(Model, kw_only=True):
+    """``qr/qr-mpm-decode`` (48): decode a merchant-presented QRIS string."""
+
+    qr_content: str
+    scan_time: str | None = None
+    additional_info: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.additional_info = empty_info(self.additional_info)
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.qr_content, "qrContent", min_len=1, max_len=512, required=True)
+        check_text(self.scan_time, "scanTime", min_len=1, max_len=64)
+        check_info(self.additional_info)
+
+
+class QrMerchantInfo(Model, kw_only=True):
+    """One ``merchantInfos[]`` entry: ``acquirerName`` and ``merchantPAN``."""
+
+    acquirer_name: str | None = None
+    merchant_pan: str | None = msgspec.field(default=None, name="merchantPAN")
+
+
+class QrDecodeInfo(Model, kw_only=True):
+    """``additionalInfo`` of the decode response: ``merchantId``, ``qrisId``, ``qrisType``."""
+
+    merchant_id: str | None = None
+    qris_id: str | None = None
+    qris_type: str | None = None
+
+
+class QrMpmDecodeResponse(WalletResponse, kw_only=True):
+    """Decoded QRIS: merchant name, category, location and acquirer infos.
+
+    ``merchantInfos`` is an array in the example but an object in the table:
+    :attr:`merchants` always returns a list.
+    """
+
+    merchant_name: str | None = None
+    merchant_category: str | None = None
+    merchant_location: str | None = None
+    merchant_infos: Union[list[QrMerchantInfo], QrMerchantInfo, None] = None
+    additional_info: QrDecodeInfo | None = None
+
+    @property
+    def merchants(self) -> list[QrMerchantInfo]:
+        """``merchantInfos`` as a list."""
+        if self.merchant_infos is None:
+            return []
+        if isinstance(self.merchant_infos, QrMerchantInfo):
+            return [self.merchant_infos]
+        return self.merchant_infos
+
+
+class QrPaymentRequestInfo(Model, kw_only=True):
+    """``additionalInfo`` of QR payment: ``qrisId``, ``mode`` (JIT), redirect URLs."""
+
+    qris_id: str | None = None
+    mode: str | None = None
+    redirect_url: str | None = None
+    failed_redirect_url: str | None = None
+
+
+class QrMpmPaymentRequest(Model, kw_only=True):
+    """``qr/qr-mpm-payment`` (50): pay a decoded QRIS from the wallet.
+
+    ``feeAmount`` may be zero. The docs' example sends ``feeAmount`` with empty strings, which
+    this model rejects: omit it instead.
+    """
+
+    partner_reference_no: str
+    amount: DecimalAmount
+    fee_amount: DecimalAmount | None = None
+    additional_info: QrPaymentRequestInfo | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.partner_reference_no, "partnerReferenceNo", min_len=1,
+                   max_len=PARTNER_REF_MAX, required=True)
+        check_decimal_amount(self.amount, "amount", required=True)
+        check_decimal_amount(self.fee_amount, "feeAmount", required=False, allow_zero=True)
+        info = self.additional_info
+        if info is not None and not isinstance(info, QrPaymentRequestInfo):
+            fail("additionalInfo", "must be a QrPaymentRequestInfo")
+        if info is not None:
+            check_url(info.redirect_url, "additionalInfo.redirectUrl", max_len=2048,
+                      required=False)
+            check_url(info.failed_redirect_url, "additionalInfo.failedRedirectUrl",
+                      max_len=2048, required=False)
+
+
+class QrPaymentResult(Model, kw_only=True):
+    """``additionalInfo`` of the QR payment response: ``paymentUrl`` and ``urlExpiry``."""
+
+    payment_url: str | None = None
+    url_expiry: str | None = None
+
+
+class QrMpmPaymentResponse(WalletResponse, kw_only=True):
+    """QR payment response: references, amounts (2 decimals) and the payment link."""
+
+    reference_no: str | None = None
+    partner_reference_no: str | None = None
+    amount: DecimalAmount | None = None
+    fee_amount: DecimalAmount | None = None
+    additional_info: QrPaymentResult | None = None
+
+
+# -- transaction history ----------------------------------------------------------------------
+
+
+class TransactionHistoryListRequest(Model, kw_only=True):
+    """``transaction-history-list`` (12): transactions in a time range, paged.
+
+    ``pageSize`` / ``pageNumber`` are strings on the wire; ints are accepted and converted.
+    """
+
+    from_date_time: str | None = None
+    to_date_time: str | None = None
+    page_size: Union[str, int, None] = None
+    page_number: Union[str, int, None] = None
+    partner_reference_no: str | None = None
+    additional_info: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.additional_info = empty_info(self.additional_info)
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        for attr, wire in (("page_size", "pageSize"), ("page_number", "pageNumber")):
+            raw: object = getattr(self, attr)
+            if raw is None:
+                continue
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                raw = str(raw)
+                setattr(self, attr, raw)
+            if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+                fail(wire, "must be a positive integer (sent as a string)")
+        check_text(self.partner_reference_no, "partnerReferenceNo", max_len=PARTNER_REF_MAX)
+        check_text(self.from_date_time, "fromDateTime", min_len=1, max_len=64)
+        check_text(self.to_date_time, "toDateTime", min_len=1, max_len=64)
+        check_info(self.additional_info)
+
+
+class TransactionReferences(Model, kw_only=True):
+    """``additionalInfo`` of a history entry: ``referenceNo`` and ``partnerReferenceNo``."""
+
+    reference_no: str | None = None
+    partner_reference_no: str | None = None
+
+
+class TransactionHistoryItem(Model, kw_only=True):
+    """One ``detailData[]`` entry: ``dateTime``, ``status``, ``type`` (TOP_UP, PAYMENT...)."""
+
+    date_time: str | None = None
+    status: str | None = None
+    type: str | None = None
+    amount: DecimalAmount | None = None
+    reference_no: str | None = None
+    partner_reference_no: str | None = None
+    additional_info: TransactionReferences | None = None
+
+
+class TransactionHistoryListResponse(WalletResponse, kw_only=True):
+    """Transaction history list: ``detailData``."""
+
+    detail_data: list[TransactionHistoryItem] | None = None
+    additional_info: dict[str, Any] | None = None
+
+
+class TransactionHistoryDetailRequest(Model, kw_only=True):
+    """``transaction-history-detail`` (13): one transaction by ``originalPartnerReferenceNo``."""
+
+    original_partner_reference_no: str
+    additional_info: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.additional_info = empty_info(self.additional_info)
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
+        check_text(self.original_partner_reference_no, "originalPartnerReferenceNo",
+                   min_len=1, max_len=PARTNER_REF_MAX, required=True)
+        check_info(self.additional_info)
+
+
+class TransactionHistoryDetailResponse(WalletResponse, kw_only=True):
+    """Transaction history detail: amount, time, references, ``status`` and ``type``."""
+
+    amount: DecimalAmount | None = None
+    date_time: str | None = None
+    partner_reference_no: str | None = None
+    reference_no: str | None = None
+    status: str | None = None
+    type: str | None = None
+    additional_info: dict[str, Any] | None = None

@@ -1,0 +1,155 @@
+"""The base of every resource: thin, typed, no HTTP details."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from .._config import Timeout
+from .._errors import RequestValidationError, ResponseValidationError
+from .._middlewares import validate_request_id
+
+if TYPE_CHECKING:
+    from .._client import PivotClient, RequestOptions
+
+__all__ = ["Resource", "coerce_params", "path_id", "required"]
+
+S = TypeVar("S", bound=msgspec.Struct)
+T = TypeVar("T")
+
+_AT_RE = re.compile(r"^(?P<msg>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.S)
+
+
+def _wire_path(path: str | None) -> str:
+    if not path:
+        return ""
+    out = path.removeprefix("$").lstrip(".")
+    return re.sub(r"\[(\d+)\]", r".\1", out)
+
+
+def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
+    """A validated request Struct from a Struct or a mapping with the wire (camelCase) names.
+
+    Validation errors name the field by its wire path and the rule it broke.
+    """
+    if isinstance(params, tp):
+        post_init = getattr(params, "__post_init__", None)
+        if post_init is not None:
+            post_init()  # Structs are mutable: validate again what is about to be sent.
+        return params
+    if not isinstance(params, Mapping):
+        raise RequestValidationError(
+            "params", f"must be a {tp.__name__} or a mapping of its wire fields"
+        )
+    _reject_floats(params, "")
+    try:
+        return msgspec.convert(params, tp, strict=True)
+    except RequestValidationError:
+        raise
+    except msgspec.ValidationError as exc:
+        cause = exc.__cause__ or exc.__context__
+        m = _AT_RE.match(str(exc))
+        where = _wire_path(m.group("path") if m else None)
+        if isinstance(cause, RequestValidationError):
+            field = f"{where}.{cause.field}" if where else cause.field
+            raise RequestValidationError(field, cause.rule) from None
+        message = m.group("msg") if m else str(exc)
+        field = where or "params"
+        # msgspec reports a missing field as "Object missing required field `x`".
+        missing = re.search(r"missing required field `([^`]+)`", message)
+        if missing:
+            field = f"{where}.{missing.group(1)}" if where else missing.group(1)
+            message = "is required"
+        raise RequestValidationError(field, message) from None
+
+
+def _reject_floats(value: Any, path: str) -> None:
+    """Money is never a float: refuse any float anywhere in a request mapping."""
+    if isinstance(value, float):
+        raise RequestValidationError(
+            path or "params", "must not be a float (use an int or a decimal string)"
+        )
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _reject_floats(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _reject_floats(item, f"{path}[{i}]")
+
+
+class Resource:
+    """A group of API operations bound to one client."""
+
+    def __init__(self, client: PivotClient) -> None:
+        self._client = client
+
+    @staticmethod
+    def _options(
+        *,
+        idempotency_key: str | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> RequestOptions:
+        from .._client import RequestOptions
+
+        if idempotency_key is not None:
+            validate_request_id(idempotency_key)
+        return RequestOptions(
+            idempotency_key=idempotency_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+        )
+
+    async def _paginate(
+        self,
+        path: str,
+        item_type: Any,
+        *,
+        params: Mapping[str, str],
+        per_page: int,
+        start_page: int,
+        timeout: Timeout | float | None,
+    ) -> AsyncIterator[Any]:
+        if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 100:
+            raise RequestValidationError("perPage", "must be an integer from 1 to 100")
+        if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
+            raise RequestValidationError("page", "must be an integer >= 1")
+        page = start_page
+        while True:
+            query = dict(params)
+            query["page"] = str(page)
+            query["perPage"] = str(per_page)
+            env = await self._client._request(
+                "GET", path, list[item_type], params=query,
+                options=self._options(timeout=timeout),
+            )
+            items = env.data or []
+            for item in items:
+                yield item
+            pagination = env.pagination
+            total_pages = pagination.total_pages if pagination is not None else None
+            if not items or total_pages is None or page >= total_pages:
+                return
+            page += 1
+
+
+_ID_RE = re.compile(r"[A-Za-z0-9._~:@!$&'()*+,;=-]{1,255}")
+
+
+def path_id(field: str, value: str) -> str:
+    """Check an id that goes into a URL path (no slashes, no spaces, 1-255 characters)."""
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value) or value in (".", ".."):
+        raise RequestValidationError(field, "must be a non-empty id without '/', '?', '#' or spaces")
+    return value
+
+
+def required(data: T | None) -> T:
+    """``data`` of a success envelope, which must be present."""
+    if data is None:
+        raise ResponseValidationError("response envelope has no data", path="$.data")
+    return data

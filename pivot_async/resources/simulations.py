@@ -1,0 +1,39 @@
+"""Sandbox-only payment simulations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._config import Timeout
+from .._errors import ConfigurationError
+from ..models import SimulationRequest, SimulationResult
+from ._base import Resource, coerce_params, required
+
+__all__ = ["Simulations"]
+
+
+class Simulations(Resource):
+    """``client.simulations``: settle or expire QRIS, VA and e-wallet charges (sandbox only)."""
+
+    async def create(
+        self,
+        params: SimulationRequest | Mapping[str, Any],
+        *,
+        timeout: Timeout | float | None = None,
+    ) -> SimulationResult:
+        """Simulate a charge outcome (``POST /v2/payments/simulations``).
+
+        Refused with :class:`ConfigurationError` against production: simulations exist
+        only in the sandbox.
+        """
+        if self._client.environment == "production":
+            raise ConfigurationError(
+                "simulations are sandbox-only; this client targets production"
+            )
+        body = coerce_params(params, SimulationRequest)
+        env = await self._client._request(
+            "POST", "/v2/payments/simulations", SimulationResult, body=body,
+            options=self._options(timeout=timeout),
+        )
+        return required(env.data)

@@ -1,0 +1,98 @@
+"""The aiohttp application: middlewares, routes and extension hooks.
+
+Middlewares, outermost first, apply to every route, including routes added by hooks:
+
+1. ``record``: sweeps due transitions, then logs the request (secrets redacted);
+2. ``faults``: fault injection and rate limits (:mod:`._faults`);
+3. ``errors``: turns :class:`~._errors.SandboxError` and aiohttp's 404/405 into the documented
+   error envelope, and any other exception into 500 ``internal_error``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from ._context import CONTEXT_KEY, SandboxContext
+from ._control import add_control_routes
+from ._errors import SandboxError, error_body, json_response
+from ._faults import CONTROL_PREFIX, fault_middleware
+from ._handlers import PAYMENTS_KEY, REFUNDS_KEY, add_api_routes
+from ._pages import add_page_routes
+from ._payments import Payments
+from ._refunds import Refunds
+from ._state import RequestRecord, redact_headers
+
+__all__ = ["SetupHook", "create_app"]
+
+_log = logging.getLogger("pivot_async.sandbox")
+
+SetupHook = Callable[[web.Application, SandboxContext], None]
+"""An extension: adds routes (and startup/cleanup callbacks) to the sandbox application."""
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
+    ctx = request.app[CONTEXT_KEY]
+    ctx.sweep()
+    if request.path.startswith(CONTROL_PREFIX):
+        return await handler(request)
+    body = await request.read()
+    record = RequestRecord(
+        at=ctx.now(),
+        method=request.method,
+        path=request.path,
+        query=request.query_string,
+        headers=redact_headers(request.headers),
+        request_id=request.headers.get("X-REQUEST-ID"),
+        body_sha256=hashlib.sha256(body).hexdigest(),
+    )
+    ctx.state.requests.append(record)
+    try:
+        response = await handler(request)
+    finally:
+        record.fault = request.get("pivot_fault")
+        record.replayed = bool(request.get("pivot_replayed", False))
+    if record.fault not in ("reset", "drop"):
+        record.status = response.status
+    return response
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except SandboxError as exc:
+        return exc.response(request.headers.get("X-TRACE-ID"))
+    except web.HTTPNotFound:
+        body = error_body("not_found", "The requested URL was not found", [("", request.path)])
+        return json_response(body, status=404)
+    except web.HTTPMethodNotAllowed:
+        message = f"Method {request.method} is not allowed on {request.path}"
+        return json_response(error_body("not_found", message, [("", message)]), status=405)
+    except web.HTTPException:
+        raise
+    except Exception:
+        _log.exception("sandbox handler failed for %s %s", request.method, request.path)
+        body = error_body(
+            "internal_error", "Internal server error", [("", "Internal server error")]
+        )
+        return json_response(body, status=500)
+
+
+def create_app(ctx: SandboxContext, setup_hooks: Sequence[SetupHook] = ()) -> web.Application:
+    """The sandbox application for ``ctx``; each hook may add routes to it."""
+    app = web.Application(middlewares=[_record, fault_middleware(ctx.faults), _errors])
+    app[CONTEXT_KEY] = ctx
+    app[PAYMENTS_KEY] = Payments(ctx)
+    app[REFUNDS_KEY] = Refunds(ctx)
+    add_api_routes(app)
+    add_page_routes(app)
+    add_control_routes(app)
+    for hook in setup_hooks:
+        hook(app, ctx)
+    return app

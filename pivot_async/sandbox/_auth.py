@@ -1,0 +1,81 @@
+"""``POST /v1/access-token`` and bearer-token checks (spec 3.1, Decision b)."""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from aiohttp import web
+
+from ._context import CONTEXT_KEY, SandboxContext
+from ._errors import SandboxError, ok, validation_error
+from ._state import Merchant
+from ._util import decode_json, jwt_decode, jwt_encode
+
+__all__ = ["access_token", "authenticate", "issue_token"]
+
+
+def _invalid() -> SandboxError:
+    return SandboxError(
+        401,
+        "credentials_invalid",
+        "Invalid or expired credentials",
+        [("", "Request new access token")],
+    )
+
+
+def issue_token(ctx: SandboxContext, merchant: Merchant) -> str:
+    """An HS256 JWT of the documented shape, valid for ``config.token_ttl`` seconds."""
+    exp = int(ctx.now().timestamp()) + ctx.config.token_ttl
+    payload = {
+        "iss": "backend-portal",
+        "sub": merchant.client_id,
+        "exp": exp,
+        "clientId": merchant.client_id,
+        "merchantId": merchant.id,
+        "jti": os.urandom(8).hex(),
+    }
+    return jwt_encode(payload, ctx.token_key)
+
+
+def authenticate(request: web.Request) -> Merchant:
+    """The merchant of a valid ``Authorization: Bearer`` token, else 401."""
+    ctx = request.app[CONTEXT_KEY]
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _invalid()
+    payload = jwt_decode(token.strip(), ctx.token_key)
+    if payload is None:
+        raise _invalid()
+    exp = payload.get("exp")
+    if not isinstance(exp, int) or exp <= ctx.now().timestamp():
+        raise _invalid()
+    merchant = ctx.state.merchants.get(str(payload.get("clientId")))
+    if merchant is None:
+        raise _invalid()
+    return merchant
+
+
+async def access_token(request: web.Request) -> web.Response:
+    """``POST /v1/access-token`` with ``X-MERCHANT-ID`` / ``X-MERCHANT-SECRET``."""
+    ctx = request.app[CONTEXT_KEY]
+    raw = await request.read()
+    if raw.strip():
+        try:
+            body = decode_json(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise validation_error([("", "Request body must be a JSON object")])
+        grant = body.get("grantType", "client_credentials")
+        if grant != "client_credentials":
+            raise validation_error([("grantType", "grantType must be client_credentials")])
+    client_id = request.headers.get("X-MERCHANT-ID", "")
+    secret = request.headers.get("X-MERCHANT-SECRET", "")
+    merchant = ctx.state.merchants.get(client_id)
+    expected = merchant.client_secret if merchant is not None else "\x00"
+    if merchant is None or not hmac.compare_digest(secret.encode(), expected.encode()):
+        raise _invalid()
+    token = issue_token(ctx, merchant)
+    return ok({"accessToken": token, "expiresIn": str(ctx.config.token_ttl), "tokenType": "Bearer"})

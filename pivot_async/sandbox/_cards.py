@@ -1,0 +1,306 @@
+"""Cards: the merchant RSA keys, ``encryptedCard`` decryption and the test-card table.
+
+Decryption follows spec 14.2: ``encryptedCard`` is base64 of a JSON envelope
+``{encryptedKey, nonce, ciphertext}`` (keys matched case-insensitively, Decision k); the AES-256
+key is unwrapped with RSA-OAEP using SHA-256 for both the hash and MGF1 (pycryptodome defaults
+to SHA-1, so both are given explicitly), then AES-256-GCM opens ``ciphertext`` whose last 16
+bytes are the tag.
+
+The sandbox never stores a PAN: a card is reduced to its display data (first6, first8, last4,
+expiry, BIN information, fingerprint) plus the key of its test scenario.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime as _dt
+import hashlib
+import threading
+import uuid
+from typing import Any
+
+import msgspec
+from Crypto.Cipher import AES, PKCS1_OAEP
+from Crypto.Hash import SHA256
+from Crypto.PublicKey import RSA
+from Crypto.Signature import pss
+
+__all__ = [
+    "AVS_RESULTS",
+    "SCENARIOS",
+    "TEST_CARDS",
+    "CardData",
+    "CardDecryptError",
+    "Scenario",
+    "card_json",
+    "decrypt_card",
+    "key_for_index",
+    "public_key_b64",
+    "scenario_for",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """What a test card does (spec 15.2)."""
+
+    key: str
+    challenge: bool
+    failure_code: str | None = None
+    issuer_code: str = "00"
+    message: str = ""
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.key: s
+    for s in (
+        Scenario("SUCCESS_FRICTIONLESS", challenge=False),
+        Scenario("SUCCESS_CHALLENGE", challenge=True),
+        Scenario(
+            "DECLINED", True, "DECLINED_BY_CHANNEL", "05", "The card was declined by the channel."
+        ),
+        Scenario("DECLINED_EXPIRED", True, "DECLINED_BY_CHANNEL", "54", "The card has expired."),
+        Scenario("DECLINED_CVV", True, "DECLINED_BY_CHANNEL", "N7", "The CVV is invalid."),
+        Scenario(
+            "INVALID_ACCOUNT", True, "INVALID_ACCOUNT", "14", "The card or account is invalid."
+        ),
+        Scenario(
+            "AUTHENTICATION_FAILED", True, "AUTHENTICATION_FAILED", "", "3DS authentication failed."
+        ),
+        Scenario(
+            "FRAUD_STOLEN", True, "SUSPECTED_FRAUD", "43", "The card was reported lost or stolen."
+        ),
+        Scenario(
+            "FRAUD_BLOCKED", True, "SUSPECTED_FRAUD", "59", "The channel blocked the account."
+        ),
+        Scenario(
+            "BLOCKED_BY_FDS", True, "BLOCKED_BY_FDS", "", "The fraud detection system rejected it."
+        ),
+        Scenario("REQUIRE_REVIEW", True, None, "00", "The payment is held for fraud review."),
+        Scenario("INSUFFICIENT_FUND", True, "INSUFFICIENT_FUND", "51", "Insufficient funds."),
+        Scenario(
+            "CHANNEL_UNAVAILABLE", True, "CHANNEL_UNAVAILABLE", "91", "The issuer is unavailable."
+        ),
+        Scenario(
+            "CANCELLED_BY_USER", True, "CANCELLED_BY_USER", "", "The cardholder cancelled 3DS."
+        ),
+        Scenario("FOREIGN_AVS", challenge=True),
+        Scenario(
+            "UNKNOWN", True, "DECLINED_BY_CHANNEL", "05", "The card was declined by the channel."
+        ),
+    )
+}
+
+_TABLE = (
+    ("SUCCESS_FRICTIONLESS", "4440000112200001", "5550000112230001", "3550000112280001"),
+    ("SUCCESS_CHALLENGE", "4440000112290002", "5550000112220002", "3550000112270002"),
+    ("DECLINED", "4440000334480001", "5550000334410001", "3550000334460001"),
+    ("DECLINED_EXPIRED", "4440000334470002", "5550000334400002", "3550000334450002"),
+    ("DECLINED_CVV", "4440000334460003", "5550000334490003", "3550000334440003"),
+    ("INVALID_ACCOUNT", "4440000334450004", "5550000334480004", "3550000334430004"),
+    ("AUTHENTICATION_FAILED", "4440000334440005", "5550000334470005", "3550000334420005"),
+    ("FRAUD_STOLEN", "4440000334430006", "5550000334460006", "3550000334410006"),
+    ("FRAUD_BLOCKED", "4440000334420007", "5550000334450007", "3550000334400007"),
+    ("BLOCKED_BY_FDS", "4440000334410008", "5550000334440008", "3550000334490008"),
+    ("REQUIRE_REVIEW", "4440000334400009", "5550000334430009", "3550000334480009"),
+    ("INSUFFICIENT_FUND", "4440000334470010", "5550000334400010", "3550000334450010"),
+    ("CHANNEL_UNAVAILABLE", "4440000334460011", "5550000334490011", "3550000334440011"),
+    ("CANCELLED_BY_USER", "4440000334450012", "5550000334480012", "3550000334430012"),
+    ("FOREIGN_AVS", "4448100334430014", "5558100334460014", "3558100334410014"),
+)
+
+TEST_CARDS: dict[str, str] = {pan: key for key, *pans in _TABLE for pan in pans}
+"""Every documented test PAN (spec 15.2) -> its scenario key."""
+
+AVS_RESULTS: dict[str, str] = {
+    "alpha street": "SERVICE_NOT_AVAILABLE_RET",
+    "bravo street": "NOT_AVAILABLE",
+    "charlie street": "DEFERRED_TRANSACTION_RECE",
+    "delta street": "NO_MATCH",
+    "echo street": "ZIP_MATCH",
+    "foxtrot street": "ADDRESS_MATCH",
+    "golf street": "ADDRESS_ZIP_MATCH",
+    "hotel street": "NAME_MATCH",
+    "india street": "NAME_ZIP_MATCH",
+    "juliett street": "NAME_ADDRESS_MATCH",
+    "kilo street": "SERVICE_NOT_SUPPORTED",
+    "lima street": "NOT_REQUESTED",
+    "mike street": "NOT_VERIFIED",
+}
+"""``billingInfo.addressLine1`` -> ``avsResult`` (spec 15.5)."""
+
+
+def scenario_for(pan: str) -> Scenario:
+    """The scenario of a PAN; unknown PANs decline (spec 15.2)."""
+    return SCENARIOS[TEST_CARDS.get(pan, "UNKNOWN")]
+
+
+# -- keys -------------------------------------------------------------------------------------
+_KEYS: list[RSA.RsaKey] = []
+_KEYS_LOCK = threading.Lock()
+
+
+def key_for_index(index: int) -> RSA.RsaKey:
+    """The ``index``-th RSA-2048 key of this process, generated on first use.
+
+    Keys are cached per process so that many sandboxes in one test run share the cost; two
+    merchants of one sandbox always get different keys.
+    """
+    with _KEYS_LOCK:
+        while len(_KEYS) <= index:
+            _KEYS.append(RSA.generate(2048))
+        return _KEYS[index]
+
+
+def public_key_b64(key: RSA.RsaKey) -> str:
+    """The ``encryptionKey`` value: base64 of the DER SubjectPublicKeyInfo."""
+    der: bytes = key.publickey().export_key(format="DER")  # type: ignore[no-untyped-call]
+    return base64.b64encode(der).decode("ascii")
+
+
+# -- decryption -------------------------------------------------------------------------------
+class CardDecryptError(ValueError):
+    """``encryptedCard`` could not be decoded, decrypted or understood."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CardData:
+    """Card details from a request. ``repr`` hides the PAN and the CVC."""
+
+    number: str = dataclasses.field(repr=False)
+    exp_month: int
+    exp_year: int
+    cvc: str = dataclasses.field(default="", repr=False)
+    name: str = ""
+
+    def expired(self, now: _dt.datetime) -> bool:
+        return (self.exp_year, self.exp_month) < (now.year, now.month)
+
+
+def _b64(value: Any, name: str) -> bytes:
+    if not isinstance(value, str):
+        raise CardDecryptError(f"{name} is missing")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise CardDecryptError(f"{name} is not valid base64") from exc
+
+
+def decrypt_card(encrypted: str, key: RSA.RsaKey) -> dict[str, Any]:
+    """Open an ``encryptedCard`` value; returns the plaintext JSON object (spec 14.3)."""
+    raw = _b64(encrypted, "encryptedCard")
+    try:
+        envelope = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise CardDecryptError("encryptedCard does not hold a JSON envelope") from exc
+    if not isinstance(envelope, dict):
+        raise CardDecryptError("encryptedCard does not hold a JSON envelope")
+    fields = {str(k).lower(): v for k, v in envelope.items()}
+    wrapped = _b64(fields.get("encryptedkey"), "encryptedKey")
+    nonce = _b64(fields.get("nonce"), "nonce")
+    sealed = _b64(fields.get("ciphertext"), "ciphertext")
+    if len(nonce) != 12 or len(sealed) < 17:
+        raise CardDecryptError("nonce or ciphertext has the wrong length")
+    try:
+        oaep = PKCS1_OAEP.new(key, hashAlgo=SHA256, mgfunc=lambda x, y: pss.MGF1(x, y, SHA256))
+        aes_key = oaep.decrypt(wrapped)
+    except (ValueError, TypeError) as exc:
+        raise CardDecryptError(
+            "encryptedKey could not be unwrapped with this session's key"
+        ) from exc
+    if len(aes_key) != 32:
+        raise CardDecryptError("the wrapped key is not an AES-256 key")
+    try:
+        cipher = AES.new(aes_key, AES.MODE_GCM, nonce=nonce)
+        plaintext = cipher.decrypt_and_verify(sealed[:-16], sealed[-16:])
+        payload = msgspec.json.decode(plaintext)
+    except (ValueError, KeyError, msgspec.DecodeError) as exc:
+        raise CardDecryptError("ciphertext failed authentication or is not JSON") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("card"), dict):
+        raise CardDecryptError("the decrypted payload has no card object")
+    return payload
+
+
+def card_from_plaintext(payload: dict[str, Any]) -> CardData:
+    """Validate the decrypted card object (spec 14.3 rules)."""
+    card = payload["card"]
+    number = card.get("number")
+    month = card.get("expiryMonth")
+    year = card.get("expiryYear")
+    if not (isinstance(number, str) and number.isdigit() and 13 <= len(number) <= 19):
+        raise CardDecryptError("card.number must be 13 to 19 digits")
+    if not (isinstance(month, str) and month.isdigit() and 1 <= int(month) <= 12):
+        raise CardDecryptError("card.expiryMonth must be a month 01-12")
+    if not (isinstance(year, str) and year.isdigit() and len(year) in (2, 4)):
+        raise CardDecryptError("card.expiryYear must be a 2-digit year")
+    cvc = card.get("cvc") or ""
+    if not isinstance(cvc, str) or (cvc and not (cvc.isdigit() and 3 <= len(cvc) <= 4)):
+        raise CardDecryptError("card.cvc must be 3 digits")
+    full_year = int(year) + 2000 if len(year) == 2 else int(year)
+    name = card.get("nameOnCard")
+    return CardData(number, int(month), full_year, cvc, name if isinstance(name, str) else "")
+
+
+# -- card display data ----------------------------------------------------------------------
+def _brand(pan: str) -> str:
+    if pan.startswith("4"):
+        return "VISA"
+    if pan[:2] in {"34", "37"}:
+        return "AMEX"
+    if pan[:2] in {"35"}:
+        return "JCB"
+    if pan[:2] == "62":
+        return "UNIONPAY"
+    if pan[:1] in {"2", "5"}:
+        return "MASTERCARD"
+    return "UNKNOWN"
+
+
+def card_profile(card: CardData, merchant_id: str) -> dict[str, Any]:
+    """The display part of a card: what charges and stored methods show."""
+    scenario = TEST_CARDS.get(card.number, "UNKNOWN")
+    fingerprint = uuid.UUID(
+        bytes=hashlib.sha256(f"{merchant_id}:{card.number}".encode()).digest()[:16], version=4
+    )
+    return {
+        "first6": card.number[:6],
+        "first8": card.number[:8],
+        "last4": card.number[-4:],
+        "expMonth": f"{card.exp_month:02d}",
+        "expYear": f"{card.exp_year % 100:02d}",
+        "fingerprint": str(fingerprint),
+        "binInformations": {
+            "type": "CREDIT",
+            "issuingBank": "UNKNOWN" if scenario == "UNKNOWN" else "PIVOT SANDBOX BANK",
+            "brand": _brand(card.number),
+            "country": "US" if scenario == "FOREIGN_AVS" else "ID",
+        },
+        "cardHolderName": card.name,
+    }
+
+
+def card_json(profile: dict[str, Any] | None) -> dict[str, Any]:
+    """A charge's ``card`` object before authentication (empty strings when not yet known)."""
+    if profile is None:
+        blank = {"type": "", "issuingBank": "", "brand": "", "country": ""}
+        base: dict[str, Any] = {
+            "first6": "",
+            "first8": "",
+            "last4": "",
+            "expMonth": "",
+            "expYear": "",
+            "fingerprint": "",
+            "binInformations": blank,
+        }
+    else:
+        base = {k: v for k, v in profile.items() if k != "cardHolderName"}
+    base["authenticationResult"] = {
+        "threeDsVersion": "3DS2",
+        "threeDsResult": "",
+        "threeDsMethod": "",
+        "eciCode": "",
+    }
+    base["authorizationResult"] = None
+    return base

@@ -1,0 +1,93 @@
+""":class:`SandboxContext`: what every part of the sandbox (and its extensions) shares."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from ._callbacks import CallbackDelivery, CallbackSender
+from ._clock import Clock
+from ._config import SandboxConfig
+from ._faults import FaultRegistry
+from ._idempotency import IdempotencyStore
+from ._state import Merchant, SandboxState
+
+__all__ = ["CONTEXT_KEY", "SandboxContext"]
+
+
+class SandboxContext:
+    """Shared services of one sandbox.
+
+    Extensions (``setup_hooks``) receive it together with the application. Stable attributes:
+    ``clock``, ``config``, ``state``, ``faults``, ``callbacks``, ``idempotency``; and the methods
+    :meth:`now`, :meth:`get_base_url` (also the ``base_url`` property), :meth:`send_callback`,
+    :meth:`merchant_by_client_id` and :meth:`sweep`.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        config: SandboxConfig,
+        base_url: Callable[[], str],
+        seed: int | None = None,
+        callback_url: str | None = None,
+        callback_key: str = "",
+    ) -> None:
+        self.clock = clock
+        self.config = config
+        self.state = SandboxState()
+        self.faults = FaultRegistry(clock, seed)
+        self.callbacks = CallbackSender(
+            now=clock.now,
+            url=callback_url,
+            key=callback_key,
+            delay_scale=config.callback_delay_scale,
+            timeout=config.callback_timeout,
+        )
+        self.idempotency = IdempotencyStore(config.idempotency_ttl, clock.now)
+        self.signing_key = os.urandom(32)
+        """HS256 key of the page tokens (``paymentUrl``) this sandbox mints."""
+        self.token_key = os.urandom(32)
+        """HS256 key of the access tokens; replaced by :meth:`revoke_tokens`."""
+        self._base_url = base_url
+
+    def now(self) -> _dt.datetime:
+        """The sandbox clock's current time."""
+        return self.clock.now()
+
+    def get_base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` once the server listens."""
+        return self._base_url()
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url()
+
+    def merchant_by_client_id(self, client_id: str) -> Merchant | None:
+        return self.state.merchants.get(client_id)
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every access token issued so far."""
+        self.token_key = os.urandom(32)
+
+    def sweep(self) -> int:
+        """Apply every time-driven transition that is due on the sandbox clock."""
+        return self.state.sweep(self.now())
+
+    def send_callback(
+        self, event: str, data: dict[str, Any], *, merchant_id: str = ""
+    ) -> CallbackDelivery | None:
+        """Emit ``event`` to the merchant's callback URL (or the sandbox's)."""
+        merchant = self.state.merchants.get(merchant_id)
+        url = merchant.callback_url if merchant is not None else None
+        key = merchant.callback_key if merchant is not None else None
+        return self.callbacks.send(event, data, merchant_id=merchant_id, url=url, key=key)
+
+
+CONTEXT_KEY: web.AppKey[SandboxContext] = web.AppKey("pivot_sandbox_context", SandboxContext)
+"""Where the application keeps its :class:`SandboxContext` (``app[CONTEXT_KEY]``)."""

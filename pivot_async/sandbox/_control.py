@@ -1,0 +1,350 @@
+"""Control routes under ``/_sandbox/``: the customer's side, time, faults and inspection.
+
+They need no token, are never faulted or rate limited, and answer with the usual envelope.
+Routes that the HTML pages post to accept a form as well as JSON; a form post is answered
+with a 303 redirect to the next page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from ._cards import key_for_index
+from ._context import CONTEXT_KEY, SandboxContext
+from ._errors import SandboxError, not_found, ok, validation_error
+from ._faults import Fault
+from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
+from ._models import Session
+from ._pages import page_for
+from ._state import Merchant
+from ._validation import Checker, parse_body
+
+__all__ = ["add_control_routes", "register_merchant"]
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FAULT_FIELDS = {
+    "kind": "kind",
+    "route": "route",
+    "status": "status",
+    "delay": "delay",
+    "retryAfter": "retry_after",
+    "retry_after": "retry_after",
+    "times": "times",
+    "probability": "probability",
+    "skip": "skip",
+    "process": "process",
+}
+
+
+def register_merchant(
+    ctx: SandboxContext,
+    client_id: str,
+    client_secret: str,
+    *,
+    name: str = "Pivot Sandbox",
+    callback_url: str | None = None,
+    callback_key: str | None = None,
+) -> Merchant:
+    """Add a merchant with its own state scope and RSA key (key made on first use)."""
+    if client_id in ctx.state.merchants:
+        raise ValueError(f"merchant {client_id!r} already exists")
+    merchant = Merchant(
+        client_id, client_secret, name[:20], len(ctx.state.merchants), callback_url, callback_key
+    )
+    ctx.state.merchants[client_id] = merchant
+    return merchant
+
+
+async def _input(request: web.Request) -> tuple[dict[str, Any], bool]:
+    if request.content_type in _FORM_TYPES:
+        form = await request.post()
+        return {k: str(v) for k, v in form.items()}, True
+    return parse_body(await request.read(), allow_empty=True), False
+
+
+def _session(request: web.Request) -> Session:
+    session = request.app[CONTEXT_KEY].state.sessions.get(request.match_info["id"])
+    if session is None:
+        raise not_found("payment session", "id")
+    return session
+
+
+def _merchant(ctx: SandboxContext, session: Session) -> Merchant:
+    return ctx.state.merchants[session.merchant_id]
+
+
+def _answer(request: web.Request, session: Session, form: bool) -> web.Response:
+    request.app[CONTEXT_KEY].sweep()
+    if form:
+        raise web.HTTPSeeOther(page_for(session))
+    return ok(session.to_json())
+
+
+# -- the customer's side ----------------------------------------------------------------------
+async def three_ds(request: web.Request) -> web.Response:
+    """``POST /_sandbox/3ds/{id}`` ``{"action": "complete"|"fail"|"cancel"}``."""
+    session = _session(request)
+    data, form = await _input(request)
+    chk = Checker()
+    action = chk.enum(data, "action", "action", ("complete", "fail", "cancel"), required=True)
+    chk.raise_if_failed()
+    request.app[PAYMENTS_KEY].cards.authenticate(session, str(action))
+    return _answer(request, session, form)
+
+
+def _form_method(data: dict[str, Any], session: Session) -> dict[str, Any]:
+    kind = data.get("type") or session.method_type or "CARD"
+    method: dict[str, Any] = {"type": kind}
+    options: dict[str, Any] = dict(session.method_options)
+    if kind == "CARD":
+        method["card"] = {
+            "number": data.get("number", ""),
+            "expMonth": data.get("expMonth", ""),
+            "expYear": data.get("expYear", ""),
+            "cvc": data.get("cvc", ""),
+        }
+    elif kind == "VIRTUAL_ACCOUNT":
+        options["virtualAccount"] = {"channel": data.get("channel", "BCA")}
+    elif kind == "EWALLET":
+        options["ewallet"] = {"channel": data.get("channel", "DANA")}
+        if data.get("phone"):
+            method["ewallet"] = {"accountIdentifier": data["phone"]}
+    return {"paymentMethod": method, "paymentMethodOptions": options}
+
+
+async def customer_pay(request: web.Request) -> web.Response:
+    """``POST /_sandbox/payments/{id}/pay``: the hosted page's method choice (confirm shape)."""
+    ctx = request.app[CONTEXT_KEY]
+    session = _session(request)
+    data, form = await _input(request)
+    body = _form_method(data, session) if form else data
+    await request.app[PAYMENTS_KEY].customer_pay(_merchant(ctx, session), session, body)
+    return _answer(request, session, form)
+
+
+async def simulate(request: web.Request) -> web.Response:
+    """``POST /_sandbox/payments/{id}/simulate`` ``{"chargeStatus", "amount"?}`` (no token)."""
+    session = _session(request)
+    data, form = await _input(request)
+    chk = Checker()
+    status = chk.enum(data, "chargeStatus", "chargeStatus", ("SUCCESS", "EXPIRED"), required=True)
+    amount = chk.integer(data, "amount", "amount") if form else chk.amount(data, "amount", "amount")
+    chk.raise_if_failed()
+    request.app[PAYMENTS_KEY].simulate_session(session, str(status), amount)
+    return _answer(request, session, form)
+
+
+async def ewallet(request: web.Request) -> web.Response:
+    """``POST /_sandbox/payments/{id}/ewallet`` ``{"phone", "otp"}``."""
+    session = _session(request)
+    data, form = await _input(request)
+    request.app[PAYMENTS_KEY].ewallet_page(
+        session, str(data.get("phone", "")), str(data.get("otp", ""))
+    )
+    return _answer(request, session, form)
+
+
+async def review(request: web.Request) -> web.Response:
+    """``POST /_sandbox/payments/{id}/review`` ``{"decision": "approve"|"reject"}``."""
+    session = _session(request)
+    data, form = await _input(request)
+    chk = Checker()
+    decision = chk.enum(data, "decision", "decision", ("approve", "reject"), required=True)
+    chk.raise_if_failed()
+    request.app[PAYMENTS_KEY].cards.review(session, str(decision))
+    return _answer(request, session, form)
+
+
+async def customer_cancel(request: web.Request) -> web.Response:
+    """``POST /_sandbox/payments/{id}/customer-cancel``: reason ``REQUESTED_BY_CUSTOMER``."""
+    session = _session(request)
+    _, form = await _input(request)
+    request.app[PAYMENTS_KEY].customer_cancel(session)
+    return _answer(request, session, form)
+
+
+async def advance_refund(request: web.Request) -> web.Response:
+    """``POST /_sandbox/refunds/{id}/advance``: the refund's next status now."""
+    ctx = request.app[CONTEXT_KEY]
+    refund = ctx.state.refunds.get(request.match_info["id"])
+    if refund is None:
+        raise not_found("refund", "id")
+    request.app[REFUNDS_KEY].advance(refund)
+    return ok(refund.to_json())
+
+
+# -- time, tokens, merchants ------------------------------------------------------------------
+async def advance_clock(request: web.Request) -> web.Response:
+    """``POST /_sandbox/clock/advance`` ``{"seconds": n}`` (manual clock only)."""
+    ctx = request.app[CONTEXT_KEY]
+    data = parse_body(await request.read())
+    seconds = data.get("seconds")
+    advance = getattr(ctx.clock, "advance", None)
+    if advance is None:
+        raise SandboxError(409, "forbidden_access", "The sandbox runs on the system clock")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise validation_error([("seconds", "seconds must be a non-negative number")])
+    advance(seconds)
+    ctx.sweep()
+    return ok({"now": ctx.now().isoformat()})
+
+
+async def revoke_tokens(request: web.Request) -> web.Response:
+    """``POST /_sandbox/tokens/revoke``: every issued access token becomes invalid."""
+    request.app[CONTEXT_KEY].revoke_tokens()
+    return ok({"revoked": True})
+
+
+async def add_merchant(request: web.Request) -> web.Response:
+    """``POST /_sandbox/merchants`` ``{"clientId", "clientSecret", "name"?, "callbackUrl"?}``."""
+    ctx = request.app[CONTEXT_KEY]
+    data = parse_body(await request.read())
+    chk = Checker()
+    client_id = chk.string(data, "clientId", "clientId", required=True, max_len=100)
+    secret = chk.string(data, "clientSecret", "clientSecret", required=True, max_len=200)
+    name = chk.string(data, "name", "name", max_len=100) or "Pivot Sandbox"
+    callback = chk.string(data, "callbackUrl", "callbackUrl", max_len=2000)
+    chk.raise_if_failed()
+    try:
+        merchant = register_merchant(
+            ctx, str(client_id), str(secret), name=name, callback_url=callback
+        )
+    except ValueError as exc:
+        raise SandboxError(409, "duplicate_error", str(exc), [("clientId", str(exc))]) from None
+    await asyncio.get_running_loop().run_in_executor(None, key_for_index, merchant.key_index)
+    return ok({"clientId": merchant.client_id, "name": merchant.name})
+
+
+# -- faults -----------------------------------------------------------------------------------
+async def add_fault(request: web.Request) -> web.Response:
+    """``POST /_sandbox/faults`` with the :class:`Fault` fields (``retryAfter`` camelCase ok)."""
+    ctx = request.app[CONTEXT_KEY]
+    data = parse_body(await request.read())
+    unknown = sorted(set(data) - set(_FAULT_FIELDS))
+    if unknown:
+        raise validation_error([(name, f"unknown fault field {name}") for name in unknown])
+    try:
+        fault = ctx.faults.add(Fault(**{_FAULT_FIELDS[k]: v for k, v in data.items()}))
+    except (TypeError, ValueError) as exc:
+        raise validation_error([("", str(exc))]) from None
+    return ok(fault.to_json())
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    faults = request.app[CONTEXT_KEY].faults
+    return ok(
+        {
+            "faults": [f.to_json() for f in faults.faults],
+            "rateLimits": [r.to_json() for r in faults.rate_limits],
+        }
+    )
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    request.app[CONTEXT_KEY].faults.clear()
+    return ok({"cleared": True})
+
+
+async def delete_fault(request: web.Request) -> web.Response:
+    text = request.match_info["id"]
+    if not text.isdigit() or not request.app[CONTEXT_KEY].faults.remove(int(text)):
+        raise not_found("fault", "id")
+    return ok({"removed": int(text)})
+
+
+async def add_rate_limit(request: web.Request) -> web.Response:
+    """``POST /_sandbox/rate-limits`` ``{"route", "limit", "per"}``."""
+    ctx = request.app[CONTEXT_KEY]
+    data = parse_body(await request.read())
+    chk = Checker()
+    route = chk.string(data, "route", "route", required=True)
+    limit = chk.integer(data, "limit", "limit", required=True)
+    per = data.get("per", 1.0)
+    if isinstance(per, bool) or not isinstance(per, (int, float)) or per <= 0:
+        chk.error("per", "per must be a positive number of seconds")
+    chk.raise_if_failed()
+    try:
+        rate = ctx.faults.add_rate_limit(str(route), int(limit or 0), float(per))
+    except ValueError as exc:
+        raise validation_error([("", str(exc))]) from None
+    return ok(rate.to_json())
+
+
+# -- inspection -------------------------------------------------------------------------------
+async def list_callbacks(request: web.Request) -> web.Response:
+    callbacks = request.app[CONTEXT_KEY].callbacks
+    return ok(
+        {
+            "url": callbacks.url,
+            "events": [{"event": e.event, "at": e.at.isoformat()} for e in callbacks.events],
+            "deliveries": [d.to_json() for d in callbacks.deliveries],
+        }
+    )
+
+
+async def set_callback_url(request: web.Request) -> web.Response:
+    """``POST /_sandbox/callbacks/url`` ``{"url": ..., "key"?: ...}``."""
+    callbacks = request.app[CONTEXT_KEY].callbacks
+    data = parse_body(await request.read())
+    url = data.get("url")
+    if url is not None and not isinstance(url, str):
+        raise validation_error([("url", "url must be a string or null")])
+    callbacks.url = url or None
+    if isinstance(data.get("key"), str):
+        callbacks.key = data["key"]
+    return ok({"url": callbacks.url})
+
+
+async def retry_callback(request: web.Request) -> web.Response:
+    callbacks = request.app[CONTEXT_KEY].callbacks
+    text = request.match_info["id"]
+    if not text.isdigit() or not any(d.id == int(text) for d in callbacks.deliveries):
+        raise not_found("callback", "id")
+    return ok(callbacks.retry(int(text)).to_json())
+
+
+async def list_requests(request: web.Request) -> web.Response:
+    records = request.app[CONTEXT_KEY].state.requests
+    return ok(
+        [
+            {
+                "at": r.at.isoformat(),
+                "method": r.method,
+                "path": r.path,
+                "query": r.query,
+                "requestId": r.request_id,
+                "status": r.status,
+                "fault": r.fault,
+                "replayed": r.replayed,
+                "headers": r.headers,
+                "bodySha256": r.body_sha256,
+            }
+            for r in records
+        ]
+    )
+
+
+def add_control_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/_sandbox/3ds/{id}", three_ds)
+    r.add_post("/_sandbox/payments/{id}/pay", customer_pay)
+    r.add_post("/_sandbox/payments/{id}/simulate", simulate)
+    r.add_post("/_sandbox/payments/{id}/ewallet", ewallet)
+    r.add_post("/_sandbox/payments/{id}/review", review)
+    r.add_post("/_sandbox/payments/{id}/customer-cancel", customer_cancel)
+    r.add_post("/_sandbox/refunds/{id}/advance", advance_refund)
+    r.add_post("/_sandbox/clock/advance", advance_clock)
+    r.add_post("/_sandbox/tokens/revoke", revoke_tokens)
+    r.add_post("/_sandbox/merchants", add_merchant)
+    r.add_post("/_sandbox/faults", add_fault)
+    r.add_get("/_sandbox/faults", list_faults)
+    r.add_delete("/_sandbox/faults", clear_faults)
+    r.add_delete("/_sandbox/faults/{id}", delete_fault)
+    r.add_post("/_sandbox/rate-limits", add_rate_limit)
+    r.add_get("/_sandbox/callbacks", list_callbacks)
+    r.add_post("/_sandbox/callbacks/url", set_callback_url)
+    r.add_post("/_sandbox/callbacks/{id}/retry", retry_callback)
+    r.add_get("/_sandbox/requests", list_requests)

@@ -1,0 +1,132 @@
+"""The gateway's response envelope and error envelope (spec 4.1, 4.4, 4.5).
+
+Handlers raise :class:`SandboxError`; the error middleware turns it into
+``{"code", "message", "error": {"type", "details", "traceId"}, "data": {}}``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from ._util import encode_json
+
+__all__ = [
+    "SandboxError",
+    "error_body",
+    "json_response",
+    "not_found",
+    "ok",
+    "state_error",
+    "validation_error",
+]
+
+_TYPES = {
+    "api_validation_error": "API_ERROR",
+    "credentials_invalid": "API_ERROR",
+    "resource_not_complete": "API_ERROR",
+    "forbidden_access": "API_ERROR",
+    "idempotency_error": "API_ERROR",
+    "frequency_above_limit": "API_ERROR",
+    "not_found": "GATEWAY_ERROR",
+    "resource_missing": "GATEWAY_ERROR",
+    "duplicate_error": "GATEWAY_ERROR",
+    "internal_error": "GATEWAY_ERROR",
+    "bad_gateway": "GATEWAY_ERROR",
+    "service_unavailable": "GATEWAY_ERROR",
+    "gateway_timeout": "GATEWAY_ERROR",
+    "request_timeout": "GATEWAY_ERROR",
+}
+
+STATUS_CODES: dict[int, tuple[str, str]] = {
+    408: ("request_timeout", "Request timed out"),
+    429: ("frequency_above_limit", "Too many requests to this endpoint"),
+    500: ("internal_error", "Internal server error"),
+    502: ("bad_gateway", "Bad response from a downstream service"),
+    503: ("service_unavailable", "Service temporarily unavailable. Please hit periodically"),
+    504: ("gateway_timeout", "No response from a downstream service in time"),
+}
+"""Code and message the sandbox uses for each injectable error status."""
+
+
+class SandboxError(Exception):
+    """An error response: raised by handlers, rendered by the error middleware."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Sequence[tuple[str, str]] = (),
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = list(details)
+        self.headers = dict(headers or {})
+
+    def response(self, trace_id: str | None = None) -> web.Response:
+        body = error_body(self.code, self.message, self.details, trace_id)
+        return json_response(body, status=self.status, headers=self.headers)
+
+
+def error_body(
+    code: str,
+    message: str,
+    details: Sequence[tuple[str, str]] = (),
+    trace_id: str | None = None,
+) -> dict[str, Any]:
+    """The documented error envelope."""
+    return {
+        "code": code,
+        "message": message,
+        "error": {
+            "type": _TYPES.get(code, "API_ERROR"),
+            "details": [{"field": field, "message": text} for field, text in details],
+            "traceId": trace_id or os.urandom(16).hex(),
+        },
+        "data": {},
+    }
+
+
+def json_response(
+    body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A JSON response with compact bytes (so faults can cut them)."""
+    return web.Response(
+        body=encode_json(body),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def ok(data: Any, pagination: Mapping[str, int] | None = None) -> web.Response:
+    """The success envelope ``{"code":"00","message":"Success","data":...}``."""
+    body: dict[str, Any] = {"code": "00", "message": "Success", "data": data}
+    if pagination is not None:
+        body["pagination"] = dict(pagination)
+    return json_response(body)
+
+
+def validation_error(details: Sequence[tuple[str, str]], message: str = "") -> SandboxError:
+    """400 ``api_validation_error`` naming the fields."""
+    text = message or (details[0][1] if details else "Invalid request")
+    return SandboxError(400, "api_validation_error", text, details)
+
+
+def state_error(message: str, field: str = "") -> SandboxError:
+    """422 ``api_validation_error``: a valid request the resource's state forbids (spec 4.6)."""
+    return SandboxError(422, "api_validation_error", message, [(field, message)])
+
+
+def not_found(what: str, field: str = "") -> SandboxError:
+    """404 ``resource_missing``."""
+    message = f"Make sure {what} id is correct"
+    return SandboxError(404, "resource_missing", f"{what} not found", [(field, message)])

@@ -1,0 +1,287 @@
+"""Fault injection and rate limits: one aiohttp middleware over the whole application.
+
+A :class:`Fault` matches requests by route (``"POST /v2/payments"``, ``"/v2/payments/{id}"``,
+``"GET /v1/*"``, ``"*"``) and fires by count (``times``, after ``skip`` matching requests) and/or
+by probability (drawn from the registry's seeded RNG). Kinds:
+
+=============  ==================================================================================
+``latency``    wait ``delay`` real seconds, then go on (other faults may still fire)
+``status``     answer ``status`` (408, 429, 500, 502, 503, 504) with the error envelope; 429 and
+               503 carry ``Retry-After`` when ``retry_after`` is set (429 always does)
+``reset``      close the connection (TCP reset) before the request is handled
+``malformed``  answer 200 with a body that is not valid JSON (the request is not handled)
+``truncated``  handle the request, then answer 200 with the first half of the real body
+``drop``       handle the request (state changes), then close the connection without answering
+=============  ==================================================================================
+
+``process`` overrides whether the request is handled for ``malformed``/``truncated``.
+Control routes under ``/_sandbox/`` are never faulted or rate limited, so a test can always
+clear what it set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import dataclasses
+import itertools
+import math
+import random
+import re
+import socket
+import struct
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from ._clock import Clock
+from ._errors import STATUS_CODES, error_body, json_response
+
+__all__ = ["FAULT_KINDS", "Fault", "FaultRegistry", "RateLimit", "fault_middleware"]
+
+FAULT_KINDS = frozenset({"latency", "status", "reset", "malformed", "truncated", "drop"})
+_STATUSES = frozenset(STATUS_CODES)
+_MALFORMED = b'{"code":"00","message":"Success","data":{"id":,"status":}}'
+CONTROL_PREFIX = "/_sandbox/"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _compile_route(route: str) -> tuple[str | None, re.Pattern[str]]:
+    route = route.strip()
+    method: str | None = None
+    if " " in route:
+        method_text, route = route.split(None, 1)
+        method = None if method_text == "*" else method_text.upper()
+    pattern = re.escape(route.strip() or "*")
+    pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", pattern).replace(r"\*", ".*")
+    return method, re.compile(pattern)
+
+
+@dataclasses.dataclass
+class Fault:
+    """One injected fault; see the module docstring for the kinds."""
+
+    kind: str
+    route: str = "*"
+    status: int = 503
+    delay: float = 0.0
+    retry_after: float | None = None
+    times: int | None = None
+    probability: float = 1.0
+    skip: int = 0
+    process: bool | None = None
+    id: int = 0
+    hits: int = 0
+    """How many times the fault fired."""
+    seen: int = 0
+    """How many matching requests it saw."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; use one of {sorted(FAULT_KINDS)}")
+        if self.kind == "status" and self.status not in _STATUSES:
+            raise ValueError(f"status must be one of {sorted(_STATUSES)}")
+        if not 0.0 <= self.probability <= 1.0:
+            raise ValueError("probability must be between 0 and 1")
+        if self.times is not None and self.times < 0:
+            raise ValueError("times must be >= 0")
+        if self.delay < 0 or self.skip < 0:
+            raise ValueError("delay and skip must be >= 0")
+        self._method, self._pattern = _compile_route(self.route)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.hits >= self.times
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self._method is None or self._method == method) and bool(
+            self._pattern.fullmatch(path)
+        )
+
+    def fire(self, rng: random.Random) -> bool:
+        """Count a matching request; True when the fault applies to it."""
+        self.seen += 1
+        if self.seen <= self.skip or self.exhausted:
+            return False
+        if self.probability < 1.0 and rng.random() >= self.probability:
+            return False
+        self.hits += 1
+        return True
+
+    @property
+    def processes(self) -> bool:
+        if self.process is not None:
+            return self.process
+        return self.kind in {"truncated", "drop"}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "route": self.route,
+            "status": self.status,
+            "delay": self.delay,
+            "retryAfter": self.retry_after,
+            "times": self.times,
+            "probability": self.probability,
+            "skip": self.skip,
+            "process": self.processes,
+            "hits": self.hits,
+            "seen": self.seen,
+        }
+
+
+@dataclasses.dataclass
+class RateLimit:
+    """At most ``limit`` requests per ``per`` seconds (sandbox clock) on a route, else 429."""
+
+    route: str
+    limit: int
+    per: float = 1.0
+    id: int = 0
+
+    def __post_init__(self) -> None:
+        if self.limit < 0 or self.per <= 0:
+            raise ValueError("limit must be >= 0 and per > 0")
+        self._method, self._pattern = _compile_route(self.route)
+        self._hits: collections.deque[float] = collections.deque()
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self._method is None or self._method == method) and bool(
+            self._pattern.fullmatch(path)
+        )
+
+    def admit(self, now: float) -> float | None:
+        """Count a request at ``now``; ``None`` if allowed, else seconds until a slot frees."""
+        while self._hits and self._hits[0] <= now - self.per:
+            self._hits.popleft()
+        if len(self._hits) >= self.limit:
+            oldest = self._hits[0] if self._hits else now
+            return max(oldest + self.per - now, 0.0)
+        self._hits.append(now)
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "route": self.route, "limit": self.limit, "per": self.per}
+
+
+class FaultRegistry:
+    """The faults and rate limits in force. Thread-unsafe; use from the event loop."""
+
+    def __init__(self, clock: Clock, seed: int | None = None) -> None:
+        self._clock = clock
+        self.rng = random.Random(seed)
+        self.faults: list[Fault] = []
+        self.rate_limits: list[RateLimit] = []
+        self._ids = itertools.count(1)
+
+    def add(self, fault: Fault | None = None, /, **fields: Any) -> Fault:
+        """Register ``fault`` (or build one from keyword fields) and return it."""
+        if fault is None:
+            fault = Fault(**fields)
+        fault.id = next(self._ids)
+        self.faults.append(fault)
+        return fault
+
+    def remove(self, fault: Fault | int) -> bool:
+        fault_id = fault if isinstance(fault, int) else fault.id
+        before = len(self.faults)
+        self.faults = [f for f in self.faults if f.id != fault_id]
+        return len(self.faults) != before
+
+    def add_rate_limit(self, route: str, limit: int, per: float = 1.0) -> RateLimit:
+        rate = RateLimit(route, limit, per, next(self._ids))
+        self.rate_limits.append(rate)
+        return rate
+
+    def clear(self) -> None:
+        """Remove every fault and rate limit."""
+        self.faults.clear()
+        self.rate_limits.clear()
+
+    def pick(self, method: str, path: str) -> tuple[float, Fault | None]:
+        """Total latency to add and the first non-latency fault that fires, if any."""
+        delay = 0.0
+        for fault in list(self.faults):
+            if not fault.matches(method, path) or not fault.fire(self.rng):
+                continue
+            if fault.kind == "latency":
+                delay += fault.delay
+                continue
+            return delay, fault
+        return delay, None
+
+    def rate_limited(self, method: str, path: str) -> float | None:
+        """Seconds to wait if a rate limit refuses this request, else ``None``."""
+        now = self._clock.monotonic()
+        worst: float | None = None
+        for rate in self.rate_limits:
+            if rate.matches(method, path):
+                wait = rate.admit(now)
+                if wait is not None:
+                    worst = wait if worst is None else max(worst, wait)
+        return worst
+
+
+def _abort(request: web.Request) -> web.Response:
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    return web.Response(status=500)
+
+
+def _status_response(status: int, retry_after: float | None) -> web.Response:
+    code, message = STATUS_CODES[status]
+    headers = {}
+    if status == 429 or (retry_after is not None and status == 503):
+        headers["Retry-After"] = str(
+            max(0, math.ceil(retry_after if retry_after is not None else 1))
+        )
+    return json_response(error_body(code, message, [("", message)]), status=status, headers=headers)
+
+
+def fault_middleware(registry: FaultRegistry) -> Middleware:
+    """The middleware applying ``registry`` to every non-control request."""
+
+    @web.middleware
+    async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(CONTROL_PREFIX):
+            return await handler(request)
+        wait = registry.rate_limited(request.method, request.path)
+        if wait is not None:
+            request["pivot_fault"] = "rate_limit"
+            return _status_response(429, wait)
+        delay, fault = registry.pick(request.method, request.path)
+        if delay:
+            await asyncio.sleep(delay)
+        if fault is None:
+            return await handler(request)
+        request["pivot_fault"] = fault.kind
+        if fault.kind == "status":
+            return _status_response(fault.status, fault.retry_after)
+        if fault.kind == "reset":
+            return _abort(request)
+        response: web.StreamResponse | None = None
+        if fault.processes:
+            response = await handler(request)
+        if fault.kind == "drop":
+            return _abort(request)
+        if fault.kind == "malformed":
+            body = _MALFORMED
+        else:
+            full = response.body if isinstance(response, web.Response) else None
+            data = (
+                full if isinstance(full, bytes) else b'{"code":"00","message":"Success","data":{}}'
+            )
+            body = data[: max(1, len(data) // 2)]
+        return web.Response(body=body, status=200, content_type="application/json")
+
+    return faults

@@ -1,0 +1,283 @@
+"""The sandbox's resources and their JSON shapes (spec 7.5, 7.6, 8.3, 12.2, 13)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import decimal
+from typing import Any
+
+from ._util import format_time
+
+__all__ = [
+    "FINAL_CHARGE_STATUSES",
+    "FINAL_SESSION_STATUSES",
+    "Capture",
+    "Charge",
+    "Customer",
+    "Refund",
+    "Session",
+    "amount_json",
+    "money_string",
+]
+
+FINAL_SESSION_STATUSES = frozenset({"PAID", "CANCELLED", "EXPIRED", "INACTIVE"})
+FINAL_CHARGE_STATUSES = frozenset({"SUCCESS", "FAILED", "EXPIRED"})
+
+
+def amount_json(value: int | None) -> dict[str, Any] | None:
+    """A payments amount object: integer IDR (Decision l)."""
+    return None if value is None else {"value": value, "currency": "IDR"}
+
+
+def money_string(value: decimal.Decimal | int) -> str:
+    """A refund amount: a decimal string with two places (``"10000.00"``)."""
+    return f"{decimal.Decimal(value):.2f}"
+
+
+def _time(moment: _dt.datetime | None) -> str | None:
+    return None if moment is None else format_time(moment)
+
+
+@dataclasses.dataclass
+class Charge:
+    """One charge of a payment session."""
+
+    id: str
+    session_id: str
+    client_reference_id: str
+    statement_descriptor: str
+    method: str
+    amount: int
+    status: str
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    paid_at: _dt.datetime | None = None
+    authorized_amount: int | None = None
+    captured_amount: int | None = None
+    is_captured: bool = False
+    fds: dict[str, Any] | None = None
+    card: dict[str, Any] | None = None
+    virtual_account: dict[str, Any] | None = None
+    qr: dict[str, Any] | None = None
+    ewallet: dict[str, Any] | None = None
+    capture_histories: list[dict[str, Any]] | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    recommendation: str | None = None
+    # internal, never serialised
+    card_key: str | None = None
+    """Which test-card scenario drives this charge (no PAN is ever stored)."""
+    card_profile: dict[str, Any] | None = None
+    """The card's display data, kept for tokenisation (and shown after a token's 3DS)."""
+    card_cvc_given: bool = False
+    capture_reserved: int = 0
+    """Amount captured or being captured."""
+    capture_released: bool = False
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_CHARGE_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "paymentSessionId": self.session_id,
+            "paymentSessionClientReferenceId": self.client_reference_id,
+            "amount": amount_json(self.amount),
+            "statementDescriptor": self.statement_descriptor,
+            "status": self.status,
+            "authorizedAmount": amount_json(self.authorized_amount),
+            "capturedAmount": amount_json(self.captured_amount),
+            "isCaptured": self.is_captured,
+            "createdAt": format_time(self.created_at),
+            "updatedAt": format_time(self.updated_at),
+            "paidAt": _time(self.paid_at),
+            "fdsRiskAssessment": self.fds,
+            "card": self.card,
+            "captureHistories": self.capture_histories,
+            "virtualAccount": self.virtual_account,
+            "qr": self.qr,
+            "ewallet": self.ewallet,
+            "failureCode": self.failure_code,
+            "failureMessage": self.failure_message,
+            "recommendation": self.recommendation,
+        }
+
+
+@dataclasses.dataclass
+class Session:
+    """A payment session (spec 7.5)."""
+
+    id: str
+    merchant_id: str
+    client_reference_id: str
+    amount: int
+    payment_type: str
+    mode: str
+    auto_confirm: bool
+    bypass_status_page: bool
+    redirect_url: dict[str, Any] | None
+    method_type: str | None
+    payment_method: dict[str, Any] | None
+    method_options: dict[str, Any]
+    statement_descriptor: str
+    expiration_mode: str
+    save_for_future_use: bool
+    show_saved_payment: bool
+    status: str
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    expiry_at: _dt.datetime | None
+    customer_id: str | None = None
+    customer: dict[str, Any] | None = None
+    order_information: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    payment_url: str | None = None
+    encryption_key: str | None = None
+    charges: list[Charge] = dataclasses.field(default_factory=list)
+    cancelled_at: _dt.datetime | None = None
+    cancellation_reason: str | None = None
+    # internal flow state
+    capture_method: str = "automatic"
+    three_ds_method: str = "AUTOMATIC"
+    processing_sent: bool = False
+    awaiting_3ds: bool = False
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_SESSION_STATUSES
+
+    @property
+    def multiple(self) -> bool:
+        return self.payment_type == "MULTIPLE"
+
+    def to_json(self, charges: list[Charge] | None = None) -> dict[str, Any]:
+        shown = self.charges if charges is None else charges
+        data: dict[str, Any] = {
+            "id": self.id,
+            "clientReferenceId": self.client_reference_id,
+            "amount": amount_json(0 if self.multiple else self.amount),
+            "autoConfirm": self.auto_confirm,
+            "mode": self.mode,
+            "bypassStatusPage": self.bypass_status_page,
+            "redirectUrl": self.redirect_url,
+            "paymentType": self.payment_type,
+            "paymentMethod": self.payment_method,
+            "statementDescriptor": self.statement_descriptor,
+            "saveForFutureUse": self.save_for_future_use,
+            "showSavedPayment": self.show_saved_payment,
+            "expirationMode": self.expiration_mode,
+            "status": self.status,
+            "investigationStatus": None,
+            "createdAt": format_time(self.created_at),
+            "updatedAt": format_time(self.updated_at),
+            "expiryAt": _time(self.expiry_at),
+        }
+        if self.encryption_key is not None:
+            data["encryptionKey"] = self.encryption_key
+        if self.payment_url is not None:
+            data["paymentUrl"] = self.payment_url
+        data["chargeDetails"] = [c.to_json() for c in shown] if self.charges else None
+        data["customerId"] = self.customer_id
+        data["customer"] = self.customer
+        if self.order_information is not None:
+            data["orderInformation"] = self.order_information
+        data["cancelledAt"] = _time(self.cancelled_at)
+        data["cancellationReason"] = self.cancellation_reason
+        data["metadata"] = self.metadata
+        return data
+
+
+@dataclasses.dataclass
+class Capture:
+    """The object ``POST /v2/payments/{id}/capture`` answers with (spec 8.3)."""
+
+    id: str
+    session_id: str
+    client_reference_id: str
+    charge_id: str
+    release_remaining: bool
+    amount: int
+    status: str
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "paymentSessionId": self.session_id,
+            "paymentSessionClientReferenceId": self.client_reference_id,
+            "releaseRemainingAmount": self.release_remaining,
+            "amount": amount_json(self.amount),
+            "status": self.status,
+            "createdAt": format_time(self.created_at),
+            "updatedAt": format_time(self.updated_at),
+        }
+
+
+@dataclasses.dataclass
+class Refund:
+    """A refund (spec 12.2); ``path`` holds the statuses still to come."""
+
+    id: str
+    merchant_id: str
+    client_reference_id: str
+    payment_session_id: str
+    charge_id: str
+    captured_amount: int
+    is_full_amount: bool
+    amount: decimal.Decimal
+    status: str
+    reason: str
+    description: str | None
+    method: str
+    transfer_destination: dict[str, Any] | None
+    metadata: dict[str, Any] | None
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    destination_type: str | None = None
+    path: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    """Remaining ``(status, destinationType)`` steps."""
+
+    @property
+    def final(self) -> bool:
+        return self.status in {"SUCCESS", "FAILED", "CANCELLED"}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "clientReferenceId": self.client_reference_id,
+            "paymentSessionId": self.payment_session_id,
+            "chargeId": self.charge_id,
+            "capturedAmount": {"currency": "IDR", "value": money_string(self.captured_amount)},
+            "isFullAmount": self.is_full_amount,
+            "amount": {"currency": "IDR", "value": money_string(self.amount)},
+            "status": self.status,
+            "reason": self.reason,
+            "description": self.description,
+            "destinationType": self.destination_type,
+            "method": self.method,
+            "transferDestination": self.transfer_destination,
+            "metadata": self.metadata,
+            "createdAt": format_time(self.created_at),
+            "updatedAt": format_time(self.updated_at),
+        }
+
+
+@dataclasses.dataclass
+class Customer:
+    """A customer, created implicitly from ``customer.email`` (spec 13)."""
+
+    id: str
+    merchant_id: str
+    email: str
+    fields: dict[str, Any]
+    """The customer object as last received (``surname`` or ``sureName`` as sent)."""
+    stored: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def to_json(self, *, stored: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, **self.fields}
+        if stored:
+            data["storedPaymentMethods"] = list(self.stored)
+        return data

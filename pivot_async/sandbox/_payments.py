@@ -1,0 +1,446 @@
+"""Payment sessions: create, confirm, cancel, simulate, and the customer-side steps (spec 6-9, 15).
+
+Statuses follow the transition table T1-T15 of spec 9.3; see :mod:`._transitions` for the
+shared changes and their events.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from ._card_flow import CardFlow
+from ._cards import key_for_index, public_key_b64
+from ._channels import (
+    EWALLET_TEST_PHONES,
+    dynamic_va_number,
+    ewallet_deep_link,
+    qris_content,
+    static_va_number,
+)
+from ._context import SandboxContext
+from ._errors import not_found, state_error, validation_error
+from ._models import Charge, Customer, Session
+from ._requests import CreateRequest, MethodInput, parse_confirm, parse_method
+from ._state import Merchant
+from ._transitions import Transitions
+from ._util import ZERO_TIME, format_time, random_digits, uuid7
+from ._validation import Checker
+
+__all__ = ["Payments"]
+
+VA_OUTSIDE_RANGE = (
+    "The requested Virtual Account number is not within your assigned static VA range. "
+    "Please check your configuration."
+)
+VA_TAKEN = (
+    "The Virtual Account number you requested has already been assigned. "
+    "Please choose a different number."
+)
+QRIS_LIMIT = (
+    "The number of static QRIS you’ve created has reached the allowed limit. "
+    "Cannot create a new QRIS."
+)
+CONFIRMABLE = frozenset({"REQUIRE_CONFIRMATION", "REQUIRE_PAYMENT_METHOD"})
+
+
+class Payments:
+    """The payments state machine of one sandbox."""
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+        self.moves = Transitions(ctx)
+        self.cards = CardFlow(self.moves)
+
+    # -- lookups ------------------------------------------------------------------------------
+    def session(self, merchant: Merchant, session_id: str) -> Session:
+        session = self.ctx.state.sessions.get(session_id)
+        if session is None or session.merchant_id != merchant.id:
+            raise not_found("payment session", "id")
+        return session
+
+    # -- create -------------------------------------------------------------------------------
+    async def create(self, merchant: Merchant, req: CreateRequest) -> Session:
+        """``POST /v2/payments`` (T1-T4)."""
+        now = self.ctx.now()
+        m = req.method
+        if req.mode == "API" and m is None:
+            raise validation_error(
+                [("paymentMethod", "paymentMethod is required when mode is API")]
+            )
+        customer = self._customer(merchant, req)
+        session = Session(
+            id=uuid7(now),
+            merchant_id=merchant.id,
+            client_reference_id=req.client_reference_id,
+            amount=req.amount or 0,
+            payment_type=req.payment_type,
+            mode=req.mode,
+            auto_confirm=req.auto_confirm,
+            bypass_status_page=req.bypass_status_page,
+            redirect_url=req.redirect_url,
+            method_type=m.type if m else None,
+            payment_method=dict(m.echo) if m else None,
+            method_options=m.options if m else {},
+            statement_descriptor=req.statement_descriptor or merchant.name[:20],
+            expiration_mode=req.expiration_mode,
+            save_for_future_use=req.save_for_future_use,
+            show_saved_payment=req.show_saved_payment,
+            status="REQUIRE_CONFIRMATION",
+            created_at=now,
+            updated_at=now,
+            expiry_at=req.expiry_at,
+            customer_id=customer.id if customer else None,
+            customer=dict(req.customer)
+            if req.customer
+            else (dict(customer.fields) if customer else None),
+            order_information=req.order_information,
+            metadata=req.metadata,
+        )
+        if not session.multiple and session.expiry_at is None:
+            session.expiry_at = now + _dt.timedelta(seconds=self.ctx.config.session_ttl)
+        if m is not None:
+            session.capture_method = m.capture_method
+            session.three_ds_method = m.three_ds_method
+        card = None
+        if m is not None and m.type == "CARD" and req.auto_confirm and not session.multiple:
+            card = await self.cards.prepare(merchant, session, m, None)
+        if session.multiple:
+            assert m is not None
+            self._static(merchant, session, m)
+            session.status = "ACTIVE"
+        elif m is None:
+            session.status = (
+                "REQUIRE_PAYMENT_METHOD" if req.auto_confirm else "REQUIRE_CONFIRMATION"
+            )
+        if req.mode == "REDIRECT":
+            session.payment_url = self.moves.hosted_url(session)
+        if m is not None and m.type == "CARD" and req.mode == "API" and not req.auto_confirm:
+            session.encryption_key = public_key_b64(key_for_index(merchant.key_index))
+        self.ctx.state.sessions[session.id] = session
+        if m is not None and req.auto_confirm and not session.multiple:
+            self._start_charge(session, m, card)
+        if session.expiry_at is not None:
+            self.moves.schedule_expiry(session, session.expiry_at)
+        return session
+
+    def _customer(self, merchant: Merchant, req: CreateRequest) -> Customer | None:
+        state = self.ctx.state
+        if req.customer is not None:
+            email = str(req.customer["email"])
+            customer = state.customer_by_email(merchant.id, email)
+            if customer is None:
+                customer = Customer(uuid7(self.ctx.now()), merchant.id, email, dict(req.customer))
+                state.customers[customer.id] = customer
+                state.customer_ids[(merchant.id, email.lower())] = customer.id
+            else:
+                customer.fields.update(req.customer)
+            if req.customer_id is not None and req.customer_id != customer.id:
+                raise validation_error([("customerId", "customerId does not match customer.email")])
+            return customer
+        if req.customer_id is not None:
+            found = state.customers.get(req.customer_id)
+            if found is None or found.merchant_id != merchant.id:
+                raise validation_error([("customerId", "Customer not found")])
+            return found
+        return None
+
+    def _static(self, merchant: Merchant, session: Session, m: MethodInput) -> None:
+        """MULTIPLE sessions: a static VA number or a static QRIS (T4)."""
+        state = self.ctx.state
+        if m.type == "VIRTUAL_ACCOUNT":
+            channel = m.va_channel or "PERMATA"
+            custom = m.va_number
+            if custom is not None:
+                if not (custom.isdigit() and 1 <= len(custom) <= 8 and int(custom) >= 1):
+                    raise validation_error([("", VA_OUTSIDE_RANGE)])
+            else:
+                custom = str(state.next_number(f"static-va:{merchant.id}:{channel}"))
+            number = static_va_number(channel, custom)
+            if (channel, number) in state.va_numbers:
+                raise validation_error([("", VA_TAKEN)])
+            state.va_numbers[(channel, number)] = session.id
+            session.payment_method = {
+                "type": "VIRTUAL_ACCOUNT",
+                "virtualAccount": {
+                    "channel": channel,
+                    "virtualAccountNumber": number,
+                    "virtualAccountName": f"Pivot - {m.va_name or session.statement_descriptor}",
+                    "expiryAt": ZERO_TIME,
+                },
+            }
+            return
+        count_key = f"static-qr:{merchant.id}"
+        if state.counters[count_key] >= self.ctx.config.static_qris_limit:
+            raise validation_error([("", QRIS_LIMIT)])
+        state.next_number(count_key)
+        store_id = f"ST{random_digits(10)}"
+        session.payment_method = {
+            "type": "QR",
+            "qr": {
+                "acquirer": "BNC",
+                "qrContent": qris_content(
+                    merchant_name=session.statement_descriptor,
+                    reference=session.id[-12:],
+                    amount=None,
+                    store_id=store_id,
+                ),
+                "qrUrl": f"{self.ctx.base_url}/qris/{session.id}",
+                "qrType": "STATIC",
+                "storeId": store_id,
+                "retrievalReferenceNumber": "",
+                "issuerName": "",
+                "expiryAt": ZERO_TIME,
+                "merchantName": session.statement_descriptor,
+            },
+        }
+
+    # -- charges ------------------------------------------------------------------------------
+    def _new_charge(self, session: Session, method: str, amount: int) -> Charge:
+        now = self.ctx.now()
+        charge = Charge(
+            id=uuid7(now),
+            session_id=session.id,
+            client_reference_id=session.client_reference_id,
+            statement_descriptor=session.statement_descriptor,
+            method=method,
+            amount=amount,
+            status="WAITING_FOR_USER_ACTION",
+            created_at=now,
+            updated_at=now,
+        )
+        session.charges.append(charge)
+        self.ctx.state.charges[charge.id] = charge
+        return charge
+
+    def _start_charge(self, session: Session, m: MethodInput, card: Any) -> Charge:
+        """The charge starts and waits for the customer (T3, T5)."""
+        if m.method_expiry is not None and (
+            session.expiry_at is None or m.method_expiry < session.expiry_at
+        ):
+            session.expiry_at = m.method_expiry
+            self.moves.schedule_expiry(session, m.method_expiry)
+        charge = self._new_charge(session, m.type, session.amount)
+        expiry = format_time(session.expiry_at) if session.expiry_at else ZERO_TIME
+        if m.type == "VIRTUAL_ACCOUNT":
+            channel = m.va_channel or "PERMATA"
+            charge.virtual_account = {
+                "channel": channel,
+                "virtualAccountNumber": dynamic_va_number(
+                    channel, self.ctx.state.next_number(f"va:{channel}")
+                ),
+                "virtualAccountName": f"Pivot - {m.va_name or session.statement_descriptor}",
+                "expiryAt": expiry,
+            }
+        elif m.type == "QR":
+            charge.qr = {
+                "acquirer": "BNC",
+                "qrContent": qris_content(
+                    merchant_name=session.statement_descriptor,
+                    reference=charge.id[-12:],
+                    amount=charge.amount,
+                ),
+                "qrUrl": f"{self.ctx.base_url}/qris/{session.id}",
+                "qrType": "DYNAMIC",
+                "retrievalReferenceNumber": random_digits(25),
+                "issuerName": "",
+                "expiryAt": expiry,
+                "merchantName": session.statement_descriptor,
+            }
+        elif m.type == "EWALLET":
+            channel = m.ewallet_channel or "DANA"
+            charge.ewallet = {"channel": channel}
+            if session.mode == "API":
+                page = f"{self.ctx.base_url}/ewallet/pay?session_id={session.id}"
+                session.payment_url = ewallet_deep_link(channel, page)
+            if m.ewallet_phone:
+                self._ewallet_phone(session, charge, m.ewallet_phone, delayed=True)
+        else:
+            self.cards.attach(session, charge, card)
+        session.status = "REQUIRE_ACTION"
+        self.moves.touch(session, charge)
+        return charge
+
+    # -- confirm ------------------------------------------------------------------------------
+    async def confirm(self, merchant: Merchant, session: Session, body: dict[str, Any]) -> Session:
+        """``POST /v2/payments/{id}/confirm`` (T5)."""
+        self._confirmable(session)
+        m, order = parse_confirm(
+            body, self.ctx.config, self.ctx.now(), session.method_type, session.amount
+        )
+        if order is None and session.order_information is None:
+            raise validation_error(
+                [("orderInformation", "Make sure orderInformation value is fulfilled")]
+            )
+        return await self._apply_method(merchant, session, m, order)
+
+    async def _apply_method(
+        self, merchant: Merchant, session: Session, m: MethodInput, order: dict[str, Any] | None
+    ) -> Session:
+        card = await self.cards.prepare(merchant, session, m, order) if m.type == "CARD" else None
+        self._confirmable(session)  # the state may have moved while decrypting
+        if order is not None:
+            session.order_information = order
+        session.method_type = m.type
+        session.payment_method = {**(session.payment_method or {}), **m.echo}
+        session.method_options = m.options
+        session.capture_method = m.capture_method
+        session.three_ds_method = m.three_ds_method
+        self._start_charge(session, m, card)
+        return session
+
+    def _confirmable(self, session: Session) -> None:
+        if session.status not in CONFIRMABLE:
+            raise state_error(f"Payment session status is {session.status}; it cannot be confirmed")
+
+    # -- cancel -------------------------------------------------------------------------------
+    def cancel(self, session: Session, reason: str = "VOID_SESSION") -> Session:
+        """``POST /v2/payments/{id}/cancel`` (T6); only before a charge starts."""
+        if session.status not in CONFIRMABLE:
+            raise state_error(
+                f"Payment session status is {session.status}; only REQUIRE_PAYMENT_METHOD or "
+                "REQUIRE_CONFIRMATION can be cancelled"
+            )
+        self.moves.cancel(session, reason)
+        return session
+
+    # -- simulations --------------------------------------------------------------------------
+    def simulate(self, merchant: Merchant, body: dict[str, Any]) -> None:
+        """``POST /v2/payments/simulations`` (spec 15.1)."""
+        chk = Checker()
+        session_id = chk.string(body, "paymentSessionId", "paymentSessionId", required=True)
+        status = chk.enum(
+            body, "chargeStatus", "chargeStatus", ("SUCCESS", "EXPIRED"), required=True
+        )
+        amount = chk.amount(body, "amount", "amount")
+        chk.raise_if_failed()
+        assert session_id is not None
+        session = self.ctx.state.sessions.get(session_id)
+        if session is None or session.merchant_id != merchant.id:
+            raise not_found("payment session", "paymentSessionId")
+        self.simulate_session(session, str(status), amount)
+
+    def simulate_session(self, session: Session, status: str, amount: int | None) -> None:
+        if session.method_type == "CARD":
+            raise validation_error(
+                [("paymentSessionId", "Simulation covers QRIS, VA and e-wallet charges only")]
+            )
+        if session.final:
+            raise state_error(f"Payment session status is {session.status}; it cannot change")
+        if session.multiple:
+            if status == "EXPIRED":
+                raise state_error("An ACTIVE MULTIPLE session cannot be simulated as EXPIRED")
+            if amount is None:
+                raise validation_error([("amount", "Make sure amount value is fulfilled")])
+            config = self.ctx.config.methods[session.method_type or "QR"]
+            if not config.minimum <= amount <= config.maximum:
+                raise validation_error(
+                    [
+                        (
+                            "amount.value",
+                            f"amount.value must be between {config.minimum} and {config.maximum}",
+                        )
+                    ]
+                )
+            paid = self._new_charge(session, session.method_type or "QR", amount)
+            static = session.payment_method or {}
+            paid.virtual_account = static.get("virtualAccount")
+            paid.qr = static.get("qr")
+            self.moves.succeed(session, paid)
+            return
+        charge = next(
+            (c for c in session.charges if c.status in ("WAITING_FOR_USER_ACTION", "PROCESSING")),
+            None,
+        )
+        if charge is None:
+            raise state_error(
+                f"Payment session status is {session.status}; no charge awaits payment"
+            )
+        if status == "SUCCESS":
+            self.moves.succeed(session, charge)
+        else:
+            self.moves.expire(session, force=True)
+
+    # -- customer-side steps ------------------------------------------------------------------
+    async def customer_pay(
+        self, merchant: Merchant, session: Session, body: dict[str, Any]
+    ) -> Session:
+        """The hosted page: the customer picks a method (and may enter a card)."""
+        chk = Checker()
+        pm = chk.mapping(body, "paymentMethod", "paymentMethod", required=True)
+        options = chk.mapping(body, "paymentMethodOptions", "paymentMethodOptions")
+        if options is None:
+            options = session.method_options
+        m = parse_method(chk, pm or {}, options, self.ctx.config, self.ctx.now(), stage="confirm")
+        chk.raise_if_failed()
+        assert m is not None
+        waiting = session.charges[-1] if session.charges else None
+        if (
+            session.status == "REQUIRE_ACTION"
+            and waiting is not None
+            and waiting.method == "CARD"
+            and waiting.card is None
+            and m.type == "CARD"
+        ):
+            card = await self.cards.prepare(merchant, session, m, None)
+            if card is None:
+                raise validation_error([("paymentMethod.card", "Card details are required")])
+            self.cards.attach(session, waiting, card)
+            self.moves.touch(session, waiting)
+            return session
+        if session.mode != "REDIRECT":
+            raise state_error("Only hosted (REDIRECT) sessions take a method from the customer")
+        if session.method_type is not None and m.type != session.method_type:
+            raise validation_error(
+                [("paymentMethod.type", f"paymentMethod.type must be {session.method_type}")]
+            )
+        return await self._apply_method(merchant, session, m, None)
+
+    def customer_cancel(self, session: Session) -> Session:
+        return self.cancel(session, "REQUESTED_BY_CUSTOMER")
+
+    def ewallet_page(self, session: Session, phone: str, otp: str) -> Session:
+        """The sandbox e-wallet page: phone and OTP (always ``000000``, spec 15.3)."""
+        charge = session.charges[-1] if session.charges else None
+        if (
+            charge is None
+            or charge.method != "EWALLET"
+            or charge.status != "WAITING_FOR_USER_ACTION"
+        ):
+            raise state_error(
+                f"Payment session status is {session.status}; no e-wallet payment waits"
+            )
+        if otp != "000000":
+            raise validation_error([("otp", "The OTP is invalid")])
+        if not phone:
+            raise validation_error([("phone", "Make sure phone value is fulfilled")])
+        self._ewallet_phone(session, charge, phone, delayed=False)
+        return session
+
+    def _ewallet_phone(
+        self, session: Session, charge: Charge, phone: str, *, delayed: bool
+    ) -> None:
+        assert charge.ewallet is not None
+        mobile = "62" + phone[1:] if phone.startswith("0") else phone.lstrip("+")
+        charge.ewallet["accountInformations"] = {
+            "mobileNumber": mobile,
+            "name": "Sandbox Wallet User",
+        }
+        outcome = EWALLET_TEST_PHONES.get(phone)
+        if outcome is None:
+            return  # other numbers wait for the simulation API or expiry (spec 15.3)
+
+        def apply() -> None:
+            if charge.status != "WAITING_FOR_USER_ACTION" or session.final:
+                return
+            if outcome[1] == "SUCCESS":
+                self.moves.succeed(session, charge)
+            elif outcome[1] == "PROCESSING":
+                self.moves.processing(session, charge, "PROCESSING")
+            elif outcome[1] == "FAILED":
+                self.moves.fail(session, charge, "DECLINED_BY_CHANNEL", "The e-wallet declined it.")
+            else:
+                self.moves.expire(session, force=True)
+
+        delay = self.ctx.config.ewallet_delay if delayed else 0.0
+        self.ctx.state.schedule(self.ctx.now() + _dt.timedelta(seconds=delay), apply)

@@ -1,0 +1,223 @@
+"""Refunds (spec 12 and the refund simulation table of 15.6).
+
+A refund starts ``PENDING`` and walks a status path chosen at creation; each step happens
+``config.refund_step_seconds`` later on the sandbox clock (or at once through
+``POST /_sandbox/refunds/{id}/advance``), and every status sends its event:
+
+=====================================================  ========================================
+Request                                                Path (``destinationType``)
+=====================================================  ========================================
+``AUTO``, no prefix                                    PENDING → SUCCESS (CHANNEL)
+``TRANSFER_ONLY``                                      PENDING → SUCCESS (ACCOUNT)
+``TRANSFER_ONLY``, ref ``2002-…`` or account
+``999966660002`` / ``999966660008``                    PENDING → FAILED (ACCOUNT)
+``AUTO``, ref ``1001-…`` (channel fails)               PENDING → WAITING_BANK_TRANSFER → SUCCESS
+``AUTO``, ref ``2001-…``, or ``1001-…`` with a
+failing or missing transfer destination                PENDING → WAITING_BANK_TRANSFER → FAILED
+=====================================================  ========================================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import re
+from typing import Any
+
+from ._context import SandboxContext
+from ._errors import not_found, state_error, validation_error
+from ._models import Refund
+from ._state import Merchant
+from ._util import uuid7
+from ._validation import Checker
+
+__all__ = ["REFUND_EVENTS", "Refunds"]
+
+REFUND_EVENTS = {
+    "PENDING": "REFUND.PENDING",
+    "WAITING_BANK_TRANSFER": "REFUND.WAITING_BANK_TRANFER",  # sic, as documented (Decision n)
+    "SUCCESS": "REFUND.SUCCESS",
+    "FAILED": "REFUND.FAILED",
+}
+REASONS = ("SUSPECT_FRAUDULENT", "DUPLICATE", "REQUESTED_BY_CUSTOMER", "CANCELLATION", "OTHERS")
+FAILING_ACCOUNTS = frozenset({"999966660002", "999966660008"})
+_DECIMAL = re.compile(r"^\d{1,16}(\.\d{1,2})?$")
+
+
+class Refunds:
+    """Refund creation and progression."""
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+
+    def get(self, merchant: Merchant, refund_id: str) -> Refund:
+        refund = self.ctx.state.refunds.get(refund_id)
+        if refund is None or refund.merchant_id != merchant.id:
+            raise not_found("refund", "id")
+        return refund
+
+    def create(self, merchant: Merchant, body: dict[str, Any]) -> Refund:
+        """``POST /v1/refunds``."""
+        chk = Checker()
+        reference = chk.string(
+            body, "clientReferenceId", "clientReferenceId", required=True, max_len=100
+        )
+        session_id = chk.string(body, "paymentSessionId", "paymentSessionId")
+        charge_id = chk.string(body, "chargeId", "chargeId")
+        if not session_id and not charge_id:
+            chk.error(
+                "paymentSessionId", "Make sure paymentSessionId or chargeId value is fulfilled"
+            )
+        full = chk.boolean(body, "isFullAmount", "isFullAmount", False)
+        amount = self._amount(chk, body, required=not full)
+        reason = chk.enum(body, "reason", "reason", REASONS, required=True)
+        description = chk.string(body, "description", "description", max_len=50)
+        method = (
+            chk.enum(body, "method", "method", ("AUTO", "TRANSFER_ONLY"), default="AUTO") or "AUTO"
+        )
+        destination = chk.transfer_destination(
+            body, "", required=method == "TRANSFER_ONLY", refund=True
+        )
+        metadata = chk.mapping(body, "metadata", "metadata")
+        chk.raise_if_failed()
+        charge = self._charge(merchant, session_id, charge_id)
+        if charge.status != "SUCCESS":
+            raise state_error(
+                f"Charge status is {charge.status}; only SUCCESS charges can be refunded"
+            )
+        captured = charge.captured_amount or 0
+        refunded = sum(
+            (
+                r.amount
+                for r in self.ctx.state.refunds.values()
+                if r.charge_id == charge.id and r.status != "FAILED"
+            ),
+            decimal.Decimal(0),
+        )
+        remaining = decimal.Decimal(captured) - refunded
+        value = remaining if full else amount
+        assert value is not None
+        if value <= 0 or value > remaining:
+            raise state_error(
+                f"Refund amount {value} exceeds the refundable amount {remaining}", "amount.value"
+            )
+        now = self.ctx.now()
+        refund = Refund(
+            id=uuid7(now),
+            merchant_id=merchant.id,
+            client_reference_id=str(reference),
+            payment_session_id=charge.session_id,
+            charge_id=charge.id,
+            captured_amount=captured,
+            is_full_amount=full,
+            amount=value,
+            status="PENDING",
+            reason=str(reason),
+            description=description,
+            method=method,
+            transfer_destination=destination,
+            metadata=metadata,
+            created_at=now,
+            updated_at=now,
+        )
+        refund.path = self._path(refund, self._fallback_destination(refund))
+        self.ctx.state.refunds[refund.id] = refund
+        self._emit(refund)
+        self._schedule_next(refund)
+        return refund
+
+    def advance(self, refund: Refund) -> Refund:
+        """Take the next step of the refund's path now."""
+        if not refund.path:
+            raise state_error(f"Refund status is {refund.status}; it has no further step")
+        status, destination = refund.path.pop(0)
+        refund.status = status
+        refund.destination_type = destination
+        refund.updated_at = self.ctx.now()
+        self._emit(refund)
+        self._schedule_next(refund)
+        return refund
+
+    # -- helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _amount(chk: Checker, body: dict[str, Any], *, required: bool) -> decimal.Decimal | None:
+        amount = chk.mapping(body, "amount", "amount", required=required)
+        if amount is None:
+            return None
+        value = amount.get("value")
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not _DECIMAL.match(value):
+            chk.error("amount.value", 'amount.value must be a decimal string such as "10000"')
+            return None
+        if amount.get("currency") != "IDR":
+            chk.error("amount.currency", "amount.currency must be IDR")
+        result = decimal.Decimal(value)
+        if result <= 0:
+            chk.error("amount.value", "amount.value must be positive")
+        return result
+
+    def _charge(self, merchant: Merchant, session_id: str | None, charge_id: str | None) -> Any:
+        state = self.ctx.state
+        if charge_id:
+            charge = state.charges.get(charge_id)
+            if charge is None or state.sessions[charge.session_id].merchant_id != merchant.id:
+                raise not_found("charge", "chargeId")
+            if session_id and charge.session_id != session_id:
+                raise validation_error(
+                    [("chargeId", "chargeId does not belong to paymentSessionId")]
+                )
+            return charge
+        session = state.sessions.get(session_id or "")
+        if session is None or session.merchant_id != merchant.id:
+            raise not_found("payment session", "paymentSessionId")
+        paid = [c for c in session.charges if c.status == "SUCCESS"]
+        if len(paid) > 1:
+            raise validation_error(
+                [("chargeId", "chargeId is required: the session has several charges")]
+            )
+        if not paid:
+            status = session.charges[-1].status if session.charges else "none"
+            raise state_error(f"Charge status is {status}; only SUCCESS charges can be refunded")
+        return paid[0]
+
+    def _fallback_destination(self, refund: Refund) -> dict[str, Any] | None:
+        if refund.transfer_destination is not None:
+            return refund.transfer_destination
+        session = self.ctx.state.sessions[refund.payment_session_id]
+        customer = self.ctx.state.customers.get(session.customer_id or "")
+        pref = (customer.fields if customer else session.customer or {}).get("refundPreference")
+        dest = pref.get("transferDestination") if isinstance(pref, dict) else None
+        return dest if isinstance(dest, dict) else None
+
+    @staticmethod
+    def _path(refund: Refund, destination: dict[str, Any] | None) -> list[tuple[str, str]]:
+        info = (destination or {}).get("channelInformation") or {}
+        account = str(info.get("accountNumber", "")) if isinstance(info, dict) else ""
+        ref = refund.client_reference_id
+        transfer_ok = destination is not None and account not in FAILING_ACCOUNTS
+        if refund.method == "TRANSFER_ONLY":
+            ok = transfer_ok and not ref.startswith("2002-")
+            return [("SUCCESS" if ok else "FAILED", "ACCOUNT")]
+        if ref.startswith("2001-") or (ref.startswith("1001-") and not transfer_ok):
+            return [("WAITING_BANK_TRANSFER", "ACCOUNT"), ("FAILED", "ACCOUNT")]
+        if ref.startswith("1001-"):
+            return [("WAITING_BANK_TRANSFER", "ACCOUNT"), ("SUCCESS", "ACCOUNT")]
+        return [("SUCCESS", "CHANNEL")]
+
+    def _schedule_next(self, refund: Refund) -> None:
+        if not refund.path:
+            return
+        expected = len(refund.path)
+        due = self.ctx.now() + _dt.timedelta(seconds=self.ctx.config.refund_step_seconds)
+
+        def step() -> None:
+            if len(refund.path) == expected:  # not advanced by hand in the meantime
+                self.advance(refund)
+
+        self.ctx.state.schedule(due, step)
+
+    def _emit(self, refund: Refund) -> None:
+        event = REFUND_EVENTS.get(refund.status)
+        if event is not None:
+            self.ctx.send_callback(event, refund.to_json(), merchant_id=refund.merchant_id)

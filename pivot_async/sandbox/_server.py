@@ -1,0 +1,315 @@
+""":class:`Sandbox`: the embedded gateway served on loopback, plus inspection helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import Sequence
+from types import TracebackType
+
+from aiohttp import web
+
+from ._app import SetupHook, create_app
+from ._callbacks import CallbackSender, SandboxEvent
+from ._cards import key_for_index
+from ._clock import Clock, SystemClock
+from ._config import (
+    DEFAULT_CALLBACK_KEY,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    SandboxConfig,
+)
+from ._context import SandboxContext
+from ._control import register_merchant
+from ._faults import FaultRegistry
+from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
+from ._models import Charge, Refund, Session
+from ._state import Merchant, RequestRecord, SandboxState
+
+__all__ = ["Sandbox", "default_setup_hooks"]
+
+
+def default_setup_hooks() -> tuple[SetupHook, ...]:
+    """Extensions shipped with the package: ``pivot_async.sandbox._wallet`` when present.
+
+    A module extends the sandbox by exposing ``setup_sandbox(app, ctx)`` (or a factory
+    ``wallet_hook()`` returning such a hook).
+    """
+    try:
+        from . import _wallet  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return ()
+    hook = getattr(_wallet, "setup_sandbox", None)
+    if callable(hook):
+        return (hook,)
+    factory = getattr(_wallet, "wallet_hook", None)  # ``wallet_hook()`` builds the hook
+    return (factory(),) if callable(factory) else ()
+
+
+class Sandbox:
+    """The embedded Pivot gateway on ``127.0.0.1``.
+
+    ``async with Sandbox() as sandbox:`` serves it on a free port; use ``sandbox.url``,
+    ``sandbox.client_id`` and ``sandbox.client_secret`` as a client's configuration.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_ttl: int = 900,
+        session_ttl: int = 900,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        merchant_name: str = "Pivot Sandbox",
+        callback_url: str | None = None,
+        callback_key: str = DEFAULT_CALLBACK_KEY,
+        callback_delay_scale: float = 1.0,
+        seed: int | None = None,
+        config: SandboxConfig | None = None,
+        setup_hooks: Sequence[SetupHook] | None = None,
+        tick_interval: float | None = None,
+        access_log: bool = False,
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        cfg = config if config is not None else SandboxConfig()
+        if config is None:
+            cfg.token_ttl = token_ttl
+            cfg.session_ttl = session_ttl
+            cfg.callback_delay_scale = callback_delay_scale
+            cfg.merchant_name = merchant_name
+        self.config = cfg
+        self.host = host
+        self.port = port
+        self._url: str | None = None
+        self.context = SandboxContext(
+            clock=self.clock,
+            config=cfg,
+            base_url=lambda: self.url,
+            seed=seed,
+            callback_url=callback_url,
+            callback_key=callback_key,
+        )
+        self.merchant: Merchant = register_merchant(
+            self.context, client_id, client_secret, name=merchant_name
+        )
+        hooks = default_setup_hooks() if setup_hooks is None else tuple(setup_hooks)
+        self.app = create_app(self.context, hooks)
+        if tick_interval is None and isinstance(self.clock, SystemClock):
+            tick_interval = 0.25
+        self._tick_interval = tick_interval
+        self._ticker: asyncio.Task[None] | None = None
+        self._runner: web.AppRunner | None = None
+        self._access_log = access_log
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> Sandbox:
+        """Bind and serve; returns ``self``."""
+        if self._runner is not None:
+            raise RuntimeError("the sandbox is already started")
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, key_for_index, self.merchant.key_index)
+        runner = (
+            web.AppRunner(self.app)
+            if self._access_log
+            else web.AppRunner(self.app, access_log=None)
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        self.port = port
+        shown = f"[{host}]" if ":" in host else host
+        self._url = f"http://{shown}:{port}"
+        await self.context.callbacks.start()
+        if self._tick_interval:
+            self._ticker = asyncio.create_task(
+                self._tick(self._tick_interval), name="pivot-sandbox-tick"
+            )
+        return self
+
+    async def close(self) -> None:
+        """Stop serving, cancel background tasks (ticker, callback deliveries) and wait for them."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        await self.context.callbacks.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Sandbox:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _tick(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.context.sweep()
+
+    # -- configuration ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (after :meth:`start`)."""
+        if self._url is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._url
+
+    @property
+    def client_id(self) -> str:
+        return self.merchant.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.merchant.client_secret
+
+    @property
+    def callback_key(self) -> str:
+        return self.callbacks.key
+
+    @property
+    def callback_url(self) -> str | None:
+        return self.callbacks.url
+
+    @callback_url.setter
+    def callback_url(self, value: str | None) -> None:
+        self.callbacks.url = value
+
+    @property
+    def faults(self) -> FaultRegistry:
+        return self.context.faults
+
+    @property
+    def callbacks(self) -> CallbackSender:
+        return self.context.callbacks
+
+    @property
+    def state(self) -> SandboxState:
+        """All resources; ``state.sessions``, ``state.charges``, ``state.refunds`` by id."""
+        self.context.sweep()
+        return self.context.state
+
+    def add_merchant(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        name: str = "Pivot Sandbox",
+        callback_url: str | None = None,
+        callback_key: str | None = None,
+    ) -> Merchant:
+        """Register another merchant with its own state scope, RSA key and callback URL."""
+        return register_merchant(
+            self.context,
+            client_id,
+            client_secret,
+            name=name,
+            callback_url=callback_url,
+            callback_key=callback_key,
+        )
+
+    # -- time ---------------------------------------------------------------------------------
+    def tick(self) -> int:
+        """Apply the transitions that are due on the clock now; returns how many ran."""
+        return self.context.sweep()
+
+    def advance(self, seconds: float) -> None:
+        """Advance a :class:`ManualClock` and apply what became due."""
+        advance = getattr(self.clock, "advance", None)
+        if advance is None:
+            raise TypeError("advance() needs a ManualClock")
+        advance(seconds)
+        self.context.sweep()
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every access token issued so far (the next call gets 401)."""
+        self.context.revoke_tokens()
+
+    # -- inspection ---------------------------------------------------------------------------
+    def session(self, session_id: str) -> Session:
+        return self.state.sessions[session_id]
+
+    def sessions_by_reference(self, reference: str) -> list[Session]:
+        return self.state.sessions_by_reference(reference)
+
+    def charges(self, session_id: str | None = None) -> list[Charge]:
+        charges = self.state.charges.values()
+        return [c for c in charges if session_id is None or c.session_id == session_id]
+
+    def refund(self, refund_id: str) -> Refund:
+        return self.state.refunds[refund_id]
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every non-control request received, oldest first (credentials redacted)."""
+        return self.context.state.requests
+
+    def requests_to(
+        self, method: str | None = None, path: str | None = None
+    ) -> list[RequestRecord]:
+        return [
+            r
+            for r in self.context.state.requests
+            if (method is None or r.method == method.upper()) and (path is None or r.path == path)
+        ]
+
+    def request_count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many requests matched, e.g. ``request_count("POST", "/v1/access-token")``."""
+        return len(self.requests_to(method, path))
+
+    def request_ids(self, method: str | None = None, path: str | None = None) -> Counter[str]:
+        """How many times each ``X-REQUEST-ID`` was seen."""
+        return Counter(r.request_id for r in self.requests_to(method, path) if r.request_id)
+
+    @property
+    def events(self) -> list[SandboxEvent]:
+        """Every callback event emitted (delivered or not)."""
+        self.context.sweep()
+        return self.callbacks.events
+
+    # -- customer-side shortcuts (same as the control routes) ---------------------------------
+    def complete_3ds(self, session_id: str, action: str = "complete") -> Session:
+        """Complete (or ``fail`` / ``cancel``) the 3DS step of a card session."""
+        session = self.session(session_id)
+        self.app[PAYMENTS_KEY].cards.authenticate(session, action)
+        self.context.sweep()
+        return session
+
+    def simulate(
+        self, session_id: str, charge_status: str = "SUCCESS", amount: int | None = None
+    ) -> Session:
+        """Like ``POST /v2/payments/simulations`` without a token."""
+        session = self.session(session_id)
+        self.app[PAYMENTS_KEY].simulate_session(session, charge_status, amount)
+        self.context.sweep()
+        return session
+
+    def advance_refund(self, refund_id: str) -> Refund:
+        """Move a refund to its next status now."""
+        refund = self.refund(refund_id)
+        self.app[REFUNDS_KEY].advance(refund)
+        return refund
+
+    def reset_requests(self) -> None:
+        """Forget the request log."""
+        self.context.state.requests.clear()
+
+    def __repr__(self) -> str:
+        return f"Sandbox(url={self._url!r}, client_id={self.client_id!r})"

@@ -1,0 +1,150 @@
+"""Everything the sandbox remembers, and the schedule of time-driven transitions.
+
+Time-driven changes (expiry, capture settlement, refund steps, e-wallet test outcomes) are
+entries of one heap keyed by their due time on the sandbox clock. :meth:`SandboxState.sweep`
+runs every entry that is due; the sandbox calls it at the start of every request, from the
+inspection helpers and (with the system clock) from a background ticker, so expiry is lazy:
+a test advances a :class:`~pivot_async.sandbox.ManualClock` and the next access sees the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import heapq
+import itertools
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from ._models import Charge, Customer, Refund, Session
+
+__all__ = ["Merchant", "RequestRecord", "SandboxState", "StoredCard"]
+
+
+@dataclasses.dataclass
+class Merchant:
+    """A sandbox merchant: credentials and its RSA key for card encryption."""
+
+    client_id: str
+    client_secret: str = dataclasses.field(repr=False)
+    name: str
+    key_index: int
+    callback_url: str | None = None
+    callback_key: str | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        """The merchant id: the same value as the client id, as in the gateway's tokens."""
+        return self.client_id
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredCard:
+    """What a card token stands for: the test scenario and the card's display data."""
+
+    token: str
+    merchant_id: str
+    customer_id: str | None
+    card_key: str
+    profile: dict[str, Any]
+
+
+@dataclasses.dataclass
+class RequestRecord:
+    """One request seen by the sandbox (secrets redacted)."""
+
+    at: _dt.datetime
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    request_id: str | None
+    body_sha256: str
+    status: int | None = None
+    fault: str | None = None
+    replayed: bool = False
+
+
+_REDACTED_HEADERS = frozenset(
+    {
+        "authorization",
+        "authorization-customer",
+        "x-merchant-secret",
+        "x-api-key",
+        "x-signature",
+        "x-client-secret",
+        "cookie",
+    }
+)
+
+
+def redact_headers(headers: Any) -> dict[str, str]:
+    """A copy of ``headers`` with credential values replaced by ``***``."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        if name.lower() in _REDACTED_HEADERS:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            out[name] = f"{scheme} ***".strip()
+        else:
+            out[name] = value
+    return out
+
+
+class SandboxState:
+    """All resources of all merchants, indexed by id."""
+
+    def __init__(self) -> None:
+        self.merchants: dict[str, Merchant] = {}
+        self.sessions: dict[str, Session] = {}
+        self.charges: dict[str, Charge] = {}
+        self.refunds: dict[str, Refund] = {}
+        self.customers: dict[str, Customer] = {}
+        self.customer_ids: dict[tuple[str, str], str] = {}
+        self.card_tokens: dict[str, StoredCard] = {}
+        self.requests: list[RequestRecord] = []
+        self.va_numbers: dict[tuple[str, str], str] = {}
+        """``(channel, number)`` -> id of the session holding that static VA number."""
+        self.counters: Counter[str] = Counter()
+        self._schedule: list[tuple[_dt.datetime, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+
+    # -- schedule -----------------------------------------------------------------------------
+    def schedule(self, due: _dt.datetime, action: Callable[[], None]) -> None:
+        """Run ``action`` once the sandbox clock reaches ``due``."""
+        heapq.heappush(self._schedule, (due, next(self._seq), action))
+
+    def sweep(self, now: _dt.datetime) -> int:
+        """Run every scheduled action that is due; returns how many ran."""
+        ran = 0
+        while self._schedule and self._schedule[0][0] <= now:
+            _, _, action = heapq.heappop(self._schedule)
+            action()
+            ran += 1
+        return ran
+
+    # -- lookups ------------------------------------------------------------------------------
+    def next_number(self, name: str) -> int:
+        """A per-sandbox counter (VA numbers, STANs...)."""
+        self.counters[name] += 1
+        return self.counters[name]
+
+    def merchant_sessions(self, merchant_id: str) -> list[Session]:
+        return [s for s in self.sessions.values() if s.merchant_id == merchant_id]
+
+    def sessions_by_reference(
+        self, reference: str, merchant_id: str | None = None
+    ) -> list[Session]:
+        return [
+            s
+            for s in self.sessions.values()
+            if s.client_reference_id == reference
+            and (merchant_id is None or s.merchant_id == merchant_id)
+        ]
+
+    def session_of(self, charge: Charge) -> Session:
+        return self.sessions[charge.session_id]
+
+    def customer_by_email(self, merchant_id: str, email: str) -> Customer | None:
+        customer_id = self.customer_ids.get((merchant_id, email.lower()))
+        return None if customer_id is None else self.customers[customer_id]

@@ -1,0 +1,229 @@
+"""State changes shared by every flow (spec 9.3), each with its callback event.
+
+- :meth:`succeed`: SINGLE session PAID, charge SUCCESS with ``paidAt``, event PAYMENT.PAID;
+  MULTIPLE session stays ACTIVE, event CHARGE.SUCCESS (T10-T12).
+- :meth:`processing`: session PROCESSING, charge as given, event PAYMENT.PROCESSING once per
+  session (T7-T9).
+- :meth:`fail`: charge FAILED with its code, session CANCELLED with ``CHARGE_FAILED``, event
+  PAYMENT.CANCELLED (T13).
+- :meth:`expire`: session EXPIRED (MULTIPLE: INACTIVE), open charges EXPIRED, no event (T14, T15).
+- :meth:`cancel`: session CANCELLED, event PAYMENT.CANCELLED (T6).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+from ._context import SandboxContext
+from ._models import Charge, Customer, Session
+from ._state import StoredCard
+from ._util import format_time, jwt_encode, random_digits, uuid7
+
+__all__ = ["RECOMMENDATIONS", "Transitions"]
+
+RECOMMENDATIONS = {
+    "DECLINED_BY_CHANNEL": "Ask the customer to use another card or payment method.",
+    "INVALID_ACCOUNT": "Ask the customer to check the card details or use another card.",
+    "AUTHENTICATION_FAILED": "Ask the customer to retry and complete 3DS authentication.",
+    "SUSPECTED_FRAUD": "Do not retry with this card.",
+    "BLOCKED_BY_FDS": "Do not retry; the transaction was rejected by fraud screening.",
+    "INSUFFICIENT_FUND": "Ask the customer to top up or use another payment method.",
+    "CHANNEL_UNAVAILABLE": "Retry later or use another payment method.",
+    "CANCELLED_BY_USER": "Ask the customer whether they want to pay again.",
+    "CHARGE_EXPIRED": "Create a new payment session.",
+}
+
+EXPIRABLE = frozenset(
+    {"REQUIRE_PAYMENT_METHOD", "REQUIRE_CONFIRMATION", "REQUIRE_ACTION", "ACTIVE"}
+)
+
+
+class Transitions:
+    """Applies status changes, timestamps and events."""
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def now(self) -> _dt.datetime:
+        return self.ctx.now()
+
+    def touch(self, session: Session, *charges: Charge) -> None:
+        now = self.now()
+        session.updated_at = now
+        for charge in charges:
+            charge.updated_at = now
+
+    def emit(self, session: Session, event: str) -> None:
+        self.ctx.send_callback(event, session.to_json(), merchant_id=session.merchant_id)
+
+    def page_token(self, session: Session) -> str:
+        expiry = session.expiry_at or (self.now() + _dt.timedelta(days=30))
+        payload = {"uuid": session.id, "iss": "backend-portal", "exp": int(expiry.timestamp())}
+        return jwt_encode(payload, self.ctx.signing_key)
+
+    def hosted_url(self, session: Session) -> str:
+        return f"{self.ctx.base_url}/detail?token={self.page_token(session)}"
+
+    def three_ds_url(self, session: Session) -> str:
+        query = urlencode(
+            {
+                "client_transaction_id": session.client_reference_id,
+                "acquirer_transaction_id": f"TRXCC{os.urandom(12).hex()}",
+                "session_id": session.id,
+            }
+        )
+        return f"{self.ctx.base_url}/payment/creditcard/threeds?{query}"
+
+    def token_auth_url(self, session: Session) -> str:
+        query = urlencode({"cred": self.page_token(session), "merchant_id": session.merchant_id})
+        return f"{self.ctx.base_url}/payment/creditcard/authenticate-token?{query}"
+
+    def schedule_expiry(self, session: Session, at: _dt.datetime) -> None:
+        self.ctx.state.schedule(at, lambda: self.expire(session))
+
+    # -- transitions --------------------------------------------------------------------------
+    def succeed(self, session: Session, charge: Charge) -> None:
+        """A charge is paid in full (T10, T11, T12)."""
+        now = self.now()
+        charge.status = "SUCCESS"
+        charge.paid_at = now
+        charge.authorized_amount = charge.authorized_amount or charge.amount
+        if charge.captured_amount is None:
+            charge.captured_amount = charge.amount
+        charge.is_captured = True
+        self.touch(session, charge)
+        self.save_method(session, charge)
+        if session.multiple:
+            self.emit(session, "CHARGE.SUCCESS")
+            return
+        session.status = "PAID"
+        self.emit(session, "PAYMENT.PAID")
+
+    def processing(self, session: Session, charge: Charge, charge_status: str) -> None:
+        """The session waits on the partner (T7, T8, T9); the event is sent once."""
+        charge.status = charge_status
+        session.status = "PROCESSING"
+        self.touch(session, charge)
+        if not session.processing_sent:
+            session.processing_sent = True
+            self.emit(session, "PAYMENT.PROCESSING")
+
+    def fail(self, session: Session, charge: Charge, code: str, message: str) -> None:
+        """A charge fails: the session is cancelled with ``CHARGE_FAILED`` (T13)."""
+        method = charge.method.replace("_", " ")
+        charge.status = "FAILED"
+        charge.failure_code = code
+        charge.failure_message = f"{method} payment failed. {message}".strip()
+        charge.recommendation = RECOMMENDATIONS.get(code, "Contact Pivot support.")
+        self.touch(session, charge)
+        if session.multiple:
+            return
+        self._cancelled(session, "CHARGE_FAILED")
+
+    def cancel(self, session: Session, reason: str) -> None:
+        """The merchant or the customer cancels (T6)."""
+        self._cancelled(session, reason)
+
+    def _cancelled(self, session: Session, reason: str) -> None:
+        now = self.now()
+        session.status = "CANCELLED"
+        session.cancelled_at = now
+        session.cancellation_reason = reason
+        session.expiry_at = now
+        self.touch(session)
+        self.release_static_number(session)
+        self.emit(session, "PAYMENT.CANCELLED")
+
+    def expire(self, session: Session, *, force: bool = False) -> None:
+        """``expiryAt`` passed (T14, T15); no event. PROCESSING sessions do not expire."""
+        if session.status not in EXPIRABLE:
+            return
+        due = session.expiry_at is not None and session.expiry_at <= self.now()
+        if not (due or force):
+            return
+        if session.multiple:
+            session.status = "INACTIVE"
+            self.release_static_number(session)
+            self.touch(session)
+            return
+        self.expire_charges(session)
+        session.status = "EXPIRED"
+        self.touch(session)
+
+    def expire_charges(self, session: Session) -> None:
+        for charge in session.charges:
+            if not charge.final:
+                charge.status = "EXPIRED"
+                charge.failure_code = "CHARGE_EXPIRED"
+                method = charge.method.replace("_", " ")
+                charge.failure_message = f"{method} payment failed. The payment time has run out."
+                charge.recommendation = RECOMMENDATIONS["CHARGE_EXPIRED"]
+                self.touch(session, charge)
+
+    def release_static_number(self, session: Session) -> None:
+        va = (session.payment_method or {}).get("virtualAccount")
+        if session.multiple and isinstance(va, dict):
+            key = (str(va.get("channel")), str(va.get("virtualAccountNumber")))
+            if self.ctx.state.va_numbers.get(key) == session.id:
+                del self.ctx.state.va_numbers[key]
+
+    # -- tokens -------------------------------------------------------------------------------
+    def save_method(self, session: Session, charge: Charge) -> None:
+        """``saveForFutureUse``: store the card or e-wallet on the customer (spec 13.2)."""
+        if not session.save_for_future_use or session.customer_id is None:
+            return
+        customer = self.ctx.state.customers.get(session.customer_id)
+        if customer is None:
+            return
+        now = format_time(self.now())
+        if charge.method == "CARD" and charge.card_profile is not None:
+            self._save_card(session, charge, customer, now)
+        elif charge.method == "EWALLET" and charge.ewallet is not None:
+            channel = str(charge.ewallet.get("channel", "")).lower()
+            customer.stored.append(
+                {
+                    "token": uuid7(self.now()),
+                    "paymentMethod": "ewallet",
+                    "paymentChannel": channel,
+                    "createdAt": now,
+                    "status": "ACTIVE",
+                }
+            )
+
+    def _save_card(self, session: Session, charge: Charge, customer: Customer, now: str) -> None:
+        profile = charge.card_profile
+        assert profile is not None
+        for stored in customer.stored:
+            if stored.get("card", {}).get("fingerprint") == profile["fingerprint"]:
+                return
+        token = uuid7(self.now())
+        brand = profile["binInformations"]["brand"]
+        first, _, last = str(profile.get("cardHolderName") or "").partition(" ")
+        self.ctx.state.card_tokens[token] = StoredCard(
+            token, session.merchant_id, customer.id, charge.card_key or "UNKNOWN", profile
+        )
+        card: dict[str, Any] = {
+            "fingerprint": profile["fingerprint"],
+            "network": brand,
+            **{k: profile[k] for k in ("first6", "first8", "last4", "expMonth", "expYear")},
+            "cardHolderFirstName": first,
+            "cardHolderLastName": last,
+        }
+        customer.stored.append(
+            {
+                "token": token,
+                "paymentMethod": "CARD",
+                "paymentChannel": brand,
+                "createdAt": now,
+                "status": "ACTIVE",
+                "card": card,
+            }
+        )
+
+    @staticmethod
+    def reference_number(digits: int = 12) -> str:
+        return random_digits(digits)

@@ -1,0 +1,123 @@
+"""Small pure helpers of the sandbox: ids, times, JWT-shaped tokens, JSON."""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import hmac
+import os
+import re
+import uuid
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "ZERO_TIME",
+    "canonical_json",
+    "decode_json",
+    "encode_json",
+    "format_time",
+    "jwt_decode",
+    "jwt_encode",
+    "parse_request_time",
+    "random_digits",
+    "uuid7",
+]
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+"""The Go zero time the gateway shows as a static VA's ``expiryAt`` (Decision n)."""
+
+_encoder = msgspec.json.Encoder()
+_REQUEST_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$")
+
+
+def encode_json(obj: Any) -> bytes:
+    """Compact UTF-8 JSON bytes."""
+    return _encoder.encode(obj)
+
+
+def decode_json(data: bytes) -> Any:
+    """Parse JSON bytes (raises ``msgspec.DecodeError``)."""
+    return msgspec.json.decode(data)
+
+
+def canonical_json(obj: Any) -> bytes:
+    """A canonical encoding (sorted keys) used to compare parsed payloads."""
+    return msgspec.json.encode(obj, order="sorted")
+
+
+def uuid7(now: _dt.datetime) -> str:
+    """A UUIDv7 string whose timestamp is ``now`` (the sandbox clock)."""
+    ms = int(now.timestamp() * 1000) & ((1 << 48) - 1)
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms << 80) | (0x7 << 76) | ((rand >> 68) & 0xFFF) << 64
+    value |= (0b10 << 62) | (rand & ((1 << 62) - 1))
+    return str(uuid.UUID(int=value))
+
+
+def format_time(moment: _dt.datetime) -> str:
+    """RFC 3339 UTC with a ``Z``; fractional seconds only when present."""
+    moment = moment.astimezone(_dt.timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}"
+    return text + "Z"
+
+
+def parse_request_time(text: str) -> _dt.datetime | None:
+    """Parse ``YYYY-MM-DDTHH:MM:SSZ`` (optional fraction); ``None`` if malformed."""
+    match = _REQUEST_TIME.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction = match.group(7)
+    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    try:
+        return _dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=_dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def random_digits(count: int) -> str:
+    """``count`` random decimal digits."""
+    return "".join(str(b % 10) for b in os.urandom(count))
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+_JWT_HEADER = _b64url(b'{"alg":"HS256","typ":"JWT"}')
+
+
+def jwt_encode(payload: dict[str, Any], key: bytes) -> str:
+    """An HS256 JWT over ``payload``."""
+    signing_input = f"{_JWT_HEADER}.{_b64url(encode_json(payload))}"
+    signature = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def jwt_decode(token: str, key: bytes) -> dict[str, Any] | None:
+    """The payload of a JWT signed with ``key``; ``None`` when malformed or forged.
+
+    Expiry is not checked here: the caller compares ``exp`` with the sandbox clock.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii", "replace")
+    expected = hmac.new(key, signing_input, hashlib.sha256).digest()
+    try:
+        signature = _b64url_decode(parts[2])
+        payload = decode_json(_b64url_decode(parts[1]))
+    except (ValueError, msgspec.DecodeError):
+        return None
+    if not hmac.compare_digest(signature, expected) or not isinstance(payload, dict):
+        return None
+    return payload

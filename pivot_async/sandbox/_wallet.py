@@ -1,0 +1,246 @@
+"""The Pivot Pay wallet side of the sandbox: a strict SNAP server on ``aiohttp.web``.
+
+Self-contained: :func:`setup_wallet` adds the wallet's routes to any ``web.Application`` and
+returns the :class:`WalletSandbox` holding its state::
+
+    app = web.Application()
+    wallet = setup_wallet(app, clock=SystemClock(), base_url=lambda: "http://127.0.0.1:8080")
+
+Routes (defaults; see :class:`WalletConfig`):
+
+- ``POST /snap/v1.0/access-token/b2b`` and ``/snap/v1.0/access-token/b2b2c``;
+- ``POST /wallet-backend/snap/v1.0/<endpoint>`` for the ten endpoints of PIVOT_API.md 17.3;
+- ``GET|POST /wallet-stg/whitelabel/{account-linkage-bind,account-linkage-unbind,payment,
+  qris-payment}?token=...``: the customer's pages;
+- ``/_sandbox/wallet/...``: JSON control routes (bind, pay, cancel, balance, merchant).
+
+What is verified, in which order and with which codes is in ``docs/sandbox_wallet.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import msgspec
+from aiohttp import web
+
+from . import _wallet_account_api as acct
+from . import _wallet_pay_api as pay
+from ._clock import Clock
+from ._wallet_core import SnapError, WalletSandbox, WalletStateError
+from ._wallet_model import (
+    DEFAULT_CHANNEL_ID,
+    DEFAULT_CLIENT_KEY,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_MERCHANT_ID,
+    DEFAULT_PARTNER_ID,
+    FaultKind,
+    WalletAccount,
+    WalletBinding,
+    WalletConfig,
+    WalletMerchant,
+    WalletPayment,
+)
+from ._wallet_pages import add_page_routes
+from ._wallet_tokens import b2b2c_token, b2b_token
+from ._wallet_verify import Field, SnapContext, validate_body, verify_transaction
+
+__all__ = [
+    "DEFAULT_CHANNEL_ID",
+    "DEFAULT_CLIENT_KEY",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_MERCHANT_ID",
+    "DEFAULT_PARTNER_ID",
+    "WALLET_APP_KEY",
+    "FaultKind",
+    "WalletAccount",
+    "WalletBinding",
+    "WalletConfig",
+    "WalletMerchant",
+    "WalletPayment",
+    "WalletSandbox",
+    "WalletStateError",
+    "setup_wallet",
+    "wallet_hook",
+]
+
+#: ``app[WALLET_APP_KEY]`` is the :class:`WalletSandbox` that :func:`setup_wallet` mounted.
+WALLET_APP_KEY = web.AppKey("pivot_async_wallet", WalletSandbox)
+
+Handler = Callable[[WalletSandbox, SnapContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    service: str
+    customer: bool
+    fields: tuple[Field, ...]
+    handler: Handler
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "registration-account-creation",
+        "06",
+        False,
+        acct.ACCOUNT_CREATION_FIELDS,
+        acct.account_creation,
+    ),
+    Endpoint("registration-account-unbinding", "09", False, acct.UNBINDING_FIELDS, acct.unbinding),
+    Endpoint("balance-inquiry", "11", True, acct.BALANCE_FIELDS, acct.balance_inquiry),
+    Endpoint("transaction-history-list", "12", True, acct.HISTORY_LIST_FIELDS, acct.history_list),
+    Endpoint(
+        "transaction-history-detail", "13", True, acct.HISTORY_DETAIL_FIELDS, acct.history_detail
+    ),
+    Endpoint("qr/qr-mpm-decode", "48", True, pay.QR_DECODE_FIELDS, pay.qr_decode),
+    Endpoint("qr/apply-ott", "49", True, pay.APPLY_OTT_FIELDS, pay.apply_ott),
+    Endpoint("qr/qr-mpm-payment", "50", True, pay.QR_PAYMENT_FIELDS, pay.qr_payment),
+    Endpoint("debit/payment-host-to-host", "54", True, pay.DEBIT_FIELDS, pay.debit),
+    Endpoint("debit/status", "55", True, pay.DEBIT_STATUS_FIELDS, pay.debit_status),
+)
+
+_FAULTS = {
+    "status_500": ("500", "General Error"),
+    "status_504": ("504", "Timeout"),
+    "429": ("429", "Too Many Requests"),
+}
+
+
+def _json(
+    payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=msgspec.json.encode(payload),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
+
+
+def _error(exc: SnapError) -> web.Response:
+    headers = {"X-Sandbox-Diagnostic": exc.hint} if exc.hint else None
+    return _json({"responseCode": exc.code, "responseMessage": exc.message}, exc.status, headers)
+
+
+def _drop_connection(request: web.Request) -> None:
+    """Close the socket before answering: the client sees the connection lost."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+
+
+def _wrap(
+    wallet: WalletSandbox,
+    path: str,
+    service: str,
+    process: Callable[[web.Request, bytes], dict[str, Any]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Fault injection, then ``process`` (which raises SnapError), then the response."""
+
+    async def handle(request: web.Request) -> web.Response:
+        wallet._request_counts[path] += 1
+        fault = wallet._take_fault(path)
+        if fault in _FAULTS:
+            status, message = _FAULTS[fault]
+            return _json(
+                {"responseCode": f"{status}{service}00", "responseMessage": message}, int(status)
+            )
+        raw = await request.read()
+        try:
+            response = _json(process(request, raw))
+        except SnapError as exc:
+            response = _error(exc)
+        if fault == "response_lost":
+            _drop_connection(request)
+        return response
+
+    return handle
+
+
+def _transactional(
+    wallet: WalletSandbox, ep: Endpoint
+) -> Callable[[web.Request, bytes], dict[str, Any]]:
+    def process(request: web.Request, raw: bytes) -> dict[str, Any]:
+        ctx = verify_transaction(wallet, request, raw, ep.service, customer=ep.customer)
+        ctx.body = validate_body(raw, ep.fields, ep.service)
+        return {
+            "responseCode": f"200{ep.service}00",
+            "responseMessage": "Successful",
+            **ep.handler(wallet, ctx),
+        }
+
+    return process
+
+
+def setup_wallet(
+    app: web.Application,
+    *,
+    clock: Clock,
+    base_url: Callable[[], str],
+    config: WalletConfig | None = None,
+) -> WalletSandbox:
+    """Add the wallet sandbox's routes to ``app`` and return its state.
+
+    ``clock`` drives token expiry, timestamp skew, link expiry and the X-EXTERNAL-ID day;
+    ``base_url()`` (called lazily, so the port may be known only after start-up) is the
+    origin used in the links the wallet returns. Call before the application starts.
+    """
+    wallet = WalletSandbox(clock=clock, base_url=base_url, config=config)
+    cfg = wallet.config
+    app[WALLET_APP_KEY] = wallet
+    app.router.add_post(
+        cfg.b2b_token_path,
+        _wrap(wallet, cfg.b2b_token_path, "73", lambda r, raw: b2b_token(wallet, r, raw)),
+    )
+    app.router.add_post(
+        cfg.b2b2c_token_path,
+        _wrap(wallet, cfg.b2b2c_token_path, "74", lambda r, raw: b2b2c_token(wallet, r, raw)),
+    )
+    prefix = cfg.api_prefix.rstrip("/")
+    for ep in ENDPOINTS:
+        full = f"{prefix}/{ep.path}"
+        app.router.add_post(full, _wrap(wallet, full, ep.service, _transactional(wallet, ep)))
+
+    known = {f"{prefix}/{ep.path}" for ep in ENDPOINTS}
+
+    async def unknown(request: web.Request) -> web.Response:
+        if request.path in known:
+            return _json(
+                {
+                    "responseCode": "4050000",
+                    "responseMessage": "Requested Function Is Not Supported",
+                },
+                405,
+            )
+        return _json({"responseCode": "4040002", "responseMessage": "Invalid Routing"}, 404)
+
+    app.router.add_route("*", prefix + "/{tail:.*}", unknown)
+    add_page_routes(app, wallet)
+    return wallet
+
+
+class HookContext(Protocol):
+    """What :func:`wallet_hook` needs from the host sandbox's context."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def get_base_url(self) -> str: ...
+
+
+def wallet_hook(
+    config: WalletConfig | None = None,
+) -> Callable[[web.Application, HookContext], None]:
+    """A ``setup_hooks`` entry mounting the wallet into a host sandbox application.
+
+    ``Sandbox(setup_hooks=[wallet_hook()])``; the wallet shares the host's clock and base URL,
+    and is reachable afterwards as ``app[WALLET_APP_KEY]``.
+    """
+
+    def hook(app: web.Application, ctx: HookContext) -> None:
+        setup_wallet(app, clock=ctx.clock, base_url=ctx.get_base_url, config=config)
+
+    return hook

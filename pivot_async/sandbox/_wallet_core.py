@@ -1,0 +1,446 @@
+"""Wallet sandbox state: merchants, tokens, bindings, payments, faults and inspection.
+
+:class:`WalletSandbox` holds every piece of wallet state and the operations the customer-facing
+pages and control routes perform (bind, pay, cancel). The HTTP handlers live in the other
+``_wallet_*`` modules; they run on the event loop without awaiting between a check and the state
+change it guards, so concurrent duplicates cannot both pass.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as _dt
+import secrets
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Literal
+
+from yarl import URL
+
+from .._signing import RSAPublicKey, generate_private_key, load_private_key, load_public_key
+from ._clock import Clock
+from ._wallet_model import (
+    DEFAULT_CHANNEL_ID,
+    DEFAULT_CLIENT_KEY,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_MERCHANT_ID,
+    DEFAULT_PARTNER_ID,
+    FAULT_KINDS,
+    DecodedQris,
+    FaultKind,
+    HistoryEntry,
+    OttSession,
+    Registration,
+    Token,
+    WalletAccount,
+    WalletBinding,
+    WalletConfig,
+    WalletMerchant,
+    WalletPayment,
+    jakarta_date,
+    link_jwt,
+    sandbox_key_pem,
+    to_decimal,
+)
+
+__all__ = ["SnapError", "WalletSandbox", "WalletStateError"]
+
+
+class SnapError(Exception):
+    """A SNAP error answer: ``responseCode`` (HTTP status = its first 3 digits) and message."""
+
+    def __init__(self, code: str, message: str, *, hint: str | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{code} {message}")
+
+    @property
+    def status(self) -> int:
+        return int(self.code[:3])
+
+
+class WalletStateError(Exception):
+    """A control action that the record's state forbids (``status``: 404, 409 or 410)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class UnbindLink:
+    __slots__ = ("binding_id", "expires_at", "failed_url", "redirect_url")
+
+    def __init__(
+        self,
+        binding_id: str,
+        redirect_url: str | None,
+        failed_url: str | None,
+        expires_at: _dt.datetime,
+    ) -> None:
+        self.binding_id = binding_id
+        self.redirect_url = redirect_url
+        self.failed_url = failed_url
+        self.expires_at = expires_at
+
+
+class WalletSandbox:
+    """The state of the Pivot Pay wallet sandbox (SNAP server side).
+
+    Build it with :func:`pivot_async.sandbox._wallet.setup_wallet`, which also adds its routes
+    to an ``aiohttp.web.Application``. ``default_merchant`` is a ready test merchant whose
+    private key PEM is exposed for tests and demos.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        base_url: Callable[[], str],
+        config: WalletConfig | None = None,
+    ) -> None:
+        self.config = config or WalletConfig()
+        self.clock = clock
+        self._base_url = base_url
+        self._starting_balance = to_decimal(self.config.starting_balance)
+        self._link_secret = secrets.token_bytes(32)
+        self._merchants: dict[str, WalletMerchant] = {}
+        self._partners: dict[str, str] = {}
+        self._tokens: dict[str, Token] = {}
+        self._external_ids: dict[str, dict[str, _dt.datetime]] = {}
+        self._registrations: dict[str, Registration] = {}
+        self._registration_links: dict[str, str] = {}
+        self._accounts: dict[str, WalletAccount] = {}
+        self._bindings: dict[str, WalletBinding] = {}
+        self._payments: dict[str, WalletPayment] = {}
+        self._payment_keys: dict[tuple[str, str, str], str] = {}
+        self._payment_links: dict[str, str] = {}
+        self._otts: dict[str, OttSession] = {}
+        self._ott_keys: dict[tuple[str, str], str] = {}
+        self._ott_links: dict[str, str] = {}
+        self._qris: dict[str, DecodedQris] = {}
+        self._qris_by_content: dict[str, str] = {}
+        self._unbind_links: dict[str, UnbindLink] = {}
+        self._faults: dict[str, collections.deque[str]] = {}
+        self._token_requests: collections.Counter[str] = collections.Counter()
+        self._tokens_issued: collections.Counter[str] = collections.Counter()
+        self._request_counts: collections.Counter[str] = collections.Counter()
+        self._debit_attempts: collections.Counter[str] = collections.Counter()
+        #: One dict per rejected signature: path, client key and the diagnostic hint, if any.
+        self.signature_failures: list[dict[str, Any]] = []
+        pem = self.config.default_private_key_pem or sandbox_key_pem()
+        self.default_merchant = self.register_merchant(
+            DEFAULT_CLIENT_KEY,
+            DEFAULT_CLIENT_SECRET,
+            load_public_key(pem),
+            partner_id=DEFAULT_PARTNER_ID,
+            channel_id=DEFAULT_CHANNEL_ID,
+            merchant_id=DEFAULT_MERCHANT_ID,
+            private_key_pem=pem,
+        )
+
+    # ------------------------------------------------------------------ merchants
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url().rstrip("/")
+
+    def register_merchant(
+        self,
+        client_key: str,
+        client_secret: str,
+        public_key: RSAPublicKey | str | bytes,
+        *,
+        partner_id: str | None = None,
+        channel_id: str = DEFAULT_CHANNEL_ID,
+        merchant_id: str = DEFAULT_MERCHANT_ID,
+        private_key_pem: str | None = None,
+    ) -> WalletMerchant:
+        """Register a merchant: client key (X-CLIENT-KEY), secret (HMAC key), RSA public key.
+
+        ``partner_id`` (X-PARTNER-ID) defaults to the client key.
+        """
+        if not client_key or not client_secret:
+            raise ValueError("client_key and client_secret are required")
+        partner = partner_id or client_key
+        if client_key in self._merchants:
+            raise ValueError("a merchant with this client key is already registered")
+        if partner in self._partners:
+            raise ValueError("a merchant with this partner id is already registered")
+        key = public_key if isinstance(public_key, RSAPublicKey) else load_public_key(public_key)
+        merchant = WalletMerchant(
+            client_key=client_key,
+            client_secret=client_secret,
+            public_key=key,
+            partner_id=partner,
+            channel_id=channel_id,
+            merchant_id=merchant_id,
+            private_key_pem=private_key_pem,
+        )
+        self._merchants[client_key] = merchant
+        self._partners[partner] = client_key
+        return merchant
+
+    def create_merchant(
+        self, *, private_key_pem: str | None = None, channel_id: str = DEFAULT_CHANNEL_ID
+    ) -> WalletMerchant:
+        """Register a merchant with random credentials; the key pair is generated unless given
+        (generation takes up to a second or two)."""
+        pem = private_key_pem or generate_private_key(2048).to_pem()
+        suffix = secrets.token_hex(6)
+        return self.register_merchant(
+            f"merchant-{suffix}",
+            secrets.token_urlsafe(24),
+            load_private_key(pem).public_key(),
+            partner_id=f"partner-{suffix}",
+            channel_id=channel_id,
+            merchant_id=str(uuid.uuid4()),
+            private_key_pem=pem,
+        )
+
+    def merchant(self, client_key: str) -> WalletMerchant | None:
+        return self._merchants.get(client_key)
+
+    # ------------------------------------------------------------------ faults
+
+    def fail_next(self, path: str, kind: FaultKind) -> None:
+        """Make the next request to ``path`` fail with ``kind``.
+
+        ``path`` is a full path (``/wallet-backend/snap/v1.0/debit/payment-host-to-host``, a
+        token path) or one relative to the API prefix (``debit/payment-host-to-host``).
+        ``"status_500"``, ``"status_504"`` and ``"429"`` answer ``500xx00``, ``504xx00`` or
+        ``429xx00`` without processing; ``"response_lost"`` processes and commits the request,
+        then drops the connection without answering. Calls queue up per path.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
+        self._faults.setdefault(self._full_path(path), collections.deque()).append(kind)
+
+    def _full_path(self, path: str) -> str:
+        if path.startswith("/"):
+            return path
+        return f"{self.config.api_prefix.rstrip('/')}/{path}"
+
+    def _take_fault(self, path: str) -> str | None:
+        queue = self._faults.get(path)
+        if not queue:
+            return None
+        return queue.popleft()
+
+    # ------------------------------------------------------------------ inspection
+
+    def token_request_count(self, kind: str) -> int:
+        """Token requests handled (any outcome); ``kind`` is ``"b2b"`` or ``"b2b2c"``.
+
+        Requests answered by an injected ``429``/``5xx`` fault never reach the token handler
+        and are not counted here (:meth:`request_count` counts them).
+        """
+        return self._token_requests[kind]
+
+    def tokens_issued(self, kind: str) -> int:
+        """Tokens successfully issued; ``kind`` is ``"b2b"`` or ``"b2b2c"``."""
+        return self._tokens_issued[kind]
+
+    def request_count(self, path: str) -> int:
+        """Requests received on a wallet or token path (full or API-relative), any outcome."""
+        return self._request_counts[self._full_path(path)]
+
+    def debit_count(self, partner_reference_no: str) -> int:
+        """Debits recorded (committed) with this ``partnerReferenceNo``: 0 or 1 per merchant."""
+        return sum(
+            1
+            for p in self._payments.values()
+            if p.service == "54" and p.partner_reference_no == partner_reference_no
+        )
+
+    def debit_attempts(self, partner_reference_no: str) -> int:
+        """Debit requests with this ``partnerReferenceNo`` that passed verification."""
+        return self._debit_attempts[partner_reference_no]
+
+    @property
+    def debits(self) -> list[WalletPayment]:
+        return [p for p in self._payments.values() if p.service == "54"]
+
+    @property
+    def payments(self) -> list[WalletPayment]:
+        """Every debit (service 54) and QRIS payment (service 50)."""
+        return list(self._payments.values())
+
+    def get_payment(self, reference: str) -> WalletPayment | None:
+        """A payment by ``referenceNo`` or, failing that, by a unique ``partnerReferenceNo``."""
+        payment = self._payments.get(reference)
+        if payment is None:
+            found = [p for p in self._payments.values() if p.partner_reference_no == reference]
+            payment = found[0] if len(found) == 1 else None
+        if payment is not None:
+            self._refresh(payment)
+        return payment
+
+    @property
+    def bindings(self) -> list[WalletBinding]:
+        return list(self._bindings.values())
+
+    def get_binding(self, binding_id: str) -> WalletBinding | None:
+        return self._bindings.get(binding_id)
+
+    def get_registration(self, reference_no: str) -> Registration | None:
+        return self._registrations.get(reference_no)
+
+    # ------------------------------------------------------------------ control actions
+
+    def complete_binding(self, reference_no: str) -> WalletBinding:
+        """What the customer does at the activation link: create (or reuse) the account and
+        bind it. Idempotent: a completed registration returns its binding."""
+        reg = self._registrations.get(reference_no)
+        if reg is None:
+            raise WalletStateError(404, "unknown registration referenceNo")
+        if reg.binding_id is not None:
+            return self._bindings[reg.binding_id]
+        now = self.clock.now()
+        if now >= reg.expires_at:
+            raise WalletStateError(410, "the activation link has expired")
+        account = self._accounts.get(reg.phone_no)
+        if account is None:
+            account = WalletAccount(
+                phone_no=reg.phone_no, name=reg.name, balance=self._starting_balance
+            )
+            self._accounts[reg.phone_no] = account
+            if self._starting_balance > 0:
+                account.history.append(
+                    HistoryEntry(
+                        type="TOP_UP",
+                        reference_no=str(uuid.uuid4()),
+                        partner_reference_no=f"TOPUP-{uuid.uuid4().hex[:16].upper()}",
+                        amount=self._starting_balance,
+                        date_time=now,
+                    )
+                )
+        binding = WalletBinding(
+            binding_id=str(uuid.uuid4()),
+            client_key=reg.client_key,
+            account=account,
+            reference_no=reg.reference_no,
+            created_at=now,
+        )
+        self._bindings[binding.binding_id] = binding
+        reg.binding_id = binding.binding_id
+        return binding
+
+    def binding_redirect_url(self, reg: Registration) -> str:
+        """``redirectUrl`` with the ``bindingId`` query parameter (after completion)."""
+        if reg.binding_id is None:
+            raise WalletStateError(409, "the registration is not completed")
+        return str(URL(reg.redirect_url).update_query(bindingId=reg.binding_id))
+
+    def complete_payment(self, reference: str) -> WalletPayment:
+        """What the customer does at ``webRedirectUrl``: pay. ``01`` -> ``00`` with paidTime
+        and the balance debited; insufficient funds by then -> ``06`` (Failed)."""
+        payment = self._payment_for_control(reference)
+        if payment.status == "00":
+            return payment
+        if payment.status != "01":
+            raise WalletStateError(409, f"the payment is in status {payment.status}")
+        account = self._bindings[payment.binding_id].account
+        if account.balance < payment.amount + payment.fee:
+            payment.status = "06"
+            raise WalletStateError(409, "insufficient funds: the payment failed")
+        account.balance -= payment.amount + payment.fee
+        payment.status = "00"
+        payment.paid_at = self.clock.now()
+        return payment
+
+    def cancel_payment(self, reference: str) -> WalletPayment:
+        """The customer cancels at the payment page: ``01`` -> ``05`` (Cancelled)."""
+        payment = self._payment_for_control(reference)
+        if payment.status == "05":
+            return payment
+        if payment.status != "01":
+            raise WalletStateError(409, f"the payment is in status {payment.status}")
+        payment.status = "05"
+        return payment
+
+    def set_balance(self, binding_id: str, value: Decimal | str | int) -> Decimal:
+        """Set the balance of the wallet behind a binding (tests and demos)."""
+        binding = self._bindings.get(binding_id)
+        if binding is None:
+            raise WalletStateError(404, "unknown bindingId")
+        binding.account.balance = to_decimal(value)
+        return binding.account.balance
+
+    def _payment_for_control(self, reference: str) -> WalletPayment:
+        payment = self.get_payment(reference)
+        if payment is None:
+            raise WalletStateError(404, "unknown payment referenceNo")
+        return payment
+
+    def _refresh(self, payment: WalletPayment) -> None:
+        """Lazy expiry: an unpaid payment whose link has expired becomes ``05``."""
+        if payment.status == "01" and self.clock.now() >= payment.url_expires_at:
+            payment.status = "05"
+
+    # ------------------------------------------------------------------ helpers for handlers
+
+    def _new_link(
+        self, *, sub: str, merchant_id: str, session_id: str, expires_at: _dt.datetime
+    ) -> str:
+        return link_jwt(
+            self._link_secret,
+            sub=sub,
+            merchant_id=merchant_id,
+            session_id=session_id,
+            exp=expires_at,
+        )
+
+    def _page_url(self, page: str, token: str) -> str:
+        prefix = self.config.pages_prefix.rstrip("/")
+        return f"{self.base_url}{prefix}/{page}?token={token}"
+
+    def _issue(
+        self,
+        kind: Literal["b2b", "customer", "refresh"],
+        client_key: str,
+        ttl: float,
+        binding_id: str | None = None,
+    ) -> Token:
+        value = secrets.token_urlsafe(32)
+        token = Token(
+            value=value,
+            kind=kind,
+            client_key=client_key,
+            expires_at=self.clock.now() + _dt.timedelta(seconds=ttl),
+            binding_id=binding_id,
+        )
+        self._tokens[value] = token
+        return token
+
+    def _revoke_binding_tokens(self, binding_id: str) -> None:
+        for token in self._tokens.values():
+            if token.binding_id == binding_id:
+                token.revoked = True
+
+    def _claim_external_id(self, client_key: str, external_id: str) -> bool:
+        """Record X-EXTERNAL-ID for this partner; False if already used in the window."""
+        now = self.clock.now()
+        seen = self._external_ids.setdefault(client_key, {})
+        first = seen.get(external_id)
+        if first is not None:
+            if self.config.external_id_window == "rolling_24h":
+                if now - first < _dt.timedelta(hours=24):
+                    return False
+            elif jakarta_date(first) == jakarta_date(now):
+                return False
+        if len(seen) > 1024:
+            self._prune_external_ids(seen, now)
+        seen[external_id] = now
+        return True
+
+    def _prune_external_ids(self, seen: dict[str, _dt.datetime], now: _dt.datetime) -> None:
+        today = jakarta_date(now)
+        stale = [
+            k
+            for k, t in seen.items()
+            if now - t >= _dt.timedelta(hours=24) and jakarta_date(t) != today
+        ]
+        for k in stale:
+            del seen[k]

@@ -1,0 +1,329 @@
+"""Wallet sandbox: configuration, records and small pure helpers.
+
+Nothing here does I/O. Times are aware UTC datetimes from the injected clock; they are shown on
+the wire in Jakarta time (``+07:00``) through :func:`pivot_async._signing.snap_timestamp`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import functools
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from .._signing import (
+    RSAPrivateKey,
+    RSAPublicKey,
+    generate_private_key,
+    load_private_key,
+    snap_timestamp,
+)
+
+__all__ = [
+    "DEFAULT_CHANNEL_ID",
+    "DEFAULT_CLIENT_KEY",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_MERCHANT_ID",
+    "DEFAULT_PARTNER_ID",
+    "FaultKind",
+    "WalletAccount",
+    "WalletBinding",
+    "WalletConfig",
+    "WalletMerchant",
+    "WalletPayment",
+]
+
+FaultKind = Literal["response_lost", "status_500", "status_504", "429"]
+FAULT_KINDS: tuple[str, ...] = ("response_lost", "status_500", "status_504", "429")
+
+# Test merchant credentials of the default sandbox merchant (documented in
+# docs/sandbox_wallet.md). The RSA key pair is generated once per process.
+DEFAULT_CLIENT_KEY = "sandbox-wallet-client"
+DEFAULT_CLIENT_SECRET = "sandbox-wallet-secret"  # noqa: S105 - public sandbox credential
+DEFAULT_PARTNER_ID = "sandbox-wallet-partner"
+DEFAULT_CHANNEL_ID = "12345"
+DEFAULT_MERCHANT_ID = "88042168-bfa6-4e5c-bcca-5abf1d40a181"
+
+STATUS_DESC = {
+    "00": "Success",
+    "01": "Initiated",
+    "02": "Paying",
+    "03": "Pending",
+    "04": "Refunded",
+    "05": "Cancelled",
+    "06": "Failed",
+    "07": "Not Found",
+}
+# latestTransactionStatus -> transaction-history status text
+HISTORY_STATUS = {
+    "00": "SUCCESS",
+    "01": "INIT",
+    "02": "PROCESSING",
+    "03": "PENDING",
+    "04": "REFUNDED",
+    "05": "CANCELLED",
+    "06": "FAILED",
+}
+
+
+@dataclass(frozen=True)
+class WalletConfig:
+    """Knobs of the wallet sandbox. Every default is the behaviour SNAP.md / PIVOT_API.md 17.4
+    describe; TTLs marked (example) are read off the UUIDv7 timestamps of the documented
+    examples (every link there lives 15 minutes)."""
+
+    b2b_token_path: str = "/snap/v1.0/access-token/b2b"  # noqa: S105 - a path
+    b2b2c_token_path: str = "/snap/v1.0/access-token/b2b2c"  # noqa: S105 - a path
+    api_prefix: str = "/wallet-backend/snap/v1.0"
+    #: Mount point of the sandbox's customer-facing HTML pages (activation, payment...).
+    pages_prefix: str = "/wallet-stg/whitelabel"
+    #: Mount point of the JSON control routes (bind, pay, cancel, balance, merchant).
+    control_prefix: str = "/_sandbox/wallet"
+    #: Maximum |X-TIMESTAMP - now| in seconds (SNAP.md 8.3).
+    timestamp_skew_seconds: float = 300.0
+    #: True: X-TIMESTAMP must be ``yyyy-MM-ddTHH:mm:ss+07:00`` (Decision f). False: any offset,
+    #: ``Z`` and fractional seconds are accepted.
+    strict_timestamp: bool = True
+    #: X-EXTERNAL-ID uniqueness window: the Jakarta calendar day (default) or a rolling 24 h.
+    external_id_window: Literal["jakarta_day", "rolling_24h"] = "jakarta_day"
+    b2b_token_ttl: float = 900.0
+    customer_token_ttl: float = 3600.0
+    refresh_token_ttl: float = 86400.0
+    #: Lifetime of activation, payment, unbinding and QRIS links (example: 15 min).
+    link_ttl: float = 900.0
+    #: Balance of every newly created wallet account (IDR, 2 decimals).
+    starting_balance: Decimal | str | int = "1000000.00"
+    #: PEM of the default merchant's RSA private key; None generates one per process.
+    default_private_key_pem: str | None = None
+
+
+@dataclass(frozen=True)
+class WalletMerchant:
+    """A merchant registered with the wallet sandbox."""
+
+    client_key: str
+    client_secret: str = field(repr=False)
+    public_key: RSAPublicKey = field(repr=False)
+    partner_id: str
+    channel_id: str = DEFAULT_CHANNEL_ID
+    merchant_id: str = DEFAULT_MERCHANT_ID
+    #: Only for merchants whose key pair the sandbox generated (tests and demos).
+    private_key_pem: str | None = field(default=None, repr=False)
+
+    def private_key(self) -> RSAPrivateKey:
+        """The loaded private key (only for sandbox-generated merchants)."""
+        if self.private_key_pem is None:
+            raise LookupError("the sandbox does not hold this merchant's private key")
+        return _cached_key(self.private_key_pem)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_key(pem: str) -> RSAPrivateKey:
+    return load_private_key(pem)
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox_key_pem() -> str:
+    """The process-wide generated key pair of the default merchant (PKCS#8 PEM)."""
+    return generate_private_key(2048).to_pem()
+
+
+@dataclass
+class WalletAccount:
+    """A customer's wallet (keyed by phone number); survives unbinding and re-binding."""
+
+    phone_no: str
+    name: str
+    balance: Decimal
+    history: list[HistoryEntry] = field(default_factory=list)
+
+
+@dataclass
+class WalletBinding:
+    """The link between a merchant and a customer's wallet; ``binding_id`` is the authCode."""
+
+    binding_id: str
+    client_key: str
+    account: WalletAccount
+    reference_no: str
+    created_at: _dt.datetime
+    active: bool = True
+    unbound_at: _dt.datetime | None = None
+
+
+@dataclass
+class Registration:
+    """A registration-account-creation waiting for the customer at the activation link."""
+
+    reference_no: str
+    partner_reference_no: str
+    client_key: str
+    merchant_id: str
+    name: str
+    phone_no: str
+    redirect_url: str
+    link_token: str
+    expires_at: _dt.datetime
+    binding_id: str | None = None
+
+
+@dataclass
+class Token:
+    """An issued token: B2B access, customer access or refresh token."""
+
+    value: str
+    kind: Literal["b2b", "customer", "refresh"]
+    client_key: str
+    expires_at: _dt.datetime
+    binding_id: str | None = None
+    revoked: bool = False
+
+
+@dataclass
+class WalletPayment:
+    """A debit (service 54) or a QRIS payment (service 50)."""
+
+    reference_no: str
+    partner_reference_no: str
+    service: str
+    client_key: str
+    binding_id: str
+    amount: Decimal
+    created_at: _dt.datetime
+    url_expires_at: _dt.datetime
+    link_token: str
+    fee: Decimal = Decimal("0.00")
+    status: str = "01"
+    paid_at: _dt.datetime | None = None
+    return_url: str | None = None
+    failed_url: str | None = None
+    sub_merchant_id: str | None = None
+    qris_id: str | None = None
+
+
+@dataclass
+class HistoryEntry:
+    """One transaction-history row: a top-up, or a payment whose status is read live."""
+
+    type: str
+    reference_no: str
+    partner_reference_no: str
+    amount: Decimal
+    date_time: _dt.datetime
+    client_key: str | None = None
+    payment: WalletPayment | None = None
+
+    @property
+    def status(self) -> str:
+        if self.payment is None:
+            return "SUCCESS"
+        return HISTORY_STATUS.get(self.payment.status, "PENDING")
+
+
+@dataclass
+class OttSession:
+    """A qr/apply-ott one-time token and its QRIS payment-link page."""
+
+    ott: str
+    partner_reference_no: str
+    client_key: str
+    binding_id: str
+    redirect_url: str | None
+    failed_url: str | None
+    link_token: str
+    expires_at: _dt.datetime
+
+
+@dataclass
+class DecodedQris:
+    qris_id: str
+    content: str
+    merchant_name: str
+    merchant_id: str
+    qris_type: str
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def jakarta(ts: _dt.datetime) -> str:
+    """``yyyy-MM-ddTHH:mm:ss+07:00`` for an aware datetime."""
+    return snap_timestamp(ts)
+
+
+def jakarta_date(ts: _dt.datetime) -> _dt.date:
+    return (ts.astimezone(_dt.timezone.utc) + _dt.timedelta(hours=7)).date()
+
+
+_AMOUNT_RE = re.compile(r"(0|[1-9][0-9]{0,15})(\.[0-9]{2})?")
+
+
+def parse_amount(value: object) -> Decimal | None:
+    """A request amount value: a string with 0 or 2 decimals (``"36000"``, ``"10000.00"``)."""
+    if not isinstance(value, str) or _AMOUNT_RE.fullmatch(value) is None:
+        return None
+    return Decimal(value)
+
+
+def money(value: Decimal) -> dict[str, str]:
+    """An amount object as the wallet answers it: ``{"value": "10000.00", "currency": "IDR"}``."""
+    return {"value": f"{value:.2f}", "currency": "IDR"}
+
+
+def to_decimal(value: Decimal | str | int) -> Decimal:
+    d = Decimal(value)
+    if not d.is_finite() or d < 0:
+        raise ValueError("a balance must be a finite, non-negative amount")
+    return d.quantize(Decimal("0.01"))
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def link_jwt(
+    secret: bytes, *, sub: str, merchant_id: str, session_id: str, exp: _dt.datetime
+) -> str:
+    """A JWT shaped like the ones in Pivot's wallet redirect URLs (HS256, iss wallet-backend)."""
+    header = _b64url(b'{"alg":"HS256","typ":"JWT"}')
+    claims = {
+        "iss": "wallet-backend",
+        "sub": sub,
+        "exp": int(exp.timestamp()),
+        "identifierValue": sub,
+        "merchantId": merchant_id,
+        "sessionId": session_id,
+    }
+    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    signing_input = f"{header}.{payload}".encode("ascii")
+    sig = _b64url(hmac.new(secret, signing_input, hashlib.sha256).digest())
+    return f"{header}.{payload}.{sig}"
+
+
+def minify_json_bytes(body: bytes) -> bytes:
+    """Remove whitespace outside JSON strings, keep everything else (SNAP.md 9.1)."""
+    out = bytearray()
+    in_string = False
+    escaped = False
+    for byte in body:
+        if in_string:
+            out.append(byte)
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte in b" \t\r\n":
+            continue
+        else:
+            out.append(byte)
+            if byte == 0x22:
+                in_string = True
+    return bytes(out)

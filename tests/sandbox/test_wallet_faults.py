@@ -1,0 +1,105 @@
+"""Wallet sandbox: its own fault hook, ``WalletSandbox.fail_next(path, kind)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from pivot_async.sandbox._clock import ManualClock
+from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+
+START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)
+DEBIT = "debit/payment-host-to-host"
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WalletEnv]:
+    async with wallet_server(clock=ManualClock(START)) as e:
+        yield e
+
+
+@pytest.fixture
+async def cust(env: WalletEnv) -> BoundCustomer:
+    return await env.snap.bind_customer()
+
+
+def debit_body(ref: str) -> dict[str, Any]:
+    return {"partnerReferenceNo": ref, "amount": {"value": "10000.00", "currency": "IDR"},
+            "additionalInfo": {}}
+
+
+async def debit_status(env: WalletEnv, cust: BoundCustomer, ref: str) -> Any:
+    return await env.snap.call("debit/status", {"originalPartnerReferenceNo": ref,
+                                                "serviceCode": "54"},
+                               token=cust.b2b, customer=cust.access)
+
+
+async def test_response_lost_leaves_the_debit_recorded(
+    env: WalletEnv, cust: BoundCustomer
+) -> None:
+    env.wallet.fail_next(DEBIT, "response_lost")
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await env.snap.call(DEBIT, debit_body("lost-1"), token=cust.b2b, customer=cust.access)
+    assert env.wallet.debit_count("lost-1") == 1
+    status = await debit_status(env, cust, "lost-1")
+    assert status.code == "2005500"
+    assert status.body["latestTransactionStatus"] == "01"
+    # a blind re-send is caught by the partnerReferenceNo guard
+    again = await env.snap.call(DEBIT, debit_body("lost-1"), token=cust.b2b,
+                                customer=cust.access)
+    assert again.code == "4095401"
+    assert env.wallet.debit_count("lost-1") == 1
+    assert env.wallet.debit_attempts("lost-1") == 2
+    # the fault was consumed: the next debit answers normally
+    ok = await env.snap.call(DEBIT, debit_body("lost-2"), token=cust.b2b, customer=cust.access)
+    assert ok.code == "2005400"
+
+
+@pytest.mark.parametrize(("kind", "status", "code"), [
+    ("status_500", 500, "5005400"), ("status_504", 504, "5045400"), ("429", 429, "4295400"),
+])
+async def test_status_faults_do_not_process(
+    env: WalletEnv, cust: BoundCustomer, kind: Any, status: int, code: str
+) -> None:
+    env.wallet.fail_next(DEBIT, kind)
+    res = await env.snap.call(DEBIT, debit_body("f-1"), token=cust.b2b, customer=cust.access)
+    assert (res.status, res.code) == (status, code)
+    assert env.wallet.debit_count("f-1") == 0
+    assert (await debit_status(env, cust, "f-1")).code == "4045501"
+    ok = await env.snap.call(DEBIT, debit_body("f-1"), token=cust.b2b, customer=cust.access)
+    assert ok.code == "2005400"
+
+
+async def test_faults_queue_per_path_and_accept_full_paths(
+    env: WalletEnv, cust: BoundCustomer
+) -> None:
+    env.wallet.fail_next("/wallet-backend/snap/v1.0/balance-inquiry", "429")
+    env.wallet.fail_next("balance-inquiry", "status_500")
+    codes = [(await env.snap.call("balance-inquiry", {}, token=cust.b2b,
+                                  customer=cust.access)).code for _ in range(3)]
+    assert codes == ["4291100", "5001100", "2001100"]
+    assert env.wallet.request_count("balance-inquiry") == 3
+
+
+async def test_token_endpoint_faults(env: WalletEnv) -> None:
+    env.wallet.fail_next("/snap/v1.0/access-token/b2b", "429")
+    res = await env.snap.token_request("b2b", {"grantType": "client_credentials"})
+    assert (res.status, res.body["responseCode"]) == (429, "4297300")
+    env.wallet.fail_next("/snap/v1.0/access-token/b2b", "response_lost")
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await env.snap.token_request("b2b", {"grantType": "client_credentials"})
+    assert env.wallet.tokens_issued("b2b") == 1  # issued, but the answer was lost
+    assert await env.snap.b2b_token()
+    assert env.wallet.token_request_count("b2b") == 2  # the 429 was never processed
+
+
+def test_unknown_fault_kind_is_rejected() -> None:
+    from pivot_async.sandbox._wallet_core import WalletSandbox
+
+    wallet = WalletSandbox(clock=ManualClock(START), base_url=lambda: "http://127.0.0.1")
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        wallet.fail_next(DEBIT, "explode")  # type: ignore[arg-type]
