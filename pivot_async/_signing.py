@@ -86,8 +86,7 @@ def snap_timestamp(now: _dt.datetime | None = None) -> str:
     """
     j = _jakarta_wall_clock(now)
     return (
-        f"{j.year:04d}-{j.month:02d}-{j.day:02d}"
-        f"T{j.hour:02d}:{j.minute:02d}:{j.second:02d}+07:00"
+        f"{j.year:04d}-{j.month:02d}-{j.day:02d}T{j.hour:02d}:{j.minute:02d}:{j.second:02d}+07:00"
     )
 
 
@@ -149,15 +148,19 @@ def string_to_sign(
     the path after the host (a query string, or the scheme and host of a full URL, is dropped);
     ``access_token`` is the B2B token without ``Bearer ``; ``timestamp`` is used verbatim.
     """
-    parts = (method.upper(), _endpoint_path(endpoint_url), access_token,
-             body_digest(body), timestamp)
+    parts = (
+        method.upper(),
+        _endpoint_path(endpoint_url),
+        access_token,
+        body_digest(body),
+        timestamp,
+    )
     return ":".join(parts)
 
 
 def hmac_signature(client_secret: str, string_to_sign: str) -> str:
     """base64(HMAC-SHA512(key=UTF-8(client_secret), msg=UTF-8(string_to_sign)))."""
-    mac = hmac.new(client_secret.encode("utf-8"), string_to_sign.encode("utf-8"),
-                   hashlib.sha512)
+    mac = hmac.new(client_secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha512)
     return base64.b64encode(mac.digest()).decode("ascii")
 
 
@@ -244,9 +247,7 @@ class RSAPrivateKey:
         return f"RSAPrivateKey(bits={self.size_in_bits})"
 
 
-_PEM_RE = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL
-)
+_PEM_RE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
 
 
 def _normalise_key_text(pem: str | bytes) -> str:
@@ -275,9 +276,7 @@ def _der_from_text(text: str, kind: str) -> tuple[str | None, bytes]:
     if m is not None:
         label, body = m.group(1), m.group(2)
         if "ENCRYPTED" in label or "Proc-Type" in body:
-            raise ConfigurationError(
-                f"the {kind} key is encrypted; provide an unencrypted PEM"
-            )
+            raise ConfigurationError(f"the {kind} key is encrypted; provide an unencrypted PEM")
     else:
         if "-----" in text:
             raise ConfigurationError(f"the {kind} key PEM is malformed (BEGIN/END lines)")
@@ -379,9 +378,7 @@ def verify_token_signature(
 def external_id(now: _dt.datetime | None = None) -> str:
     """A new X-EXTERNAL-ID: 36 digits, Jakarta ``yyyyMMddHHmmss`` + 22 random digits."""
     j = _jakarta_wall_clock(now)
-    stamp = (
-        f"{j.year:04d}{j.month:02d}{j.day:02d}{j.hour:02d}{j.minute:02d}{j.second:02d}"
-    )
+    stamp = f"{j.year:04d}{j.month:02d}{j.day:02d}{j.hour:02d}{j.minute:02d}{j.second:02d}"
     return stamp + f"{secrets.randbelow(10**22):022d}"
 
 

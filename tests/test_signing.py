@@ -70,8 +70,7 @@ def test_v1_token_signature_vector(vectors: dict[str, Any]) -> None:
     )
     # The timestamp is a Z/milliseconds string: the signer signs whatever it is given.
     assert token_signature(key, v["client_key"], v["timestamp"]) == v["expected"]
-    assert verify_token_signature(key.public_key(), v["client_key"], v["timestamp"],
-                                  v["expected"])
+    assert verify_token_signature(key.public_key(), v["client_key"], v["timestamp"], v["expected"])
 
 
 def test_v1_signature_verifies_with_independent_library(vectors: dict[str, Any]) -> None:
@@ -80,7 +79,9 @@ def test_v1_signature_verifies_with_independent_library(vectors: dict[str, Any])
     ref = serialization.load_pem_private_key(v["private_key_pem"].encode(), password=None)
     assert isinstance(ref, rsa.RSAPrivateKey)
     ref.public_key().verify(  # raises on mismatch
-        base64.b64decode(sig), f"{v['client_key']}|x".encode(), padding.PKCS1v15(),
+        base64.b64decode(sig),
+        f"{v['client_key']}|x".encode(),
+        padding.PKCS1v15(),
         hashes.SHA256(),
     )
 
@@ -89,9 +90,7 @@ def test_v2_hmac_vector(vectors: dict[str, Any]) -> None:
     v = vectors["v2_hmac"]
     body = v["body"].encode("utf-8")
     assert len(body) == 253
-    assert body_digest(body) == (
-        "01463f60dbb6ca538581579dd95b31c8ba9fc6600eca750e4d8460ca4e402111"
-    )
+    assert body_digest(body) == ("01463f60dbb6ca538581579dd95b31c8ba9fc6600eca750e4d8460ca4e402111")
     sts = string_to_sign(v["method"], v["path"], v["access_token"], body, v["timestamp"])
     assert sts == (
         "POST:/v1.0/qr/qr-mpm-generate:myaccesstoken:"
@@ -99,8 +98,12 @@ def test_v2_hmac_vector(vectors: dict[str, Any]) -> None:
         "2024-03-05T10:37:16.196Z"
     )
     assert hmac_signature(v["client_secret"], sts) == v["expected"]
-    assert transaction_signature(v["client_secret"], v["method"], v["path"],
-                                 v["access_token"], body, v["timestamp"]) == v["expected"]
+    assert (
+        transaction_signature(
+            v["client_secret"], v["method"], v["path"], v["access_token"], body, v["timestamp"]
+        )
+        == v["expected"]
+    )
     assert verify_hmac_signature(v["client_secret"], sts, v["expected"])
 
 
@@ -128,13 +131,20 @@ def test_body_digest_covers_exact_bytes() -> None:
 def test_string_to_sign_strips_query_and_host() -> None:
     path = "/wallet-backend/snap/v1.0/debit/status"
     base = string_to_sign("POST", path, "tok", b"{}", "2025-01-31T14:05:09+07:00")
-    assert base == (
-        f"POST:{path}:tok:{body_digest(b'{}')}:2025-01-31T14:05:09+07:00"
+    assert base == (f"POST:{path}:tok:{body_digest(b'{}')}:2025-01-31T14:05:09+07:00")
+    assert (
+        string_to_sign("post", path + "?a=1&b=2", "tok", b"{}", "2025-01-31T14:05:09+07:00") == base
     )
-    assert string_to_sign("post", path + "?a=1&b=2", "tok", b"{}",
-                          "2025-01-31T14:05:09+07:00") == base
-    assert string_to_sign("POST", "http://127.0.0.1:8080" + path + "?x=y", "tok", b"{}",
-                          "2025-01-31T14:05:09+07:00") == base
+    assert (
+        string_to_sign(
+            "POST",
+            "http://127.0.0.1:8080" + path + "?x=y",
+            "tok",
+            b"{}",
+            "2025-01-31T14:05:09+07:00",
+        )
+        == base
+    )
 
 
 def test_string_to_sign_has_exactly_five_parts_with_empty_body() -> None:
@@ -165,8 +175,9 @@ def test_verify_hmac_signature_rejects_tampering() -> None:
 def test_verify_token_signature_rejects_bad_input(vectors: dict[str, Any]) -> None:
     v = vectors["v1_token_signature"]
     pub = load_private_key(v["private_key_pem"]).public_key()
-    assert not verify_token_signature(pub, v["client_key"], "2024-03-01T08:27:50.024Z",
-                                      v["expected"])
+    assert not verify_token_signature(
+        pub, v["client_key"], "2024-03-01T08:27:50.024Z", v["expected"]
+    )
     assert not verify_token_signature(pub, "other", v["timestamp"], v["expected"])
     assert not verify_token_signature(pub, v["client_key"], v["timestamp"], "not base64!")
     assert not verify_token_signature(pub, v["client_key"], v["timestamp"], "")
@@ -189,13 +200,20 @@ def test_verify_token_signature_rejects_bad_input(vectors: dict[str, Any]) -> No
         (dt.datetime(2024, 12, 31, 17, 0, 0, tzinfo=UTC), "2025-01-01T00:00:00+07:00"),
         (dt.datetime(2024, 2, 28, 20, 0, tzinfo=UTC), "2024-02-29T03:00:00+07:00"),
         # aware non-UTC inputs are converted to UTC first
-        (dt.datetime(2025, 1, 31, 14, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))),
-         "2025-01-31T14:05:09+07:00"),
-        (dt.datetime(2025, 1, 31, 2, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
-         "2025-01-31T14:05:09+07:00"),
-        (dt.datetime(2025, 1, 31, 12, 35, 9, tzinfo=dt.timezone(dt.timedelta(hours=5,
-                                                                           minutes=30))),
-         "2025-01-31T14:05:09+07:00"),
+        (
+            dt.datetime(2025, 1, 31, 14, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+            "2025-01-31T14:05:09+07:00",
+        ),
+        (
+            dt.datetime(2025, 1, 31, 2, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+            "2025-01-31T14:05:09+07:00",
+        ),
+        (
+            dt.datetime(
+                2025, 1, 31, 12, 35, 9, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))
+            ),
+            "2025-01-31T14:05:09+07:00",
+        ),
     ],
 )
 def test_snap_timestamp_fixed(now: dt.datetime, expected: str) -> None:
@@ -209,8 +227,8 @@ def test_snap_timestamp_across_a_dst_change() -> None:
     except zoneinfo.ZoneInfoNotFoundError:
         pytest.skip("tz database not available")
     # 2025-03-09 02:00 local: clocks jump forward. Jakarta has no DST: a plain +7 h shift.
-    before = dt.datetime(2025, 3, 9, 1, 59, 59, tzinfo=ny)   # 06:59:59Z
-    after = dt.datetime(2025, 3, 9, 3, 0, 0, tzinfo=ny)      # 07:00:00Z
+    before = dt.datetime(2025, 3, 9, 1, 59, 59, tzinfo=ny)  # 06:59:59Z
+    after = dt.datetime(2025, 3, 9, 3, 0, 0, tzinfo=ny)  # 07:00:00Z
     assert snap_timestamp(before) == "2025-03-09T13:59:59+07:00"
     assert snap_timestamp(after) == "2025-03-09T14:00:00+07:00"
 
@@ -232,11 +250,11 @@ def restore_tz() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("restore_tz")
-@pytest.mark.parametrize("tz", ["UTC", "America/Los_Angeles", "Asia/Kolkata",
-                                "Pacific/Chatham", "EST+05EDT,M3.2.0,M11.1.0"])
-def test_snap_timestamp_ignores_host_time_zone(
-    monkeypatch: pytest.MonkeyPatch, tz: str
-) -> None:
+@pytest.mark.parametrize(
+    "tz",
+    ["UTC", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Chatham", "EST+05EDT,M3.2.0,M11.1.0"],
+)
+def test_snap_timestamp_ignores_host_time_zone(monkeypatch: pytest.MonkeyPatch, tz: str) -> None:
     fixed = dt.datetime(2025, 7, 1, 23, 59, 59, 987654, tzinfo=UTC)
     monkeypatch.setenv("TZ", tz)
     time.tzset()
@@ -253,14 +271,13 @@ def test_snap_timestamp_ignores_host_time_zone(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2025-01-31T14:05:09+07:00",
-         dt.datetime(2025, 1, 31, 7, 5, 9, tzinfo=UTC)),
-        ("2024-03-05T10:37:16.196Z",
-         dt.datetime(2024, 3, 5, 10, 37, 16, 196000, tzinfo=UTC)),
-        ("2025-08-04T15:24:27.415024635+07:00",
-         dt.datetime(2025, 8, 4, 8, 24, 27, 415024, tzinfo=UTC)),
-        ("2009-07-03T12:08:56-07:00",
-         dt.datetime(2009, 7, 3, 19, 8, 56, tzinfo=UTC)),
+        ("2025-01-31T14:05:09+07:00", dt.datetime(2025, 1, 31, 7, 5, 9, tzinfo=UTC)),
+        ("2024-03-05T10:37:16.196Z", dt.datetime(2024, 3, 5, 10, 37, 16, 196000, tzinfo=UTC)),
+        (
+            "2025-08-04T15:24:27.415024635+07:00",
+            dt.datetime(2025, 8, 4, 8, 24, 27, 415024, tzinfo=UTC),
+        ),
+        ("2009-07-03T12:08:56-07:00", dt.datetime(2009, 7, 3, 19, 8, 56, tzinfo=UTC)),
     ],
 )
 def test_parse_snap_datetime(text: str, expected: dt.datetime) -> None:
@@ -268,9 +285,18 @@ def test_parse_snap_datetime(text: str, expected: dt.datetime) -> None:
     assert parse_snap_datetime(text).tzinfo is not None
 
 
-@pytest.mark.parametrize("text", ["", "2025-01-31 14:05:09+07:00", "2025-01-31T14:05:09",
-                                  "2025-13-31T14:05:09+07:00", "2025-01-31T14:05:09+7:00",
-                                  "2025-01-31T14:05:09+07:00 ", "2025-01-31T14:05:09+24:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "2025-01-31 14:05:09+07:00",
+        "2025-01-31T14:05:09",
+        "2025-13-31T14:05:09+07:00",
+        "2025-01-31T14:05:09+7:00",
+        "2025-01-31T14:05:09+07:00 ",
+        "2025-01-31T14:05:09+24:00",
+    ],
+)
 def test_parse_snap_datetime_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_snap_datetime(text)
@@ -284,9 +310,11 @@ def test_load_pkcs8_and_pkcs1_give_the_same_signature(
 ) -> None:
     v = vectors["v1_token_signature"]
     ref = serialization.load_pem_private_key(vector_pem.encode(), password=None)
-    pkcs1 = ref.private_bytes(serialization.Encoding.PEM,
-                              serialization.PrivateFormat.TraditionalOpenSSL,
-                              serialization.NoEncryption()).decode()
+    pkcs1 = ref.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
     assert pkcs1.startswith("-----BEGIN RSA PRIVATE KEY-----")
     for pem in (vector_pem, pkcs1, pkcs1.encode(), vector_pem.encode()):
         key = load_private_key(pem)
@@ -320,7 +348,7 @@ def test_load_private_key_tolerates_env_var_forms(
 def _assert_no_key_text(message: str, pem: str) -> None:
     for line in _body_lines(pem):
         for i in range(0, max(len(line) - 12, 1), 8):
-            assert line[i:i + 12] not in message
+            assert line[i : i + 12] not in message
 
 
 @pytest.mark.parametrize(
@@ -362,15 +390,23 @@ def test_public_key_is_not_a_private_key(vector_pem: str) -> None:
 
 def test_encrypted_and_non_rsa_keys_are_rejected(vector_pem: str) -> None:
     ref = serialization.load_pem_private_key(vector_pem.encode(), password=None)
-    encrypted = ref.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.BestAvailableEncryption(b"pw")).decode()
+    encrypted = ref.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"pw"),
+    ).decode()
     with pytest.raises(ConfigurationError, match="encrypted") as info:
         load_private_key(encrypted)
     _assert_no_key_text(str(info.value), encrypted)
-    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
+    ec_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
     with pytest.raises(ConfigurationError) as info2:
         load_private_key(ec_pem)
     _assert_no_key_text(str(info2.value), ec_pem)
@@ -379,13 +415,20 @@ def test_encrypted_and_non_rsa_keys_are_rejected(vector_pem: str) -> None:
 def test_load_public_key_forms(vectors: dict[str, Any], vector_pem: str) -> None:
     v = vectors["v1_token_signature"]
     ref = serialization.load_pem_private_key(vector_pem.encode(), password=None)
-    spki = ref.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
-    pkcs1 = ref.public_key().public_bytes(serialization.Encoding.PEM,
-                                          serialization.PublicFormat.PKCS1)
+    spki = ref.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    pkcs1 = ref.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.PKCS1
+    )
     expected = load_private_key(vector_pem).public_key()
-    for form in (spki, pkcs1, spki.decode().replace("\n", "\\n"),
-                 spki.decode().replace("\n", "\r\n"), vector_pem):
+    for form in (
+        spki,
+        pkcs1,
+        spki.decode().replace("\n", "\\n"),
+        spki.decode().replace("\n", "\r\n"),
+        vector_pem,
+    ):
         pub = load_public_key(form)
         assert pub == expected
         assert verify_token_signature(pub, v["client_key"], v["timestamp"], v["expected"])
@@ -441,8 +484,20 @@ def test_parse_response_code(code: str, expected: tuple[int, str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["", "200540", "20054000", "2OO5400", "abcdefg", "20054 0", " 2005400",
-             "2005400\n", "9995400", "\u0662\u0660\u0660\u0665\u0664\u0660\u0660", "200-500"],
+    "code",
+    [
+        "",
+        "200540",
+        "20054000",
+        "2OO5400",
+        "abcdefg",
+        "20054 0",
+        " 2005400",
+        "2005400\n",
+        "9995400",
+        "\u0662\u0660\u0660\u0665\u0664\u0660\u0660",
+        "200-500",
+    ],
 )
 def test_parse_response_code_rejects(code: str) -> None:
     with pytest.raises(ValueError):
@@ -458,7 +513,6 @@ def test_parse_response_code_rejects_non_string() -> None:
 
 
 def test_public_all_is_sorted_and_complete() -> None:
-    public = sorted(n for n in vars(signing) if not n.startswith("_")
-                    and n not in {"annotations"})
+    public = sorted(n for n in vars(signing) if not n.startswith("_") and n not in {"annotations"})
     assert signing.__all__ == sorted(signing.__all__)
     assert set(signing.__all__) == set(public)

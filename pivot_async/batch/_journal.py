@@ -238,13 +238,20 @@ class Journal:
                 return
 
     def _apply(self, items: list[Write]) -> list[int | None]:
+        """Write ``items`` in order in one transaction; per item, what :meth:`intent` returns."""
         conn = self.conn
         now = time.time()
         results: list[int | None] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for item in items:
-                results.append(self._apply_one(conn, item, now))
+            start = 0
+            while start < len(items):  # runs of one record type go through executemany
+                end = start + 1
+                kind = type(items[start])
+                while end < len(items) and type(items[end]) is kind:
+                    end += 1
+                results.extend(_apply_run(conn, items[start:end], now))
+                start = end
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
@@ -252,34 +259,6 @@ class Journal:
             raise
         self.commits += 1
         return results
-
-    @staticmethod
-    def _apply_one(conn: sqlite3.Connection, item: Write, now: float) -> int | None:
-        if isinstance(item, OutcomeRecord):
-            latency = None if item.latency is None else item.latency * 1000.0
-            conn.execute(UPDATE_OUTCOME, (
-                item.state, item.result_id, item.status, item.url, item.error_code,
-                item.error_field, item.error_message, latency, now, item.job_id, item.row))
-        elif isinstance(item, Intent):
-            try:
-                cur = conn.execute(INSERT_INTENT, (
-                    item.job_id, item.row, item.kind, item.reference, item.binding_id,
-                    item.amount, item.idempotency_key, item.fingerprint, item.input, now))
-                if cur.rowcount == 0:
-                    return item.row  # the row is journaled and not invalid: never resend
-            except sqlite3.IntegrityError:
-                other = conn.execute(
-                    "SELECT row FROM ops WHERE job_id=? AND kind=? AND reference=? "
-                    "AND state != 'invalid'", (item.job_id, item.kind, item.reference),
-                ).fetchone()
-                return int(other[0]) if other else -1
-        elif isinstance(item, InvalidRecord):
-            conn.execute(INSERT_INVALID, (
-                item.job_id, item.row, item.kind, item.input, item.error_code,
-                item.error_field, item.error_message, now))
-        else:
-            conn.execute(REATTEMPT, (now, item.job_id, item.row))
-        return None
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -308,6 +287,54 @@ class Journal:
         """Run ``fn(connection)`` on the journal's thread (after committing the buffer)."""
         await self.flush()
         return await self._run(lambda: fn(self.conn))
+
+
+def _intent_args(item: Intent, now: float) -> tuple[Any, ...]:
+    return (item.job_id, item.row, item.kind, item.reference, item.binding_id, item.amount,
+            item.idempotency_key, item.fingerprint, item.input, now)
+
+
+def _apply_run(conn: sqlite3.Connection, run: list[Write], now: float) -> list[int | None]:
+    """Apply records of one type; intents fall back to one by one on any conflict."""
+    first = run[0]
+    if isinstance(first, Intent):
+        intents = [item for item in run if isinstance(item, Intent)]
+        conn.execute("SAVEPOINT intents")
+        try:
+            cur = conn.executemany(INSERT_INTENT, [_intent_args(i, now) for i in intents])
+            if cur.rowcount == len(intents):
+                conn.execute("RELEASE intents")
+                return [None] * len(intents)
+        except sqlite3.IntegrityError:
+            pass
+        conn.execute("ROLLBACK TO intents")
+        conn.execute("RELEASE intents")
+        return [_intent_one(conn, item, now) for item in intents]
+    if isinstance(first, OutcomeRecord):
+        conn.executemany(UPDATE_OUTCOME, [
+            (o.state, o.result_id, o.status, o.url, o.error_code, o.error_field,
+             o.error_message, None if o.latency is None else o.latency * 1000.0, now,
+             o.job_id, o.row) for o in run if isinstance(o, OutcomeRecord)])
+    elif isinstance(first, InvalidRecord):
+        conn.executemany(INSERT_INVALID, [
+            (v.job_id, v.row, v.kind, v.input, v.error_code, v.error_field, v.error_message,
+             now) for v in run if isinstance(v, InvalidRecord)])
+    else:
+        conn.executemany(REATTEMPT, [
+            (now, r.job_id, r.row) for r in run if isinstance(r, Reattempt)])
+    return [None] * len(run)
+
+
+def _intent_one(conn: sqlite3.Connection, item: Intent, now: float) -> int | None:
+    """Record one intent: ``None``, or the row that blocks it (itself if already journaled)."""
+    try:
+        cur = conn.execute(INSERT_INTENT, _intent_args(item, now))
+    except sqlite3.IntegrityError:
+        other = conn.execute(
+            "SELECT row FROM ops WHERE job_id=? AND kind=? AND reference=? AND state != "
+            "'invalid'", (item.job_id, item.kind, item.reference)).fetchone()
+        return int(other[0]) if other else -1
+    return item.row if cur.rowcount == 0 else None
 
 
 class JournalCursor:

@@ -24,7 +24,7 @@ from ._handlers import PAYMENTS_KEY, REFUNDS_KEY, add_api_routes
 from ._pages import add_page_routes
 from ._payments import Payments
 from ._refunds import Refunds
-from ._state import RequestRecord, redact_headers
+from ._state import CURRENT_RECORD, RequestRecord, redact_headers
 
 __all__ = ["SetupHook", "create_app"]
 
@@ -52,11 +52,11 @@ async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
         body_sha256=hashlib.sha256(body).hexdigest(),
     )
     ctx.state.requests.append(record)
+    token = CURRENT_RECORD.set(record)
     try:
         response = await handler(request)
     finally:
-        record.fault = request.get("pivot_fault")
-        record.replayed = bool(request.get("pivot_replayed", False))
+        CURRENT_RECORD.reset(token)
     if record.fault not in ("reset", "drop"):
         record.status = response.status
     return response

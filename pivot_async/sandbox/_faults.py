@@ -39,6 +39,7 @@ from aiohttp.typedefs import Middleware
 
 from ._clock import Clock
 from ._errors import STATUS_CODES, error_body, json_response
+from ._state import note
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultRegistry", "RateLimit", "fault_middleware"]
 
@@ -257,14 +258,14 @@ def fault_middleware(registry: FaultRegistry) -> Middleware:
             return await handler(request)
         wait = registry.rate_limited(request.method, request.path)
         if wait is not None:
-            request["pivot_fault"] = "rate_limit"
+            note(fault="rate_limit")
             return _status_response(429, wait)
         delay, fault = registry.pick(request.method, request.path)
         if delay:
             await asyncio.sleep(delay)
         if fault is None:
             return await handler(request)
-        request["pivot_fault"] = fault.kind
+        note(fault=fault.kind)
         if fault.kind == "status":
             return _status_response(fault.status, fault.retry_after)
         if fault.kind == "reset":

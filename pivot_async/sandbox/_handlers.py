@@ -15,7 +15,7 @@ from ._idempotency import IdempotencyStore, check_request_id
 from ._payments import Payments
 from ._refunds import Refunds
 from ._requests import parse_create
-from ._state import Merchant
+from ._state import Merchant, note
 from ._validation import parse_body
 
 __all__ = ["PAYMENTS_KEY", "REFUNDS_KEY", "add_api_routes", "paginate"]
@@ -63,7 +63,7 @@ async def _idempotent(
         fingerprint = IdempotencyStore.fingerprint(request.method, request.path, body)
         response, replayed = await ctx.idempotency.run(merchant.id, key, fingerprint, call)
         if replayed:
-            request["pivot_replayed"] = True
+            note(replayed=True)
     ctx.sweep()  # transitions due "at once" (delays of 0) happen after the response is built
     return response
 

@@ -9,6 +9,7 @@ a test advances a :class:`~pivot_async.sandbox.ManualClock` and the next access 
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as _dt
 import heapq
@@ -19,7 +20,7 @@ from typing import Any
 
 from ._models import Charge, Customer, Refund, Session
 
-__all__ = ["Merchant", "RequestRecord", "SandboxState", "StoredCard"]
+__all__ = ["CURRENT_RECORD", "Merchant", "RequestRecord", "SandboxState", "StoredCard", "note"]
 
 
 @dataclasses.dataclass
@@ -64,6 +65,23 @@ class RequestRecord:
     status: int | None = None
     fault: str | None = None
     replayed: bool = False
+
+
+CURRENT_RECORD: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
+    "pivot_sandbox_request_record", default=None
+)
+"""The log entry of the request being handled (set by the outermost middleware)."""
+
+
+def note(*, fault: str | None = None, replayed: bool = False) -> None:
+    """Mark the current request's log entry as faulted or replayed."""
+    record = CURRENT_RECORD.get()
+    if record is None:
+        return
+    if fault is not None:
+        record.fault = fault
+    if replayed:
+        record.replayed = True
 
 
 _REDACTED_HEADERS = frozenset(

@@ -28,19 +28,23 @@ async def cust(env: WalletEnv) -> BoundCustomer:
 
 
 def debit_body(ref: str) -> dict[str, Any]:
-    return {"partnerReferenceNo": ref, "amount": {"value": "10000.00", "currency": "IDR"},
-            "additionalInfo": {}}
+    return {
+        "partnerReferenceNo": ref,
+        "amount": {"value": "10000.00", "currency": "IDR"},
+        "additionalInfo": {},
+    }
 
 
 async def debit_status(env: WalletEnv, cust: BoundCustomer, ref: str) -> Any:
-    return await env.snap.call("debit/status", {"originalPartnerReferenceNo": ref,
-                                                "serviceCode": "54"},
-                               token=cust.b2b, customer=cust.access)
+    return await env.snap.call(
+        "debit/status",
+        {"originalPartnerReferenceNo": ref, "serviceCode": "54"},
+        token=cust.b2b,
+        customer=cust.access,
+    )
 
 
-async def test_response_lost_leaves_the_debit_recorded(
-    env: WalletEnv, cust: BoundCustomer
-) -> None:
+async def test_response_lost_leaves_the_debit_recorded(env: WalletEnv, cust: BoundCustomer) -> None:
     env.wallet.fail_next(DEBIT, "response_lost")
     with pytest.raises(aiohttp.ClientConnectionError):
         await env.snap.call(DEBIT, debit_body("lost-1"), token=cust.b2b, customer=cust.access)
@@ -49,8 +53,7 @@ async def test_response_lost_leaves_the_debit_recorded(
     assert status.code == "2005500"
     assert status.body["latestTransactionStatus"] == "01"
     # a blind re-send is caught by the partnerReferenceNo guard
-    again = await env.snap.call(DEBIT, debit_body("lost-1"), token=cust.b2b,
-                                customer=cust.access)
+    again = await env.snap.call(DEBIT, debit_body("lost-1"), token=cust.b2b, customer=cust.access)
     assert again.code == "4095401"
     assert env.wallet.debit_count("lost-1") == 1
     assert env.wallet.debit_attempts("lost-1") == 2
@@ -59,9 +62,14 @@ async def test_response_lost_leaves_the_debit_recorded(
     assert ok.code == "2005400"
 
 
-@pytest.mark.parametrize(("kind", "status", "code"), [
-    ("status_500", 500, "5005400"), ("status_504", 504, "5045400"), ("429", 429, "4295400"),
-])
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("status_500", 500, "5005400"),
+        ("status_504", 504, "5045400"),
+        ("429", 429, "4295400"),
+    ],
+)
 async def test_status_faults_do_not_process(
     env: WalletEnv, cust: BoundCustomer, kind: Any, status: int, code: str
 ) -> None:
@@ -79,8 +87,10 @@ async def test_faults_queue_per_path_and_accept_full_paths(
 ) -> None:
     env.wallet.fail_next("/wallet-backend/snap/v1.0/balance-inquiry", "429")
     env.wallet.fail_next("balance-inquiry", "status_500")
-    codes = [(await env.snap.call("balance-inquiry", {}, token=cust.b2b,
-                                  customer=cust.access)).code for _ in range(3)]
+    codes = [
+        (await env.snap.call("balance-inquiry", {}, token=cust.b2b, customer=cust.access)).code
+        for _ in range(3)
+    ]
     assert codes == ["4291100", "5001100", "2001100"]
     assert env.wallet.request_count("balance-inquiry") == 3
 

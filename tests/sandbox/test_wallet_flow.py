@@ -45,30 +45,45 @@ async def cust(env: WalletEnv) -> BoundCustomer:
     return await env.snap.bind_customer()
 
 
-def debit_body(ref: str, value: str = "10000.00",
-               return_url: str = "https://shop.example/return") -> dict[str, Any]:
-    return {"additionalInfo": {}, "subMerchantId": "sub-1", "partnerReferenceNo": ref,
-            "amount": {"value": value, "currency": "IDR"},
-            "urlParams": [{"url": return_url, "type": "PAY_RETURN", "isDeeplink": False}]}
+def debit_body(
+    ref: str, value: str = "10000.00", return_url: str = "https://shop.example/return"
+) -> dict[str, Any]:
+    return {
+        "additionalInfo": {},
+        "subMerchantId": "sub-1",
+        "partnerReferenceNo": ref,
+        "amount": {"value": value, "currency": "IDR"},
+        "urlParams": [{"url": return_url, "type": "PAY_RETURN", "isDeeplink": False}],
+    }
 
 
 async def status(env: WalletEnv, cust: BoundCustomer, ref: str) -> Any:
-    return await env.snap.call("debit/status", {"originalPartnerReferenceNo": ref,
-                                                "serviceCode": "54"},
-                               token=cust.b2b, customer=cust.access)
+    return await env.snap.call(
+        "debit/status",
+        {"originalPartnerReferenceNo": ref, "serviceCode": "54"},
+        token=cust.b2b,
+        customer=cust.access,
+    )
 
 
 async def balance(env: WalletEnv, cust: BoundCustomer) -> str:
-    res = await env.snap.call("balance-inquiry", {"additionalInfo": {}}, token=cust.b2b,
-                              customer=cust.access)
+    res = await env.snap.call(
+        "balance-inquiry", {"additionalInfo": {}}, token=cust.b2b, customer=cust.access
+    )
     assert res.code == "2001100"
     return str(res.body["accountInfos"][0]["availableBalance"]["value"])
 
 
 def history_query(**extra: str) -> dict[str, Any]:
-    return {"partnerReferenceNo": "", "fromDateTime": "2026-03-01T00:00:00+07:00",
-            "toDateTime": "2026-03-03T00:00:00+07:00", "pageSize": "10", "pageNumber": "1",
-            "additionalInfo": {}, **extra}
+    return {
+        "partnerReferenceNo": "",
+        "fromDateTime": "2026-03-01T00:00:00+07:00",
+        "toDateTime": "2026-03-03T00:00:00+07:00",
+        "pageSize": "10",
+        "pageNumber": "1",
+        "additionalInfo": {},
+        **extra,
+    }
 
 
 # ------------------------------------------------------------------ the whole flow via pages
@@ -79,10 +94,17 @@ async def test_bind_token_balance_debit_pay_status_history(
 ) -> None:
     snap, session = env.snap, env.session
     b2b = await snap.b2b_token()
-    created = await snap.call("registration-account-creation", {
-        "partnerReferenceNo": "USER081800008888", "merchantId": snap.merchant.merchant_id,
-        "name": "Brasco Zig", "phoneNo": "081800008888",
-        "redirectUrl": "https://www.test.com/?from=wallet"}, token=b2b)
+    created = await snap.call(
+        "registration-account-creation",
+        {
+            "partnerReferenceNo": "USER081800008888",
+            "merchantId": snap.merchant.merchant_id,
+            "name": "Brasco Zig",
+            "phoneNo": "081800008888",
+            "redirectUrl": "https://www.test.com/?from=wallet",
+        },
+        token=b2b,
+    )
     assert created.code == "2000600"
     link = created.body["additionalInfo"]["activationLink"]
     assert link.startswith(env.base_url + "/wallet-stg/whitelabel/account-linkage-bind?token=")
@@ -130,18 +152,26 @@ async def test_bind_token_balance_debit_pay_status_history(
     assert final.body["transAmount"] == {"value": "10000.00", "currency": "IDR"}
     assert await balance(env, cust) == "990000.00"
 
-    hist = await snap.call("transaction-history-list", history_query(), token=b2b,
-                           customer=cust.access)
+    hist = await snap.call(
+        "transaction-history-list", history_query(), token=b2b, customer=cust.access
+    )
     assert hist.code == "2001200"
     rows = hist.body["detailData"]
-    assert [(r["type"], r["status"]) for r in rows] == [("PAYMENT", "SUCCESS"),
-                                                        ("TOP_UP", "SUCCESS")]
+    assert [(r["type"], r["status"]) for r in rows] == [
+        ("PAYMENT", "SUCCESS"),
+        ("TOP_UP", "SUCCESS"),
+    ]
     assert rows[0]["amount"] == {"value": "10000.00", "currency": "IDR"}
-    assert rows[0]["additionalInfo"] == {"referenceNo": debit.body["referenceNo"],
-                                         "partnerReferenceNo": "order-1"}
-    detail = await snap.call("transaction-history-detail", {
-        "originalPartnerReferenceNo": "order-1", "additionalInfo": {}}, token=b2b,
-        customer=cust.access)
+    assert rows[0]["additionalInfo"] == {
+        "referenceNo": debit.body["referenceNo"],
+        "partnerReferenceNo": "order-1",
+    }
+    detail = await snap.call(
+        "transaction-history-detail",
+        {"originalPartnerReferenceNo": "order-1", "additionalInfo": {}},
+        token=b2b,
+        customer=cust.access,
+    )
     assert detail.code == "2001300"
     assert detail.body["status"] == "SUCCESS"
     assert detail.body["type"] == "PAYMENT"
@@ -180,16 +210,19 @@ async def test_merchant_control_route(env: WalletEnv) -> None:
 
 async def test_cancel_on_page_and_by_control(env: WalletEnv, cust: BoundCustomer) -> None:
     res = await env.snap.call(DEBIT, debit_body("c-1"), token=cust.b2b, customer=cust.access)
-    async with env.session.post(res.body["webRedirectUrl"], data={"action": "cancel"},
-                                allow_redirects=False) as r:
+    async with env.session.post(
+        res.body["webRedirectUrl"], data={"action": "cancel"}, allow_redirects=False
+    ) as r:
         assert r.status == 302
     assert (await status(env, cust, "c-1")).body["latestTransactionStatus"] == "05"
     res2 = await env.snap.call(DEBIT, debit_body("c-2"), token=cust.b2b, customer=cust.access)
     async with env.session.post(
-            f"{env.base_url}/_sandbox/wallet/cancel/{res2.body['referenceNo']}") as r:
+        f"{env.base_url}/_sandbox/wallet/cancel/{res2.body['referenceNo']}"
+    ) as r:
         assert (await r.json())["latestTransactionStatus"] == "05"
     async with env.session.post(
-            f"{env.base_url}/_sandbox/wallet/pay/{res2.body['referenceNo']}") as r:
+        f"{env.base_url}/_sandbox/wallet/pay/{res2.body['referenceNo']}"
+    ) as r:
         assert r.status == 409
     assert await balance(env, cust) == "1000000.00"
 
@@ -214,13 +247,15 @@ async def test_unpaid_debit_expires_to_cancelled(
 
 
 async def test_insufficient_funds(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call(DEBIT, debit_body("big", "1000000.01"), token=cust.b2b,
-                              customer=cust.access)
+    res = await env.snap.call(
+        DEBIT, debit_body("big", "1000000.01"), token=cust.b2b, customer=cust.access
+    )
     assert (res.status, res.code) == (403, "4035414")
     assert res.body["responseMessage"] == "Insufficient Funds"
     assert (await status(env, cust, "big")).code == "4045501"  # nothing recorded
-    exact = await env.snap.call(DEBIT, debit_body("exact", "1000000"), token=cust.b2b,
-                                customer=cust.access)
+    exact = await env.snap.call(
+        DEBIT, debit_body("exact", "1000000"), token=cust.b2b, customer=cust.access
+    )
     assert exact.code == "2005400"
 
 
@@ -228,11 +263,13 @@ async def test_balance_dropping_before_payment_fails_it(
     env: WalletEnv, cust: BoundCustomer
 ) -> None:
     res = await env.snap.call(DEBIT, debit_body("late"), token=cust.b2b, customer=cust.access)
-    async with env.session.post(f"{env.base_url}/_sandbox/wallet/bindings/{cust.binding_id}"
-                                "/balance", json={"value": "5000"}) as r:
+    async with env.session.post(
+        f"{env.base_url}/_sandbox/wallet/bindings/{cust.binding_id}/balance", json={"value": "5000"}
+    ) as r:
         assert (await r.json())["balance"] == {"value": "5000.00", "currency": "IDR"}
     async with env.session.post(
-            f"{env.base_url}/_sandbox/wallet/pay/{res.body['referenceNo']}") as r:
+        f"{env.base_url}/_sandbox/wallet/pay/{res.body['referenceNo']}"
+    ) as r:
         assert r.status == 409
     assert (await status(env, cust, "late")).body["latestTransactionStatus"] == "06"
     assert await balance(env, cust) == "5000.00"
@@ -241,8 +278,9 @@ async def test_balance_dropping_before_payment_fails_it(
 async def test_duplicate_partner_reference_no(env: WalletEnv, cust: BoundCustomer) -> None:
     first = await env.snap.call(DEBIT, debit_body("dup"), token=cust.b2b, customer=cust.access)
     assert first.code == "2005400"
-    again = await env.snap.call(DEBIT, debit_body("dup", "5.00"), token=cust.b2b,
-                                customer=cust.access)
+    again = await env.snap.call(
+        DEBIT, debit_body("dup", "5.00"), token=cust.b2b, customer=cust.access
+    )
     assert (again.status, again.code) == (409, "4095401")
     assert env.wallet.debit_count("dup") == 1
     assert env.wallet.debit_attempts("dup") == 2
@@ -253,14 +291,23 @@ async def test_status_unknown_and_mismatched(env: WalletEnv, cust: BoundCustomer
     assert (res.status, res.code) == (404, "4045501")
     assert res.body["responseMessage"] == "Transaction Not Found"
     await env.snap.call(DEBIT, debit_body("known"), token=cust.b2b, customer=cust.access)
-    res = await env.snap.call("debit/status", {"originalPartnerReferenceNo": "known",
-                                               "originalReferenceNo": "other",
-                                               "serviceCode": "54"},
-                              token=cust.b2b, customer=cust.access)
+    res = await env.snap.call(
+        "debit/status",
+        {
+            "originalPartnerReferenceNo": "known",
+            "originalReferenceNo": "other",
+            "serviceCode": "54",
+        },
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert res.code == "4045501"
-    res = await env.snap.call("debit/status", {"originalPartnerReferenceNo": "known",
-                                               "serviceCode": "50"},
-                              token=cust.b2b, customer=cust.access)
+    res = await env.snap.call(
+        "debit/status",
+        {"originalPartnerReferenceNo": "known", "serviceCode": "50"},
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert res.code == "4005501"
 
 
@@ -270,9 +317,12 @@ async def test_status_is_scoped_to_the_merchant(env: WalletEnv, cust: BoundCusto
     other = env.wallet.create_merchant(private_key_pem=pem)
     snap2 = type(env.snap)(env.session, env.base_url, other, env.clock, env.wallet.config)
     cust2 = await snap2.bind_customer(phone_no="081200000002")
-    res = await snap2.call("debit/status", {"originalPartnerReferenceNo": "mine",
-                                            "serviceCode": "54"},
-                           token=cust2.b2b, customer=cust2.access)
+    res = await snap2.call(
+        "debit/status",
+        {"originalPartnerReferenceNo": "mine", "serviceCode": "54"},
+        token=cust2.b2b,
+        customer=cust2.access,
+    )
     assert res.code == "4045501"
     # the same partnerReferenceNo is free for another merchant
     res = await snap2.call(DEBIT, debit_body("mine"), token=cust2.b2b, customer=cust2.access)
@@ -283,11 +333,18 @@ async def test_status_is_scoped_to_the_merchant(env: WalletEnv, cust: BoundCusto
 
 
 async def test_unbinding_kills_the_binding(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call("registration-account-unbinding", {
-        "additionalInfo": {"failedRedirectUrl": "https://test.com/f",
-                           "redirectUrl": "https://test.com/ok"},
-        "merchantId": env.wallet.default_merchant.merchant_id, "tokenId": cust.binding_id,
-    }, token=cust.b2b)
+    res = await env.snap.call(
+        "registration-account-unbinding",
+        {
+            "additionalInfo": {
+                "failedRedirectUrl": "https://test.com/f",
+                "redirectUrl": "https://test.com/ok",
+            },
+            "merchantId": env.wallet.default_merchant.merchant_id,
+            "tokenId": cust.binding_id,
+        },
+        token=cust.b2b,
+    )
     assert res.code == "2000900"
     page = res.body["additionalInfo"]["redirectUrl"]
     assert "/wallet-stg/whitelabel/account-linkage-unbind?token=" in page
@@ -295,27 +352,42 @@ async def test_unbinding_kills_the_binding(env: WalletEnv, cust: BoundCustomer) 
     assert binding is not None
     assert not binding.active
     # the customer token, the authCode and the refresh token all stop working
-    assert (await env.snap.call("balance-inquiry", {}, token=cust.b2b,
-                                customer=cust.access)).code == "4011102"
-    assert (await env.snap.token_request("b2b2c", {
-        "grantType": "authorization_code", "authCode": cust.binding_id})).body[
-        "responseCode"] == "4017400"
-    assert (await env.snap.token_request("b2b2c", {
-        "grantType": "refresh_token", "refreshToken": cust.refresh})).body[
-        "responseCode"] == "4017400"
-    again = await env.snap.call("registration-account-unbinding", {
-        "merchantId": "m", "tokenId": cust.binding_id}, token=cust.b2b)
+    assert (
+        await env.snap.call("balance-inquiry", {}, token=cust.b2b, customer=cust.access)
+    ).code == "4011102"
+    assert (
+        await env.snap.token_request(
+            "b2b2c", {"grantType": "authorization_code", "authCode": cust.binding_id}
+        )
+    ).body["responseCode"] == "4017400"
+    assert (
+        await env.snap.token_request(
+            "b2b2c", {"grantType": "refresh_token", "refreshToken": cust.refresh}
+        )
+    ).body["responseCode"] == "4017400"
+    again = await env.snap.call(
+        "registration-account-unbinding",
+        {"merchantId": "m", "tokenId": cust.binding_id},
+        token=cust.b2b,
+    )
     assert (again.status, again.code) == (404, "4040911")
-    async with env.session.post(page, data={"action": "continue"},
-                                allow_redirects=False) as r:
+    async with env.session.post(page, data={"action": "continue"}, allow_redirects=False) as r:
         assert r.headers["Location"] == "https://test.com/ok"
 
 
 async def test_unbinding_accepts_table_spelling(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call("registration-account-unbinding", {
-        "additionalInfo": {"failedRedirectionUrl": "https://test.com/f",
-                           "redirectionUrl": "https://test.com/ok"},
-        "merchantId": "m", "tokenId": cust.binding_id}, token=cust.b2b)
+    res = await env.snap.call(
+        "registration-account-unbinding",
+        {
+            "additionalInfo": {
+                "failedRedirectionUrl": "https://test.com/f",
+                "redirectionUrl": "https://test.com/ok",
+            },
+            "merchantId": "m",
+            "tokenId": cust.binding_id,
+        },
+        token=cust.b2b,
+    )
     assert res.code == "2000900"
 
 
@@ -324,8 +396,11 @@ async def test_rebinding_the_same_phone_keeps_the_wallet(
 ) -> None:
     await env.snap.call(DEBIT, debit_body("r-1"), token=cust.b2b, customer=cust.access)
     env.wallet.complete_payment("r-1")
-    await env.snap.call("registration-account-unbinding", {
-        "merchantId": "m", "tokenId": cust.binding_id}, token=cust.b2b)
+    await env.snap.call(
+        "registration-account-unbinding",
+        {"merchantId": "m", "tokenId": cust.binding_id},
+        token=cust.b2b,
+    )
     again = await env.snap.bind_customer()
     assert again.binding_id != cust.binding_id
     assert await balance(env, again) == "990000.00"
@@ -336,15 +411,23 @@ async def test_rebinding_the_same_phone_keeps_the_wallet(
 
 async def test_activation_link_expires(env: WalletEnv, clock: ManualClock) -> None:
     b2b = await env.snap.b2b_token()
-    res = await env.snap.call("registration-account-creation", {
-        "partnerReferenceNo": "U1", "merchantId": "m", "phoneNo": "081234567890",
-        "redirectUrl": "https://x.example/"}, token=b2b)
+    res = await env.snap.call(
+        "registration-account-creation",
+        {
+            "partnerReferenceNo": "U1",
+            "merchantId": "m",
+            "phoneNo": "081234567890",
+            "redirectUrl": "https://x.example/",
+        },
+        token=b2b,
+    )
     clock.advance(900)
     link = res.body["additionalInfo"]["activationLink"]
     async with env.session.get(link) as page:
         assert page.status == 410
     async with env.session.post(
-            f"{env.base_url}/_sandbox/wallet/bind/{res.body['referenceNo']}") as r:
+        f"{env.base_url}/_sandbox/wallet/bind/{res.body['referenceNo']}"
+    ) as r:
         assert r.status == 410
     async with env.session.get(link.split("?")[0] + "?token=bogus") as page:
         assert page.status == 404
@@ -352,8 +435,12 @@ async def test_activation_link_expires(env: WalletEnv, clock: ManualClock) -> No
 
 async def test_account_creation_validation(env: WalletEnv) -> None:
     b2b = await env.snap.b2b_token()
-    body = {"partnerReferenceNo": "U1", "merchantId": "m", "phoneNo": "08-1234",
-            "redirectUrl": "https://x.example/"}
+    body = {
+        "partnerReferenceNo": "U1",
+        "merchantId": "m",
+        "phoneNo": "08-1234",
+        "redirectUrl": "https://x.example/",
+    }
     res = await env.snap.call("registration-account-creation", body, token=b2b)
     assert res.code == "4000601"
     assert "phoneNo" in res.body["responseMessage"]
@@ -365,43 +452,66 @@ async def test_account_creation_validation(env: WalletEnv) -> None:
 # ------------------------------------------------------------------ history
 
 
-async def test_history_paging_and_filters(env: WalletEnv, cust: BoundCustomer,
-                                          clock: ManualClock) -> None:
+async def test_history_paging_and_filters(
+    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+) -> None:
     for i in range(3):
         clock.advance(10)
         await env.snap.call(DEBIT, debit_body(f"h-{i}"), token=cust.b2b, customer=cust.access)
-    page2 = await env.snap.call("transaction-history-list", history_query(
-        pageSize="2", pageNumber="2"), token=cust.b2b, customer=cust.access)
+    page2 = await env.snap.call(
+        "transaction-history-list",
+        history_query(pageSize="2", pageNumber="2"),
+        token=cust.b2b,
+        customer=cust.access,
+    )
     refs = [r["additionalInfo"]["partnerReferenceNo"] for r in page2.body["detailData"]]
     assert refs[0] == "h-0"
     assert refs[1].startswith("TOPUP-")
-    one = await env.snap.call("transaction-history-list", history_query(
-        partnerReferenceNo="h-1"), token=cust.b2b, customer=cust.access)
+    one = await env.snap.call(
+        "transaction-history-list",
+        history_query(partnerReferenceNo="h-1"),
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert [r["status"] for r in one.body["detailData"]] == ["INIT"]
-    empty = await env.snap.call("transaction-history-list", history_query(
-        fromDateTime="2026-03-05T00:00:00+07:00", toDateTime="2026-03-06T00:00:00+07:00"),
-        token=cust.b2b, customer=cust.access)
+    empty = await env.snap.call(
+        "transaction-history-list",
+        history_query(
+            fromDateTime="2026-03-05T00:00:00+07:00", toDateTime="2026-03-06T00:00:00+07:00"
+        ),
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert empty.body["detailData"] == []
 
 
-@pytest.mark.parametrize(("extra", "code"), [
-    ({"pageSize": 10}, "4001201"),
-    ({"pageNumber": "0"}, "4001201"),
-    ({"pageSize": "101"}, "4001201"),
-    ({"fromDateTime": "yesterday"}, "4001201"),
-    ({"fromDateTime": "2026-03-04T00:00:00+07:00"}, "4001201"),
-    ({"toDateTime": ""}, "4001202"),
-])
-async def test_history_list_validation(env: WalletEnv, cust: BoundCustomer,
-                                       extra: dict[str, Any], code: str) -> None:
-    res = await env.snap.call("transaction-history-list", history_query(**extra),
-                              token=cust.b2b, customer=cust.access)
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ({"pageSize": 10}, "4001201"),
+        ({"pageNumber": "0"}, "4001201"),
+        ({"pageSize": "101"}, "4001201"),
+        ({"fromDateTime": "yesterday"}, "4001201"),
+        ({"fromDateTime": "2026-03-04T00:00:00+07:00"}, "4001201"),
+        ({"toDateTime": ""}, "4001202"),
+    ],
+)
+async def test_history_list_validation(
+    env: WalletEnv, cust: BoundCustomer, extra: dict[str, Any], code: str
+) -> None:
+    res = await env.snap.call(
+        "transaction-history-list", history_query(**extra), token=cust.b2b, customer=cust.access
+    )
     assert res.code == code
 
 
 async def test_history_detail_unknown(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call("transaction-history-detail", {
-        "originalPartnerReferenceNo": "nope"}, token=cust.b2b, customer=cust.access)
+    res = await env.snap.call(
+        "transaction-history-detail",
+        {"originalPartnerReferenceNo": "nope"},
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert (res.status, res.code) == (404, "4041301")
 
 
@@ -409,70 +519,97 @@ async def test_history_detail_unknown(env: WalletEnv, cust: BoundCustomer) -> No
 
 
 async def test_qr_decode_then_pay(env: WalletEnv, cust: BoundCustomer) -> None:
-    dec = await env.snap.call("qr/qr-mpm-decode", {"qrContent": EXAMPLE_QR,
-                                                   "scanTime": "2026-03-02T10:00:00+07:00",
-                                                   "additionalInfo": {}},
-                              token=cust.b2b, customer=cust.access)
+    dec = await env.snap.call(
+        "qr/qr-mpm-decode",
+        {"qrContent": EXAMPLE_QR, "scanTime": "2026-03-02T10:00:00+07:00", "additionalInfo": {}},
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert dec.code == "2004800"
     assert dec.body["merchantName"] == "YAY BAKTI KAMAJAYA IND"
     assert dec.body["merchantCategory"] == "8398"
     assert dec.body["merchantLocation"] == "SLEMAN        55281 ID"
-    assert dec.body["merchantInfos"] == [{"acquirerName": "LINKAJA",
-                                          "merchantPAN": "9360091100000000080"}]
+    assert dec.body["merchantInfos"] == [
+        {"acquirerName": "LINKAJA", "merchantPAN": "9360091100000000080"}
+    ]
     assert dec.body["additionalInfo"]["merchantId"] == "210312440000008"
     assert dec.body["additionalInfo"]["qrisType"] == "ISSUING_STATIC"
     qris_id = dec.body["additionalInfo"]["qrisId"]
-    pay_body = {"partnerReferenceNo": "qr-1", "amount": {"value": "36000", "currency": "IDR"},
-                "feeAmount": {"value": "", "currency": ""},
-                "additionalInfo": {"qrisId": qris_id, "mode": "JIT",
-                                   "redirectUrl": "https://www.google.com",
-                                   "failedRedirectUrl": "https://www.google.com"}}
-    pay = await env.snap.call("qr/qr-mpm-payment", pay_body, token=cust.b2b,
-                              customer=cust.access)
+    pay_body = {
+        "partnerReferenceNo": "qr-1",
+        "amount": {"value": "36000", "currency": "IDR"},
+        "feeAmount": {"value": "", "currency": ""},
+        "additionalInfo": {
+            "qrisId": qris_id,
+            "mode": "JIT",
+            "redirectUrl": "https://www.google.com",
+            "failedRedirectUrl": "https://www.google.com",
+        },
+    }
+    pay = await env.snap.call("qr/qr-mpm-payment", pay_body, token=cust.b2b, customer=cust.access)
     assert pay.code == "2005000"
     assert pay.body["amount"] == {"currency": "IDR", "value": "36000.00"}
     assert pay.body["feeAmount"] == {"currency": "IDR", "value": "0.00"}
-    assert "/wallet-stg/whitelabel/qris-payment?token=" in pay.body["additionalInfo"][
-        "paymentUrl"]
-    dup = await env.snap.call("qr/qr-mpm-payment", pay_body, token=cust.b2b,
-                              customer=cust.access)
+    assert "/wallet-stg/whitelabel/qris-payment?token=" in pay.body["additionalInfo"]["paymentUrl"]
+    dup = await env.snap.call("qr/qr-mpm-payment", pay_body, token=cust.b2b, customer=cust.access)
     assert dup.code == "4095001"
-    async with env.session.post(pay.body["additionalInfo"]["paymentUrl"],
-                                data={"action": "pay"}, allow_redirects=False) as r:
+    async with env.session.post(
+        pay.body["additionalInfo"]["paymentUrl"], data={"action": "pay"}, allow_redirects=False
+    ) as r:
         assert r.headers["Location"] == "https://www.google.com"
-    detail = await env.snap.call("transaction-history-detail", {
-        "originalPartnerReferenceNo": "qr-1"}, token=cust.b2b, customer=cust.access)
+    detail = await env.snap.call(
+        "transaction-history-detail",
+        {"originalPartnerReferenceNo": "qr-1"},
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert detail.body["status"] == "SUCCESS"
     assert await balance(env, cust) == "964000.00"
 
 
 async def test_qr_payment_unknown_qris(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call("qr/qr-mpm-payment", {
-        "partnerReferenceNo": "qr-x", "amount": {"value": "1.00", "currency": "IDR"},
-        "additionalInfo": {"qrisId": "unknown"}}, token=cust.b2b, customer=cust.access)
+    res = await env.snap.call(
+        "qr/qr-mpm-payment",
+        {
+            "partnerReferenceNo": "qr-x",
+            "amount": {"value": "1.00", "currency": "IDR"},
+            "additionalInfo": {"qrisId": "unknown"},
+        },
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert res.code == "4045008"
 
 
 @pytest.mark.parametrize("content", [EXAMPLE_QR[:-4] + "0000", "hello", EXAMPLE_QR[:40]])
-async def test_qr_decode_rejects_bad_qris(env: WalletEnv, cust: BoundCustomer,
-                                          content: str) -> None:
-    res = await env.snap.call("qr/qr-mpm-decode", {"qrContent": content}, token=cust.b2b,
-                              customer=cust.access)
+async def test_qr_decode_rejects_bad_qris(
+    env: WalletEnv, cust: BoundCustomer, content: str
+) -> None:
+    res = await env.snap.call(
+        "qr/qr-mpm-decode", {"qrContent": content}, token=cust.b2b, customer=cust.access
+    )
     assert res.code == "4004801"
 
 
 async def test_dynamic_qris_from_builder(env: WalletEnv, cust: BoundCustomer) -> None:
     qr = build_qris(merchant_name="WARUNG SANDBOX", amount="15000")
-    res = await env.snap.call("qr/qr-mpm-decode", {"qrContent": qr}, token=cust.b2b,
-                              customer=cust.access)
+    res = await env.snap.call(
+        "qr/qr-mpm-decode", {"qrContent": qr}, token=cust.b2b, customer=cust.access
+    )
     assert res.body["additionalInfo"]["qrisType"] == "ISSUING_DYNAMIC"
     assert res.body["merchantName"] == "WARUNG SANDBOX"
 
 
 async def test_apply_ott(env: WalletEnv, cust: BoundCustomer) -> None:
-    body = {"userResources": ["OTT"], "additionalInfo": {
-        "partnerReferenceNo": "ott-1", "mode": "JIT", "redirectUrl": "https://www.google.com",
-        "failedRedirectUrl": "https://www.google.com"}}
+    body = {
+        "userResources": ["OTT"],
+        "additionalInfo": {
+            "partnerReferenceNo": "ott-1",
+            "mode": "JIT",
+            "redirectUrl": "https://www.google.com",
+            "failedRedirectUrl": "https://www.google.com",
+        },
+    }
     res = await env.snap.call("qr/apply-ott", body, token=cust.b2b, customer=cust.access)
     assert res.code == "2004900"
     assert res.body["userResources"][0]["resourceType"] == "OTT"
@@ -480,14 +617,17 @@ async def test_apply_ott(env: WalletEnv, cust: BoundCustomer) -> None:
         assert res.body["userResources"][0]["value"] in await page.text()
     dup = await env.snap.call("qr/apply-ott", body, token=cust.b2b, customer=cust.access)
     assert dup.code == "4094901"
-    bad = await env.snap.call("qr/apply-ott", {"userResources": ["X"], "additionalInfo": {
-        "partnerReferenceNo": "ott-2"}}, token=cust.b2b, customer=cust.access)
+    bad = await env.snap.call(
+        "qr/apply-ott",
+        {"userResources": ["X"], "additionalInfo": {"partnerReferenceNo": "ott-2"}},
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert bad.code == "4004901"
 
 
 async def test_starting_balance_is_configurable(clock: ManualClock) -> None:
-    async with wallet_server(clock=clock,
-                             config=WalletConfig(starting_balance="8463186")) as env:
+    async with wallet_server(clock=clock, config=WalletConfig(starting_balance="8463186")) as env:
         cust = await env.snap.bind_customer()
         assert await balance(env, cust) == "8463186.00"
 
@@ -519,8 +659,7 @@ async def test_wallet_hook_mounts_into_a_host_app(clock: ManualClock) -> None:
         import aiohttp
 
         async with aiohttp.ClientSession() as session:
-            snap = SnapTester(session, holder["url"], wallet.default_merchant, clock,
-                              wallet.config)
+            snap = SnapTester(session, holder["url"], wallet.default_merchant, clock, wallet.config)
             cust = await snap.bind_customer()
             res = await snap.call("balance-inquiry", {}, token=cust.b2b, customer=cust.access)
             assert res.body["accountInfos"][0]["availableBalance"]["value"] == "5.00"

@@ -57,8 +57,9 @@ async def test_b2b2c_token_shape(env: WalletEnv, cust: BoundCustomer) -> None:
 
 async def test_account_creation_shape(env: WalletEnv) -> None:
     b2b = await env.snap.b2b_token()
-    res = await env.snap.call("registration-account-creation",
-                              example("account_creation__request"), token=b2b)
+    res = await env.snap.call(
+        "registration-account-creation", example("account_creation__request"), token=b2b
+    )
     assert shape(res.body) == shape(example("account_creation__response"))
 
 
@@ -70,68 +71,91 @@ async def test_unbinding_shape(env: WalletEnv, cust: BoundCustomer) -> None:
 
 
 async def test_balance_shape(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call("balance-inquiry", example("balance_inquiry__request"),
-                              token=cust.b2b, customer=cust.access)
+    res = await env.snap.call(
+        "balance-inquiry", example("balance_inquiry__request"), token=cust.b2b, customer=cust.access
+    )
     assert shape(res.body) == shape(example("balance_inquiry__response"))
 
 
 async def test_debit_shape(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call("debit/payment-host-to-host",
-                              example("debit_payment_host_to_host__request"),
-                              token=cust.b2b, customer=cust.access)
+    res = await env.snap.call(
+        "debit/payment-host-to-host",
+        example("debit_payment_host_to_host__request"),
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert shape(res.body) == shape(example("debit_payment_host_to_host__response"))
 
 
 async def test_debit_status_shape(env: WalletEnv, cust: BoundCustomer) -> None:
     debit = example("debit_payment_host_to_host__request")
     debit["partnerReferenceNo"] = "partner-ref-9"
-    await env.snap.call("debit/payment-host-to-host", debit, token=cust.b2b,
-                        customer=cust.access)
+    await env.snap.call("debit/payment-host-to-host", debit, token=cust.b2b, customer=cust.access)
     env.wallet.complete_payment("partner-ref-9")
-    res = await env.snap.call("debit/status", example("debit_status__request"),
-                              token=cust.b2b, customer=cust.access)
+    res = await env.snap.call(
+        "debit/status", example("debit_status__request"), token=cust.b2b, customer=cust.access
+    )
     money = {"value": "str", "currency": "str"}
-    assert shape(res.body) == {   # no documented example: PIVOT_API.md 17.3 field table
-        "responseCode": "str", "responseMessage": "str",
-        "originalPartnerReferenceCode": "str", "originalReferenceNo": "str",
-        "serviceCode": "str", "latestTransactionStatus": "str",
-        "transactionStatusDesc": "str", "paidTime": "str", "transAmount": money,
-        "feeAmount": money, "additionalInfo": {},
+    assert shape(res.body) == {  # no documented example: PIVOT_API.md 17.3 field table
+        "responseCode": "str",
+        "responseMessage": "str",
+        "originalPartnerReferenceCode": "str",
+        "originalReferenceNo": "str",
+        "serviceCode": "str",
+        "latestTransactionStatus": "str",
+        "transactionStatusDesc": "str",
+        "paidTime": "str",
+        "transAmount": money,
+        "feeAmount": money,
+        "additionalInfo": {},
     }
 
 
 async def test_qr_shapes(env: WalletEnv, cust: BoundCustomer) -> None:
-    dec = await env.snap.call("qr/qr-mpm-decode", example("qr_mpm_decode__request"),
-                              token=cust.b2b, customer=cust.access)
+    dec = await env.snap.call(
+        "qr/qr-mpm-decode", example("qr_mpm_decode__request"), token=cust.b2b, customer=cust.access
+    )
     assert shape(dec.body) == shape(example("qr_mpm_decode__response"))
     pay = example("qr_mpm_payment__request")
     pay["additionalInfo"]["qrisId"] = dec.body["additionalInfo"]["qrisId"]
     res = await env.snap.call("qr/qr-mpm-payment", pay, token=cust.b2b, customer=cust.access)
     assert shape(res.body) == shape(example("qr_mpm_payment__response"))
-    ott = await env.snap.call("qr/apply-ott", example("qr_apply_ott__request"),
-                              token=cust.b2b, customer=cust.access)
+    ott = await env.snap.call(
+        "qr/apply-ott", example("qr_apply_ott__request"), token=cust.b2b, customer=cust.access
+    )
     assert shape(ott.body) == shape(example("qr_apply_ott__response"))
 
 
 async def test_history_shapes(env: WalletEnv, cust: BoundCustomer) -> None:
     debit = example("debit_payment_host_to_host__request")
     debit["partnerReferenceNo"] = "REF/20250723/0001"
-    await env.snap.call("debit/payment-host-to-host", debit, token=cust.b2b,
-                        customer=cust.access)
-    detail = await env.snap.call("transaction-history-detail",
-                                 example("transaction_history_detail__request"),
-                                 token=cust.b2b, customer=cust.access)
+    await env.snap.call("debit/payment-host-to-host", debit, token=cust.b2b, customer=cust.access)
+    detail = await env.snap.call(
+        "transaction-history-detail",
+        example("transaction_history_detail__request"),
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert shape(detail.body) == shape(example("transaction_history_detail__response"))
-    listing = await env.snap.call("transaction-history-list",
-                                  example("transaction_history_list__request"),
-                                  token=cust.b2b, customer=cust.access)
+    listing = await env.snap.call(
+        "transaction-history-list",
+        example("transaction_history_list__request"),
+        token=cust.b2b,
+        customer=cust.access,
+    )
     assert listing.code == "2001200"
-    assert shape(listing.body) == {   # no documented example: PIVOT_API.md 17.3
-        "responseCode": "str", "responseMessage": "str",
-        "detailData": [{"dateTime": "str", "status": "str", "type": "str",
-                        "amount": {"value": "str", "currency": "str"},
-                        "additionalInfo": {"referenceNo": "str",
-                                           "partnerReferenceNo": "str"}}],
+    assert shape(listing.body) == {  # no documented example: PIVOT_API.md 17.3
+        "responseCode": "str",
+        "responseMessage": "str",
+        "detailData": [
+            {
+                "dateTime": "str",
+                "status": "str",
+                "type": "str",
+                "amount": {"value": "str", "currency": "str"},
+                "additionalInfo": {"referenceNo": "str", "partnerReferenceNo": "str"},
+            }
+        ],
     }
     assert len(listing.body["detailData"]) == 2
 
@@ -141,6 +165,7 @@ def test_example_response_codes_parse(name: str) -> None:
     from pivot_async._signing import parse_response_code
 
     status, service, case = parse_response_code(
-        json.loads((EXAMPLES / name).read_text("utf-8"))["responseCode"])
+        json.loads((EXAMPLES / name).read_text("utf-8"))["responseCode"]
+    )
     assert (status, case) == (200, "00")
     assert service.isdigit()

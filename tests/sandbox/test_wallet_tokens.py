@@ -15,7 +15,8 @@ from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 VECTORS = json.loads(
-    (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8"))
+    (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8")
+)
 OTHER_KEY_PEM: str = VECTORS["v1_token_signature"]["private_key_pem"]
 START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)
 B2B_BODY = {"grantType": "client_credentials", "additionalInfo": {}}
@@ -68,8 +69,11 @@ async def test_token_checks_in_order(env: WalletEnv) -> None:
             ts = snap.timestamp(-301)
         else:
             ts = snap.timestamp()
-        sig = (token_signature(wrong_key, snap.merchant.client_key, ts)
-               if "signature" in active else None)
+        sig = (
+            token_signature(wrong_key, snap.merchant.client_key, ts)
+            if "signature" in active
+            else None
+        )
         headers = snap.token_headers(timestamp=ts, signature=sig)
         if "missing" in active:
             del headers["X-CLIENT-KEY"]
@@ -95,13 +99,16 @@ async def test_token_header_names_case_insensitive(env: WalletEnv) -> None:
     assert res.body["responseCode"] == "2007300"
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    ({"additionalInfo": {}}, "4007302"),
-    ({"grantType": ""}, "4007302"),
-    ({"grantType": "password"}, "4007301"),
-    ({"grantType": 5}, "4007301"),
-    ({"grantType": "authorization_code"}, "4007301"),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"additionalInfo": {}}, "4007302"),
+        ({"grantType": ""}, "4007302"),
+        ({"grantType": "password"}, "4007301"),
+        ({"grantType": 5}, "4007301"),
+        ({"grantType": "authorization_code"}, "4007301"),
+    ],
+)
 async def test_b2b_grant_type(env: WalletEnv, body: dict[str, Any], code: str) -> None:
     res = await env.snap.token_request("b2b", body)
     assert res.body["responseCode"] == code
@@ -116,30 +123,30 @@ async def test_token_signature_with_wrong_key(env: WalletEnv) -> None:
     snap = env.snap
     ts = snap.timestamp()
     sig = token_signature(load_private_key(OTHER_KEY_PEM), snap.merchant.client_key, ts)
-    res = await snap.token_request("b2b", B2B_BODY, snap.token_headers(timestamp=ts,
-                                                                        signature=sig))
+    res = await snap.token_request("b2b", B2B_BODY, snap.token_headers(timestamp=ts, signature=sig))
     assert (res.status, res.body["responseCode"]) == (401, "4017300")
     assert res.body["responseMessage"] == "Unauthorized. [Signature]"
 
 
 async def test_token_signature_over_other_timestamp(env: WalletEnv) -> None:
     snap = env.snap
-    sig = token_signature(snap.merchant.private_key(), snap.merchant.client_key,
-                          snap.timestamp(-1))
+    sig = token_signature(snap.merchant.private_key(), snap.merchant.client_key, snap.timestamp(-1))
     res = await snap.token_request("b2b", B2B_BODY, snap.token_headers(signature=sig))
     assert res.body["responseCode"] == "4017300"
 
 
 async def test_token_unknown_client(env: WalletEnv) -> None:
-    res = await env.snap.token_request("b2b", B2B_BODY,
-                                       env.snap.token_headers(client_key="who-is-this"))
+    res = await env.snap.token_request(
+        "b2b", B2B_BODY, env.snap.token_headers(client_key="who-is-this")
+    )
     assert res.body["responseCode"] == "4017300"
     assert res.body["responseMessage"] == "Unauthorized. [Unknown client]"
 
 
 async def test_token_vector_style_timestamp_rejected_in_strict_mode(env: WalletEnv) -> None:
     res = await env.snap.token_request(
-        "b2b", B2B_BODY, env.snap.token_headers(timestamp="2026-03-02T03:00:00.024Z"))
+        "b2b", B2B_BODY, env.snap.token_headers(timestamp="2026-03-02T03:00:00.024Z")
+    )
     assert res.body["responseCode"] == "4007301"
 
 
@@ -150,8 +157,9 @@ async def test_second_merchant_with_its_own_key(env: WalletEnv) -> None:
     # the default merchant's key does not sign for it
     ts = snap2.timestamp()
     bad = token_signature(env.wallet.default_merchant.private_key(), other.client_key, ts)
-    res = await snap2.token_request("b2b", B2B_BODY, snap2.token_headers(timestamp=ts,
-                                                                          signature=bad))
+    res = await snap2.token_request(
+        "b2b", B2B_BODY, snap2.token_headers(timestamp=ts, signature=bad)
+    )
     assert res.body["responseCode"] == "4017300"
 
 
@@ -163,10 +171,15 @@ async def cust(env: WalletEnv) -> BoundCustomer:
     return await env.snap.bind_customer()
 
 
-async def test_b2b2c_authorization_code(env: WalletEnv, cust: BoundCustomer,
-                                        clock: ManualClock) -> None:
-    body = {"grantType": "authorization_code", "authCode": cust.binding_id,
-            "refreshToken": "{{customerRefreshToken}}", "additionalInfo": {}}
+async def test_b2b2c_authorization_code(
+    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+) -> None:
+    body = {
+        "grantType": "authorization_code",
+        "authCode": cust.binding_id,
+        "refreshToken": "{{customerRefreshToken}}",
+        "additionalInfo": {},
+    }
     res = await env.snap.token_request("b2b2c", body)
     assert res.body["responseCode"] == "2007400"
     assert res.body["tokenType"] == "Bearer"
@@ -180,22 +193,27 @@ async def test_b2b2c_authorization_code(env: WalletEnv, cust: BoundCustomer,
 
 
 async def test_b2b2c_grant_upper_case(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.token_request("b2b2c", {"grantType": "AUTHORIZATION_CODE",
-                                                 "authCode": cust.binding_id})
+    res = await env.snap.token_request(
+        "b2b2c", {"grantType": "AUTHORIZATION_CODE", "authCode": cust.binding_id}
+    )
     assert res.body["responseCode"] == "2007400"
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    ({"grantType": "authorization_code"}, "4007402"),
-    ({"grantType": "authorization_code", "authCode": ""}, "4007402"),
-    ({"grantType": "authorization_code", "authCode": "not-a-binding"}, "4017400"),
-    ({"grantType": "refresh_token"}, "4007402"),
-    ({"grantType": "refresh_token", "refreshToken": "not-a-token"}, "4017400"),
-    ({"grantType": "client_credentials"}, "4007401"),
-    ({}, "4007402"),
-])
-async def test_b2b2c_grant_material(env: WalletEnv, cust: BoundCustomer,
-                                    body: dict[str, Any], code: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"grantType": "authorization_code"}, "4007402"),
+        ({"grantType": "authorization_code", "authCode": ""}, "4007402"),
+        ({"grantType": "authorization_code", "authCode": "not-a-binding"}, "4017400"),
+        ({"grantType": "refresh_token"}, "4007402"),
+        ({"grantType": "refresh_token", "refreshToken": "not-a-token"}, "4017400"),
+        ({"grantType": "client_credentials"}, "4007401"),
+        ({}, "4007402"),
+    ],
+)
+async def test_b2b2c_grant_material(
+    env: WalletEnv, cust: BoundCustomer, body: dict[str, Any], code: str
+) -> None:
     res = await env.snap.token_request("b2b2c", body)
     assert res.body["responseCode"] == code
 
@@ -205,47 +223,55 @@ async def test_b2b2c_header_checks_use_service_74(env: WalletEnv, cust: BoundCus
     del headers["X-SIGNATURE"]
     body = {"grantType": "authorization_code", "authCode": cust.binding_id}
     assert (await env.snap.token_request("b2b2c", body, headers)).body["responseCode"] == (
-        "4007402")
+        "4007402"
+    )
     stale = env.snap.token_headers(timestamp=env.snap.timestamp(400))
-    assert (await env.snap.token_request("b2b2c", body, stale)).body["responseCode"] == (
-        "4017400")
+    assert (await env.snap.token_request("b2b2c", body, stale)).body["responseCode"] == ("4017400")
 
 
 async def test_refresh_token_grant_rotates(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.token_request("b2b2c", {"grantType": "refresh_token",
-                                                 "refreshToken": cust.refresh})
+    res = await env.snap.token_request(
+        "b2b2c", {"grantType": "refresh_token", "refreshToken": cust.refresh}
+    )
     assert res.body["responseCode"] == "2007400"
     new_access = res.body["accessToken"]
     assert new_access != cust.access
     assert res.body["refreshToken"] != cust.refresh
     balance = await env.snap.call("balance-inquiry", {}, token=cust.b2b, customer=new_access)
     assert balance.code == "2001100"
-    reused = await env.snap.token_request("b2b2c", {"grantType": "refresh_token",
-                                                    "refreshToken": cust.refresh})
+    reused = await env.snap.token_request(
+        "b2b2c", {"grantType": "refresh_token", "refreshToken": cust.refresh}
+    )
     assert reused.body["responseCode"] == "4017400"
-    again = await env.snap.token_request("b2b2c", {"grantType": "refresh_token",
-                                                   "refreshToken": res.body["refreshToken"]})
+    again = await env.snap.token_request(
+        "b2b2c", {"grantType": "refresh_token", "refreshToken": res.body["refreshToken"]}
+    )
     assert again.body["responseCode"] == "2007400"
 
 
-async def test_refresh_token_expires(env: WalletEnv, cust: BoundCustomer,
-                                     clock: ManualClock) -> None:
+async def test_refresh_token_expires(
+    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+) -> None:
     clock.advance(86400)
-    res = await env.snap.token_request("b2b2c", {"grantType": "refresh_token",
-                                                 "refreshToken": cust.refresh})
+    res = await env.snap.token_request(
+        "b2b2c", {"grantType": "refresh_token", "refreshToken": cust.refresh}
+    )
     assert res.body["responseCode"] == "4017400"
     # the binding itself still works as an authCode
-    fresh = await env.snap.token_request("b2b2c", {"grantType": "authorization_code",
-                                                   "authCode": cust.binding_id})
+    fresh = await env.snap.token_request(
+        "b2b2c", {"grantType": "authorization_code", "authCode": cust.binding_id}
+    )
     assert fresh.body["responseCode"] == "2007400"
 
 
 async def test_customer_token_only_for_its_merchant(env: WalletEnv, cust: BoundCustomer) -> None:
     other = env.wallet.create_merchant(private_key_pem=OTHER_KEY_PEM)
     snap2 = type(env.snap)(env.session, env.base_url, other, env.clock, env.wallet.config)
-    res = await snap2.token_request("b2b2c", {"grantType": "authorization_code",
-                                              "authCode": cust.binding_id})
+    res = await snap2.token_request(
+        "b2b2c", {"grantType": "authorization_code", "authCode": cust.binding_id}
+    )
     assert res.body["responseCode"] == "4017400"
-    res = await snap2.token_request("b2b2c", {"grantType": "refresh_token",
-                                              "refreshToken": cust.refresh})
+    res = await snap2.token_request(
+        "b2b2c", {"grantType": "refresh_token", "refreshToken": cust.refresh}
+    )
     assert res.body["responseCode"] == "4017400"

@@ -26,7 +26,8 @@ from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, compac
 from pivot_async.sandbox._wallet_verify import verify_transaction
 
 VECTORS = json.loads(
-    (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8"))
+    (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8")
+)
 START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)  # 10:00 in Jakarta
 DEBIT = "debit/payment-host-to-host"
 BALANCE = "balance-inquiry"
@@ -65,16 +66,35 @@ async def test_checks_run_in_the_documented_order(env: WalletEnv, cust: BoundCus
     """Break steps i..10 at once: the answer names step i every time."""
     snap = env.snap
     used_external = snap.external_id()
-    first = await snap.call(DEBIT, debit_body("dup-ref"), token=cust.b2b, customer=cust.access,
-                            external=used_external)
+    first = await snap.call(
+        DEBIT, debit_body("dup-ref"), token=cust.b2b, customer=cust.access, external=used_external
+    )
     assert first.code == "2005400"
 
     breakers = [
-        "missing_header", "timestamp_format", "timestamp_skew", "b2b_token", "customer_token",
-        "signature", "external_id", "missing_field", "field_format", "duplicate_ref",
+        "missing_header",
+        "timestamp_format",
+        "timestamp_skew",
+        "b2b_token",
+        "customer_token",
+        "signature",
+        "external_id",
+        "missing_field",
+        "field_format",
+        "duplicate_ref",
     ]
-    expected = ["4005402", "4005401", "4015400", "4015403", "4015404", "4015400", "4095400",
-                "4005402", "4005401", "4095401"]
+    expected = [
+        "4005402",
+        "4005401",
+        "4015400",
+        "4015403",
+        "4015404",
+        "4015400",
+        "4095400",
+        "4005402",
+        "4005401",
+        "4095401",
+    ]
     for i, want in enumerate(expected):
         active = set(breakers[i:])
         body = debit_body("dup-ref" if "duplicate_ref" in active else f"fresh-{i}")
@@ -92,7 +112,8 @@ async def test_checks_run_in_the_documented_order(env: WalletEnv, cust: BoundCus
         if "signature" in active:
             override["X-SIGNATURE"] = "A" * 86 + "=="
         res = await snap.call(
-            DEBIT, body,
+            DEBIT,
+            body,
             token="unknown-b2b" if "b2b_token" in active else cust.b2b,
             customer="unknown-cust" if "customer_token" in active else cust.access,
             timestamp=ts,
@@ -109,12 +130,22 @@ async def test_checks_run_in_the_documented_order(env: WalletEnv, cust: BoundCus
 # ------------------------------------------------------------------ step 1: headers
 
 
-@pytest.mark.parametrize("header", ["X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID",
-                                    "X-EXTERNAL-ID", "CHANNEL-ID", "Authorization",
-                                    "Authorization-Customer"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "X-TIMESTAMP",
+        "X-SIGNATURE",
+        "X-PARTNER-ID",
+        "X-EXTERNAL-ID",
+        "CHANNEL-ID",
+        "Authorization",
+        "Authorization-Customer",
+    ],
+)
 async def test_missing_header(env: WalletEnv, cust: BoundCustomer, header: str) -> None:
-    res = await env.snap.call(BALANCE, {"additionalInfo": {}}, token=cust.b2b,
-                              customer=cust.access, drop=(header,))
+    res = await env.snap.call(
+        BALANCE, {"additionalInfo": {}}, token=cust.b2b, customer=cust.access, drop=(header,)
+    )
     assert res.status == 400
     assert res.code == "4001102"
     assert header in res.body["responseMessage"]
@@ -123,8 +154,9 @@ async def test_missing_header(env: WalletEnv, cust: BoundCustomer, header: str) 
 async def test_customer_header_not_required_on_b2b_endpoint(
     env: WalletEnv, cust: BoundCustomer
 ) -> None:
-    res = await env.snap.call("registration-account-unbinding",
-                              {"merchantId": "m", "tokenId": "nope"}, token=cust.b2b)
+    res = await env.snap.call(
+        "registration-account-unbinding", {"merchantId": "m", "tokenId": "nope"}, token=cust.b2b
+    )
     assert res.code == "4040911"  # got past verification to the business check
 
 
@@ -161,8 +193,14 @@ async def test_bad_header_format(
     env: WalletEnv, cust: BoundCustomer, header: str, value: str
 ) -> None:
     sign: dict[str, Any] = {"timestamp": value} if header == "X-TIMESTAMP" else {}
-    res = await env.snap.call(BALANCE, {"additionalInfo": {}}, token=cust.b2b,
-                              customer=cust.access, override={header: value}, **sign)
+    res = await env.snap.call(
+        BALANCE,
+        {"additionalInfo": {}},
+        token=cust.b2b,
+        customer=cust.access,
+        override={header: value},
+        **sign,
+    )
     assert res.status == 400
     assert res.code == "4001101"
     assert header in res.body["responseMessage"]
@@ -171,23 +209,27 @@ async def test_bad_header_format(
 async def test_lenient_timestamp_mode_accepts_other_offsets(clock: ManualClock) -> None:
     async with wallet_server(clock=clock, config=WalletConfig(strict_timestamp=False)) as env:
         cust = await env.snap.bind_customer()
-        for ts in ("2026-03-02T03:00:00Z", "2026-03-02T03:00:00.123Z",
-                   "2026-03-02T10:00:00.5+07:00"):
-            res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                                      timestamp=ts)
+        for ts in (
+            "2026-03-02T03:00:00Z",
+            "2026-03-02T03:00:00.123Z",
+            "2026-03-02T10:00:00.5+07:00",
+        ):
+            res = await env.snap.call(
+                BALANCE, {}, token=cust.b2b, customer=cust.access, timestamp=ts
+            )
             assert res.code == "2001100", ts
 
 
 # ------------------------------------------------------------------ step 3: skew
 
 
-@pytest.mark.parametrize(("offset", "code"), [(-300, "2001100"), (300, "2001100"),
-                                              (-301, "4011100"), (301, "4011100")])
-async def test_timestamp_skew(
-    env: WalletEnv, cust: BoundCustomer, offset: int, code: str
-) -> None:
-    res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                              timestamp=env.snap.timestamp(offset))
+@pytest.mark.parametrize(
+    ("offset", "code"), [(-300, "2001100"), (300, "2001100"), (-301, "4011100"), (301, "4011100")]
+)
+async def test_timestamp_skew(env: WalletEnv, cust: BoundCustomer, offset: int, code: str) -> None:
+    res = await env.snap.call(
+        BALANCE, {}, token=cust.b2b, customer=cust.access, timestamp=env.snap.timestamp(offset)
+    )
     assert res.code == code
     if code != "2001100":
         assert res.body["responseMessage"] == "Unauthorized. [X-TIMESTAMP]"
@@ -199,8 +241,7 @@ async def test_stale_timestamp_after_clock_moves(
     stale = env.snap.timestamp()
     clock.advance(301)
     fresh_b2b = await env.snap.b2b_token()
-    res = await env.snap.call(BALANCE, {}, token=fresh_b2b, customer=cust.access,
-                              timestamp=stale)
+    res = await env.snap.call(BALANCE, {}, token=fresh_b2b, customer=cust.access, timestamp=stale)
     assert res.code == "4011100"
 
 
@@ -212,19 +253,23 @@ async def test_unknown_b2b_token(env: WalletEnv, cust: BoundCustomer) -> None:
     assert (res.status, res.code) == (401, "4011103")
 
 
-async def test_empty_authorization_is_token_not_found(
-    env: WalletEnv, cust: BoundCustomer
-) -> None:
-    res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                              override={"Authorization": ""})
+async def test_empty_authorization_is_token_not_found(env: WalletEnv, cust: BoundCustomer) -> None:
+    res = await env.snap.call(
+        BALANCE, {}, token=cust.b2b, customer=cust.access, override={"Authorization": ""}
+    )
     assert res.code == "4011103"
 
 
 async def test_non_bearer_authorization_is_invalid_token(
     env: WalletEnv, cust: BoundCustomer
 ) -> None:
-    res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                              override={"Authorization": f"Basic {cust.b2b}"})
+    res = await env.snap.call(
+        BALANCE,
+        {},
+        token=cust.b2b,
+        customer=cust.access,
+        override={"Authorization": f"Basic {cust.b2b}"},
+    )
     assert res.code == "4011101"
 
 
@@ -235,8 +280,9 @@ async def test_customer_token_is_not_a_b2b_token(env: WalletEnv, cust: BoundCust
 
 async def test_expired_b2b_token(env: WalletEnv, cust: BoundCustomer, clock: ManualClock) -> None:
     clock.advance(899)
-    assert (await env.snap.call(BALANCE, {}, token=cust.b2b,
-                                customer=cust.access)).code == "2001100"
+    assert (
+        await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access)
+    ).code == "2001100"
     clock.advance(1)
     res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access)
     assert (res.status, res.code) == (401, "4011101")
@@ -244,8 +290,9 @@ async def test_expired_b2b_token(env: WalletEnv, cust: BoundCustomer, clock: Man
 
 
 async def test_partner_id_must_match_the_token(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                              override={"X-PARTNER-ID": "someone-else"})
+    res = await env.snap.call(
+        BALANCE, {}, token=cust.b2b, customer=cust.access, override={"X-PARTNER-ID": "someone-else"}
+    )
     assert res.code == "4011100"
     assert res.body["responseMessage"] == "Unauthorized. [X-PARTNER-ID]"
 
@@ -272,11 +319,10 @@ async def test_expired_customer_token(
     assert (res.status, res.code) == (401, "4011102")
 
 
-async def test_customer_token_of_another_merchant(
-    env: WalletEnv, cust: BoundCustomer
-) -> None:
+async def test_customer_token_of_another_merchant(env: WalletEnv, cust: BoundCustomer) -> None:
     other = env.wallet.create_merchant(
-        private_key_pem=VECTORS["v1_token_signature"]["private_key_pem"])
+        private_key_pem=VECTORS["v1_token_signature"]["private_key_pem"]
+    )
     snap2 = type(env.snap)(env.session, env.base_url, other, env.clock, env.wallet.config)
     other_b2b = await snap2.b2b_token()
     res = await snap2.call(BALANCE, {}, token=other_b2b, customer=cust.access)
@@ -307,15 +353,17 @@ async def test_tampered_body(env: WalletEnv, cust: BoundCustomer) -> None:
 
 
 @pytest.mark.parametrize("wrong", ["secret", "token", "timestamp", "method"])
-async def test_signature_over_wrong_parts(
-    env: WalletEnv, cust: BoundCustomer, wrong: str
-) -> None:
+async def test_signature_over_wrong_parts(env: WalletEnv, cust: BoundCustomer, wrong: str) -> None:
     snap = env.snap
     raw = compact({"additionalInfo": {}})
     headers = snap.headers(BALANCE, raw, token=cust.b2b, customer=cust.access)
     ts = headers["X-TIMESTAMP"]
-    secret, token, method, sign_ts = (env.wallet.default_merchant.client_secret, cust.b2b,
-                                      "POST", ts)
+    secret, token, method, sign_ts = (
+        env.wallet.default_merchant.client_secret,
+        cust.b2b,
+        "POST",
+        ts,
+    )
     if wrong == "secret":
         secret = "not-the-secret"
     elif wrong == "token":
@@ -324,8 +372,9 @@ async def test_signature_over_wrong_parts(
         sign_ts = snap.timestamp(1)
     else:
         method = "GET"
-    headers["X-SIGNATURE"] = transaction_signature(secret, method, snap.path(BALANCE), token,
-                                                   raw, sign_ts)
+    headers["X-SIGNATURE"] = transaction_signature(
+        secret, method, snap.path(BALANCE), token, raw, sign_ts
+    )
     res = await snap.send(snap.path(BALANCE), raw, headers)
     assert res.code == "4011100"
 
@@ -343,8 +392,9 @@ async def test_signs_compact_sends_spaced_gets_diagnostic(
 ) -> None:
     compact_body = compact(debit_body())
     spaced = compact_body.replace(b",", b", ").replace(b'":', b'": ')
-    res = await env.snap.call(DEBIT, spaced, token=cust.b2b, customer=cust.access,
-                              sign_body=compact_body)
+    res = await env.snap.call(
+        DEBIT, spaced, token=cust.b2b, customer=cust.access, sign_body=compact_body
+    )
     assert res.code == "4015400"  # never accepted...
     assert "minified" in res.headers["X-Sandbox-Diagnostic"]  # ...but diagnosed
     assert env.wallet.signature_failures[-1]["hint"].startswith("signature matches the minif")
@@ -353,15 +403,15 @@ async def test_signs_compact_sends_spaced_gets_diagnostic(
 async def test_empty_object_hashed_as_empty_string_is_diagnosed(
     env: WalletEnv, cust: BoundCustomer
 ) -> None:
-    res = await env.snap.call(BALANCE, b"{}", token=cust.b2b, customer=cust.access,
-                              sign_body=b"")
+    res = await env.snap.call(BALANCE, b"{}", token=cust.b2b, customer=cust.access, sign_body=b"")
     assert res.code == "4011100"
     assert "empty string" in res.headers["X-Sandbox-Diagnostic"]
 
 
 async def test_path_without_prefix_is_diagnosed(env: WalletEnv, cust: BoundCustomer) -> None:
-    res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                              sign_path="/v1.0/balance-inquiry")
+    res = await env.snap.call(
+        BALANCE, {}, token=cust.b2b, customer=cust.access, sign_path="/v1.0/balance-inquiry"
+    )
     assert res.code == "4011100"
     assert "Decision e" in res.headers["X-Sandbox-Diagnostic"]
 
@@ -369,8 +419,9 @@ async def test_path_without_prefix_is_diagnosed(env: WalletEnv, cust: BoundCusto
 async def test_customer_token_in_string_to_sign_is_diagnosed(
     env: WalletEnv, cust: BoundCustomer
 ) -> None:
-    res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                              sign_token=cust.access)
+    res = await env.snap.call(
+        BALANCE, {}, token=cust.b2b, customer=cust.access, sign_token=cust.access
+    )
     assert res.code == "4011100"
     assert "customer token" in res.headers["X-Sandbox-Diagnostic"]
 
@@ -388,32 +439,46 @@ def test_v2_vector_through_the_sandbox_verifier() -> None:
     v2 = VECTORS["v2_hmac"]
     assert verify_hmac_signature(
         v2["client_secret"],
-        string_to_sign(v2["method"], v2["path"], v2["access_token"], v2["body"].encode(),
-                       v2["timestamp"]),
-        v2["expected"])
+        string_to_sign(
+            v2["method"], v2["path"], v2["access_token"], v2["body"].encode(), v2["timestamp"]
+        ),
+        v2["expected"],
+    )
     clock = ManualClock(dt.datetime(2024, 3, 5, 10, 37, 16, tzinfo=dt.timezone.utc))
-    wallet = WalletSandbox(clock=clock, base_url=lambda: "http://127.0.0.1",
-                           config=WalletConfig(strict_timestamp=False))
-    merchant = wallet.register_merchant("vector-client", v2["client_secret"],
-                                        wallet.default_merchant.public_key,
-                                        partner_id="vector-partner")
+    wallet = WalletSandbox(
+        clock=clock,
+        base_url=lambda: "http://127.0.0.1",
+        config=WalletConfig(strict_timestamp=False),
+    )
+    merchant = wallet.register_merchant(
+        "vector-client",
+        v2["client_secret"],
+        wallet.default_merchant.public_key,
+        partner_id="vector-partner",
+    )
     wallet._tokens[v2["access_token"]] = Token(
-        value=v2["access_token"], kind="b2b", client_key=merchant.client_key,
-        expires_at=clock.now() + dt.timedelta(seconds=900))
+        value=v2["access_token"],
+        kind="b2b",
+        client_key=merchant.client_key,
+        expires_at=clock.now() + dt.timedelta(seconds=900),
+    )
     headers = {
-        "X-TIMESTAMP": v2["timestamp"], "X-SIGNATURE": v2["expected"],
-        "X-PARTNER-ID": "vector-partner", "X-EXTERNAL-ID": "1", "CHANNEL-ID": "12345",
+        "X-TIMESTAMP": v2["timestamp"],
+        "X-SIGNATURE": v2["expected"],
+        "X-PARTNER-ID": "vector-partner",
+        "X-EXTERNAL-ID": "1",
+        "CHANNEL-ID": "12345",
         "Authorization": f"Bearer {v2['access_token']}",
     }
     body = v2["body"].encode("utf-8")
     request = make_mocked_request("POST", v2["path"], headers=headers)
     ctx = verify_transaction(wallet, request, body, "47", customer=False)
     assert ctx.merchant is merchant
-    tampered = make_mocked_request("POST", v2["path"],
-                                   headers={**headers, "X-EXTERNAL-ID": "2"})
+    tampered = make_mocked_request("POST", v2["path"], headers={**headers, "X-EXTERNAL-ID": "2"})
     with pytest.raises(SnapError) as info:
-        verify_transaction(wallet, tampered, body.replace(b"12345678", b"12345679"), "47",
-                           customer=False)
+        verify_transaction(
+            wallet, tampered, body.replace(b"12345678", b"12345679"), "47", customer=False
+        )
     assert info.value.code == "4014700"
 
 
@@ -428,10 +493,18 @@ async def test_reused_external_id(env: WalletEnv, cust: BoundCustomer) -> None:
     assert (again.status, again.code) == (409, "4091100")
     assert again.body["responseMessage"] == "Conflict"
     # the id is per partner across endpoints
-    other = await env.snap.call("transaction-history-list", {
-        "fromDateTime": "2026-03-01T00:00:00+07:00", "toDateTime": "2026-03-03T00:00:00+07:00",
-        "pageSize": "10", "pageNumber": "1"}, token=cust.b2b, customer=cust.access,
-        external=ext)
+    other = await env.snap.call(
+        "transaction-history-list",
+        {
+            "fromDateTime": "2026-03-01T00:00:00+07:00",
+            "toDateTime": "2026-03-03T00:00:00+07:00",
+            "pageSize": "10",
+            "pageNumber": "1",
+        },
+        token=cust.b2b,
+        customer=cust.access,
+        external=ext,
+    )
     assert other.code == "4091200"
 
 
@@ -439,8 +512,14 @@ async def test_rejected_request_does_not_burn_external_id(
     env: WalletEnv, cust: BoundCustomer
 ) -> None:
     ext = env.snap.external_id()
-    bad = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext,
-                              override={"X-SIGNATURE": "x"})
+    bad = await env.snap.call(
+        BALANCE,
+        {},
+        token=cust.b2b,
+        customer=cust.access,
+        external=ext,
+        override={"X-SIGNATURE": "x"},
+    )
     assert bad.code == "4011100"
     ok = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext)
     assert ok.code == "2001100"
@@ -450,32 +529,38 @@ async def test_external_id_is_free_again_the_next_jakarta_day(
     env: WalletEnv, cust: BoundCustomer, clock: ManualClock
 ) -> None:
     ext = new_external_id(clock.now())
-    assert (await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                                external=ext)).code == "2001100"
+    assert (
+        await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext)
+    ).code == "2001100"
     # 10:00 Jakarta -> 23:59:59 the same day: still a conflict
     clock.advance(14 * 3600 - 1)
     b2b = await env.snap.b2b_token()
     fresh = (await env.snap.customer_tokens(cust.binding_id))["accessToken"]
-    assert (await env.snap.call(BALANCE, {}, token=b2b, customer=fresh,
-                                external=ext)).code == "4091100"
+    assert (
+        await env.snap.call(BALANCE, {}, token=b2b, customer=fresh, external=ext)
+    ).code == "4091100"
     clock.advance(1)  # 00:00:00 the next day in Jakarta (17:00 UTC)
     assert snap_timestamp(clock.now()).endswith("T00:00:00+07:00")
-    assert (await env.snap.call(BALANCE, {}, token=b2b, customer=fresh,
-                                external=ext)).code == "2001100"
+    assert (
+        await env.snap.call(BALANCE, {}, token=b2b, customer=fresh, external=ext)
+    ).code == "2001100"
 
 
 async def test_rolling_window_option(clock: ManualClock) -> None:
-    async with wallet_server(clock=clock,
-                             config=WalletConfig(external_id_window="rolling_24h")) as env:
+    async with wallet_server(
+        clock=clock, config=WalletConfig(external_id_window="rolling_24h")
+    ) as env:
         cust = await env.snap.bind_customer()
         ext = env.snap.external_id()
-        assert (await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access,
-                                    external=ext)).code == "2001100"
+        assert (
+            await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext)
+        ).code == "2001100"
         clock.advance(14 * 3600)  # next Jakarta day, but within 24 h
         b2b = await env.snap.b2b_token()
         fresh = (await env.snap.customer_tokens(cust.binding_id))["accessToken"]
-        assert (await env.snap.call(BALANCE, {}, token=b2b, customer=fresh,
-                                    external=ext)).code == "4091100"
+        assert (
+            await env.snap.call(BALANCE, {}, token=b2b, customer=fresh, external=ext)
+        ).code == "4091100"
 
 
 # ------------------------------------------------------------------ step 8: body
@@ -502,8 +587,7 @@ async def test_body_missing_field_then_format(env: WalletEnv, cust: BoundCustome
         (lambda b: b["amount"].__setitem__("currency", "USD"), "4005401", "amount.currency"),
         (lambda b: b["amount"].__setitem__("value", 10000), "4005401", "amount.value"),
         (lambda b: b["amount"].__setitem__("value", "10000.0"), "4005401", "amount.value"),
-        (lambda b: b.__setitem__("partnerReferenceNo", "x" * 65), "4005401",
-         "partnerReferenceNo"),
+        (lambda b: b.__setitem__("partnerReferenceNo", "x" * 65), "4005401", "partnerReferenceNo"),
         (lambda b: b.__setitem__("partnerReferenceNo", ""), "4005402", "partnerReferenceNo"),
         (lambda b: b["urlParams"][0].__setitem__("type", "NOPE"), "4005401", "urlParams"),
     ],
@@ -522,8 +606,7 @@ async def test_body_validation_cases(
 async def test_amount_with_zero_or_two_decimals(
     env: WalletEnv, cust: BoundCustomer, value: str
 ) -> None:
-    res = await env.snap.call(DEBIT, debit_body(value=value), token=cust.b2b,
-                              customer=cust.access)
+    res = await env.snap.call(DEBIT, debit_body(value=value), token=cust.b2b, customer=cust.access)
     assert res.code == "2005400"
 
 
