@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -69,6 +70,10 @@ class PivotClient:
     never closed by the client. ``timeout`` is a :class:`Timeout` or a total in seconds;
     ``max_retries`` bounds retries of retry-safe requests (default 2). ``wallet`` holds the
     Pivot Pay (SNAP) credentials used by ``client.wallet``.
+
+    For tests: ``sleep`` replaces ``asyncio.sleep`` in retry backoff, ``rng`` the jitter source,
+    and ``wall_clock`` (returning an aware datetime) the time used for SNAP timestamps, so a
+    client can follow a sandbox on a manual clock.
     """
 
     def __init__(
@@ -86,6 +91,7 @@ class PivotClient:
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         rng: random.Random | None = None,
+        wall_clock: Callable[[], datetime.datetime] | None = None,
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id is required (PIVOT_CLIENT_ID)")
@@ -113,6 +119,7 @@ class PivotClient:
         self._closed = False
         self._sleep = sleep or asyncio.sleep
         self._rng = rng
+        self._wall_clock = wall_clock
         self._tokens = TokenCache(self._fetch_access_token)
         self._chain = self._build_chain(self.retry_policy)
         self._token_chain = (

@@ -6,6 +6,8 @@ X-TIMESTAMP and a new signature over the exact body bytes that are sent (Decisio
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -20,6 +22,8 @@ from ._signing import external_id, snap_timestamp, transaction_signature
 if TYPE_CHECKING:
     from ._config import Secret
     from ._wallet import WalletCustomer
+
+WallClock = Callable[[], datetime.datetime]
 
 __all__ = [
     "SERVICES",
@@ -84,7 +88,8 @@ class SnapAuthMiddleware:
     """Authorization (B2B) and, for customer calls, Authorization-Customer (B2B2C).
 
     Only for the configured origin. On 401xx01/03 the B2B token is invalidated (if still
-    cached) and the call replayed once; on 401xx02/04 the customer token likewise. A 401 is
+    cached) and the call replayed once; on 401xx02/04 the customer token likewise (so a call
+    whose two tokens both expired is replayed at most twice, once per token). A 401 is
     a rejection before processing, so the replay cannot duplicate a debit.
     """
 
@@ -110,36 +115,48 @@ class SnapAuthMiddleware:
                 req.headers.pop(name, None)
             return await handler(req)
         token, customer_token = await self._apply(req)
-        resp = await handler(req)
-        if resp.status != 401:
-            return resp
-        case = await _case_code(resp)
-        if case in ("01", "03"):
-            self._b2b.invalidate(token)
-        elif case in ("02", "04") and self._customer is not None and customer_token:
-            self._customer.invalidate(customer_token)
-        else:
-            return resp
-        resp.release()
-        logger.info("replaying %s %s with a fresh wallet token", req.method, req.url.path)
-        await self._apply(req)
-        return await handler(req)
+        replayed_b2b = replayed_customer = False
+        while True:
+            resp = await handler(req)
+            if resp.status != 401:
+                return resp
+            case = await _case_code(resp)
+            if case in ("01", "03") and not replayed_b2b:
+                self._b2b.invalidate(token)
+                replayed_b2b = True
+            elif (
+                case in ("02", "04") and self._customer is not None and customer_token
+                and not replayed_customer
+            ):
+                self._customer.invalidate(customer_token)
+                replayed_customer = True
+            else:
+                return resp
+            resp.release()
+            logger.info("replaying %s %s with a fresh wallet token", req.method, req.url.path)
+            token, customer_token = await self._apply(req)
 
 
 class ExternalIdMiddleware:
     """A new numeric X-EXTERNAL-ID on every attempt (Decision i)."""
 
+    def __init__(self, *, wall_clock: WallClock | None = None) -> None:
+        self._now = wall_clock
+
     async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        req.headers["X-EXTERNAL-ID"] = external_id()
+        req.headers["X-EXTERNAL-ID"] = external_id(self._now() if self._now else None)
         return await handler(req)
 
 
 class SnapSignatureMiddleware:
     """X-TIMESTAMP and the HMAC-SHA512 X-SIGNATURE over the exact body bytes sent."""
 
-    def __init__(self, client_secret: Secret, origin: URL) -> None:
+    def __init__(
+        self, client_secret: Secret, origin: URL, *, wall_clock: WallClock | None = None
+    ) -> None:
         self._secret = client_secret
         self._origin = origin
+        self._now = wall_clock
 
     async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
         auth = req.headers.get("Authorization", "")
@@ -147,7 +164,7 @@ class SnapSignatureMiddleware:
             return await handler(req)
         body_payload = req.body
         body = b"" if isinstance(body_payload, bytes) else await body_payload.as_bytes()
-        timestamp = snap_timestamp()
+        timestamp = snap_timestamp(self._now() if self._now else None)
         req.headers["X-TIMESTAMP"] = timestamp
         req.headers["X-SIGNATURE"] = transaction_signature(
             self._secret.get(), req.method, req.url.raw_path, auth[len("Bearer "):], body,

@@ -118,7 +118,8 @@ class Wallet(Resource):
                     "wallet credentials are not configured: PivotClient(..., wallet="
                     "WalletCredentials(...)) or the PIVOT_WALLET_* variables"
                 )
-            self._tokens = WalletTokens(creds, self._token_post)
+            self._tokens = WalletTokens(creds, self._token_post,
+                                        wall_clock=self._client._wall_clock)
         return self._tokens
 
     def _chain(self, customer: WalletCustomer | None) -> tuple[Any, ...]:
@@ -132,8 +133,9 @@ class Wallet(Resource):
             RetryMiddleware(client.retry_policy, sleep=client._sleep, rng=client._rng,
                             is_safe=snap_retry_safe),
             SnapAuthMiddleware(tokens.b2b, client.base_url, customer),
-            ExternalIdMiddleware(),
-            SnapSignatureMiddleware(tokens.credentials.client_secret, client.base_url),
+            ExternalIdMiddleware(wall_clock=client._wall_clock),
+            SnapSignatureMiddleware(tokens.credentials.client_secret, client.base_url,
+                                    wall_clock=client._wall_clock),
             LoggingMiddleware(),
         )
         if customer is None:
@@ -301,7 +303,7 @@ class Wallet(Resource):
                 ) from exc
             if status.latest_transaction_status == _NOT_FOUND_STATUS:
                 continue
-            return DebitResult(ref, status.reference_no, None, status=status)
+            return DebitResult(ref, status.original_reference_no, None, status=status)
         raise OutcomeUnknownError(
             "the debit's outcome stayed ambiguous after status checks", references=refs
         ) from last

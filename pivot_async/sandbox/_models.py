@@ -139,6 +139,8 @@ class Session:
     cancelled_at: _dt.datetime | None = None
     cancellation_reason: str | None = None
     # internal flow state
+    customer_ref: Customer | None = None
+    """The live customer, whose stored payment methods the session shows."""
     capture_method: str = "automatic"
     three_ds_method: str = "AUTOMATIC"
     processing_sent: bool = False
@@ -180,7 +182,10 @@ class Session:
             data["paymentUrl"] = self.payment_url
         data["chargeDetails"] = [c.to_json() for c in shown] if self.charges else None
         data["customerId"] = self.customer_id
-        data["customer"] = self.customer
+        customer = self.customer
+        if customer is not None and self.customer_ref is not None:
+            customer = {**customer, "storedPaymentMethods": list(self.customer_ref.stored)}
+        data["customer"] = customer
         if self.order_information is not None:
             data["orderInformation"] = self.order_information
         data["cancelledAt"] = _time(self.cancelled_at)

@@ -91,6 +91,7 @@ class Payments:
             updated_at=now,
             expiry_at=req.expiry_at,
             customer_id=customer.id if customer else None,
+            customer_ref=customer,
             customer=dict(req.customer)
             if req.customer
             else (dict(customer.fields) if customer else None),

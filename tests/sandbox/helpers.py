@@ -94,8 +94,11 @@ def encrypt_card(
         aes_key,
         padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None),
     )
-    names = ("EncryptedKey", "Nonce", "Ciphertext") if capitalised else (
-        "encryptedKey", "nonce", "ciphertext")
+    names = (
+        ("EncryptedKey", "Nonce", "Ciphertext")
+        if capitalised
+        else ("encryptedKey", "nonce", "ciphertext")
+    )
     values = (base64.b64encode(x).decode() for x in (wrapped, nonce, sealed))
     envelope = dict(zip(names, values, strict=True))
     return base64.b64encode(json.dumps(envelope).encode()).decode()
@@ -189,7 +192,9 @@ class Api:
         if status == 401 and auth and self.auto_refresh:
             await self.token(fresh=True)
             sent["Authorization"] = f"Bearer {await self.token()}"
-            async with self.http.request(method, self.sandbox.url + path, data=data, headers=sent) as r:
+            async with self.http.request(
+                method, self.sandbox.url + path, data=data, headers=sent
+            ) as r:
                 status, text = r.status, await r.read()
         try:
             return status, json.loads(text)

@@ -23,13 +23,18 @@ def _payload(token: str) -> dict[str, object]:
 
 async def test_access_token_shape(api: Api) -> None:
     status, body = await api.call(
-        "POST", "/v1/access-token", {"grantType": "client_credentials"}, auth=False,
+        "POST",
+        "/v1/access-token",
+        {"grantType": "client_credentials"},
+        auth=False,
         headers={"X-MERCHANT-ID": DEFAULT_CLIENT_ID, "X-MERCHANT-SECRET": DEFAULT_CLIENT_SECRET},
     )
     assert status == 200
-    assert body["code"] == "00" and body["message"] == "Success"
+    assert body["code"] == "00"
+    assert body["message"] == "Success"
     data = body["data"]
-    assert data["expiresIn"] == "900" and data["tokenType"] == "Bearer"
+    assert data["expiresIn"] == "900"
+    assert data["tokenType"] == "Bearer"
     header = json.loads(base64.urlsafe_b64decode(data["accessToken"].split(".")[0] + "=="))
     assert header == {"alg": "HS256", "typ": "JWT"}
     claims = _payload(data["accessToken"])
@@ -54,11 +59,13 @@ async def test_bad_credentials(api: Api) -> None:
 async def test_routes_need_a_valid_token(api: Api) -> None:
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
         status, body = await api.call("GET", "/v2/payments", auth=False, headers=headers)
-        assert status == 401 and body["code"] == "credentials_invalid"
+        assert status == 401
+        assert body["code"] == "credentials_invalid"
     token = await api.token()
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    status, _ = await api.call("GET", "/v2/payments", auth=False,
-                               headers={"Authorization": f"Bearer {forged}"})
+    status, _ = await api.call(
+        "GET", "/v2/payments", auth=False, headers={"Authorization": f"Bearer {forged}"}
+    )
     assert status == 401
 
 
@@ -69,7 +76,8 @@ async def test_token_expires_on_the_clock(api: Api, clock: ManualClock) -> None:
     assert (await api.get("/v2/payments"))[0] == 200
     clock.advance(1)
     status, body = await api.get("/v2/payments")
-    assert status == 401 and body["code"] == "credentials_invalid"
+    assert status == 401
+    assert body["code"] == "credentials_invalid"
     await api.token(fresh=True)
     assert (await api.get("/v2/payments"))[0] == 200
 
@@ -79,9 +87,15 @@ async def test_token_ttl_is_configurable() -> None:
     async with Sandbox(clock=clock, token_ttl=60) as sandbox, aiohttp.ClientSession() as http:
         api = Api(sandbox, http)
         api.auto_refresh = False
-        status, body = await api.call(
-            "POST", "/v1/access-token", {}, auth=False,
-            headers={"X-MERCHANT-ID": sandbox.client_id, "X-MERCHANT-SECRET": sandbox.client_secret},
+        _status, body = await api.call(
+            "POST",
+            "/v1/access-token",
+            {},
+            auth=False,
+            headers={
+                "X-MERCHANT-ID": sandbox.client_id,
+                "X-MERCHANT-SECRET": sandbox.client_secret,
+            },
         )
         assert body["data"]["expiresIn"] == "60"
         await api.token()
@@ -106,7 +120,8 @@ async def test_merchants_have_separate_state(api: Api, sandbox: Sandbox) -> None
     session = await api.create("va")
     assert (await other.get(f"/v2/payments/{session['id']}"))[0] == 404
     status, body = await other.get("/v2/payments")
-    assert status == 200 and body["data"] == []
+    assert status == 200
+    assert body["data"] == []
     created = await other.create("card_api")
     mine = await api.create("card_api")
     assert created["encryptionKey"] != mine["encryptionKey"]
@@ -117,8 +132,11 @@ async def test_add_merchant_control_route(api: Api, sandbox: Sandbox) -> None:
     status, body = await api.control(
         "/_sandbox/merchants", {"clientId": "m2", "clientSecret": "s2", "name": "Two"}
     )
-    assert status == 200 and body["data"]["clientId"] == "m2"
-    assert (await api.control("/_sandbox/merchants", {"clientId": "m2", "clientSecret": "x"}))[0] == 409
+    assert status == 200
+    assert body["data"]["clientId"] == "m2"
+    assert (await api.control("/_sandbox/merchants", {"clientId": "m2", "clientSecret": "x"}))[
+        0
+    ] == 409
     other = Api(sandbox, api.http)
     other.client_id, other.client_secret = "m2", "s2"
     assert (await other.get("/v2/payments"))[0] == 200
@@ -126,7 +144,8 @@ async def test_add_merchant_control_route(api: Api, sandbox: Sandbox) -> None:
 
 async def test_unknown_path_and_method(api: Api) -> None:
     status, body = await api.get("/v2/nothing-here")
-    assert status == 404 and body["code"] == "not_found"
+    assert status == 404
+    assert body["code"] == "not_found"
     assert body["error"]["type"] == "GATEWAY_ERROR"
     status, body = await api.call("DELETE", "/v2/payments")
     assert status == 405

@@ -27,18 +27,31 @@ OUTCOMES = {
     "CHANNEL_UNAVAILABLE": ("CANCELLED", "FAILED", "CHANNEL_UNAVAILABLE"),
     "CANCELLED_BY_USER": ("CANCELLED", "FAILED", "CANCELLED_BY_USER"),
 }
-EVENTS = {"PAID": ["PAYMENT.PAID"], "PROCESSING": ["PAYMENT.PROCESSING"],
-          "CANCELLED": ["PAYMENT.CANCELLED"]}
+EVENTS = {
+    "PAID": ["PAYMENT.PAID"],
+    "PROCESSING": ["PAYMENT.PROCESSING"],
+    "CANCELLED": ["PAYMENT.CANCELLED"],
+}
 CHALLENGE = {"card": {"captureMethod": "automatic", "threeDsMethod": "CHALLENGE"}}
 
 
-async def confirm_card(api: Api, pan: str, *, options: dict[str, Any] | None = None,
-                       capitalised: bool = False, **create: Any) -> tuple[str, dict[str, Any]]:
+async def confirm_card(
+    api: Api,
+    pan: str,
+    *,
+    options: dict[str, Any] | None = None,
+    capitalised: bool = False,
+    **create: Any,
+) -> tuple[str, dict[str, Any]]:
     session = await api.create("card_api", **create)
     encrypted = encrypt_card(session["encryptionKey"], pan, capitalised=capitalised)
-    status, body = await api.post(f"/v2/payments/{session['id']}/confirm", {
-        "paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}},
-        "paymentMethodOptions": options or CHALLENGE})
+    status, body = await api.post(
+        f"/v2/payments/{session['id']}/confirm",
+        {
+            "paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}},
+            "paymentMethodOptions": options or CHALLENGE,
+        },
+    )
     assert status == 200, body
     return session["id"], body["data"]
 
@@ -58,7 +71,8 @@ async def test_every_test_card(api: Api, sandbox: Sandbox, pan: str, scenario: s
     assert confirmed["paymentMethod"]["card"]["cvc"] == ""
     charge = confirmed["chargeDetails"][0]
     assert charge["status"] == "WAITING_FOR_USER_ACTION"
-    assert charge["card"]["first6"] == pan[:6] and charge["card"]["last4"] == pan[-4:]
+    assert charge["card"]["first6"] == pan[:6]
+    assert charge["card"]["last4"] == pan[-4:]
     assert charge["card"]["first8"] == pan[:8]
     assert charge["card"]["authenticationResult"]["threeDsVersion"] == "3DS2"
     assert charge["card"]["authorizationResult"] is None
@@ -66,17 +80,23 @@ async def test_every_test_card(api: Api, sandbox: Sandbox, pan: str, scenario: s
     session_status, charge_status, code = OUTCOMES[scenario]
     charge = result["chargeDetails"][0]
     assert (result["status"], charge["status"], charge["failureCode"]) == (
-        session_status, charge_status, code)
+        session_status,
+        charge_status,
+        code,
+    )
     assert [e.event for e in sandbox.events] == EVENTS[session_status]
     brand = {"4": "VISA", "5": "MASTERCARD", "3": "JCB"}[pan[0]]
     assert charge["card"]["binInformations"]["brand"] == brand
-    assert charge["card"]["binInformations"]["country"] == ("US" if scenario == "FOREIGN_AVS" else "ID")
+    assert charge["card"]["binInformations"]["country"] == (
+        "US" if scenario == "FOREIGN_AVS" else "ID"
+    )
     if session_status == "CANCELLED":
         assert result["cancellationReason"] == "CHARGE_FAILED"
         assert charge["failureMessage"].startswith("CARD payment failed.")
         assert charge["recommendation"]
     if session_status == "PAID":
-        assert charge["paidAt"] and charge["isCaptured"] is True
+        assert charge["paidAt"]
+        assert charge["isCaptured"] is True
         assert charge["capturedAmount"] == {"value": 50000, "currency": "IDR"}
         assert charge["card"]["authorizationResult"]["issuerAuthorizationCode"] == "00"
         assert charge["fdsRiskAssessment"]["status"] == "PASSED"
@@ -96,14 +116,15 @@ async def test_unknown_pan_declines(api: Api) -> None:
     assert result["chargeDetails"][0]["failureCode"] == "DECLINED_BY_CHANNEL"
 
 
-@pytest.mark.parametrize(("action", "code"), [("fail", "AUTHENTICATION_FAILED"),
-                                              ("cancel", "CANCELLED_BY_USER")])
+@pytest.mark.parametrize(
+    ("action", "code"), [("fail", "AUTHENTICATION_FAILED"), ("cancel", "CANCELLED_BY_USER")]
+)
 async def test_3ds_fail_and_cancel(api: Api, action: str, code: str) -> None:
     sid, _ = await confirm_card(api, "4440000112290002")
     result = await three_ds(api, sid, action)
     assert result["status"] == "CANCELLED"
     assert result["chargeDetails"][0]["failureCode"] == code
-    status, body = await api.control(f"/_sandbox/3ds/{sid}", {"action": "complete"})
+    status, _body = await api.control(f"/_sandbox/3ds/{sid}", {"action": "complete"})
     assert status == 422
 
 
@@ -112,15 +133,23 @@ async def test_3ds_never_is_bypassed(api: Api) -> None:
     sid, _ = await confirm_card(api, "5550000112220002", options=options)
     result = await three_ds(api, sid)
     auth = result["chargeDetails"][0]["card"]["authenticationResult"]
-    assert auth["threeDsMethod"] == "BYPASSED" and result["status"] == "PAID"
+    assert auth["threeDsMethod"] == "BYPASSED"
+    assert result["status"] == "PAID"
 
 
 async def test_capitalised_envelope_and_nested_options(api: Api) -> None:
     session = await api.create("card_api")
     encrypted = encrypt_card(session["encryptionKey"], "4440000112200001", capitalised=True)
-    status, body = await api.post(f"/v2/payments/{session['id']}/confirm", {
-        "paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted},
-                          "paymentMethodOptions": {"card": {"captureMethod": "MANUAL"}}}})
+    status, _body = await api.post(
+        f"/v2/payments/{session['id']}/confirm",
+        {
+            "paymentMethod": {
+                "type": "CARD",
+                "card": {"encryptedCard": encrypted},
+                "paymentMethodOptions": {"card": {"captureMethod": "MANUAL"}},
+            }
+        },
+    )
     assert status == 200
     result = await three_ds(api, session["id"])
     assert result["chargeDetails"][0]["status"] == "WAITING_FOR_CAPTURE"
@@ -129,8 +158,10 @@ async def test_capitalised_envelope_and_nested_options(api: Api) -> None:
 @pytest.mark.parametrize("bad", ["not base64!!", "aGVsbG8=", "eyJub25jZSI6ICJ4In0="])
 async def test_undecryptable_card(api: Api, bad: str) -> None:
     session = await api.create("card_api")
-    status, body = await api.post(f"/v2/payments/{session['id']}/confirm", {
-        "paymentMethod": {"type": "CARD", "card": {"encryptedCard": bad}}})
+    status, body = await api.post(
+        f"/v2/payments/{session['id']}/confirm",
+        {"paymentMethod": {"type": "CARD", "card": {"encryptedCard": bad}}},
+    )
     assert status == 400
     assert body["error"]["details"][0]["field"] == "paymentMethod.card.encryptedCard"
     assert (await api.session(session["id"]))["status"] == "REQUIRE_CONFIRMATION"
@@ -142,33 +173,50 @@ async def test_card_encrypted_for_another_key(api: Api, sandbox: Sandbox) -> Non
     other.client_id, other.client_secret = "m-other", "s-other"
     foreign_key = (await other.create("card_api"))["encryptionKey"]
     session = await api.create("card_api")
-    status, body = await api.post(f"/v2/payments/{session['id']}/confirm", {
-        "paymentMethod": {"type": "CARD",
-                          "card": {"encryptedCard": encrypt_card(foreign_key, "4440000112200001")}}})
-    assert status == 400 and "could not be decrypted" in body["message"]
+    status, body = await api.post(
+        f"/v2/payments/{session['id']}/confirm",
+        {
+            "paymentMethod": {
+                "type": "CARD",
+                "card": {"encryptedCard": encrypt_card(foreign_key, "4440000112200001")},
+            }
+        },
+    )
+    assert status == 400
+    assert "could not be decrypted" in body["message"]
 
 
 async def test_expired_card_is_refused(api: Api) -> None:
     session = await api.create("card_api")
     encrypted = encrypt_card(session["encryptionKey"], "4440000112200001", month="01", year="25")
-    status, body = await api.post(f"/v2/payments/{session['id']}/confirm", {
-        "paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}}})
-    assert status == 400 and body["message"] == "The card has expired"
+    status, body = await api.post(
+        f"/v2/payments/{session['id']}/confirm",
+        {"paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}}},
+    )
+    assert status == 400
+    assert body["message"] == "The card has expired"
 
 
 async def test_avs_card_needs_billing_info(api: Api) -> None:
     order = {"productDetails": ORDER["productDetails"]}
     session = await api.create("card_api", orderInformation=order)
     encrypted = encrypt_card(session["encryptionKey"], "4448100334430014")
-    status, body = await api.post(f"/v2/payments/{session['id']}/confirm", {
-        "paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}}})
+    status, body = await api.post(
+        f"/v2/payments/{session['id']}/confirm",
+        {"paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}}},
+    )
     assert status == 400
     assert body["error"]["details"][0]["field"] == "orderInformation.billingInfo"
 
 
-@pytest.mark.parametrize(("line", "avs"), [("Alpha Street", "SERVICE_NOT_AVAILABLE_RET"),
-                                           ("Delta Street", "NO_MATCH"),
-                                           ("Mike Street", "NOT_VERIFIED")])
+@pytest.mark.parametrize(
+    ("line", "avs"),
+    [
+        ("Alpha Street", "SERVICE_NOT_AVAILABLE_RET"),
+        ("Delta Street", "NO_MATCH"),
+        ("Mike Street", "NOT_VERIFIED"),
+    ],
+)
 async def test_avs_table(api: Api, line: str, avs: str) -> None:
     order = {**ORDER, "billingInfo": {**ORDER["billingInfo"], "addressLine1": line}}
     sid, _ = await confirm_card(api, "5558100334460014", orderInformation=order)
@@ -183,25 +231,34 @@ async def test_manual_capture_partial_then_rest(api: Api, sandbox: Sandbox) -> N
     assert held["status"] == "PROCESSING"
     assert held["chargeDetails"][0]["status"] == "WAITING_FOR_CAPTURE"
     assert held["chargeDetails"][0]["authorizedAmount"]["value"] == 50000
-    status, body = await api.post(f"/v2/payments/{sid}/capture", {
-        "releaseRemainingAmount": False, "amount": {"currency": "IDR", "value": 20000}})
+    status, body = await api.post(
+        f"/v2/payments/{sid}/capture",
+        {"releaseRemainingAmount": False, "amount": {"currency": "IDR", "value": 20000}},
+    )
     assert status == 200
     capture = body["data"]
-    assert capture["status"] == "PENDING" and capture["amount"]["value"] == 20000
-    assert capture["paymentSessionId"] == sid and capture["releaseRemainingAmount"] is False
+    assert capture["status"] == "PENDING"
+    assert capture["amount"]["value"] == 20000
+    assert capture["paymentSessionId"] == sid
+    assert capture["releaseRemainingAmount"] is False
     paid = await api.session(sid)
     assert paid["status"] == "PAID"
     charge = paid["chargeDetails"][0]
-    assert charge["status"] == "SUCCESS" and charge["capturedAmount"]["value"] == 20000
+    assert charge["status"] == "SUCCESS"
+    assert charge["capturedAmount"]["value"] == 20000
     assert charge["captureHistories"][0]["status"] == "SUCCESS"
     assert charge["captureHistories"][0]["captureId"] == capture["id"]
-    status, body = await api.post(f"/v2/payments/{sid}/capture", {
-        "releaseRemainingAmount": False, "amount": {"currency": "IDR", "value": 40000}})
+    status, body = await api.post(
+        f"/v2/payments/{sid}/capture",
+        {"releaseRemainingAmount": False, "amount": {"currency": "IDR", "value": 40000}},
+    )
     assert status == 422
     status, body = await api.post(f"/v2/payments/{sid}/capture", {"releaseRemainingAmount": True})
-    assert status == 200 and body["data"]["amount"]["value"] == 30000
+    assert status == 200
+    assert body["data"]["amount"]["value"] == 30000
     charge = (await api.session(sid))["chargeDetails"][0]
-    assert charge["capturedAmount"]["value"] == 50000 and len(charge["captureHistories"]) == 2
+    assert charge["capturedAmount"]["value"] == 50000
+    assert len(charge["captureHistories"]) == 2
     assert [e.event for e in sandbox.events] == ["PAYMENT.PROCESSING", "PAYMENT.PAID"]
     status, _ = await api.post(f"/v2/payments/{sid}/capture", {"releaseRemainingAmount": True})
     assert status == 422
@@ -211,8 +268,10 @@ async def test_capture_release_stops_further_captures(api: Api) -> None:
     options = {"card": {"captureMethod": "manual"}}
     sid, _ = await confirm_card(api, "4440000112200001", options=options)
     await three_ds(api, sid)
-    status, _ = await api.post(f"/v2/payments/{sid}/capture", {
-        "releaseRemainingAmount": True, "amount": {"currency": "IDR", "value": 10000}})
+    status, _ = await api.post(
+        f"/v2/payments/{sid}/capture",
+        {"releaseRemainingAmount": True, "amount": {"currency": "IDR", "value": 10000}},
+    )
     assert status == 200
     status, _ = await api.post(f"/v2/payments/{sid}/capture", {"releaseRemainingAmount": False})
     assert status == 422
@@ -226,21 +285,29 @@ async def test_capture_refused_states_and_body(api: Api) -> None:
     status, _ = await api.post(f"/v2/payments/{sid}/capture", {"releaseRemainingAmount": True})
     assert status == 422
     status, body = await api.post(f"/v2/payments/{sid}/capture", {})
-    assert status == 400 and body["error"]["details"][0]["field"] == "releaseRemainingAmount"
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "releaseRemainingAmount"
 
 
-@pytest.mark.parametrize(("decision", "status", "events"), [
-    ("approve", "PAID", ["PAYMENT.PROCESSING", "PAYMENT.PAID"]),
-    ("reject", "CANCELLED", ["PAYMENT.PROCESSING", "PAYMENT.CANCELLED"]),
-])
-async def test_review(api: Api, sandbox: Sandbox, decision: str, status: str,
-                      events: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("decision", "status", "events"),
+    [
+        ("approve", "PAID", ["PAYMENT.PROCESSING", "PAYMENT.PAID"]),
+        ("reject", "CANCELLED", ["PAYMENT.PROCESSING", "PAYMENT.CANCELLED"]),
+    ],
+)
+async def test_review(
+    api: Api, sandbox: Sandbox, decision: str, status: str, events: list[str]
+) -> None:
     sid, _ = await confirm_card(api, "4440000334400009")
     assert (await three_ds(api, sid))["status"] == "PROCESSING"
     code, body = await api.control(f"/_sandbox/payments/{sid}/review", {"decision": decision})
-    assert code == 200 and body["data"]["status"] == status
+    assert code == 200
+    assert body["data"]["status"] == status
     assert [e.event for e in sandbox.events] == events
-    assert (await api.control(f"/_sandbox/payments/{sid}/review", {"decision": "approve"}))[0] == 422
+    assert (await api.control(f"/_sandbox/payments/{sid}/review", {"decision": "approve"}))[
+        0
+    ] == 422
 
 
 async def test_tokenisation_and_stored_token_payment(api: Api, sandbox: Sandbox) -> None:
@@ -250,12 +317,19 @@ async def test_tokenisation_and_stored_token_payment(api: Api, sandbox: Sandbox)
     status, body = await api.get(f"/v1/customers/{customer_id}")
     stored = body["data"]["storedPaymentMethods"]
     assert len(stored) == 1
-    assert stored[0]["paymentMethod"] == "CARD" and stored[0]["paymentChannel"] == "VISA"
-    assert stored[0]["card"]["last4"] == "0002" and stored[0]["status"] == "ACTIVE"
+    assert stored[0]["paymentMethod"] == "CARD"
+    assert stored[0]["paymentChannel"] == "VISA"
+    assert stored[0]["card"]["last4"] == "0002"
+    assert stored[0]["status"] == "ACTIVE"
     token = stored[0]["token"]
-    body = session_body("card_api", autoConfirm=True, customer=None, customerId=customer_id,
-                        paymentMethod={"type": "CARD", "card": {"token": token, "cvc": "123"}},
-                        paymentMethodOptions=CHALLENGE)
+    body = session_body(
+        "card_api",
+        autoConfirm=True,
+        customer=None,
+        customerId=customer_id,
+        paymentMethod={"type": "CARD", "card": {"token": token, "cvc": "123"}},
+        paymentMethodOptions=CHALLENGE,
+    )
     status, created = await api.post("/v2/payments", body)
     assert status == 200
     data = created["data"]
@@ -265,41 +339,56 @@ async def test_tokenisation_and_stored_token_payment(api: Api, sandbox: Sandbox)
     result = await three_ds(api, data["id"])
     assert result["status"] == "PAID"
     assert result["chargeDetails"][0]["card"]["last4"] == "0002"
-    status, err = await api.post("/v2/payments", session_body(
-        "card_api", autoConfirm=True, paymentMethod={"type": "CARD", "card": {"token": "nope"}}))
-    assert status == 400 and err["error"]["details"][0]["field"] == "paymentMethod.card.token"
+    status, err = await api.post(
+        "/v2/payments",
+        session_body(
+            "card_api", autoConfirm=True, paymentMethod={"type": "CARD", "card": {"token": "nope"}}
+        ),
+    )
+    assert status == 400
+    assert err["error"]["details"][0]["field"] == "paymentMethod.card.token"
 
 
 async def test_save_for_future_spelling(api: Api) -> None:
     sid, _ = await confirm_card(api, "5550000112230001", saveForFuture=True)
     paid = await three_ds(api, sid)
     assert paid["saveForFutureUse"] is True
-    status, body = await api.get(f"/v1/customers/{paid['customerId']}")
+    _status, body = await api.get(f"/v1/customers/{paid['customerId']}")
     assert body["data"]["storedPaymentMethods"][0]["paymentChannel"] == "MASTERCARD"
 
 
 async def test_plain_pan_in_api_mode(api: Api) -> None:
     card = {"number": "3550000112280001", "expMonth": 12, "expYear": 2030, "cvc": "123"}
-    data = await api.create("card_api", autoConfirm=True, paymentMethod={"type": "CARD", "card": card})
-    assert data["status"] == "REQUIRE_ACTION" and "threeds" in data["paymentUrl"]
+    data = await api.create(
+        "card_api", autoConfirm=True, paymentMethod={"type": "CARD", "card": card}
+    )
+    assert data["status"] == "REQUIRE_ACTION"
+    assert "threeds" in data["paymentUrl"]
     assert "number" not in data["paymentMethod"]["card"]
     assert (await three_ds(api, data["id"]))["status"] == "PAID"
 
 
 async def test_encrypted_card_only_on_confirm(api: Api) -> None:
-    status, body = await api.post("/v2/payments", session_body(
-        "card_api", paymentMethod={"type": "CARD", "card": {"encryptedCard": "abc"}}))
+    status, body = await api.post(
+        "/v2/payments",
+        session_body("card_api", paymentMethod={"type": "CARD", "card": {"encryptedCard": "abc"}}),
+    )
     assert status == 400
     assert body["error"]["details"][0]["field"] == "paymentMethod.card.encryptedCard"
 
 
 async def test_redirect_card_via_hosted_page(api: Api) -> None:
-    data = await api.create("card_redirect", paymentMethodOptions={"card": {"captureMethod": "manual"}})
-    assert data["status"] == "REQUIRE_ACTION" and "/detail?token=" in data["paymentUrl"]
+    data = await api.create(
+        "card_redirect", paymentMethodOptions={"card": {"captureMethod": "manual"}}
+    )
+    assert data["status"] == "REQUIRE_ACTION"
+    assert "/detail?token=" in data["paymentUrl"]
     assert data["chargeDetails"][0]["card"] is None
     card = {"number": "4440000112200001", "expMonth": 12, "expYear": 30, "cvc": "123"}
-    status, body = await api.control(f"/_sandbox/payments/{data['id']}/pay",
-                                     {"paymentMethod": {"type": "CARD", "card": card}})
-    assert status == 200 and "threeds" in body["data"]["paymentUrl"]
+    status, body = await api.control(
+        f"/_sandbox/payments/{data['id']}/pay", {"paymentMethod": {"type": "CARD", "card": card}}
+    )
+    assert status == 200
+    assert "threeds" in body["data"]["paymentUrl"]
     result = await three_ds(api, data["id"])
     assert result["chargeDetails"][0]["status"] == "WAITING_FOR_CAPTURE"  # options kept

@@ -18,8 +18,8 @@ EXAMPLE_QR = (
 def _tags(content: str) -> dict[str, str]:
     tags, i = {}, 0
     while i < len(content):
-        tag, length = content[i:i + 2], int(content[i + 2:i + 4])
-        tags[tag] = content[i + 4:i + 4 + length]
+        tag, length = content[i : i + 2], int(content[i + 2 : i + 4])
+        tags[tag] = content[i + 4 : i + 4 + length]
         i += 4 + length
     return tags
 
@@ -31,13 +31,19 @@ def test_crc_matches_the_documented_example() -> None:
 async def test_dynamic_qr_is_emvco(api: Api) -> None:
     data = await api.create("qr", amount={"value": 12345, "currency": "IDR"})
     qr = data["chargeDetails"][0]["qr"]
-    assert qr["qrType"] == "DYNAMIC" and qr["acquirer"] == "BNC" and qr["issuerName"] == ""
+    assert qr["qrType"] == "DYNAMIC"
+    assert qr["acquirer"] == "BNC"
+    assert qr["issuerName"] == ""
     assert len(qr["retrievalReferenceNumber"]) == 25
     content = qr["qrContent"]
     tags = _tags(content)
-    assert tags["00"] == "01" and tags["01"] == "12" and tags["54"] == "12345"
-    assert tags["53"] == "360" and tags["58"] == "ID"
-    assert content[-8:-4] == "6304" and crc16_ccitt(content[:-4]) == content[-4:]
+    assert tags["00"] == "01"
+    assert tags["01"] == "12"
+    assert tags["54"] == "12345"
+    assert tags["53"] == "360"
+    assert tags["58"] == "ID"
+    assert content[-8:-4] == "6304"
+    assert crc16_ccitt(content[:-4]) == content[-4:]
     assert qr["qrUrl"].startswith(api.sandbox.url)
     assert "paymentUrl" not in data
 
@@ -53,7 +59,8 @@ async def test_va_numbers_are_unique(api: Api) -> None:
         (await api.create("va"))["chargeDetails"][0]["virtualAccount"]["virtualAccountNumber"]
         for _ in range(3)
     }
-    assert len(numbers) == 3 and all(len(n) == 16 for n in numbers)
+    assert len(numbers) == 3
+    assert all(len(n) == 16 for n in numbers)
 
 
 async def test_va_redirect_has_a_hosted_page(api: Api) -> None:
@@ -63,9 +70,7 @@ async def test_va_redirect_has_a_hosted_page(api: Api) -> None:
 
 
 async def test_ewallet_api_deep_link(api: Api) -> None:
-    data = await api.create(
-        "ewallet", paymentMethodOptions={"ewallet": {"channel": "SHOPEEPAY"}}
-    )
+    data = await api.create("ewallet", paymentMethodOptions={"ewallet": {"channel": "SHOPEEPAY"}})
     assert data["paymentUrl"].startswith("shopeepayid://main?navigate_url=")
     assert data["chargeDetails"][0]["ewallet"] == {"channel": "SHOPEEPAY"}
 
@@ -80,12 +85,17 @@ async def test_ewallet_api_deep_link(api: Api) -> None:
     ],
 )
 async def test_ewallet_test_phones(
-    api: Api, sandbox: Sandbox, phone: str, session_status: str, charge_status: str,
+    api: Api,
+    sandbox: Sandbox,
+    phone: str,
+    session_status: str,
+    charge_status: str,
     events: list[str],
 ) -> None:
-    body = session_body("ewallet", paymentMethod={
-        "type": "EWALLET", "ewallet": {"accountIdentifier": phone}})
-    status, created = await api.post("/v2/payments", body)
+    body = session_body(
+        "ewallet", paymentMethod={"type": "EWALLET", "ewallet": {"accountIdentifier": phone}}
+    )
+    _status, created = await api.post("/v2/payments", body)
     assert created["data"]["status"] == "REQUIRE_ACTION"  # the outcome follows the response
     assert created["data"]["paymentMethod"]["ewallet"] == {"accountIdentifier": phone}
     data = await api.session(created["data"]["id"])
@@ -98,9 +108,11 @@ async def test_ewallet_test_phones(
 
 
 async def test_ewallet_processing_can_be_simulated_paid(api: Api) -> None:
-    body = session_body("ewallet", paymentMethod={
-        "type": "EWALLET", "ewallet": {"accountIdentifier": "08111111002"}})
-    status, created = await api.post("/v2/payments", body)
+    body = session_body(
+        "ewallet",
+        paymentMethod={"type": "EWALLET", "ewallet": {"accountIdentifier": "08111111002"}},
+    )
+    _status, created = await api.post("/v2/payments", body)
     sid = created["data"]["id"]
     assert (await api.session(sid))["status"] == "PROCESSING"
     await api.post("/v2/payments/simulations", {"paymentSessionId": sid, "chargeStatus": "SUCCESS"})
@@ -108,27 +120,37 @@ async def test_ewallet_processing_can_be_simulated_paid(api: Api) -> None:
 
 
 async def test_ewallet_other_number_waits(api: Api) -> None:
-    body = session_body("ewallet", paymentMethod={
-        "type": "EWALLET", "ewallet": {"accountIdentifier": "08123456789"}})
-    status, created = await api.post("/v2/payments", body)
+    body = session_body(
+        "ewallet",
+        paymentMethod={"type": "EWALLET", "ewallet": {"accountIdentifier": "08123456789"}},
+    )
+    _status, created = await api.post("/v2/payments", body)
     assert (await api.session(created["data"]["id"]))["status"] == "REQUIRE_ACTION"
 
 
 async def test_ewallet_page_route(api: Api) -> None:
     data = await api.create("ewallet")
-    status, body = await api.control(f"/_sandbox/payments/{data['id']}/ewallet",
-                                     {"phone": "08111111001", "otp": "123456"})
-    assert status == 400 and body["error"]["details"][0]["field"] == "otp"
-    status, body = await api.control(f"/_sandbox/payments/{data['id']}/ewallet",
-                                     {"phone": "08111111001", "otp": "000000"})
-    assert status == 200 and body["data"]["status"] == "PAID"
+    status, body = await api.control(
+        f"/_sandbox/payments/{data['id']}/ewallet", {"phone": "08111111001", "otp": "123456"}
+    )
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "otp"
+    status, body = await api.control(
+        f"/_sandbox/payments/{data['id']}/ewallet", {"phone": "08111111001", "otp": "000000"}
+    )
+    assert status == 200
+    assert body["data"]["status"] == "PAID"
 
 
 async def test_ewallet_token_saved(api: Api) -> None:
-    body = session_body("ewallet", saveForFutureUse=True, paymentMethod={
-        "type": "EWALLET", "ewallet": {"accountIdentifier": "08111111001"}})
+    body = session_body(
+        "ewallet",
+        saveForFutureUse=True,
+        paymentMethod={"type": "EWALLET", "ewallet": {"accountIdentifier": "08111111001"}},
+    )
     status, created = await api.post("/v2/payments", body)
     data = await api.session(created["data"]["id"])
-    status, customer = await api.get(f"/v1/customers/{data['customerId']}")
+    _status, customer = await api.get(f"/v1/customers/{data['customerId']}")
     stored = customer["data"]["storedPaymentMethods"]
-    assert stored[0]["paymentMethod"] == "ewallet" and stored[0]["paymentChannel"] == "dana"
+    assert stored[0]["paymentMethod"] == "ewallet"
+    assert stored[0]["paymentChannel"] == "dana"

@@ -12,28 +12,42 @@ from pivot_async.sandbox import Fault, ManualClock, Sandbox, SandboxContext
 from tests.sandbox.helpers import Api, request_id, session_body
 
 
-@pytest.mark.parametrize(("status", "code"), [(500, "internal_error"), (502, "bad_gateway"),
-                                              (503, "service_unavailable"), (504, "gateway_timeout"),
-                                              (408, "request_timeout")])
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (500, "internal_error"),
+        (502, "bad_gateway"),
+        (503, "service_unavailable"),
+        (504, "gateway_timeout"),
+        (408, "request_timeout"),
+    ],
+)
 async def test_status_faults(api: Api, sandbox: Sandbox, status: int, code: str) -> None:
     sandbox.faults.add(Fault(kind="status", status=status, route="POST /v2/payments", times=2))
     body = session_body("va")
     for _ in range(2):
         got, answer = await api.post("/v2/payments", body)
-        assert got == status and answer["code"] == code
-        assert answer["error"]["type"] == "GATEWAY_ERROR" and answer["data"] == {}
+        assert got == status
+        assert answer["code"] == code
+        assert answer["error"]["type"] == "GATEWAY_ERROR"
+        assert answer["data"] == {}
     assert (await api.get("/v2/payments"))[0] == 200  # other routes untouched
     assert (await api.post("/v2/payments", body))[0] == 200
     assert len(sandbox.state.sessions) == 1
     assert [r.fault for r in sandbox.requests_to("POST", "/v2/payments")] == [
-        "status", "status", None]
+        "status",
+        "status",
+        None,
+    ]
 
 
 async def test_429_with_retry_after(api: Api, sandbox: Sandbox) -> None:
     sandbox.faults.add(kind="status", status=429, retry_after=7, route="GET /v2/payments", times=1)
-    async with api.http.get(sandbox.url + "/v2/payments",
-                            headers={"Authorization": f"Bearer {await api.token()}"}) as resp:
-        assert resp.status == 429 and resp.headers["Retry-After"] == "7"
+    async with api.http.get(
+        sandbox.url + "/v2/payments", headers={"Authorization": f"Bearer {await api.token()}"}
+    ) as resp:
+        assert resp.status == 429
+        assert resp.headers["Retry-After"] == "7"
         assert (await resp.json())["code"] == "frequency_above_limit"
 
 
@@ -54,7 +68,8 @@ async def test_response_lost_after_processing(api: Api, sandbox: Sandbox) -> Non
         await api.post("/v2/payments", body, request_id=rid)
     assert len(sandbox.state.sessions) == 1  # it was processed
     status, answer = await api.post("/v2/payments", body, request_id=rid)
-    assert status == 200 and answer["data"]["id"] in sandbox.state.sessions
+    assert status == 200
+    assert answer["data"]["id"] in sandbox.state.sessions
     assert len(sandbox.state.sessions) == 1
     assert sandbox.request_ids()[rid] == 2
 
@@ -62,7 +77,8 @@ async def test_response_lost_after_processing(api: Api, sandbox: Sandbox) -> Non
 async def test_malformed_json(api: Api, sandbox: Sandbox) -> None:
     sandbox.faults.add(Fault(kind="malformed", route="/v2/payments", times=1))
     status, body = await api.post("/v2/payments", session_body("va"))
-    assert status == 200 and isinstance(body, bytes)
+    assert status == 200
+    assert isinstance(body, bytes)
     with pytest.raises(ValueError):
         json.loads(body)
     assert sandbox.state.sessions == {}
@@ -71,7 +87,9 @@ async def test_malformed_json(api: Api, sandbox: Sandbox) -> None:
 async def test_truncated_json_after_processing(api: Api, sandbox: Sandbox) -> None:
     sandbox.faults.add(Fault(kind="truncated", route="POST /v2/payments", times=1))
     status, body = await api.post("/v2/payments", session_body("va"))
-    assert status == 200 and isinstance(body, bytes) and body.startswith(b'{"code":"00"')
+    assert status == 200
+    assert isinstance(body, bytes)
+    assert body.startswith(b'{"code":"00"')
     assert len(sandbox.state.sessions) == 1
 
 
@@ -83,8 +101,9 @@ async def test_latency(api: Api, sandbox: Sandbox) -> None:
 
 
 async def test_skip_and_times(api: Api, sandbox: Sandbox) -> None:
-    fault = sandbox.faults.add(Fault(kind="status", status=503, route="GET /v2/payments", skip=1,
-                                     times=1))
+    fault = sandbox.faults.add(
+        Fault(kind="status", status=503, route="GET /v2/payments", skip=1, times=1)
+    )
     codes = [(await api.get("/v2/payments"))[0] for _ in range(3)]
     assert codes == [200, 503, 200]
     assert (fault.seen, fault.hits, fault.exhausted) == (3, 1, True)
@@ -94,7 +113,9 @@ async def _pattern(seed: int) -> list[int]:
     async with Sandbox(clock=ManualClock(), seed=seed) as sandbox, aiohttp.ClientSession() as http:
         api = Api(sandbox, http)
         await api.token()
-        sandbox.faults.add(Fault(kind="status", status=500, route="GET /v2/payments", probability=0.5))
+        sandbox.faults.add(
+            Fault(kind="status", status=500, route="GET /v2/payments", probability=0.5)
+        )
         return [(await api.get("/v2/payments"))[0] for _ in range(16)]
 
 
@@ -108,9 +129,11 @@ async def test_rate_limit(api: Api, sandbox: Sandbox, clock: ManualClock) -> Non
     await api.token()
     sandbox.faults.add_rate_limit("GET /v2/payments", limit=2, per=10)
     assert [(await api.get("/v2/payments"))[0] for _ in range(2)] == [200, 200]
-    async with api.http.get(sandbox.url + "/v2/payments",
-                            headers={"Authorization": f"Bearer {await api.token()}"}) as resp:
-        assert resp.status == 429 and resp.headers["Retry-After"] == "10"
+    async with api.http.get(
+        sandbox.url + "/v2/payments", headers={"Authorization": f"Bearer {await api.token()}"}
+    ) as resp:
+        assert resp.status == 429
+        assert resp.headers["Retry-After"] == "10"
         assert (await resp.json())["code"] == "frequency_above_limit"
     assert (await api.get("/v2/payments/x"))[0] == 404  # other routes are not limited
     clock.advance(10)
@@ -118,9 +141,12 @@ async def test_rate_limit(api: Api, sandbox: Sandbox, clock: ManualClock) -> Non
 
 
 async def test_control_routes(api: Api, sandbox: Sandbox) -> None:
-    status, body = await api.control("/_sandbox/faults", {"kind": "status", "status": 502,
-                                                         "route": "*", "times": 1})
-    assert status == 200 and body["data"]["id"] >= 1
+    await api.token()
+    status, body = await api.control(
+        "/_sandbox/faults", {"kind": "status", "status": 502, "route": "*", "times": 1}
+    )
+    assert status == 200
+    assert body["data"]["id"] >= 1
     assert (await api.get("/v2/payments"))[0] == 502
     status, body = await api.control("/_sandbox/faults", {"kind": "status", "route": "*"})
     status, listed = await api.call("GET", "/_sandbox/faults", auth=False)
@@ -147,8 +173,10 @@ async def test_faults_reach_routes_added_by_hooks() -> None:
         assert ctx.get_base_url  # the context is handed over
         app.router.add_get("/extension/ping", ping)
 
-    async with Sandbox(clock=ManualClock(), setup_hooks=[hook]) as sandbox, \
-            aiohttp.ClientSession() as http:
+    async with (
+        Sandbox(clock=ManualClock(), setup_hooks=[hook]) as sandbox,
+        aiohttp.ClientSession() as http,
+    ):
         sandbox.faults.add(Fault(kind="status", status=503, route="/extension/*", times=1))
         async with http.get(sandbox.url + "/extension/ping") as resp:
             assert resp.status == 503
@@ -162,7 +190,9 @@ def test_fault_validation() -> None:
         Fault(kind="status", status=404)
     with pytest.raises(ValueError):
         Fault(kind="latency", probability=2)
-    assert Fault(kind="truncated").processes and not Fault(kind="malformed").processes
+    assert Fault(kind="truncated").processes
+    assert not Fault(kind="malformed").processes
     assert Fault(kind="status", route="POST /v2/payments/{id}/confirm").matches(
-        "POST", "/v2/payments/abc/confirm")
+        "POST", "/v2/payments/abc/confirm"
+    )
     assert not Fault(kind="status", route="POST /v2/payments").matches("POST", "/v2/payments/abc")

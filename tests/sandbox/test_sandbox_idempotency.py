@@ -17,7 +17,8 @@ async def test_same_key_same_payload_replays(api: Api, sandbox: Sandbox) -> None
     rid, body = request_id(), session_body("va")
     first = await api.post("/v2/payments", body, request_id=rid)
     second = await api.post("/v2/payments", body, request_id=rid)
-    assert first == second and first[0] == 200
+    assert first == second
+    assert first[0] == 200
     assert len(sandbox.state.sessions) == 1
     records = sandbox.requests_to("POST", "/v2/payments")
     assert [r.replayed for r in records] == [False, True]
@@ -32,7 +33,8 @@ async def test_replay_ignores_key_order_but_not_values(api: Api) -> None:
     changed = {**body, "amount": {"value": 60000, "currency": "IDR"}}
     status, answer = await api.post("/v2/payments", changed, request_id=rid)
     assert status == 409
-    assert answer["code"] == "idempotency_error" and answer["error"]["type"] == "API_ERROR"
+    assert answer["code"] == "idempotency_error"
+    assert answer["error"]["type"] == "API_ERROR"
 
 
 async def test_same_key_on_another_endpoint_conflicts(api: Api) -> None:
@@ -40,7 +42,8 @@ async def test_same_key_on_another_endpoint_conflicts(api: Api) -> None:
     created = await api.post("/v2/payments", session_body("card_api"), request_id=rid)
     sid = created[1]["data"]["id"]
     status, answer = await api.post(f"/v2/payments/{sid}/cancel", {}, request_id=rid)
-    assert status == 409 and answer["code"] == "idempotency_error"
+    assert status == 409
+    assert answer["code"] == "idempotency_error"
 
 
 async def test_failures_do_not_consume_the_key(api: Api, sandbox: Sandbox) -> None:
@@ -73,15 +76,21 @@ async def test_keys_are_per_merchant(api: Api, sandbox: Sandbox) -> None:
 
 async def test_concurrent_duplicates_create_one_session(api: Api, sandbox: Sandbox) -> None:
     rid, body = request_id(), session_body("va")
-    results = await asyncio.gather(*(api.post("/v2/payments", body, request_id=rid) for _ in range(5)))
+    results = await asyncio.gather(
+        *(api.post("/v2/payments", body, request_id=rid) for _ in range(5))
+    )
     assert all(r == results[0] for r in results)
     assert len(sandbox.state.sessions) == 1
 
 
 async def test_confirm_is_idempotent_under_concurrency(api: Api, sandbox: Sandbox) -> None:
     session = await api.create("card_api")
-    body = {"paymentMethod": {"type": "CARD", "card": {
-        "encryptedCard": encrypt_card(session["encryptionKey"], "4440000112200001")}}}
+    body = {
+        "paymentMethod": {
+            "type": "CARD",
+            "card": {"encryptedCard": encrypt_card(session["encryptionKey"], "4440000112200001")},
+        }
+    }
     rid = request_id()
     results = await asyncio.gather(
         *(api.post(f"/v2/payments/{session['id']}/confirm", body, request_id=rid) for _ in range(3))
@@ -99,8 +108,13 @@ async def test_cancel_capture_and_refund_honour_the_key(api: Api, sandbox: Sandb
     paid = await api.create("va")
     sandbox.simulate(paid["id"])
     rid = request_id()
-    refund = {"clientReferenceId": "r1", "paymentSessionId": paid["id"], "isFullAmount": False,
-              "amount": {"value": "1000", "currency": "IDR"}, "reason": "OTHERS"}
+    refund = {
+        "clientReferenceId": "r1",
+        "paymentSessionId": paid["id"],
+        "isFullAmount": False,
+        "amount": {"value": "1000", "currency": "IDR"},
+        "reason": "OTHERS",
+    }
     one = await api.post("/v1/refunds", refund, request_id=rid)
     assert await api.post("/v1/refunds", refund, request_id=rid) == one
     assert len(sandbox.state.refunds) == 1
@@ -125,8 +139,10 @@ async def test_store_waits_for_an_inflight_duplicate() -> None:
     await asyncio.sleep(0)
     assert not second.done()
     gate.set()
-    (r1, replay1), (r2, replay2) = await first, await second
-    assert (replay1, replay2) == (False, True) and r2.body == b'{"n":1}' and calls == 1
+    (_r1, replay1), (r2, replay2) = await first, await second
+    assert (replay1, replay2) == (False, True)
+    assert r2.body == b'{"n":1}'
+    assert calls == 1
 
 
 async def test_store_lets_a_waiter_run_after_a_failure() -> None:
@@ -150,4 +166,5 @@ async def test_store_lets_a_waiter_run_after_a_failure() -> None:
     gate.set()
     results = await asyncio.gather(first, second, return_exceptions=True)
     assert isinstance(results[0], SandboxError)
-    assert isinstance(results[1], tuple) and results[1][1] is False
+    assert isinstance(results[1], tuple)
+    assert results[1][1] is False

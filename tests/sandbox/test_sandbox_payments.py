@@ -20,12 +20,15 @@ async def test_create_va_single_api(api: Api) -> None:
     assert data["amount"] == {"value": 50000, "currency": "IDR"}
     charge = data["chargeDetails"][0]
     assert charge["status"] == "WAITING_FOR_USER_ACTION"
-    assert charge["authorizedAmount"] is None and charge["capturedAmount"] is None
+    assert charge["authorizedAmount"] is None
+    assert charge["capturedAmount"] is None
     va = charge["virtualAccount"]
-    assert va["channel"] == "BCA" and va["virtualAccountNumber"].isdigit()
+    assert va["channel"] == "BCA"
+    assert va["virtualAccountNumber"].isdigit()
     assert va["virtualAccountName"] == "Pivot - Pivot Sandbox"
     assert va["expiryAt"] == data["expiryAt"] == "2026-01-01T00:15:00Z"
-    assert data["customerId"] and data["customer"]["email"] == "reforza@pivot-payment.com"
+    assert data["customerId"]
+    assert data["customer"]["email"] == "reforza@pivot-payment.com"
 
 
 async def test_hosted_sessions_t1_t2(api: Api) -> None:
@@ -35,61 +38,88 @@ async def test_hosted_sessions_t1_t2(api: Api) -> None:
     assert status == 200
     assert created["data"]["status"] == "REQUIRE_PAYMENT_METHOD"  # T1
     assert created["data"]["paymentUrl"].startswith(api.sandbox.url + "/detail?token=")
-    assert created["data"]["chargeDetails"] is None and created["data"]["paymentMethod"] is None
+    assert created["data"]["chargeDetails"] is None
+    assert created["data"]["paymentMethod"] is None
     hosted = await api.create("hosted", autoConfirm=False)
     assert hosted["status"] == "REQUIRE_CONFIRMATION"  # T2
     card = await api.create("card_api")
-    assert card["status"] == "REQUIRE_CONFIRMATION" and card["encryptionKey"].startswith("MIIBIjAN")
-    assert "paymentUrl" not in card and card["chargeDetails"] is None
+    assert card["status"] == "REQUIRE_CONFIRMATION"
+    assert card["encryptionKey"].startswith("MIIBIjAN")
+    assert "paymentUrl" not in card
+    assert card["chargeDetails"] is None
 
 
 async def test_api_mode_needs_a_method(api: Api) -> None:
     status, body = await api.post("/v2/payments", session_body("hosted", mode="API"))
-    assert status == 400 and body["error"]["details"][0]["field"] == "paymentMethod"
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "paymentMethod"
 
 
 async def test_static_va_multiple_t4(api: Api) -> None:
     data = await api.create(
         "va_static",
-        paymentMethodOptions={"virtualAccount": {"channel": "PERMATA", "virtualAccountNumber": "00000001"}},
+        paymentMethodOptions={
+            "virtualAccount": {"channel": "PERMATA", "virtualAccountNumber": "00000001"}
+        },
     )
-    assert data["status"] == "ACTIVE" and data["amount"]["value"] == 0
-    assert data["expiryAt"] is None and data["chargeDetails"] is None
+    assert data["status"] == "ACTIVE"
+    assert data["amount"]["value"] == 0
+    assert data["expiryAt"] is None
+    assert data["chargeDetails"] is None
     va = data["paymentMethod"]["virtualAccount"]
     assert va["virtualAccountNumber"] == "7664000000000001"
     assert va["expiryAt"] == "0001-01-01T00:00:00Z"
     status, body = await api.post(
         "/v2/payments",
-        session_body("va_static", paymentMethodOptions={
-            "virtualAccount": {"channel": "PERMATA", "virtualAccountNumber": "00000001"}}),
+        session_body(
+            "va_static",
+            paymentMethodOptions={
+                "virtualAccount": {"channel": "PERMATA", "virtualAccountNumber": "00000001"}
+            },
+        ),
     )
-    assert status == 400 and "already been assigned" in body["error"]["details"][0]["message"]
+    assert status == 400
+    assert "already been assigned" in body["error"]["details"][0]["message"]
     status, body = await api.post(
         "/v2/payments",
-        session_body("va_static", paymentMethodOptions={
-            "virtualAccount": {"channel": "PERMATA", "virtualAccountNumber": "123456789012"}}),
+        session_body(
+            "va_static",
+            paymentMethodOptions={
+                "virtualAccount": {"channel": "PERMATA", "virtualAccountNumber": "123456789012"}
+            },
+        ),
     )
-    assert status == 400 and "static VA range" in body["error"]["details"][0]["message"]
+    assert status == 400
+    assert "static VA range" in body["error"]["details"][0]["message"]
 
 
 async def test_multiple_accumulates_charges_t12(api: Api, sandbox: Sandbox) -> None:
     data = await api.create("va_static")
     for amount in (10000, 25000):
-        status, body = await api.post("/v2/payments/simulations", {
-            "paymentSessionId": data["id"], "chargeStatus": "SUCCESS",
-            "amount": {"value": amount, "currency": "IDR"}})
-        assert status == 200 and body["data"] == {"updated": "true"}
+        status, body = await api.post(
+            "/v2/payments/simulations",
+            {
+                "paymentSessionId": data["id"],
+                "chargeStatus": "SUCCESS",
+                "amount": {"value": amount, "currency": "IDR"},
+            },
+        )
+        assert status == 200
+        assert body["data"] == {"updated": "true"}
     session = await api.session(data["id"])
     assert session["status"] == "ACTIVE"
     assert [c["amount"]["value"] for c in session["chargeDetails"]] == [10000, 25000]
     assert all(c["status"] == "SUCCESS" for c in session["chargeDetails"])
     assert [e.event for e in sandbox.events] == ["CHARGE.SUCCESS", "CHARGE.SUCCESS"]
-    status, _ = await api.post("/v2/payments/simulations", {
-        "paymentSessionId": data["id"], "chargeStatus": "EXPIRED"})
+    status, _ = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": data["id"], "chargeStatus": "EXPIRED"}
+    )
     assert status == 422
-    status, body = await api.post("/v2/payments/simulations", {
-        "paymentSessionId": data["id"], "chargeStatus": "SUCCESS"})
-    assert status == 400 and body["error"]["details"][0]["field"] == "amount"
+    status, body = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": data["id"], "chargeStatus": "SUCCESS"}
+    )
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "amount"
     page = await api.get(f"/v2/payments/{data['id']}?page=2&perPage=1")
     assert page[1]["pagination"] == {"page": 2, "perPage": 1, "totalItems": 2, "totalPages": 2}
     assert [c["amount"]["value"] for c in page[1]["data"]["chargeDetails"]] == [25000]
@@ -100,21 +130,33 @@ async def test_multiple_with_expiry_becomes_inactive_t15(api: Api, clock: Manual
     assert data["expiryAt"] == "2026-01-02T00:00:00Z"
     clock.advance(86400)
     assert (await api.session(data["id"]))["status"] == "INACTIVE"
-    again = await api.create("va_static", paymentMethodOptions={
-        "virtualAccount": {"channel": "PERMATA",
-                           "virtualAccountNumber": data["paymentMethod"]["virtualAccount"][
-                               "virtualAccountNumber"][-8:]}})
+    again = await api.create(
+        "va_static",
+        paymentMethodOptions={
+            "virtualAccount": {
+                "channel": "PERMATA",
+                "virtualAccountNumber": data["paymentMethod"]["virtualAccount"][
+                    "virtualAccountNumber"
+                ][-8:],
+            }
+        },
+    )
     assert again["status"] == "ACTIVE"  # the number was released
 
 
 async def test_static_qr(api: Api) -> None:
     data = await api.create("qr_static")
-    assert data["status"] == "ACTIVE" and data["amount"]["value"] == 0
+    assert data["status"] == "ACTIVE"
+    assert data["amount"]["value"] == 0
     qr = data["paymentMethod"]["qr"]
-    assert qr["qrType"] == "STATIC" and qr["storeId"] and "5404" not in qr["qrContent"][:60]
-    status, body = await api.post("/v2/payments", session_body("qr_static", amount={
-        "value": 10000, "currency": "IDR"}))
-    assert status == 400 and "must not include an amount" in body["message"]
+    assert qr["qrType"] == "STATIC"
+    assert qr["storeId"]
+    assert "5404" not in qr["qrContent"][:60]
+    status, body = await api.post(
+        "/v2/payments", session_body("qr_static", amount={"value": 10000, "currency": "IDR"})
+    )
+    assert status == 400
+    assert "must not include an amount" in body["message"]
 
 
 async def test_static_qris_limit() -> None:
@@ -128,7 +170,8 @@ async def test_static_qris_limit() -> None:
             api = Api(sandbox, http)
             await api.create("qr_static")
             status, body = await api.post("/v2/payments", session_body("qr_static"))
-            assert status == 400 and "reached the allowed limit" in body["message"]
+            assert status == 400
+            assert "reached the allowed limit" in body["message"]
 
 
 @pytest.mark.parametrize(
@@ -140,7 +183,8 @@ async def test_static_qris_limit() -> None:
 )
 async def test_multiple_rules(api: Api, overrides: dict[str, object], message: str) -> None:
     status, body = await api.post("/v2/payments", session_body("va_static", **overrides))
-    assert status == 400 and body["code"] == "api_validation_error"
+    assert status == 400
+    assert body["code"] == "api_validation_error"
     assert body["error"]["details"][0] == {"field": "", "message": body["message"]}
     assert message in body["message"]
 
@@ -150,23 +194,27 @@ async def test_retrieve_list_and_filter(api: Api) -> None:
     await api.create("qr", clientReferenceId="orderB")
     await api.create("va", clientReferenceId="orderA")
     status, body = await api.get("/v2/payments?clientReferenceId=orderA")
-    assert status == 200 and len(body["data"]) == 2
+    assert status == 200
+    assert len(body["data"]) == 2
     assert body["pagination"] == {"page": 1, "perPage": 20, "totalItems": 2, "totalPages": 1}
     status, body = await api.get("/v2/payments?page=1&perPage=2")
-    assert len(body["data"]) == 2 and body["pagination"]["totalPages"] == 2
+    assert len(body["data"]) == 2
+    assert body["pagination"]["totalPages"] == 2
     assert (await api.get("/v2/payments?perPage=500"))[1]["pagination"]["perPage"] == 100
     assert (await api.get("/v2/payments?page=0"))[0] == 400
     assert (await api.get("/v2/payments?perPage=x"))[0] == 400
     assert (await api.session(first["id"]))["id"] == first["id"]
     status, body = await api.get("/v2/payments/01990000-0000-7000-8000-000000000000")
-    assert status == 404 and body["code"] == "resource_missing"
+    assert status == 404
+    assert body["code"] == "resource_missing"
 
 
 async def test_charges_by_reference(api: Api) -> None:
     await api.create("va", clientReferenceId="orderC")
     await api.create("qr", clientReferenceId="orderC")
     status, body = await api.get("/v2/charges?clientReferenceId=orderC")
-    assert status == 200 and len(body["data"]) == 2
+    assert status == 200
+    assert len(body["data"]) == 2
     assert {c["paymentSessionClientReferenceId"] for c in body["data"]} == {"orderC"}
     assert body["pagination"]["totalItems"] == 2
     assert (await api.get("/v2/charges"))[0] == 400
@@ -193,14 +241,18 @@ async def test_customers(api: Api) -> None:
     assert (await api.get("/v1/customers/unknown"))[0] == 404
     by_id = await api.create("va", customer=None, customerId=one["customerId"])
     assert by_id["customer"]["email"] == "reforza@pivot-payment.com"
-    status, body = await api.post("/v2/payments", session_body("va", customer=None, customerId="nope"))
-    assert status == 400 and body["error"]["details"][0]["field"] == "customerId"
+    status, body = await api.post(
+        "/v2/payments", session_body("va", customer=None, customerId="nope")
+    )
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "customerId"
 
 
 async def test_surname_spelling_is_echoed(api: Api) -> None:
     customer = {"givenName": "A", "sureName": "B", "email": "old@example.com"}
     data = await api.create("va", customer=customer)
-    assert data["customer"]["sureName"] == "B" and "surname" not in data["customer"]
+    assert data["customer"]["sureName"] == "B"
+    assert "surname" not in data["customer"]
 
 
 async def test_cancel_t6(api: Api, sandbox: Sandbox, clock: ManualClock) -> None:
@@ -214,7 +266,8 @@ async def test_cancel_t6(api: Api, sandbox: Sandbox, clock: ManualClock) -> None
     assert cancelled["cancelledAt"] == cancelled["expiryAt"] == "2026-01-01T00:00:10Z"
     assert [e.event for e in sandbox.events] == ["PAYMENT.CANCELLED"]
     status, body = await api.post(f"/v2/payments/{data['id']}/cancel")
-    assert status == 422 and body["code"] == "api_validation_error"
+    assert status == 422
+    assert body["code"] == "api_validation_error"
     assert "CANCELLED" in body["message"]
 
 
@@ -222,21 +275,32 @@ async def test_cancel_t6(api: Api, sandbox: Sandbox, clock: ManualClock) -> None
 async def test_cancel_refused_after_a_charge_started(api: Api, kind: str) -> None:
     data = await api.create(kind)
     status, body = await api.post(f"/v2/payments/{data['id']}/cancel")
-    assert status == 422 and "REQUIRE_ACTION" in body["message"]
+    assert status == 422
+    assert "REQUIRE_ACTION" in body["message"]
 
 
 async def test_confirm_non_card_t5(api: Api) -> None:
     data = await api.create("va", autoConfirm=False)
     assert data["status"] == "REQUIRE_CONFIRMATION"
-    status, body = await api.post(f"/v2/payments/{data['id']}/confirm", {
-        "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
-        "paymentMethodOptions": {"virtualAccount": {"channel": "BNI"}}})
-    assert status == 200 and body["data"]["status"] == "REQUIRE_ACTION"
+    status, body = await api.post(
+        f"/v2/payments/{data['id']}/confirm",
+        {
+            "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
+            "paymentMethodOptions": {"virtualAccount": {"channel": "BNI"}},
+        },
+    )
+    assert status == 200
+    assert body["data"]["status"] == "REQUIRE_ACTION"
     assert body["data"]["chargeDetails"][0]["virtualAccount"]["channel"] == "BNI"
-    status, body = await api.post(f"/v2/payments/{data['id']}/confirm", {
-        "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
-        "paymentMethodOptions": {"virtualAccount": {"channel": "BNI"}}})
-    assert status == 422 and "cannot be confirmed" in body["message"]
+    status, body = await api.post(
+        f"/v2/payments/{data['id']}/confirm",
+        {
+            "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
+            "paymentMethodOptions": {"virtualAccount": {"channel": "BNI"}},
+        },
+    )
+    assert status == 422
+    assert "cannot be confirmed" in body["message"]
 
 
 async def test_confirm_checks(api: Api) -> None:
@@ -244,17 +308,23 @@ async def test_confirm_checks(api: Api) -> None:
     del body["orderInformation"]
     status, created = await api.post("/v2/payments", body)
     sid = created["data"]["id"]
-    va = {"paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
-          "paymentMethodOptions": {"virtualAccount": {"channel": "BNI"}}}
+    va = {
+        "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
+        "paymentMethodOptions": {"virtualAccount": {"channel": "BNI"}},
+    }
     status, err = await api.post(f"/v2/payments/{sid}/confirm", va)
-    assert status == 400 and err["error"]["details"][0]["field"] == "orderInformation"
+    assert status == 400
+    assert err["error"]["details"][0]["field"] == "orderInformation"
     status, err = await api.post(f"/v2/payments/{sid}/confirm", {"orderInformation": ORDER})
-    assert status == 400 and err["error"]["details"][0]["field"] == "paymentMethod"
+    assert status == 400
+    assert err["error"]["details"][0]["field"] == "paymentMethod"
     status, ok = await api.post(f"/v2/payments/{sid}/confirm", {**va, "orderInformation": ORDER})
-    assert status == 200 and ok["data"]["orderInformation"] == ORDER
+    assert status == 200
+    assert ok["data"]["orderInformation"] == ORDER
     card = await api.create("card_api")
     status, err = await api.post(f"/v2/payments/{card['id']}/confirm", va)
-    assert status == 400 and err["error"]["details"][0]["field"] == "paymentMethod.type"
+    assert status == 400
+    assert err["error"]["details"][0]["field"] == "paymentMethod.type"
 
 
 async def test_expiry_t14(api: Api, clock: ManualClock, sandbox: Sandbox) -> None:
@@ -271,42 +341,59 @@ async def test_expiry_t14(api: Api, clock: ManualClock, sandbox: Sandbox) -> Non
     assert sandbox.events == []  # no event on expiry
     status, body = await api.post(f"/v2/payments/{hosted['id']}/cancel")
     assert status == 422
-    status, body = await api.post("/v2/payments/simulations", {
-        "paymentSessionId": data["id"], "chargeStatus": "SUCCESS"})
+    status, _body = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": data["id"], "chargeStatus": "SUCCESS"}
+    )
     assert status == 422
 
 
 async def test_simulation_single_t11_and_expired(api: Api, sandbox: Sandbox) -> None:
     data = await api.create("qr")
-    status, _ = await api.post("/v2/payments/simulations", {
-        "paymentSessionId": data["id"], "chargeStatus": "SUCCESS",
-        "amount": {"value": 50000, "currency": "IDR"}})
+    status, _ = await api.post(
+        "/v2/payments/simulations",
+        {
+            "paymentSessionId": data["id"],
+            "chargeStatus": "SUCCESS",
+            "amount": {"value": 50000, "currency": "IDR"},
+        },
+    )
     assert status == 200
     paid = await api.session(data["id"])
     assert paid["status"] == "PAID"
     charge = paid["chargeDetails"][0]
-    assert charge["status"] == "SUCCESS" and charge["paidAt"] and charge["isCaptured"] is True
+    assert charge["status"] == "SUCCESS"
+    assert charge["paidAt"]
+    assert charge["isCaptured"] is True
     assert [e.event for e in sandbox.events] == ["PAYMENT.PAID"]
     assert sandbox.events[0].data["status"] == "PAID"
     other = await api.create("va")
-    await api.post("/v2/payments/simulations", {"paymentSessionId": other["id"], "chargeStatus": "EXPIRED"})
+    await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": other["id"], "chargeStatus": "EXPIRED"}
+    )
     assert (await api.session(other["id"]))["status"] == "EXPIRED"
-    status, _ = await api.post("/v2/payments/simulations", {"paymentSessionId": other["id"],
-                                                            "chargeStatus": "SUCCESS"})
+    status, _ = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": other["id"], "chargeStatus": "SUCCESS"}
+    )
     assert status == 422
     card = await api.create("card_api")
-    status, _ = await api.post("/v2/payments/simulations", {"paymentSessionId": card["id"],
-                                                            "chargeStatus": "SUCCESS"})
+    status, _ = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": card["id"], "chargeStatus": "SUCCESS"}
+    )
     assert status == 400
-    status, body = await api.post("/v2/payments/simulations", {"paymentSessionId": "nope",
-                                                               "chargeStatus": "SUCCESS"})
-    assert status == 404 and body["code"] == "resource_missing"
-    status, body = await api.post("/v2/payments/simulations", {"paymentSessionId": card["id"],
-                                                               "chargeStatus": "PAID"})
-    assert status == 400 and body["error"]["details"][0]["field"] == "chargeStatus"
+    status, body = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": "nope", "chargeStatus": "SUCCESS"}
+    )
+    assert status == 404
+    assert body["code"] == "resource_missing"
+    status, body = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": card["id"], "chargeStatus": "PAID"}
+    )
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "chargeStatus"
     hosted = await api.create("hosted")
-    status, _ = await api.post("/v2/payments/simulations", {"paymentSessionId": hosted["id"],
-                                                            "chargeStatus": "SUCCESS"})
+    status, _ = await api.post(
+        "/v2/payments/simulations", {"paymentSessionId": hosted["id"], "chargeStatus": "SUCCESS"}
+    )
     assert status == 422
 
 

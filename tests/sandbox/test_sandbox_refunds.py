@@ -41,7 +41,8 @@ async def test_full_refund_channel_success(api: Api, sandbox: Sandbox, clock: Ma
     assert refund["chargeId"] == session["chargeDetails"][0]["id"]
     clock.advance(2)
     status, body = await api.get(f"/v1/refunds/{refund['id']}")
-    assert body["data"]["status"] == "SUCCESS" and body["data"]["destinationType"] == "CHANNEL"
+    assert body["data"]["status"] == "SUCCESS"
+    assert body["data"]["destinationType"] == "CHANNEL"
     assert [e.event for e in sandbox.events][-2:] == ["REFUND.PENDING", "REFUND.SUCCESS"]
     assert sandbox.events[-1].data["id"] == refund["id"]
 
@@ -63,13 +64,25 @@ def _dest(number: str) -> dict[str, Any]:
     ],
 )
 async def test_refund_simulation_table(
-    api: Api, sandbox: Sandbox, clock: ManualClock, reference: str, method: str, account: str,
-    path: list[str], destination: str,
+    api: Api,
+    sandbox: Sandbox,
+    clock: ManualClock,
+    reference: str,
+    method: str,
+    account: str,
+    path: list[str],
+    destination: str,
 ) -> None:
     session = await paid_session(api, sandbox)
-    status, body = await api.post("/v1/refunds", refund_body(
-        session["id"], clientReferenceId=reference, method=method,
-        transferDestination=_dest(account)))
+    status, body = await api.post(
+        "/v1/refunds",
+        refund_body(
+            session["id"],
+            clientReferenceId=reference,
+            method=method,
+            transferDestination=_dest(account),
+        ),
+    )
     assert status == 200, body
     refund_id = body["data"]["id"]
     seen = []
@@ -77,9 +90,11 @@ async def test_refund_simulation_table(
         clock.advance(2)
         status, body = await api.get(f"/v1/refunds/{refund_id}")
         seen.append(body["data"]["status"])
-    assert seen == path and body["data"]["destinationType"] == destination
+    assert seen == path
+    assert body["data"]["destinationType"] == destination
     expected = ["REFUND.PENDING"] + [
-        "REFUND.WAITING_BANK_TRANFER" if s == "WAITING_BANK_TRANSFER" else f"REFUND.{s}" for s in path
+        "REFUND.WAITING_BANK_TRANFER" if s == "WAITING_BANK_TRANSFER" else f"REFUND.{s}"
+        for s in path
     ]
     assert [e.event for e in sandbox.events if e.event.startswith("REFUND")] == expected
     clock.advance(100)
@@ -88,7 +103,9 @@ async def test_refund_simulation_table(
 
 async def test_fallback_uses_customer_preference(api: Api, sandbox: Sandbox) -> None:
     session = await paid_session(api, sandbox)
-    status, body = await api.post("/v1/refunds", refund_body(session["id"], clientReferenceId="1001-x"))
+    _status, body = await api.post(
+        "/v1/refunds", refund_body(session["id"], clientReferenceId="1001-x")
+    )
     refund_id = body["data"]["id"]
     sandbox.advance_refund(refund_id)
     sandbox.advance_refund(refund_id)
@@ -97,21 +114,31 @@ async def test_fallback_uses_customer_preference(api: Api, sandbox: Sandbox) -> 
 
 async def test_partial_refunds_and_limits(api: Api, sandbox: Sandbox) -> None:
     session = await paid_session(api, sandbox)
-    partial = refund_body(session["id"], isFullAmount=False, amount={"value": "20000", "currency": "IDR"})
+    partial = refund_body(
+        session["id"], isFullAmount=False, amount={"value": "20000", "currency": "IDR"}
+    )
     assert (await api.post("/v1/refunds", partial))[0] == 200
     assert (await api.post("/v1/refunds", partial))[0] == 200
     status, body = await api.post("/v1/refunds", partial)
-    assert status == 422 and "exceeds the refundable amount" in body["message"]
+    assert status == 422
+    assert "exceeds the refundable amount" in body["message"]
     status, body = await api.post("/v1/refunds", refund_body(session["id"]))
-    assert status == 200 and body["data"]["amount"]["value"] == "10000.00"
+    assert status == 200
+    assert body["data"]["amount"]["value"] == "10000.00"
     assert (await api.post("/v1/refunds", refund_body(session["id"])))[0] == 422
 
 
 async def test_failed_refunds_do_not_count(api: Api, sandbox: Sandbox) -> None:
     session = await paid_session(api, sandbox)
-    status, body = await api.post("/v1/refunds", refund_body(
-        session["id"], clientReferenceId="2002-x", method="TRANSFER_ONLY",
-        transferDestination=_dest("999966660002")))
+    _status, body = await api.post(
+        "/v1/refunds",
+        refund_body(
+            session["id"],
+            clientReferenceId="2002-x",
+            method="TRANSFER_ONLY",
+            transferDestination=_dest("999966660002"),
+        ),
+    )
     sandbox.advance_refund(body["data"]["id"])
     assert (await api.post("/v1/refunds", refund_body(session["id"])))[0] == 200
 
@@ -119,10 +146,14 @@ async def test_failed_refunds_do_not_count(api: Api, sandbox: Sandbox) -> None:
 async def test_refund_refused_on_unpaid_charge(api: Api) -> None:
     data = await api.create("va")
     status, body = await api.post("/v1/refunds", refund_body(data["id"]))
-    assert status == 422 and body["code"] == "api_validation_error"
+    assert status == 422
+    assert body["code"] == "api_validation_error"
     assert (await api.post("/v1/refunds", refund_body("nope")))[0] == 404
-    assert (await api.post("/v1/refunds", {**refund_body(data["id"]), "paymentSessionId": None,
-                                           "chargeId": "nope"}))[0] == 404
+    assert (
+        await api.post(
+            "/v1/refunds", {**refund_body(data["id"]), "paymentSessionId": None, "chargeId": "nope"}
+        )
+    )[0] == 404
 
 
 async def test_multiple_session_needs_charge_id(api: Api, sandbox: Sandbox) -> None:
@@ -130,10 +161,12 @@ async def test_multiple_session_needs_charge_id(api: Api, sandbox: Sandbox) -> N
     sandbox.simulate(data["id"], amount=10000)
     sandbox.simulate(data["id"], amount=20000)
     status, body = await api.post("/v1/refunds", refund_body(data["id"]))
-    assert status == 400 and body["error"]["details"][0]["field"] == "chargeId"
+    assert status == 400
+    assert body["error"]["details"][0]["field"] == "chargeId"
     charge_id = sandbox.session(data["id"]).charges[1].id
     status, body = await api.post("/v1/refunds", refund_body(data["id"], chargeId=charge_id))
-    assert status == 200 and body["data"]["amount"]["value"] == "20000.00"
+    assert status == 200
+    assert body["data"]["amount"]["value"] == "20000.00"
 
 
 @pytest.mark.parametrize(
@@ -145,13 +178,17 @@ async def test_multiple_session_needs_charge_id(api: Api, sandbox: Sandbox) -> N
         ({"isFullAmount": False, "amount": {"value": "1.234", "currency": "IDR"}}, "amount.value"),
         ({"description": "d" * 51}, "description"),
         ({"method": "TRANSFER_ONLY"}, "transferDestination"),
-        ({"transferDestination": {**_dest("1"), "description": "x" * 21}},
-         "transferDestination.description"),
+        (
+            {"transferDestination": {**_dest("1"), "description": "x" * 21}},
+            "transferDestination.description",
+        ),
         ({"clientReferenceId": None}, "clientReferenceId"),
         ({"paymentSessionId": None}, "paymentSessionId"),
     ],
 )
-async def test_refund_validation(api: Api, sandbox: Sandbox, overrides: dict[str, Any], field: str) -> None:
+async def test_refund_validation(
+    api: Api, sandbox: Sandbox, overrides: dict[str, Any], field: str
+) -> None:
     session = await paid_session(api, sandbox)
     status, body = await api.post("/v1/refunds", refund_body(session["id"], **overrides))
     assert status == 400
@@ -162,12 +199,19 @@ async def test_list_and_advance_route(api: Api, sandbox: Sandbox) -> None:
     session = await paid_session(api, sandbox)
     ids = []
     for ref in ("a1", "a2"):
-        body = refund_body(session["id"], clientReferenceId=ref, isFullAmount=False,
-                           amount={"value": 1000, "currency": "IDR"})
+        body = refund_body(
+            session["id"],
+            clientReferenceId=ref,
+            isFullAmount=False,
+            amount={"value": 1000, "currency": "IDR"},
+        )
         ids.append((await api.post("/v1/refunds", body))[1]["data"]["id"])
     status, body = await api.get("/v1/refunds?perPage=1")
-    assert status == 200 and len(body["data"]) == 1 and body["pagination"]["totalItems"] == 2
+    assert status == 200
+    assert len(body["data"]) == 1
+    assert body["pagination"]["totalItems"] == 2
     status, body = await api.control(f"/_sandbox/refunds/{ids[0]}/advance")
-    assert status == 200 and body["data"]["status"] == "SUCCESS"
+    assert status == 200
+    assert body["data"]["status"] == "SUCCESS"
     assert (await api.control(f"/_sandbox/refunds/{ids[0]}/advance"))[0] == 422
     assert (await api.get("/v1/refunds/nope"))[0] == 404
