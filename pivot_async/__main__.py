@@ -93,7 +93,13 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         return 1
 
 
-COMMANDS: dict[str, CommandBuilder] = {"sandbox": _build_sandbox}
+def _build_demo(subparsers: SubParsers) -> None:
+    from ._demo import build_demo
+
+    build_demo(subparsers)
+
+
+COMMANDS: dict[str, CommandBuilder] = {"demo": _build_demo, "sandbox": _build_sandbox}
 """Sub-command builders by name; add ``demo`` / ``batch`` here."""
 
 

@@ -210,7 +210,9 @@ class CallbackSender:
             retries_done = len(delivery.attempts) - 1
             if retries_done < len(self.schedule):
                 delay = self.schedule[retries_done] * self.delay_scale
-                timer = asyncio.create_task(self._later(delivery, delay))
+                timer = asyncio.create_task(
+                    self._later(delivery, delay), name="pivot-sandbox-callback-retry"
+                )
                 self._timers.add(timer)
                 timer.add_done_callback(self._timers.discard)
                 return  # still busy: the timer re-queues it

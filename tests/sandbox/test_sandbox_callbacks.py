@@ -153,8 +153,11 @@ async def test_close_cancels_pending_retries(receiver: Receiver) -> None:
     sandbox = Sandbox(clock=ManualClock(), callback_url=receiver.url, callback_delay_scale=1.0)
     await sandbox.start()
     sandbox.callbacks.send("PAYMENT.PAID", {"id": "x"})
-    while not sandbox.callbacks.deliveries[0].attempts:
+    for _ in range(500):  # wait (bounded) until the first attempt failed and a retry is due
+        if sandbox.callbacks.deliveries[0].attempts:
+            break
         await asyncio.sleep(0.01)
+    assert [a.status for a in sandbox.callbacks.deliveries[0].attempts] == [500]
     await sandbox.close()  # a retry 5 minutes away must not keep anything alive
     pending = [t for t in asyncio.all_tasks() if t.get_name().startswith("pivot-sandbox")]
     assert pending == []

@@ -148,7 +148,7 @@ async def test_ewallet_token_saved(api: Api) -> None:
         saveForFutureUse=True,
         paymentMethod={"type": "EWALLET", "ewallet": {"accountIdentifier": "08111111001"}},
     )
-    status, created = await api.post("/v2/payments", body)
+    _, created = await api.post("/v2/payments", body)
     data = await api.session(created["data"]["id"])
     _status, customer = await api.get(f"/v1/customers/{data['customerId']}")
     stored = customer["data"]["storedPaymentMethods"]

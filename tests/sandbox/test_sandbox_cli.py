@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -29,7 +30,7 @@ def test_parser_has_the_sandbox_command() -> None:
         main(["no-such-command"])
 
 
-async def test_standalone_server_stops_on_sigint() -> None:
+def test_standalone_server_stops_on_sigint() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "pivot_async", "sandbox", "--port", "0"],
         cwd=ROOT,
@@ -45,13 +46,12 @@ async def test_standalone_server_stops_on_sigint() -> None:
         url = match.group(1)
         assert DEFAULT_CLIENT_ID in lines[1]
         assert DEFAULT_CLIENT_SECRET in lines[2]
-        async with aiohttp.ClientSession() as http:
-            headers = {
-                "X-MERCHANT-ID": DEFAULT_CLIENT_ID,
-                "X-MERCHANT-SECRET": DEFAULT_CLIENT_SECRET,
-            }
-            async with http.post(url + "/v1/access-token", data=b"{}", headers=headers) as resp:
-                assert resp.status == 200
+        headers = {"X-MERCHANT-ID": DEFAULT_CLIENT_ID, "X-MERCHANT-SECRET": DEFAULT_CLIENT_SECRET}
+        token_request = urllib.request.Request(  # noqa: S310 - an http URL on loopback
+            url + "/v1/access-token", data=b"{}", headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(token_request, timeout=10) as resp:  # noqa: S310 - loopback
+            assert resp.status == 200
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
         assert proc.returncode == 0, err
@@ -173,6 +173,9 @@ async def test_manual_clock_control_route(api: Api, sandbox: Sandbox) -> None:
     assert status == 200
     assert moved["data"]["now"].startswith("2026-01-01T00:15:00")
     assert sandbox.session(body["data"]["id"]).status == "EXPIRED"
-    async with Sandbox() as real, aiohttp.ClientSession() as http:
-        async with http.post(real.url + "/_sandbox/clock/advance", json={"seconds": 1}) as resp:
-            assert resp.status == 409
+    async with (
+        Sandbox() as real,
+        aiohttp.ClientSession() as http,
+        http.post(real.url + "/_sandbox/clock/advance", json={"seconds": 1}) as resp,
+    ):
+        assert resp.status == 409

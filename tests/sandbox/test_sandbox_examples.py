@@ -138,12 +138,12 @@ async def test_confirm_cancel_and_object_shapes(api: Api, sandbox: Sandbox) -> N
 
 
 async def test_charge_sub_objects(api: Api, sandbox: Sandbox) -> None:
-    status, va = await api.post("/v2/payments", request("va_single_api"))
+    _, va = await api.post("/v2/payments", request("va_single_api"))
     assert_shape(
         example("payments__object__virtual_account_charge"),
         va["data"]["chargeDetails"][0]["virtualAccount"],
     )
-    status, qr = await api.post("/v2/payments", request("qr_dynamic_api"))
+    _, qr = await api.post("/v2/payments", request("qr_dynamic_api"))
     assert_shape(example("payments__object__qr_charge"), qr["data"]["chargeDetails"][0]["qr"])
     body = request(
         "ewallet_api",
@@ -183,7 +183,7 @@ async def test_other_routes(api: Api, sandbox: Sandbox) -> None:
 
 
 async def test_customer_shape(api: Api, sandbox: Sandbox) -> None:
-    status, created = await api.post("/v2/payments", request("card_api_tokenization_initiation"))
+    _, created = await api.post("/v2/payments", request("card_api_tokenization_initiation"))
     session = created["data"]
     encrypted = encrypt_card(session["encryptionKey"], "4440000112290002")
     await api.post(

@@ -339,7 +339,7 @@ async def test_expiry_t14(api: Api, clock: ManualClock, sandbox: Sandbox) -> Non
     assert expired["chargeDetails"][0]["failureCode"] == "CHARGE_EXPIRED"
     assert (await api.session(hosted["id"]))["status"] == "EXPIRED"
     assert sandbox.events == []  # no event on expiry
-    status, body = await api.post(f"/v2/payments/{hosted['id']}/cancel")
+    status, _ = await api.post(f"/v2/payments/{hosted['id']}/cancel")
     assert status == 422
     status, _body = await api.post(
         "/v2/payments/simulations", {"paymentSessionId": data["id"], "chargeStatus": "SUCCESS"}

@@ -1,0 +1,282 @@
+"""``python -m pivot_async demo``: the main flows against the embedded sandbox, visibly.
+
+No credentials and no network: the sandbox runs in-process on 127.0.0.1, a callback receiver
+beside it, and the client talks to both over loopback exactly as it would talk to Pivot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+__all__ = ["build_demo", "run_demo"]
+
+CALLBACK_KEY = "demo-callback-key-0001"
+REDIRECT = {
+    "successReturnUrl": "https://shop.example/ok",
+    "failureReturnUrl": "https://shop.example/fail",
+    "expirationReturnUrl": "https://shop.example/expired",
+}
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _step(title: str) -> None:
+    _say()
+    _say(f"== {title}")
+
+
+async def _post(http: aiohttp.ClientSession, url: str, body: dict[str, Any] | None = None) -> Any:
+    async with http.post(url, json=body or {}) as resp:
+        resp.raise_for_status()
+        return await resp.json()
+
+
+class _Inbox:
+    """Collects the callbacks the sandbox delivers to the demo's receiver."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    async def __call__(self, event: Any) -> None:
+        self.events.append(event.event)
+
+
+async def _start_receiver(inbox: _Inbox) -> tuple[web.AppRunner, str]:
+    from .callbacks import callback_handler
+
+    app = web.Application()
+    app.router.add_post("/pivot/callbacks", callback_handler(CALLBACK_KEY, inbox))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}/pivot/callbacks"
+
+
+async def _card_flow(client: Any, http: aiohttp.ClientSession, base: str) -> None:
+    from . import Card
+
+    _step("Card, API mode with your own form: encrypt, confirm, 3DS")
+    session = await client.payments.create({
+        "clientReferenceId": "democard1",
+        "amount": {"value": 150000, "currency": "IDR"},
+        "mode": "API", "autoConfirm": False,
+        "paymentMethod": {"type": "CARD"},
+        "paymentMethodOptions": {"card": {"captureMethod": "automatic",
+                                          "threeDsMethod": "CHALLENGE"}},
+        "redirectUrl": REDIRECT,
+        "orderInformation": {"productDetails": [{
+            "type": "PHYSICAL", "name": "Kopi Luwak", "quantity": 1,
+            "price": {"value": 150000, "currency": "IDR"}}]},
+    })
+    _say(f"created   {session.id}  {session.status}  (encryptionKey received)")
+    card = Card("4440000112290002", 12, dt.date.today().year + 2, cvc="123",
+                name_on_card="Siti Aminah")
+    encrypted = await client.cards.encrypt(session.encryption_key, card)
+    _say(f"encrypted {card!r} -> {len(encrypted)} chars (RSA-OAEP-SHA256 + AES-256-GCM)")
+    confirmed = await client.payments.confirm(session.id, {
+        "paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}},
+        "paymentMethodOptions": {"card": {"captureMethod": "automatic",
+                                          "threeDsMethod": "CHALLENGE"}},
+    })
+    _say(f"confirmed {confirmed.status}; 3DS page: {confirmed.payment_url}")
+    await _post(http, f"{base}/_sandbox/3ds/{session.id}", {"action": "complete"})
+    paid = await client.payments.retrieve(session.id)
+    charge = paid.charge_details[0]
+    _say(f"3DS done  {paid.status}; card {charge.card.first6}...{charge.card.last4} "
+         f"{charge.card.bin_informations.brand if charge.card.bin_informations else ''}")
+
+
+async def _va_flow(client: Any) -> str:
+    _step("Virtual account, settled by the simulation API")
+    session = await client.payments.create({
+        "clientReferenceId": "demova1",
+        "amount": {"value": 250000, "currency": "IDR"},
+        "mode": "API",
+        "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
+        "paymentMethodOptions": {"virtualAccount": {"channel": "BCA"}},
+        "redirectUrl": REDIRECT,
+        "customer": {"givenName": "Budi", "email": "budi@example.com"},
+    })
+    va = session.charge_details[0].virtual_account
+    _say(f"created   {session.id}  {session.status}; pay to {va.channel} {va.virtual_account_number}")
+    await client.simulations.create({"paymentSessionId": session.id, "chargeStatus": "SUCCESS"})
+    paid = await client.payments.retrieve(session.id)
+    _say(f"simulated {paid.status}")
+    return str(paid.id)
+
+
+async def _ewallet_flow(client: Any) -> None:
+    _step("E-wallet (DANA), test account 08111111001")
+    session = await client.payments.create({
+        "clientReferenceId": "demoewallet1",
+        "amount": {"value": 75000, "currency": "IDR"},
+        "mode": "API",
+        "paymentMethod": {"type": "EWALLET", "ewallet": {"accountIdentifier": "08111111001"}},
+        "paymentMethodOptions": {"ewallet": {"channel": "DANA"}},
+        "redirectUrl": REDIRECT,
+    })
+    _say(f"created   {session.id}  {session.status}; deep link {session.payment_url}")
+    # the test account pays by itself once the customer "opens" the deep link
+    current = await client.payments.retrieve(session.id)
+    if current.status != "PAID":
+        await client.simulations.create(
+            {"paymentSessionId": session.id, "chargeStatus": "SUCCESS"}
+        )
+        current = await client.payments.retrieve(session.id)
+    _say(f"paid      {current.status}")
+
+
+async def _refund_flow(client: Any, sandbox: Any, session_id: str) -> None:
+    _step("Refund part of the VA payment")
+    refund = await client.refunds.create({
+        "clientReferenceId": "demorefund1", "paymentSessionId": session_id,
+        "amount": {"value": "50000", "currency": "IDR"}, "reason": "REQUESTED_BY_CUSTOMER",
+    })
+    _say(f"refund    {refund.id}  {refund.status}")
+    sandbox.advance_refund(refund.id)
+    _say(f"refund    {(await client.refunds.retrieve(refund.id)).status}")
+
+
+async def _wallet_flow(client: Any, http: aiohttp.ClientSession, base: str,
+                       merchant_id: str) -> None:
+    _step("Pivot Pay wallet over SNAP: bind, customer token, debit, status")
+    created = await client.wallet.create_account({
+        "partnerReferenceNo": "DEMOUSER1", "merchantId": merchant_id, "name": "Budi",
+        "phoneNo": "081800008888", "redirectUrl": "https://shop.example/bound",
+    })
+    _say(f"account   {created.response_code}; activation link {created.additional_info.activation_link}")
+    bound = await _post(http, f"{base}/_sandbox/wallet/bind/{created.reference_no}")
+    customer = client.wallet.customer(str(bound["bindingId"]))
+    balance = await client.wallet.balance(customer)
+    _say(f"bound     {customer!r}; balance {balance.account_infos[0].available_balance.value}")
+    result = await client.wallet.debit(customer, {
+        "partnerReferenceNo": "DEMODEBIT1", "amount": {"value": "35000.00", "currency": "IDR"},
+        "urlParams": [{"url": "https://shop.example/back", "type": "PAY_RETURN",
+                       "isDeeplink": False}],
+        "additionalInfo": {},
+    })
+    _say(f"debit     {result.reference_no}; confirm at {result.web_redirect_url}")
+    await _post(http, f"{base}/_sandbox/wallet/pay/{result.reference_no}")
+    status = await client.wallet.debit_status(customer, "DEMODEBIT1")
+    after = await client.wallet.balance(customer)
+    _say(f"status    {status.latest_transaction_status} ({status.transaction_status_desc}); "
+         f"balance {after.account_infos[0].available_balance.value}")
+
+
+async def _batch_flow(client: Any, count: int) -> dict[str, Any]:
+    _step(f"Batch: {count} payment sessions at concurrency 32")
+    sem = asyncio.Semaphore(32)
+    done = failed = 0
+    latencies: list[float] = []
+    started = time.perf_counter()
+    tty = sys.stdout.isatty()
+
+    async def one(i: int) -> None:
+        nonlocal done, failed
+        async with sem:
+            t0 = time.perf_counter()
+            try:
+                await client.payments.create({
+                    "clientReferenceId": f"demobatch{i:05d}",
+                    "amount": {"value": 10000 + i, "currency": "IDR"},
+                    "mode": "API", "paymentMethod": {"type": "QR"},
+                    "redirectUrl": REDIRECT,
+                })
+            except Exception:
+                failed += 1
+            latencies.append(time.perf_counter() - t0)
+            done += 1
+            if tty and (done % 10 == 0 or done == count):
+                elapsed = time.perf_counter() - started
+                bar = "#" * int(30 * done / count)
+                sys.stdout.write(f"\r[{bar:<30}] {done}/{count} {done / elapsed:6.0f}/s "
+                                 f"failures {failed}")
+                sys.stdout.flush()
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    if tty:
+        _say()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    summary = {"sessions": count, "failed": failed, "seconds": elapsed,
+               "per_second": count / elapsed, "p50_ms": pct(0.5), "p95_ms": pct(0.95),
+               "p99_ms": pct(0.99)}
+    _say(f"created {count - failed}/{count} in {elapsed:.2f}s ({summary['per_second']:.0f}/s); "
+         f"p50 {summary['p50_ms']:.1f} ms, p95 {summary['p95_ms']:.1f} ms, "
+         f"p99 {summary['p99_ms']:.1f} ms")
+    return summary
+
+
+async def run_demo(batch_size: int = 300) -> int:
+    """Run every flow; 0 on success."""
+    from . import PivotClient, WalletCredentials
+    from .sandbox import Sandbox
+    from .sandbox._wallet import WALLET_APP_KEY
+
+    inbox = _Inbox()
+    runner, callback_url = await _start_receiver(inbox)
+    try:
+        async with Sandbox(callback_url=callback_url, callback_key=CALLBACK_KEY,
+                           callback_delay_scale=0.001) as sandbox:
+            merchant = sandbox.app[WALLET_APP_KEY].default_merchant
+            assert merchant.private_key_pem is not None
+            wallet = WalletCredentials(merchant.client_key, merchant.client_secret,
+                                       merchant.private_key_pem, channel_id=merchant.channel_id,
+                                       partner_id=merchant.partner_id)
+            _say(f"Embedded Pivot sandbox at {sandbox.url}; callbacks to {callback_url}")
+            async with PivotClient(sandbox.client_id, sandbox.client_secret,
+                                   base_url=sandbox.url, wallet=wallet) as client, \
+                    aiohttp.ClientSession() as http:
+                await _card_flow(client, http, sandbox.url)
+                va_id = await _va_flow(client)
+                await _ewallet_flow(client)
+                await _refund_flow(client, sandbox, va_id)
+                await _wallet_flow(client, http, sandbox.url, merchant.merchant_id)
+                await sandbox.callbacks.wait_idle()
+                _step("Callbacks received (X-API-Key verified, duplicates dropped)")
+                for name in sorted(set(inbox.events)):
+                    _say(f"{inbox.events.count(name):3d} x {name}")
+                summary = await _batch_flow(client, batch_size)
+    finally:
+        await runner.cleanup()
+    _step("Summary")
+    _say(f"card, VA, e-wallet, refund and wallet flows: ok; callbacks received: "
+         f"{len(inbox.events)}; batch: {summary['sessions'] - summary['failed']}/"
+         f"{summary['sessions']} sessions")
+    if not inbox.events or summary["failed"]:
+        return 1
+    return 0
+
+
+def build_demo(subparsers: Any) -> None:
+    """Register ``demo`` on the CLI."""
+    parser = subparsers.add_parser(
+        "demo", help="run the main flows against the embedded sandbox (no network needed)"
+    )
+    parser.add_argument("--batch", type=int, default=300, help="sessions in the batch step")
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.batch < 1:
+        print("pivot_async demo: --batch must be >= 1", file=sys.stderr)
+        return 2
+    return asyncio.run(run_demo(args.batch))
