@@ -35,15 +35,14 @@ from ._middlewares import (
 )
 from ._retry import RetryPolicy, parse_retry_after
 from ._wallet import WalletCredentials
-from .models import AccessToken
-from .models import Envelope
+from .models import AccessToken, Envelope
 
 __all__ = ["PivotClient", "RequestOptions"]
 
 T = TypeVar("T")
 
 _USER_AGENT = "pivot-async/0.1.0"
-ACCESS_TOKEN_PATH = "/v1/access-token"
+ACCESS_TOKEN_PATH = "/v1/access-token"  # noqa: S105 - a path, not a secret
 _DEFAULT_TOKEN_LIFETIME = 900.0
 
 
@@ -206,7 +205,9 @@ class PivotClient:
                 raise ConfigurationError(
                     "PIVOT_WALLET_CLIENT_KEY is set but not " + ", ".join(missing)
                 )
-            assert secret is not None and private_key is not None and channel is not None
+            assert secret is not None
+            assert private_key is not None
+            assert channel is not None
             kwargs["wallet"] = WalletCredentials(
                 wallet_key, secret, private_key, channel_id=channel,
                 partner_id=env_value(env, "PIVOT_WALLET_PARTNER_ID"),
@@ -278,7 +279,7 @@ class PivotClient:
             "Accept": "application/json",
         }
         url = self._url(ACCESS_TOKEN_PATH)
-        status, raw, resp_headers, _ = await self._send(
+        status, raw, _headers, _ = await self._send(
             session, "POST", url, data=body, headers=headers, middlewares=self._token_chain,
             timeout=self.timeout,
         )
@@ -336,12 +337,12 @@ class PivotClient:
         self,
         method: str,
         path: str,
-        cast_to: Any,
+        cast_to: type[T],
         *,
         body: Any = None,
         params: Mapping[str, str] | None = None,
         options: RequestOptions | None = None,
-    ) -> Envelope[Any]:
+    ) -> Envelope[T]:
         """Send one logical call and decode its envelope into ``Envelope[cast_to]``.
 
         ``body`` (a Struct or plain data) is encoded exactly once; those bytes are sent on
@@ -380,7 +381,8 @@ class PivotClient:
                 status, raw, request_id=request_id,
                 retry_after=parse_retry_after(resp_headers.get("Retry-After")),
             )
-        envelope: Envelope[Any] = _codec.decode(raw, Envelope[cast_to], status=status)
+        envelope_type: Any = Envelope[cast_to]  # type: ignore[valid-type]
+        envelope: Envelope[T] = _codec.decode(raw, envelope_type, status=status)
         return envelope
 
 

@@ -60,10 +60,8 @@ async def _start_receiver(inbox: _Inbox) -> tuple[web.AppRunner, str]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server
-    assert server is not None
-    port = server.sockets[0].getsockname()[1]
-    return runner, f"http://127.0.0.1:{port}/pivot/callbacks"
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}/pivot/callbacks"
 
 
 async def _card_flow(client: Any, http: aiohttp.ClientSession, base: str) -> None:
@@ -112,7 +110,8 @@ async def _va_flow(client: Any) -> str:
         "customer": {"givenName": "Budi", "email": "budi@example.com"},
     })
     va = session.charge_details[0].virtual_account
-    _say(f"created   {session.id}  {session.status}; pay to {va.channel} {va.virtual_account_number}")
+    _say(f"created   {session.id}  {session.status}; "
+         f"pay to {va.channel} {va.virtual_account_number}")
     await client.simulations.create({"paymentSessionId": session.id, "chargeStatus": "SUCCESS"})
     paid = await client.payments.retrieve(session.id)
     _say(f"simulated {paid.status}")
@@ -158,7 +157,8 @@ async def _wallet_flow(client: Any, http: aiohttp.ClientSession, base: str,
         "partnerReferenceNo": "DEMOUSER1", "merchantId": merchant_id, "name": "Budi",
         "phoneNo": "081800008888", "redirectUrl": "https://shop.example/bound",
     })
-    _say(f"account   {created.response_code}; activation link {created.additional_info.activation_link}")
+    _say(f"account   {created.response_code}; "
+         f"activation link {created.additional_info.activation_link}")
     bound = await _post(http, f"{base}/_sandbox/wallet/bind/{created.reference_no}")
     customer = client.wallet.customer(str(bound["bindingId"]))
     balance = await client.wallet.balance(customer)

@@ -313,7 +313,7 @@ _CODE_CLASSES: dict[str, type[APIError]] = {
 class _ErrorObject(msgspec.Struct):
     type: str | None = None
     details: list[Any] | None = None
-    traceId: str | None = None  # noqa: N815 - wire names
+    traceId: str | None = None
     trace_id: str | None = None
 
 
@@ -427,8 +427,8 @@ _SNAP_CASE_CLASSES: dict[tuple[int, str], type[APIError]] = {
 
 
 class _SnapEnvelope(msgspec.Struct):
-    responseCode: str | None = None  # noqa: N815 - wire names
-    responseMessage: str | None = None  # noqa: N815
+    responseCode: str | None = None
+    responseMessage: str | None = None
 
 
 _snap_decoder = msgspec.json.Decoder(_SnapEnvelope)

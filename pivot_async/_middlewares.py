@@ -129,8 +129,8 @@ class RetryMiddleware:
                 resp = await handler(req)
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
                 # Nothing was sent if the connection could not be opened: always safe.
-                not_sent = isinstance(exc, aiohttp.ClientConnectorError) or isinstance(
-                    exc, aiohttp.ConnectionTimeoutError
+                not_sent = isinstance(
+                    exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
                 )
                 if retries >= self.policy.max_retries or not (
                     not_sent or self._is_safe(req, None)

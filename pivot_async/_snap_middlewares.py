@@ -68,7 +68,7 @@ def snap_retry_safe(req: ClientRequest, status: int | None) -> bool:
 
 
 class _CodeOnly(msgspec.Struct):
-    responseCode: str | None = None  # noqa: N815 - wire name
+    responseCode: str | None = None
 
 
 _code_decoder = msgspec.json.Decoder(_CodeOnly)

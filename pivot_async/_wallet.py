@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["WalletCredentials", "WalletCustomer", "WalletTokens"]
 
-DEFAULT_B2B_TOKEN_PATH = "/snap/v1.0/access-token/b2b"
-DEFAULT_B2B2C_TOKEN_PATH = "/snap/v1.0/access-token/b2b2c"
+DEFAULT_B2B_TOKEN_PATH = "/snap/v1.0/access-token/b2b"  # noqa: S105 - a path
+DEFAULT_B2B2C_TOKEN_PATH = "/snap/v1.0/access-token/b2b2c"  # noqa: S105 - a path
 WALLET_PREFIX = "/wallet-backend/snap/v1.0"
 
 

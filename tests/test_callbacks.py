@@ -114,22 +114,22 @@ async def test_sandbox_delivers_with_retry_and_duplicates_are_seen_once(
     receiver_app: tuple[str, Receiver],
 ) -> None:
     url, receiver = receiver_app
-    async with Sandbox(clock=ManualClock(), callback_url=url, callback_key=KEY,
-                       callback_delay_scale=0.0001) as sandbox:
-        async with PivotClient(sandbox.client_id, sandbox.client_secret,
-                               base_url=sandbox.url) as client:
-            session = await client.payments.create(va_request("cb1"))
-            await client.simulations.create(
-                {"paymentSessionId": session.id, "chargeStatus": "SUCCESS"}
-            )
-            await sandbox.callbacks.wait_idle()
-            # the first delivery hit a failing handler (500) and was retried on schedule
-            (delivery,) = [d for d in sandbox.callbacks.deliveries if d.event == "PAYMENT.PAID"]
-            assert len(delivery.attempts) == 2
-            assert [a.status for a in delivery.attempts] == [500, 200]
-            # a redelivery of the same event is acknowledged but not handled again
-            sandbox.callbacks.retry(delivery.id)
-            await sandbox.callbacks.wait_idle()
+    sandbox = Sandbox(clock=ManualClock(), callback_url=url, callback_key=KEY,
+                      callback_delay_scale=0.0001)
+    async with sandbox, PivotClient(sandbox.client_id, sandbox.client_secret,
+                                    base_url=sandbox.url) as client:
+        session = await client.payments.create(va_request("cb1"))
+        await client.simulations.create(
+            {"paymentSessionId": session.id, "chargeStatus": "SUCCESS"}
+        )
+        await sandbox.callbacks.wait_idle()
+        # the first delivery hit a failing handler (500) and was retried on schedule
+        (delivery,) = [d for d in sandbox.callbacks.deliveries if d.event == "PAYMENT.PAID"]
+        assert len(delivery.attempts) == 2
+        assert [a.status for a in delivery.attempts] == [500, 200]
+        # a redelivery of the same event is acknowledged but not handled again
+        sandbox.callbacks.retry(delivery.id)
+        await sandbox.callbacks.wait_idle()
     paid = [e for e in receiver.events if e.event == "PAYMENT.PAID"]
     assert len(paid) == 1
     assert isinstance(paid[0], PaymentPaidEvent)

@@ -115,7 +115,9 @@ class Resource:
         start_page: int,
         timeout: Timeout | float | None,
     ) -> AsyncIterator[Any]:
-        if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= 100:
+        if isinstance(per_page, bool) or not isinstance(per_page, int) or not (
+            1 <= per_page <= 100
+        ):
             raise RequestValidationError("perPage", "must be an integer from 1 to 100")
         if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
             raise RequestValidationError("page", "must be an integer >= 1")
@@ -144,7 +146,9 @@ _ID_RE = re.compile(r"[A-Za-z0-9._~:@!$&'()*+,;=-]{1,255}")
 def path_id(field: str, value: str) -> str:
     """Check an id that goes into a URL path (no slashes, no spaces, 1-255 characters)."""
     if not isinstance(value, str) or not _ID_RE.fullmatch(value) or value in (".", ".."):
-        raise RequestValidationError(field, "must be a non-empty id without '/', '?', '#' or spaces")
+        raise RequestValidationError(
+            field, "must be a non-empty id without '/', '?', '#' or spaces"
+        )
     return value
 
 

@@ -12,7 +12,9 @@ __all__ = ["PaymentMethodConfigs"]
 class PaymentMethodConfigs(Resource):
     """``client.payment_method_configs``."""
 
-    async def retrieve(self, *, timeout: Timeout | float | None = None) -> PaymentMethodConfigsModel:
+    async def retrieve(
+        self, *, timeout: Timeout | float | None = None
+    ) -> PaymentMethodConfigsModel:
         """The merchant's payment-method configuration (``GET /v2/payment-method-configs``)."""
         env = await self._client._request(
             "GET", "/v2/payment-method-configs", PaymentMethodConfigsModel,

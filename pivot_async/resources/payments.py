@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -106,7 +107,7 @@ class Payments(Resource):
         client_reference_id: str,
         *,
         timeout: Timeout | float | None = None,
-    ) -> list[PaymentSession]:
+    ) -> builtins.list[PaymentSession]:
         """All sessions with this ``clientReferenceId`` (``GET /v2/payments?clientReferenceId=``).
 
         The gateway answers with an array even for one match; every page is fetched.

@@ -31,7 +31,8 @@ routes get fault injection, rate limits and the request log too. ``ctx`` offers:
   ``ctx.state.schedule(due, action)`` schedules one.
 
 With ``setup_hooks=None`` (the default) the sandbox loads the package's own extensions:
-``pivot_async.sandbox._wallet`` when it exists and exposes ``setup_sandbox(app, ctx)``.
+``pivot_async.sandbox._wallet`` when it exists and exposes ``setup_sandbox(app, ctx)`` or a
+``wallet_hook()`` factory. Pass ``setup_hooks=()`` for the payments API alone.
 """
 
 from __future__ import annotations

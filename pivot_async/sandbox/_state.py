@@ -14,11 +14,14 @@ import dataclasses
 import datetime as _dt
 import heapq
 import itertools
+import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from ._models import Charge, Customer, Refund, Session
+
+_log = logging.getLogger("pivot_async.sandbox")
 
 __all__ = ["CURRENT_RECORD", "Merchant", "RequestRecord", "SandboxState", "StoredCard", "note"]
 
@@ -137,7 +140,10 @@ class SandboxState:
         ran = 0
         while self._schedule and self._schedule[0][0] <= now:
             _, _, action = heapq.heappop(self._schedule)
-            action()
+            try:
+                action()
+            except Exception:  # one broken transition must not fail unrelated requests
+                _log.exception("a scheduled sandbox transition failed")
             ran += 1
         return ran
 

@@ -221,3 +221,31 @@ def payment(row: int, ref: str | None = None, amount: int = 10000) -> dict[str, 
     """A create-payment request for ``row``."""
     return {"clientReferenceId": ref or f"ORDER{row}", "amount": {"value": amount,
                                                                    "currency": "IDR"}}
+
+
+class _CountingPayments:
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.completed = 0
+
+    async def create(self, params: Mapping[str, Any], *, idempotency_key: str | None = None,
+                     ) -> Session:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        await asyncio.sleep(0)
+        self.in_flight -= 1
+        self.completed += 1
+        return Session("s", "REQUIRE_ACTION", params["clientReferenceId"], None)
+
+    async def list_by_reference(self, client_reference_id: str) -> list[Session]:
+        return []
+
+
+class LeanClient:
+    """A fake that keeps nothing per call (for the streaming test): counts only."""
+
+    def __init__(self) -> None:
+        self.payments = _CountingPayments()
+        self.refunds = None
+        self.wallet = None

@@ -10,7 +10,6 @@ import pytest
 from pivot_async.batch import (
     BatchError,
     Operation,
-    read_csv,
     read_jsonl,
     read_operations,
     run_batch_file,

@@ -54,10 +54,9 @@ async def bind(client: PivotClient, sandbox: Sandbox, wallet: WalletSandbox,
     assert created.response_code == "2000600"
     assert created.additional_info is not None
     assert created.additional_info.activation_link.startswith(sandbox.url)
-    async with aiohttp.ClientSession() as http:
-        url = f"{sandbox.url}/_sandbox/wallet/bind/{created.reference_no}"
-        async with http.post(url) as resp:
-            binding_id = str((await resp.json())["bindingId"])
+    url = f"{sandbox.url}/_sandbox/wallet/bind/{created.reference_no}"
+    async with aiohttp.ClientSession() as http, http.post(url) as resp:
+        binding_id = str((await resp.json())["bindingId"])
     return client.wallet.customer(binding_id)
 
 
@@ -84,9 +83,9 @@ async def test_bind_balance_debit_complete_status_history(
     assert result.web_redirect_url and result.web_redirect_url.startswith(sandbox.url)
     status = await client.wallet.debit_status(customer, "DEBIT0001")
     assert status.latest_transaction_status == "01"
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{sandbox.url}/_sandbox/wallet/pay/{result.reference_no}") as r:
-            assert r.status == 200
+    pay_url = f"{sandbox.url}/_sandbox/wallet/pay/{result.reference_no}"
+    async with aiohttp.ClientSession() as http, http.post(pay_url) as r:
+        assert r.status == 200
     paid = await client.wallet.debit_status(customer, "DEBIT0001")
     assert paid.latest_transaction_status == "00"
     after = await client.wallet.balance(customer)
@@ -179,7 +178,7 @@ async def test_insufficient_funds_is_typed(
 async def test_unbound_customer_must_rebind(
     wallet_env: tuple[Sandbox, WalletSandbox, PivotClient],
 ) -> None:
-    sandbox, wallet, client = wallet_env
+    _, _, client = wallet_env
     customer = client.wallet.customer("no-such-binding")
     with pytest.raises(RebindRequiredError):
         await client.wallet.balance(customer)
