@@ -36,7 +36,7 @@ class MethodInput:
     three_ds_method: str = "AUTOMATIC"
     card: CardData | None = None
     encrypted_card: str | None = None
-    card_token: str | None = None
+    card_token: str | None = dataclasses.field(default=None, repr=False)
     va_channel: str | None = None
     va_name: str | None = None
     va_number: str | None = None

@@ -176,6 +176,6 @@ async def test_manual_clock_control_route(api: Api, sandbox: Sandbox) -> None:
     async with (
         Sandbox() as real,
         aiohttp.ClientSession() as http,
-        http.post(real.url + "/_sandbox/clock/advance", json={"seconds": 1}) as resp,
+        http.post(real.url + "/_sandbox/clock/advance", data=b'{"seconds": 1}') as resp,
     ):
         assert resp.status == 409
