@@ -15,8 +15,13 @@
 the request as a mapping of wire fields and a stable reference: ``clientReferenceId``
 (payments, refunds) or ``partnerReferenceNo`` (wallet debits). Sources: any (async) iterable of
 operations with increasing row numbers, or :func:`read_csv` / :func:`read_jsonl` /
-:func:`read_operations`, which stream files row by row (the CSV column mapping is in
-``pivot_async.batch._csvmap``'s docstring).
+:func:`read_operations`, which stream files row by row. A JSON Lines row is the wire request
+plus ``operation`` (default ``create_payment``) and, for debits, ``bindingId``. CSV columns:
+``operation``, ``bindingId``, dotted wire paths (``amount.value``, ``redirectUrl.successReturnUrl``,
+``orderInformation.productDetails.0.name``) and the shorthands ``amount``, ``currency``,
+``method`` (``paymentMethod.type``) and ``channel`` (the e-wallet or VA channel); payment
+amounts and quantities become integers, the documented flags booleans, empty cells are left
+out, and ``name:int|bool|json|str|decimal`` forces a type (details: ``_csvmap``).
 
 **Guarantees.** Before an operation is sent, its intent (row, operation, reference,
 idempotency key) is committed to the journal (SQLite, WAL, group commit on one writer thread).
@@ -41,7 +46,6 @@ line per row, regenerated from the journal at the end of every run.
 
 from __future__ import annotations
 
-from ._journal import Journal
 from ._limits import TokenBucket
 from ._model import (
     BatchError,
@@ -65,7 +69,6 @@ __all__ = [
     "BatchRunner",
     "BatchSummary",
     "InvalidRowError",
-    "Journal",
     "Operation",
     "OperationKind",
     "Outcome",

@@ -95,6 +95,7 @@ class Journal:
                 raise BatchError(f"the journal {self.path} cannot use WAL mode ({mode})")
         conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
         conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA cache_size=-32768")  # 32 MiB: the reference index stays cached
         conn.executescript(SCHEMA)
         found = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if found is None:

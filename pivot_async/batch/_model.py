@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
 from .._errors import PivotError
+
+if TYPE_CHECKING:
+    from ._progress import BatchSummary
 
 __all__ = [
     "KINDS",
@@ -90,7 +93,7 @@ class InvalidRowError(BatchError, ValueError):
 
     def __init__(self, error: RowError) -> None:
         self.error = error
-        self.summary: Any = None
+        self.summary: BatchSummary | None = None
         super().__init__(str(error))
 
 

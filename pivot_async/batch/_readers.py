@@ -22,7 +22,7 @@ import asyncio
 import csv
 import itertools
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import IO, Any
 
@@ -82,7 +82,7 @@ def _read_lines(f: IO[bytes], n: int) -> list[bytes]:
 async def read_jsonl(
     path: str | os.PathLike[str], *, default_operation: str = "create_payment",
     chunk_size: int = _CHUNK,
-) -> AsyncIterator[Operation]:
+) -> AsyncGenerator[Operation, None]:
     """Stream the operations of a JSON Lines file (UTF-8, one object per line)."""
     default = _default(default_operation)
     f = await asyncio.to_thread(open, path, "rb")
@@ -120,7 +120,7 @@ def _read_records(reader: Any, n: int) -> list[tuple[int, list[str] | str]]:
 async def read_csv(
     path: str | os.PathLike[str], *, default_operation: str = "create_payment",
     delimiter: str = ",", encoding: str = "utf-8-sig", chunk_size: int = _CHUNK,
-) -> AsyncIterator[Operation]:
+) -> AsyncGenerator[Operation, None]:
     """Stream the operations of a CSV file with a header row (mapping: ``_csvmap``)."""
     default = _default(default_operation)
     f = await asyncio.to_thread(open, path, "r", newline="", encoding=encoding)
@@ -152,7 +152,7 @@ async def read_csv(
 
 def read_operations(
     path: str | os.PathLike[str], *, default_operation: str = "create_payment",
-) -> AsyncIterator[Operation]:
+) -> AsyncGenerator[Operation, None]:
     """:func:`read_csv` or :func:`read_jsonl`, chosen by the file's extension."""
     suffix = Path(path).suffix.lower()
     if suffix in (".csv", ".tsv"):

@@ -40,7 +40,8 @@ class BatchRunner:
     """Runs a stream of :class:`Operation` objects against a client, durably.
 
     ``concurrency`` operations are in flight at most; ``rate`` (requests per second, with
-    ``burst``) is shared by every request of the job, including the checks made on resume.
+    ``burst``) is shared by every request of the job, including the lookups made on resume
+    (not the single refund-list scan a resume may need).
     ``journal`` is the SQLite file recording every intent before it is sent and every outcome;
     by default it is ``<results_path>.journal.sqlite`` (in memory, not crash-safe, when there
     is no results file either). ``progress``: ``None`` draws on a TTY only. ``strict=True``

@@ -53,7 +53,7 @@ async def test_resume_after_a_crash_mid_batch(journal: Path, results: Path) -> N
     with pytest.raises(asyncio.CancelledError):
         await run
 
-    keys_first = {ref: key for _, ref, key in first.calls_of("payments.create")}
+    keys_first = {str(ref): key for _, ref, key in first.calls_of("payments.create")}
     created_first = {s.client_reference_id: s.id for s in gateway.sessions}
     in_flight = {ref for ref in keys_first if int(ref[5:]) >= 40}
     assert len(in_flight) == 8
@@ -100,7 +100,7 @@ async def test_lost_outcomes_are_resolved_without_resending(journal: Path, resul
     summary = await BatchRunner(client, journal=journal).run(
         ops(20), job_id="j", resume=True, results_path=results)
     assert client.calls_of("payments.create") == []
-    assert sorted(r for _, r, _ in client.calls) == ["ORDER11", "ORDER12", "ORDER3", "ORDER7"]
+    assert sorted(str(r) for _, r, _ in client.calls) == ["ORDER11", "ORDER12", "ORDER3", "ORDER7"]
     assert summary.resolved == 4 and summary.skipped == 16
     out = {r["row"]: r for r in read_results(results)}
     assert out[7]["id"] == ids["ORDER7"] and out[7]["outcome"] == "succeeded"
@@ -240,3 +240,26 @@ async def test_resume_without_a_job_id_picks_the_latest_job(journal: Path) -> No
     summary = await BatchRunner(client, journal=journal).run(ops(3), resume=True)
     assert summary.job_id == "new" and summary.skipped == 2
     assert [c[1] for c in client.calls] == ["ORDER3"]
+
+
+async def test_resumed_debit_that_failed_at_the_gateway_is_failed(
+    journal: Path, results: Path
+) -> None:
+    from tests.batch._fakes import DebitStatus
+
+    async def before(kind: str, params: Mapping[str, Any], key: str | None) -> None:
+        from pivot_async._errors import OutcomeUnknownError
+
+        raise OutcomeUnknownError("ambiguous", references={"partnerReferenceNo": "PR1"})
+
+    debit = [Operation.wallet_debit(1, {"partnerReferenceNo": "PR1"}, binding_id="b")]
+    gateway = FakeGateway()
+    summary = await BatchRunner(FakeClient(gateway, before=before), journal=journal).run(debit)
+    assert summary.unknown == 1
+    gateway.debits["PR1"] = DebitStatus("06", "wd9", "Failed")
+
+    client = FakeClient(gateway)
+    await BatchRunner(client, journal=journal).run(debit, resume=True, results_path=results)
+    (row,) = read_results(results)
+    assert row["outcome"] == "failed" and row["status"] == "06" and row["id"] == "wd9"
+    assert client.calls_of("wallet.debit") == []

@@ -145,7 +145,7 @@ async def test_strict_stops_at_the_first_invalid_row(journal: Path, results: Pat
     assert info.value.error.row == 5
     assert info.value.error.field == "clientReferenceId"
     assert "row 5" in str(info.value)
-    assert info.value.summary.invalid == 1
+    assert info.value.summary is not None and info.value.summary.invalid == 1
     assert len(client.calls) == 4  # nothing after row 5 was sent
     assert [r["row"] for r in read_results(results)] == [1, 2, 3, 4, 5]
 
