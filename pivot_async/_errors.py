@@ -434,6 +434,27 @@ class _SnapEnvelope(msgspec.Struct):
 _snap_decoder = msgspec.json.Decoder(_SnapEnvelope)
 
 
+def _decode_snap(body: bytes) -> _SnapEnvelope:
+    try:
+        return _snap_decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return _SnapEnvelope()
+
+
+def snap_response_code(body: bytes) -> str | None:
+    """The ``responseCode`` of a SNAP body, or None if it has none (or is not JSON)."""
+    return _decode_snap(body).responseCode
+
+
+def payments_error_code(body: bytes) -> str | None:
+    """The top-level ``code`` of a Payments API body, or None if it has none."""
+    try:
+        code = _envelope_decoder.decode(body).code
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return None if code is None else str(code)
+
+
 def snap_code_parts(code: str | None) -> tuple[int, str, str] | None:
     """(HTTP status, service code, case code) of a SNAP response code, or None."""
     if not isinstance(code, str) or len(code) != 7 or not code[:3].isdigit():
@@ -449,10 +470,7 @@ def make_snap_error(status: int, body: bytes, *, retry_after: float | None = Non
     The class is chosen by the ``responseCode``'s HTTP part and case code (falling back to the
     HTTP status when the body carries no usable code).
     """
-    try:
-        env = _snap_decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        env = _SnapEnvelope()
+    env = _decode_snap(body)
     parts = snap_code_parts(env.responseCode)
     http = parts[0] if parts else status
     cls = _SNAP_CASE_CLASSES.get((http, parts[2])) if parts else None

@@ -17,11 +17,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
-import msgspec
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from ._auth import TokenCache
+from ._errors import payments_error_code
 from ._retry import (
     RetryPolicy,
     is_retry_safe,
@@ -161,20 +161,11 @@ class RetryMiddleware:
             await self._sleep(delay)
 
 
-class _CodeOnly(msgspec.Struct):
-    code: str | int | None = None
-
-
-_code_decoder = msgspec.json.Decoder(_CodeOnly)
-
-
 async def _error_code(resp: ClientResponse) -> str | None:
     try:
-        body = await resp.read()
-        code = _code_decoder.decode(body).code
-    except (aiohttp.ClientError, msgspec.DecodeError, msgspec.ValidationError):
+        return payments_error_code(await resp.read())
+    except aiohttp.ClientError:
         return None
-    return None if code is None else str(code)
 
 
 class BearerAuthMiddleware:

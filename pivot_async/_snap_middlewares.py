@@ -11,11 +11,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
-import msgspec
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from ._auth import TokenCache
+from ._errors import snap_code_parts, snap_response_code
 from ._middlewares import CREDENTIAL_HEADERS, logger, same_origin
 from ._signing import external_id, snap_timestamp, transaction_signature
 
@@ -67,21 +67,12 @@ def snap_retry_safe(req: ClientRequest, status: int | None) -> bool:
     return info is not None and info[1] == "inquiry"
 
 
-class _CodeOnly(msgspec.Struct):
-    responseCode: str | None = None
-
-
-_code_decoder = msgspec.json.Decoder(_CodeOnly)
-
-
 async def _case_code(resp: ClientResponse) -> str | None:
     try:
-        code = _code_decoder.decode(await resp.read()).responseCode
-    except (aiohttp.ClientError, msgspec.DecodeError, msgspec.ValidationError):
+        parts = snap_code_parts(snap_response_code(await resp.read()))
+    except aiohttp.ClientError:
         return None
-    if not isinstance(code, str) or len(code) != 7:
-        return None
-    return code[5:]
+    return parts[2] if parts else None
 
 
 class SnapAuthMiddleware:

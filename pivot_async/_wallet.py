@@ -17,7 +17,7 @@ import datetime as _dt
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._auth import FetchedToken, TokenCache, refresh_margin
 from ._config import Secret
@@ -34,9 +34,6 @@ from ._signing import (
     snap_timestamp,
     token_signature,
 )
-
-if TYPE_CHECKING:
-    from yarl import URL
 
 __all__ = ["WalletCredentials", "WalletCustomer", "WalletTokens"]
 
@@ -106,7 +103,6 @@ class CustomerTokens:
     """The B2B2C tokens of one customer (kept private to its handle)."""
 
     access_token: str
-    access_expires_at: float  # monotonic
     access_refresh_at: float  # monotonic
     refresh_token: str | None
     refresh_expires_at: float | None  # monotonic
@@ -136,7 +132,6 @@ class WalletTokens:
         self._wall_clock = wall_clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
         self.b2b = TokenCache(self._fetch_b2b, clock=clock)
         self._customers: dict[str, WalletCustomer] = {}
-        self.customer_fetches = 0
 
     async def signed_headers(self) -> dict[str, str]:
         """X-TIMESTAMP, X-CLIENT-KEY and the RSA X-SIGNATURE of a token request."""
@@ -200,7 +195,6 @@ class WalletTokens:
             body = {"grantType": "authorization_code", "authCode": binding_id,
                     "additionalInfo": {}}
         data = await self._post(self.credentials.b2b2c_token_path, body)
-        self.customer_fetches += 1
         access = data.get("accessToken")
         if not isinstance(access, str) or not access:
             raise ResponseValidationError("B2B2C token response has no accessToken",
@@ -217,7 +211,6 @@ class WalletTokens:
             new_refresh = None
         return CustomerTokens(
             access_token=access,
-            access_expires_at=expires,
             access_refresh_at=expires - min(refresh_margin(lifetime), lifetime / 2),
             refresh_token=new_refresh,
             refresh_expires_at=refresh_expires,
@@ -281,7 +274,7 @@ class WalletCustomer:
         if state is not None and state.access_token == token:
             # Keep the refresh token: the next call refreshes instead of re-binding.
             self._state = CustomerTokens(
-                access_token="", access_expires_at=0.0, access_refresh_at=float("-inf"),
+                access_token="", access_refresh_at=float("-inf"),
                 refresh_token=state.refresh_token, refresh_expires_at=state.refresh_expires_at,
             )
             return True
@@ -291,8 +284,3 @@ class WalletCustomer:
 def wallet_path(endpoint: str) -> str:
     """The full path of a wallet endpoint (Decision e)."""
     return f"{WALLET_PREFIX}/{endpoint}"
-
-
-def origin_of(url: URL) -> URL:
-    """Scheme, host and port of ``url``."""
-    return url.origin()

@@ -10,7 +10,6 @@ import msgspec
 
 from .._config import Timeout
 from .._errors import RequestValidationError, ResponseValidationError
-from .._middlewares import validate_request_id
 
 if TYPE_CHECKING:
     from .._client import PivotClient, RequestOptions
@@ -96,8 +95,6 @@ class Resource:
     ) -> RequestOptions:
         from .._client import RequestOptions
 
-        if idempotency_key is not None:
-            validate_request_id(idempotency_key)
         return RequestOptions(
             idempotency_key=idempotency_key,
             timeout=timeout,

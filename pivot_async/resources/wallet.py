@@ -31,6 +31,7 @@ from .._errors import (
     TransactionNotFoundError,
     make_snap_error,
     snap_code_parts,
+    snap_response_code,
 )
 from .._middlewares import LoggingMiddleware, RetryMiddleware
 from .._snap_middlewares import (
@@ -162,12 +163,7 @@ class Wallet(Resource):
         """Raise the SNAP error unless both the HTTP status and responseCode say success."""
         from .._retry import parse_retry_after
 
-        code: Any = None
-        try:
-            code = msgspec.json.decode(raw, type=dict[str, Any]).get("responseCode")
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            code = None
-        parts = snap_code_parts(code) if isinstance(code, str) else None
+        parts = snap_code_parts(snap_response_code(raw))
         http_ok = 200 <= status < 300
         code_ok = parts is None or 200 <= parts[0] < 300
         if not (http_ok and code_ok):
@@ -175,7 +171,6 @@ class Wallet(Resource):
                 parts[0] if parts and http_ok else status, raw,
                 retry_after=parse_retry_after(headers.get("Retry-After")),
             )
-        return None
 
     def customer(self, binding_id: str) -> WalletCustomer:
         """The handle of a bound customer, from the binding's ``bindingId`` (the authCode)."""
