@@ -10,7 +10,8 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
-import time
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -177,51 +178,24 @@ async def _wallet_flow(client: Any, http: aiohttp.ClientSession, base: str,
          f"balance {after.account_infos[0].available_balance.value}")
 
 
-async def _batch_flow(client: Any, count: int) -> dict[str, Any]:
-    _step(f"Batch: {count} payment sessions at concurrency 32")
-    sem = asyncio.Semaphore(32)
-    done = failed = 0
-    latencies: list[float] = []
-    started = time.perf_counter()
-    tty = sys.stdout.isatty()
+async def _batch_flow(client: Any, count: int) -> Any:
+    from .batch import BatchRunner, Operation
 
-    async def one(i: int) -> None:
-        nonlocal done, failed
-        async with sem:
-            t0 = time.perf_counter()
-            try:
-                await client.payments.create({
-                    "clientReferenceId": f"demobatch{i:05d}",
-                    "amount": {"value": 10000 + i, "currency": "IDR"},
-                    "mode": "API", "paymentMethod": {"type": "QR"},
-                    "redirectUrl": REDIRECT,
-                })
-            except Exception:
-                failed += 1
-            latencies.append(time.perf_counter() - t0)
-            done += 1
-            if tty and (done % 10 == 0 or done == count):
-                elapsed = time.perf_counter() - started
-                bar = "#" * int(30 * done / count)
-                sys.stdout.write(f"\r[{bar:<30}] {done}/{count} {done / elapsed:6.0f}/s "
-                                 f"failures {failed}")
-                sys.stdout.flush()
-
-    await asyncio.gather(*(one(i) for i in range(count)))
-    if tty:
-        _say()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
-    summary = {"sessions": count, "failed": failed, "seconds": elapsed,
-               "per_second": count / elapsed, "p50_ms": pct(0.5), "p95_ms": pct(0.95),
-               "p99_ms": pct(0.99)}
-    _say(f"created {count - failed}/{count} in {elapsed:.2f}s ({summary['per_second']:.0f}/s); "
-         f"p50 {summary['p50_ms']:.1f} ms, p95 {summary['p95_ms']:.1f} ms, "
-         f"p99 {summary['p99_ms']:.1f} ms")
+    _step(f"Batch: {count} payment sessions at concurrency 32, journaled (pivot_async.batch)")
+    operations = (
+        Operation.create_payment(i, {
+            "clientReferenceId": f"demobatch{i:05d}",
+            "amount": {"value": 10000 + i, "currency": "IDR"},
+            "mode": "API", "paymentMethod": {"type": "QR"},
+            "redirectUrl": REDIRECT,
+        })
+        for i in range(1, count + 1)
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        runner = BatchRunner(client, concurrency=32, journal=Path(tmp) / "demo.journal.sqlite")
+        summary = await runner.run(operations, total=count,
+                                   results_path=Path(tmp) / "demo.results.csv")
+    _say(summary.format())
     return summary
 
 
@@ -259,9 +233,8 @@ async def run_demo(batch_size: int = 300) -> int:
         await runner.cleanup()
     _step("Summary")
     _say(f"card, VA, e-wallet, refund and wallet flows: ok; callbacks received: "
-         f"{len(inbox.events)}; batch: {summary['sessions'] - summary['failed']}/"
-         f"{summary['sessions']} sessions")
-    if not inbox.events or summary["failed"]:
+         f"{len(inbox.events)}; batch: {summary.succeeded}/{batch_size} sessions")
+    if not inbox.events or summary.succeeded != batch_size:
         return 1
     return 0
 

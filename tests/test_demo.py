@@ -15,7 +15,7 @@ def test_demo_runs_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
     assert "refund" in out and "SUCCESS" in out
     assert "status    00" in out
     assert "PAYMENT.PAID" in out
-    assert "created 40/40" in out
+    assert "batch: 40/40 sessions" in out
     # the card number and cvc never appear in full
     assert "4440000112290002" not in out
 
