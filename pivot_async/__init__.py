@@ -7,14 +7,15 @@ Public surface:
   ``client.cards`` and ``client.wallet``;
 - configuration: :class:`Timeout`, :class:`RetryPolicy`, :class:`WalletCredentials`,
   :data:`ENV_VARS`;
-- cards: :class:`Card`, :func:`encrypt_card`, :func:`encrypt_card_async`;
+- cards: :class:`Card`, :func:`encrypt_card`, :func:`encrypt_card_async`,
+  :func:`encryption_process_pool`;
 - the error tree rooted at :class:`PivotError`;
 - request and response models in :mod:`pivot_async.models`, SNAP signing functions in
   :mod:`pivot_async.signing`, callbacks in :mod:`pivot_async.callbacks`, the embedded gateway in
   :mod:`pivot_async.sandbox`, pytest fixtures in :mod:`pivot_async.testing`.
 """
 
-from ._cards import Card, encrypt_card, encrypt_card_async
+from ._cards import Card, encrypt_card, encrypt_card_async, encryption_process_pool
 from ._client import PivotClient
 from ._config import ENV_VARS, PRODUCTION_BASE_URL, SANDBOX_BASE_URL, Timeout
 from ._errors import (
@@ -98,4 +99,5 @@ __all__ = [
     "WalletCustomer",
     "encrypt_card",
     "encrypt_card_async",
+    "encryption_process_pool",
 ]

@@ -26,8 +26,10 @@ class Cards(Resource):
     ) -> str:
         """``encryptedCard`` for a session's ``encryptionKey``, computed in ``executor``.
 
-        Uses the loop's default thread pool when ``executor`` is None. See
-        :func:`pivot_async.encrypt_card` for the scheme.
+        Uses the loop's default thread pool when ``executor`` is None; for throughput on a
+        multi-core machine pass :func:`pivot_async.encryption_process_pool` (requests made
+        together are batched to its workers). See :func:`pivot_async.encrypt_card` for the
+        scheme and :func:`pivot_async.encrypt_card_async` for the trade-offs.
         """
         return await encrypt_card_async(
             encryption_key, card, device=device, metadata=metadata, executor=executor
