@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from pivot_async import (
+    BadRequestError,
     ConfigurationError,
+    DuplicatePartnerReferenceError,
     InsufficientFundsError,
+    NotFoundError,
     OutcomeUnknownError,
     PivotClient,
     RebindRequiredError,
+    TransactionNotFoundError,
     WalletCredentials,
     WalletCustomer,
 )
@@ -204,3 +209,142 @@ def test_credentials_repr_hides_secrets(
     creds = WalletCredentials("ck", "hmac-secret-xyz", key, channel_id="12345")
     text = repr(creds)
     assert "hmac-secret-xyz" not in text and "PRIVATE" not in text
+
+
+# --- the remaining endpoints through the client ----------------------------------------------
+
+EXAMPLE_QR = (
+    "00020101021126660014ID.LINKAJA.WWW011893600911000000000802152103124400000080303UMI5144"
+    "0014ID.CO.QRIS.WWW0215ID20210652077750303UMI5204839853033605802ID5922YAY BAKTI KAMAJAYA"
+    " IND6006SLEMAN61055528162070703A016304FA4D"
+)
+
+
+async def test_qr_decode_pay_complete_and_history_detail(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient],
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    start = (await client.wallet.balance(customer)).account_infos[0].available_balance.value
+    decoded = await client.wallet.qr_decode(
+        customer, {"qrContent": EXAMPLE_QR, "scanTime": "2026-03-02T10:00:00+07:00",
+                   "additionalInfo": {}},
+    )
+    assert decoded.merchant_name == "YAY BAKTI KAMAJAYA IND"
+    assert [m.merchant_pan for m in decoded.merchants] == ["9360091100000000080"]
+    assert decoded.additional_info is not None
+    assert decoded.additional_info.qris_type == "ISSUING_STATIC"
+    qris_id = decoded.additional_info.qris_id
+    assert qris_id
+    pay_params = {
+        "partnerReferenceNo": "QR0001",
+        "amount": {"value": "36000", "currency": "IDR"},
+        "additionalInfo": {"qrisId": qris_id, "mode": "JIT",
+                           "redirectUrl": "https://merchant.example/ok",
+                           "failedRedirectUrl": "https://merchant.example/fail"},
+    }
+    paid = await client.wallet.qr_payment(customer, pay_params)
+    assert paid.response_code == "2005000"
+    assert paid.amount is not None and paid.amount.value == 36000
+    assert paid.additional_info is not None and paid.additional_info.payment_url
+    assert paid.additional_info.payment_url.startswith(sandbox.url)
+    pending = await client.wallet.history_detail(customer, "QR0001")
+    assert pending.status == "INIT"
+    async with aiohttp.ClientSession() as http, http.post(
+        paid.additional_info.payment_url, data={"action": "pay"}, allow_redirects=False
+    ) as page:
+        assert page.headers["Location"] == "https://merchant.example/ok"
+    detail = await client.wallet.history_detail(customer, "QR0001")
+    assert (detail.status, detail.partner_reference_no) == ("SUCCESS", "QR0001")
+    assert detail.amount is not None and detail.amount.value == 36000
+    after = (await client.wallet.balance(customer)).account_infos[0].available_balance.value
+    assert start - after == 36000
+    with pytest.raises(DuplicatePartnerReferenceError) as dup:
+        await client.wallet.qr_payment(customer, pay_params)
+    assert dup.value.response_code == "4095001"
+    with pytest.raises(TransactionNotFoundError) as missing:
+        await client.wallet.history_detail(customer, "NOPE0001")
+    assert missing.value.response_code == "4041301"
+
+
+async def test_qr_decode_rejects_a_bad_qris_with_a_typed_error(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient],
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    with pytest.raises(BadRequestError) as info:
+        await client.wallet.qr_decode(customer, {"qrContent": EXAMPLE_QR[:-4] + "0000"})
+    assert info.value.response_code == "4004801"
+    assert wallet.request_count("qr/qr-mpm-decode") == 1  # a 400 is never retried
+
+
+async def test_apply_ott_gives_a_one_time_token_page(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient],
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    ott = await client.wallet.apply_ott(customer, {
+        "userResources": ["OTT"],
+        "additionalInfo": {"partnerReferenceNo": "OTT0001", "mode": "JIT",
+                           "redirectUrl": "https://merchant.example/ok",
+                           "failedRedirectUrl": "https://merchant.example/fail"},
+    })
+    assert ott.user_resources and ott.user_resources[0].resource_type == "OTT"
+    value = ott.user_resources[0].value
+    assert value and value not in repr(ott)  # the one-time token is masked in reprs
+    assert ott.additional_info is not None and ott.additional_info.payment_url
+    async with aiohttp.ClientSession() as http, http.get(ott.additional_info.payment_url) as page:
+        assert value in await page.text()
+
+
+async def test_unbind_ends_the_binding_and_the_handle_must_rebind(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient],
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    await client.wallet.balance(customer)  # the handle now holds live customer tokens
+    unbound = await client.wallet.unbind({
+        "merchantId": wallet.default_merchant.merchant_id,
+        "tokenId": customer.binding_id,
+        "additionalInfo": {"redirectUrl": "https://merchant.example/unbound",
+                           "failedRedirectUrl": "https://merchant.example/failed"},
+    })
+    assert unbound.response_code == "2000900"
+    assert unbound.additional_info is not None and unbound.additional_info.redirect_url
+    b2b2c_before = wallet.token_request_count("b2b2c")
+    with pytest.raises(RebindRequiredError):
+        await client.wallet.balance(customer)
+    # The refused access token led to the refresh token, then the binding id: both refused.
+    assert wallet.token_request_count("b2b2c") - b2b2c_before == 2
+    with pytest.raises(NotFoundError) as again:
+        await client.wallet.unbind({"merchantId": wallet.default_merchant.merchant_id,
+                                    "tokenId": customer.binding_id})
+    assert again.value.response_code == "4040911"
+
+
+async def test_ten_thousand_concurrent_token_callers_make_one_request_per_kind(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    tokens = client.wallet.tokens
+    b2b = await asyncio.gather(*(tokens.b2b.get() for _ in range(10_000)))
+    assert len(set(b2b)) == 1
+    assert wallet.token_request_count("b2b") == 1
+    access = await asyncio.gather(*(customer.access_token() for _ in range(10_000)))
+    assert len(set(access)) == 1
+    assert wallet.token_request_count("b2b2c") == 1
+    # At expiry (both tokens dead server-side and past the refresh margin locally), the same
+    # stampede again makes exactly one more request of each kind.
+    sandbox.advance(3 * 3600)
+    def later() -> float:
+        return time.monotonic() + 3 * 3600
+
+    monkeypatch.setattr(tokens, "_clock", later)
+    monkeypatch.setattr(tokens.b2b, "_clock", later)
+    b2b_again = await asyncio.gather(*(tokens.b2b.get() for _ in range(10_000)))
+    access_again = await asyncio.gather(*(customer.access_token() for _ in range(10_000)))
+    assert len(set(b2b_again)) == 1 and b2b_again[0] != b2b[0]
+    assert len(set(access_again)) == 1 and access_again[0] != access[0]
+    assert wallet.token_request_count("b2b") == 2
+    assert wallet.token_request_count("b2b2c") == 2
