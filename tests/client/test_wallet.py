@@ -348,3 +348,51 @@ async def test_ten_thousand_concurrent_token_callers_make_one_request_per_kind(
     assert len(set(access_again)) == 1 and access_again[0] != access[0]
     assert wallet.token_request_count("b2b") == 2
     assert wallet.token_request_count("b2b2c") == 2
+
+
+async def test_a_retried_wallet_request_is_re_signed_with_fresh_headers(
+    sleeps: RecordingSleep,
+) -> None:
+    clock = ManualClock(datetime.datetime.now(datetime.timezone.utc))
+    sent: list[dict[str, str]] = []
+
+    async def on_headers_sent(
+        _session: aiohttp.ClientSession, _ctx: object,
+        params: aiohttp.TraceRequestHeadersSentParams,
+    ) -> None:
+        if params.url.path.endswith("/balance-inquiry"):
+            sent.append(dict(params.headers))
+
+    async def tick(delay: float) -> None:  # a retry's back-off moves wall time on
+        clock.advance(max(delay, 1.0))
+        await sleeps(delay)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(on_headers_sent)
+    async with Sandbox(clock=clock) as sandbox, aiohttp.ClientSession(
+        trace_configs=[trace]
+    ) as http:
+        wallet = sandbox.app[WALLET_APP_KEY]
+        m = wallet.default_merchant
+        assert m.private_key_pem is not None
+        creds = WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
+                                  channel_id=m.channel_id, partner_id=m.partner_id)
+        async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
+                               wallet=creds, sleep=tick, wall_clock=clock.now,
+                               session=http) as client:
+            customer = await bind(client, sandbox, wallet)
+            wallet.fail_next("balance-inquiry", "status_500")
+            balance = await client.wallet.balance(customer)
+    assert balance.account_infos
+    assert wallet.request_count("balance-inquiry") == 2
+    assert len(sleeps.delays) == 1
+    assert len(sent) == 2
+    first, second = sent
+    for headers in sent:
+        for name in ("Authorization", "Authorization-Customer", "X-TIMESTAMP", "X-SIGNATURE",
+                     "X-PARTNER-ID", "X-EXTERNAL-ID", "CHANNEL-ID"):
+            assert headers.get(name), name
+    assert second["X-TIMESTAMP"] != first["X-TIMESTAMP"]
+    assert second["X-SIGNATURE"] != first["X-SIGNATURE"]
+    assert second["X-EXTERNAL-ID"] != first["X-EXTERNAL-ID"]
+    assert second["Authorization-Customer"] == first["Authorization-Customer"]
