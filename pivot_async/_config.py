@@ -26,7 +26,9 @@ __all__ = [
 Environment = Literal["sandbox", "production"]
 
 SANDBOX_BASE_URL = "https://api-stg.pivot-payment.com"
+"""Base URL of Pivot's sandbox (``environment="sandbox"``, the default)."""
 PRODUCTION_BASE_URL = "https://api.pivot-payment.com"
+"""Base URL of Pivot's production gateway (``environment="production"``)."""
 
 #: Environment variables read by :meth:`PivotClient.from_env`.
 ENV_VARS: Mapping[str, str] = {
@@ -42,6 +44,7 @@ ENV_VARS: Mapping[str, str] = {
     "PIVOT_WALLET_PARTNER_ID": "wallet X-PARTNER-ID (defaults to the client key)",
     "PIVOT_WALLET_CHANNEL_ID": "wallet CHANNEL-ID",
 }
+"""Environment variables read by :meth:`PivotClient.from_env`, with their meaning."""
 
 
 class Secret:

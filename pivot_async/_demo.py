@@ -203,14 +203,13 @@ async def run_demo(batch_size: int = 300) -> int:
     """Run every flow; 0 on success."""
     from . import PivotClient, WalletCredentials
     from .sandbox import Sandbox
-    from .sandbox._wallet import WALLET_APP_KEY
 
     inbox = _Inbox()
     runner, callback_url = await _start_receiver(inbox)
     try:
         async with Sandbox(callback_url=callback_url, callback_key=CALLBACK_KEY,
                            callback_delay_scale=0.001) as sandbox:
-            merchant = sandbox.app[WALLET_APP_KEY].default_merchant
+            merchant = sandbox.wallet.default_merchant
             assert merchant.private_key_pem is not None
             wallet = WalletCredentials(merchant.client_key, merchant.client_secret,
                                        merchant.private_key_pem, channel_id=merchant.channel_id,

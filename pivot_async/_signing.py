@@ -60,6 +60,7 @@ _JAKARTA_OFFSET = _dt.timedelta(hours=7)
 
 #: SHA-256 of the empty string: the body hash of a request without a body.
 EMPTY_BODY_DIGEST = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+"""SHA-256 hex digest of an empty body (what SNAP signs for a request without a body)."""
 
 
 # --------------------------------------------------------------------------- time
@@ -201,6 +202,7 @@ class RSAPublicKey:
 
     @property
     def size_in_bits(self) -> int:
+        """The modulus size in bits."""
         return int(self._key.size_in_bits())
 
     def to_pem(self) -> str:
@@ -232,9 +234,11 @@ class RSAPrivateKey:
 
     @property
     def size_in_bits(self) -> int:
+        """The modulus size (2048 for the keys Pivot issues)."""
         return int(self._key.size_in_bits())
 
     def public_key(self) -> RSAPublicKey:
+        """The matching public key (what you register with Pivot)."""
         return RSAPublicKey(self._key.publickey())
 
     def to_pem(self, *, pkcs: int = 8) -> str:

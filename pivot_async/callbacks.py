@@ -51,6 +51,7 @@ __all__ = [
 logger = logging.getLogger("pivot_async.callbacks")
 
 API_KEY_HEADER = "X-API-Key"
+"""The header carrying your callback key on every callback Pivot sends."""
 MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -130,6 +131,7 @@ class InMemoryDedupeStore:
         self._max = max_keys
 
     async def claim(self, key: str) -> bool:
+        """Mark ``key`` as taken; False if it was already taken (a duplicate)."""
         if key in self._keys:
             self._keys.move_to_end(key)
             return False
@@ -139,6 +141,7 @@ class InMemoryDedupeStore:
         return True
 
     async def release(self, key: str) -> None:
+        """Forget ``key`` so that a redelivery of the event is processed."""
         self._keys.pop(key, None)
 
     def __len__(self) -> int:

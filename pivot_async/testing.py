@@ -47,7 +47,55 @@ def _async_fixture(func: F) -> F:
     """``pytest_asyncio.fixture`` (works in strict and auto mode), typed for mypy."""
     return cast(F, _decorator(func))
 
-__all__ = ["pivot_clock", "pivot_sandbox", "pivot_sandbox_manual"]
+__all__ = [
+    "install_aioresponses_compat",
+    "pivot_clock",
+    "pivot_sandbox",
+    "pivot_sandbox_manual",
+]
+
+
+class _NoWriter:
+    output_size = 0
+
+
+def install_aioresponses_compat() -> bool:
+    """Make aioresponses 0.7.9 work on aiohttp >= 3.14 (a test-only shim). Idempotent.
+
+    aiohttp 3.14 (a security release) added a required ``stream_writer`` argument to
+    ``ClientResponse``; aioresponses 0.7.9 builds its mocked responses without it, so every
+    mocked call fails with ``TypeError`` (upstream aioresponses issue #289). This patches
+    aioresponses' response builder to use a ``ClientResponse`` subclass that supplies a
+    stand-in writer. Call it once, e.g. at the top of ``conftest.py``. Returns whether the
+    patch is in place; on an aiohttp that does not need it, it changes nothing and returns
+    ``False``. Remove the call once aioresponses supports aiohttp 3.14.
+    """
+    import inspect
+
+    from aiohttp import ClientResponse
+    from aioresponses import core
+
+    if "stream_writer" not in inspect.signature(ClientResponse.__init__).parameters:
+        return False
+    match = cast(Any, core.RequestMatch)
+    if getattr(match, "_pivot_compat", False):
+        return True
+
+    class _Response(ClientResponse):
+        def __init__(self, method: str, url: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("stream_writer", _NoWriter())
+            super().__init__(method, url, **kwargs)
+
+    original = match._build_response
+
+    def _build_response(self: Any, url: Any, *args: Any, **kwargs: Any) -> ClientResponse:
+        if kwargs.get("response_class") in (None, ClientResponse):
+            kwargs["response_class"] = _Response
+        return cast(ClientResponse, original(self, url, *args, **kwargs))
+
+    match._build_response = _build_response
+    match._pivot_compat = True
+    return True
 
 
 @_async_fixture

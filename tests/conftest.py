@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from aioresponses import aioresponses
 
-from tests import _aioresponses_compat
+from pivot_async.testing import install_aioresponses_compat
 
-_aioresponses_compat.install()
+install_aioresponses_compat()
 
 
 @pytest.fixture

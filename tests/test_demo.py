@@ -31,3 +31,18 @@ def test_public_api_is_curated_and_sorted() -> None:
     public = {n for n in vars(pivot_async) if not n.startswith("_")}
     modules = {"models", "resources", "sandbox", "signing", "callbacks", "testing", "batch"}
     assert public - set(pivot_async.__all__) <= modules
+
+
+def test_aioresponses_compat_is_idempotent_and_mocks_work() -> None:
+    import inspect
+
+    from aiohttp import ClientResponse
+    from aioresponses import core
+
+    from pivot_async.testing import install_aioresponses_compat
+
+    needed = "stream_writer" in inspect.signature(ClientResponse.__init__).parameters
+    assert install_aioresponses_compat() is needed
+    patched = core.RequestMatch._build_response
+    assert install_aioresponses_compat() is needed
+    assert core.RequestMatch._build_response is patched  # not wrapped twice

@@ -88,6 +88,7 @@ class UnknownCallbackEvent(Model, kw_only=True):
 
 # Every parsed event is one of these (the specific classes above subclass the first two).
 CallbackEvent = Union[PaymentCallbackEvent, RefundCallbackEvent, UnknownCallbackEvent]
+"""Any parsed callback: a payment event, a refund event or an event unknown to this version."""
 
 _EVENT_TYPES: dict[str, type[PaymentCallbackEvent] | type[RefundCallbackEvent]] = {
     CallbackEventName.PAYMENT_PROCESSING.value: PaymentProcessingEvent,

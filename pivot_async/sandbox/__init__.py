@@ -54,6 +54,8 @@ from ._faults import Fault, FaultRegistry, RateLimit
 from ._models import Capture, Charge, Customer, Refund, Session
 from ._server import Sandbox
 from ._state import Merchant, RequestRecord, SandboxState
+from ._wallet import WALLET_APP_KEY
+from ._wallet_core import WalletSandbox
 
 __all__ = [
     "CONTEXT_KEY",
@@ -62,6 +64,7 @@ __all__ = [
     "DEFAULT_CLIENT_SECRET",
     "EWALLET_TEST_PHONES",
     "TEST_CARDS",
+    "WALLET_APP_KEY",
     "CallbackAttempt",
     "CallbackDelivery",
     "CallbackSender",
@@ -85,5 +88,6 @@ __all__ = [
     "Session",
     "SetupHook",
     "SystemClock",
+    "WalletSandbox",
     "create_app",
 ]

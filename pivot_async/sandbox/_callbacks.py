@@ -63,6 +63,7 @@ class CallbackDelivery:
     attempts: list[CallbackAttempt] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
+        """The delivery as JSON (what ``GET /_sandbox/callbacks`` lists)."""
         return {
             "id": self.id,
             "event": self.event,
@@ -106,6 +107,7 @@ class CallbackSender:
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
+        """Start the delivery worker (called by :meth:`Sandbox.start`)."""
         self._queue = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -113,6 +115,7 @@ class CallbackSender:
         self._worker = asyncio.create_task(self._run(), name="pivot-sandbox-callbacks")
 
     async def close(self) -> None:
+        """Stop the worker and every scheduled retry."""
         tasks = [t for t in (self._worker, *self._timers) if t is not None]
         for task in tasks:
             task.cancel()
@@ -170,6 +173,7 @@ class CallbackSender:
             await asyncio.wait_for(self._idle.wait(), timeout)
 
     def events_named(self, name: str) -> list[SandboxEvent]:
+        """The emitted events called ``name`` (e.g. ``"PAYMENT.PAID"``), oldest first."""
         return [e for e in self.events if e.event == name]
 
     # -- worker -------------------------------------------------------------------------------

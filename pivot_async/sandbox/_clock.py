@@ -25,9 +25,11 @@ class SystemClock:
     """The real clock."""
 
     def now(self) -> _dt.datetime:
+        """The current time, timezone-aware (UTC)."""
         return _dt.datetime.now(_dt.timezone.utc)
 
     def monotonic(self) -> float:
+        """``time.monotonic()``."""
         return time.monotonic()
 
 
@@ -41,9 +43,11 @@ class ManualClock:
         self._mono = 1000.0
 
     def now(self) -> _dt.datetime:
+        """The clock's time, timezone-aware (UTC); moves only with :meth:`advance`."""
         return self._now
 
     def monotonic(self) -> float:
+        """A monotonic reading that moves with :meth:`advance`."""
         return self._mono
 
     def advance(self, seconds: float) -> None:

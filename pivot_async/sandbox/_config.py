@@ -45,6 +45,7 @@ class MethodConfig:
         return _dt.timedelta(seconds=int(number) * seconds)
 
     def to_json(self, *, channels: bool = True) -> dict[str, Any]:
+        """The method's configuration as served by ``GET /v2/payment-method-configs``."""
         data: dict[str, Any] = {"enabled": self.enabled}
         if channels:
             data["acceptedChannels"] = list(self.accepted_channels)

@@ -66,9 +66,11 @@ class SandboxContext:
 
     @property
     def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` once the sandbox is serving."""
         return self._base_url()
 
     def merchant_by_client_id(self, client_id: str) -> Merchant | None:
+        """The registered merchant with this client id, if any."""
         return self.state.merchants.get(client_id)
 
     def revoke_tokens(self) -> None:

@@ -96,9 +96,11 @@ class Fault:
 
     @property
     def exhausted(self) -> bool:
+        """True once the fault fired ``times`` times."""
         return self.times is not None and self.hits >= self.times
 
     def matches(self, method: str, path: str) -> bool:
+        """True if the fault's route matches this request."""
         return (self._method is None or self._method == method) and bool(
             self._pattern.fullmatch(path)
         )
@@ -115,11 +117,13 @@ class Fault:
 
     @property
     def processes(self) -> bool:
+        """Whether the request is handled (state changes) before the fault applies."""
         if self.process is not None:
             return self.process
         return self.kind in {"truncated", "drop"}
 
     def to_json(self) -> dict[str, Any]:
+        """The fault as JSON (what ``GET /_sandbox/faults`` lists)."""
         return {
             "id": self.id,
             "kind": self.kind,
@@ -152,6 +156,7 @@ class RateLimit:
         self._hits: collections.deque[float] = collections.deque()
 
     def matches(self, method: str, path: str) -> bool:
+        """True if the rate limit's route matches this request."""
         return (self._method is None or self._method == method) and bool(
             self._pattern.fullmatch(path)
         )
@@ -167,6 +172,7 @@ class RateLimit:
         return None
 
     def to_json(self) -> dict[str, Any]:
+        """The rate limit as JSON."""
         return {"id": self.id, "route": self.route, "limit": self.limit, "per": self.per}
 
 
@@ -189,12 +195,14 @@ class FaultRegistry:
         return fault
 
     def remove(self, fault: Fault | int) -> bool:
+        """Remove a fault (or its id); False if it was not registered."""
         fault_id = fault if isinstance(fault, int) else fault.id
         before = len(self.faults)
         self.faults = [f for f in self.faults if f.id != fault_id]
         return len(self.faults) != before
 
     def add_rate_limit(self, route: str, limit: int, per: float = 1.0) -> RateLimit:
+        """Answer 429 ``frequency_above_limit`` beyond ``limit`` requests per ``per`` seconds."""
         rate = RateLimit(route, limit, per, next(self._ids))
         self.rate_limits.append(rate)
         return rate

@@ -77,9 +77,11 @@ class Charge:
 
     @property
     def final(self) -> bool:
+        """True once the charge can no longer change."""
         return self.status in FINAL_CHARGE_STATUSES
 
     def to_json(self) -> dict[str, Any]:
+        """The charge as the API returns it (in ``chargeDetails``)."""
         return {
             "id": self.id,
             "paymentSessionId": self.session_id,
@@ -148,13 +150,16 @@ class Session:
 
     @property
     def final(self) -> bool:
+        """True once the session can no longer change."""
         return self.status in FINAL_SESSION_STATUSES
 
     @property
     def multiple(self) -> bool:
+        """True for a static (``paymentType: MULTIPLE``) session."""
         return self.payment_type == "MULTIPLE"
 
     def to_json(self, charges: list[Charge] | None = None) -> dict[str, Any]:
+        """The session as the API returns it (with ``charges`` instead of all of them)."""
         shown = self.charges if charges is None else charges
         data: dict[str, Any] = {
             "id": self.id,
@@ -209,6 +214,7 @@ class Capture:
     updated_at: _dt.datetime
 
     def to_json(self) -> dict[str, Any]:
+        """The capture as the API returns it."""
         return {
             "id": self.id,
             "paymentSessionId": self.session_id,
@@ -247,9 +253,11 @@ class Refund:
 
     @property
     def final(self) -> bool:
+        """True once the refund can no longer change."""
         return self.status in {"SUCCESS", "FAILED", "CANCELLED"}
 
     def to_json(self) -> dict[str, Any]:
+        """The refund as the API returns it."""
         return {
             "id": self.id,
             "clientReferenceId": self.client_reference_id,
@@ -282,6 +290,7 @@ class Customer:
     stored: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def to_json(self, *, stored: bool = True) -> dict[str, Any]:
+        """The customer as the API returns it."""
         data: dict[str, Any] = {"id": self.id, **self.fields}
         if stored:
             data["storedPaymentMethods"] = list(self.stored)

@@ -7,6 +7,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Sequence
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -26,6 +27,9 @@ from ._faults import FaultRegistry
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
 from ._models import Charge, Refund, Session
 from ._state import Merchant, RequestRecord, SandboxState
+
+if TYPE_CHECKING:
+    from ._wallet_core import WalletSandbox
 
 __all__ = ["Sandbox", "default_setup_hooks"]
 
@@ -184,18 +188,22 @@ class Sandbox:
 
     @property
     def client_id(self) -> str:
+        """The default merchant's client id (``X-MERCHANT-ID``)."""
         return self.merchant.client_id
 
     @property
     def client_secret(self) -> str:
+        """The default merchant's client secret (``X-MERCHANT-SECRET``)."""
         return self.merchant.client_secret
 
     @property
     def callback_key(self) -> str:
+        """The ``X-API-Key`` value sent with callbacks."""
         return self.callbacks.key
 
     @property
     def callback_url(self) -> str | None:
+        """Where callbacks are POSTed (None: recorded in :attr:`events` only); settable."""
         return self.callbacks.url
 
     @callback_url.setter
@@ -203,11 +211,26 @@ class Sandbox:
         self.callbacks.url = value
 
     @property
+    def wallet(self) -> WalletSandbox:
+        """The Pivot Pay wallet side (SNAP): merchants, customers, faults, counters.
+
+        Mounted by the default setup hooks; raises ``RuntimeError`` when the sandbox was
+        built with ``setup_hooks`` that leave the wallet out.
+        """
+        from ._wallet import WALLET_APP_KEY
+
+        if WALLET_APP_KEY not in self.app:
+            raise RuntimeError("the wallet sandbox is not mounted (setup_hooks left it out)")
+        return self.app[WALLET_APP_KEY]
+
+    @property
     def faults(self) -> FaultRegistry:
+        """The fault registry: ``sandbox.faults.add(Fault(...))``."""
         return self.context.faults
 
     @property
     def callbacks(self) -> CallbackSender:
+        """The callback sender: deliveries, ``wait_idle()``, retries."""
         return self.context.callbacks
 
     @property
@@ -254,16 +277,20 @@ class Sandbox:
 
     # -- inspection ---------------------------------------------------------------------------
     def session(self, session_id: str) -> Session:
+        """A payment session by id (``KeyError`` if unknown)."""
         return self.state.sessions[session_id]
 
     def sessions_by_reference(self, reference: str) -> list[Session]:
+        """The sessions with this ``clientReferenceId``."""
         return self.state.sessions_by_reference(reference)
 
     def charges(self, session_id: str | None = None) -> list[Charge]:
+        """Every charge, or those of one session."""
         charges = self.state.charges.values()
         return [c for c in charges if session_id is None or c.session_id == session_id]
 
     def refund(self, refund_id: str) -> Refund:
+        """A refund by id (``KeyError`` if unknown)."""
         return self.state.refunds[refund_id]
 
     @property
@@ -274,6 +301,7 @@ class Sandbox:
     def requests_to(
         self, method: str | None = None, path: str | None = None
     ) -> list[RequestRecord]:
+        """The logged requests with this method and/or path."""
         return [
             r
             for r in self.context.state.requests

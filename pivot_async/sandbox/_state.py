@@ -154,11 +154,13 @@ class SandboxState:
         return self.counters[name]
 
     def merchant_sessions(self, merchant_id: str) -> list[Session]:
+        """The sessions of one merchant."""
         return [s for s in self.sessions.values() if s.merchant_id == merchant_id]
 
     def sessions_by_reference(
         self, reference: str, merchant_id: str | None = None
     ) -> list[Session]:
+        """The sessions with this ``clientReferenceId`` (of one merchant, if given)."""
         return [
             s
             for s in self.sessions.values()
@@ -167,8 +169,10 @@ class SandboxState:
         ]
 
     def session_of(self, charge: Charge) -> Session:
+        """The session a charge belongs to."""
         return self.sessions[charge.session_id]
 
     def customer_by_email(self, merchant_id: str, email: str) -> Customer | None:
+        """A merchant's customer by e-mail (case-insensitive), if any."""
         customer_id = self.customer_ids.get((merchant_id, email.lower()))
         return None if customer_id is None else self.customers[customer_id]

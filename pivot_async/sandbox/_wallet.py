@@ -66,8 +66,8 @@ __all__ = [
     "wallet_hook",
 ]
 
-#: ``app[WALLET_APP_KEY]`` is the :class:`WalletSandbox` that :func:`setup_wallet` mounted.
 WALLET_APP_KEY = web.AppKey("pivot_async_wallet", WalletSandbox)
+"""``app[WALLET_APP_KEY]`` is the :class:`WalletSandbox` that :func:`setup_wallet` mounted."""
 
 Handler = Callable[[WalletSandbox, SnapContext], dict[str, Any]]
 

@@ -144,6 +144,7 @@ class WalletSandbox:
 
     @property
     def base_url(self) -> str:
+        """The public base URL of the pages and links the wallet hands out."""
         return self._base_url().rstrip("/")
 
     def register_merchant(
@@ -200,6 +201,7 @@ class WalletSandbox:
         )
 
     def merchant(self, client_key: str) -> WalletMerchant | None:
+        """The registered merchant whose client key is ``client_key``, if any."""
         return self._merchants.get(client_key)
 
     # ------------------------------------------------------------------ faults
@@ -260,6 +262,7 @@ class WalletSandbox:
 
     @property
     def debits(self) -> list[WalletPayment]:
+        """Every debit (service 54) recorded, in creation order."""
         return [p for p in self._payments.values() if p.service == "54"]
 
     @property
@@ -279,12 +282,15 @@ class WalletSandbox:
 
     @property
     def bindings(self) -> list[WalletBinding]:
+        """Every account binding made (active or unbound)."""
         return list(self._bindings.values())
 
     def get_binding(self, binding_id: str) -> WalletBinding | None:
+        """The binding whose id is ``binding_id``, if any."""
         return self._bindings.get(binding_id)
 
     def get_registration(self, reference_no: str) -> Registration | None:
+        """The account-creation request whose ``referenceNo`` is ``reference_no``, if any."""
         return self._registrations.get(reference_no)
 
     # ------------------------------------------------------------------ control actions
