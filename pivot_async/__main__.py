@@ -1,8 +1,19 @@
-"""Command line: ``python -m pivot_async <command>``.
+"""Command line: ``python -m pivot_async <command>`` (or the ``pivot-async`` console script).
+
+Commands (``python -m pivot_async <command> --help`` for every option):
+
+- ``demo``: the main flows against the embedded sandbox (no credentials, no network).
+- ``sandbox``: serve the embedded sandbox standalone until Ctrl-C; the first line printed is
+  ``Pivot sandbox listening on http://HOST:PORT`` (``--port 0`` picks a free port).
+- ``batch INPUT [--concurrency N] [--rate R] [--journal FILE] [--out FILE] [--resume]
+  [--sandbox] [--dry-run] ...``: run a CSV / JSON Lines file of operations as a crash-safe job
+  against the gateway configured by the ``PIVOT_*`` environment variables, or against the
+  embedded sandbox with ``--sandbox``. Exit codes: 0 all rows succeeded, 1 some failed or were
+  invalid, 2 usage or input error, 3 some outcomes unknown (rerun with ``--resume``), 4 the
+  gateway could not be reached, 130 interrupted (see :mod:`pivot_async.batch._cli`).
 
 Commands are registered in :data:`COMMANDS`: each entry maps a name to a builder that adds its
-sub-parser (with ``set_defaults(run=...)``, ``run(args) -> int``). ``sandbox`` is built in;
-other commands (``demo``, ``batch``) register the same way.
+sub-parser (with ``set_defaults(run=...)``, ``run(args) -> int``).
 """
 
 from __future__ import annotations
@@ -12,6 +23,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,6 +59,11 @@ def _build_sandbox(subparsers: SubParsers) -> None:
         help="freeze time; move it with POST /_sandbox/clock/advance",
     )
     parser.add_argument("--access-log", action="store_true", help="log each request line")
+    parser.add_argument(
+        "--stop-on-eof", action="store_true",
+        help="also stop when stdin reaches end of file (a parent process that holds the pipe "
+        "stops the sandbox by closing it, or by dying)",
+    )
     parser.set_defaults(run=_run_sandbox)
 
 
@@ -71,6 +88,8 @@ async def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    if args.stop_on_eof:
+        threading.Thread(target=_wait_for_eof, args=(loop, stop), daemon=True).start()
     async with sandbox:
         print(f"Pivot sandbox listening on {sandbox.url}", flush=True)
         print(f"  client id:     {sandbox.client_id}", flush=True)
@@ -81,6 +100,14 @@ async def _serve(args: argparse.Namespace) -> int:
         await stop.wait()
     print("Pivot sandbox stopped.", flush=True)
     return 0
+
+
+def _wait_for_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        while sys.stdin.buffer.read(4096):
+            pass
+    with contextlib.suppress(RuntimeError):  # the loop may be closed already
+        loop.call_soon_threadsafe(stop.set)
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
@@ -99,11 +126,22 @@ def _build_demo(subparsers: SubParsers) -> None:
     build_demo(subparsers)
 
 
-COMMANDS: dict[str, CommandBuilder] = {"demo": _build_demo, "sandbox": _build_sandbox}
-"""Sub-command builders by name; add ``demo`` / ``batch`` here."""
+def _build_batch(subparsers: SubParsers) -> None:
+    from .batch._cli import build_batch
+
+    build_batch(subparsers)
+
+
+COMMANDS: dict[str, CommandBuilder] = {
+    "batch": _build_batch,
+    "demo": _build_demo,
+    "sandbox": _build_sandbox,
+}
+"""Sub-command builders by name."""
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m pivot_async`` parser with every command of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="python -m pivot_async", description="pivot_async command line tools"
     )

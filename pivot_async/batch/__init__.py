@@ -10,6 +10,13 @@
         print(summary)
         # after a crash: the same call with resume=True
 
+From the command line, the same job for a file (see :mod:`pivot_async.batch._cli` for every
+option and exit code)::
+
+    python -m pivot_async batch orders.csv --concurrency 32 --rate 50    # PIVOT_* variables
+    python -m pivot_async batch orders.csv --resume                      # after a crash
+    python -m pivot_async batch orders.csv --sandbox                     # embedded sandbox
+
 **Operations** (:class:`Operation`): ``create_payment`` (``client.payments.create``),
 ``refund`` (``client.refunds.create``) and ``wallet_debit`` (``client.wallet.debit``), each with
 the request as a mapping of wire fields and a stable reference: ``clientReferenceId``

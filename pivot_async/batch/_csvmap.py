@@ -149,6 +149,9 @@ class CsvMapping:
                 self._fields.append((i, col, name, suffix or None))
         self._specs: dict[str, list[tuple[int, str, tuple[str, ...], _Conv]]] = {
             kind: self._plan(kind) for kind in KINDS}
+        # list indexes only come from number segments: without any, skip the list check
+        self._has_index = any(seg.isascii() and seg.isdigit()
+                              for _, _, name, _ in self._fields for seg in name.split("."))
 
     def _plan(self, kind: str) -> list[tuple[int, str, tuple[str, ...], _Conv]]:
         plan: list[tuple[int, str, tuple[str, ...], _Conv]] = []
@@ -199,7 +202,7 @@ class CsvMapping:
                 _put(params, path, value, col)
             if kind == "create_payment" and self._channel_col is not None:
                 self._put_channel(params, cells[self._channel_col].strip())
-            params = _listify(params, "")
+            params = _listify(params, "") if self._has_index else _plain(params)
         except _RowProblem as exc:
             return Operation(kind, row, {}, binding_id=binding,
                              error=RowError(row, exc.field, exc.message), source=source)
@@ -239,6 +242,12 @@ def _put(params: dict[str, Any], path: tuple[str, ...], value: Any, col: str) ->
     if path[-1] in node:
         raise _RowProblem(col, f"{'.'.join(path)} is set twice")
     node[path[-1]] = value
+
+
+def _plain(node: dict[str, Any]) -> dict[str, Any]:
+    """The built objects as plain dicts (when no column indexes a list)."""
+    return {key: _plain(value) if isinstance(value, _Node) else value
+            for key, value in node.items()}
 
 
 def _listify(node: dict[str, Any], where: str) -> Any:

@@ -24,6 +24,15 @@ __all__ = ["COLUMNS", "results_format", "write_results"]
 
 COLUMNS = ("row", "operation", "reference", "outcome", "id", "status", "url", "error_code",
            "error_field", "error_message", "input")
+"""The columns of the results file, in order (the keys of each JSON Lines record).
+
+``row``: the input row number (from 1); ``operation``: ``create_payment``, ``refund`` or
+``wallet_debit``; ``reference``: ``clientReferenceId`` or ``partnerReferenceNo``; ``outcome``:
+``succeeded``, ``failed``, ``invalid`` or ``unknown``; ``id``, ``status``, ``url``: what the
+gateway created (session or refund id and status, or the debit's ``referenceNo`` and response
+code; the payment URL); ``error_code``, ``error_field``, ``error_message``: why a row did not
+succeed; ``input``: the row as read.
+"""
 
 _IN_FLIGHT = ("in_flight", "the operation was in flight when the run stopped: resume the job "
               "to resolve it through the gateway")

@@ -83,7 +83,22 @@ async def read_jsonl(
     path: str | os.PathLike[str], *, default_operation: str = "create_payment",
     chunk_size: int = _CHUNK,
 ) -> AsyncGenerator[Operation, None]:
-    """Stream the operations of a JSON Lines file (UTF-8, one object per line)."""
+    """Stream the operations of a JSON Lines file (UTF-8, one object per line).
+
+    Args:
+        path: the file.
+        default_operation: the operation of objects without an ``operation`` key.
+        chunk_size: lines read at a time on a worker thread (memory stays bounded by it).
+
+    Yields:
+        One :class:`Operation` per non-blank line, numbered from 1. A line that is not a JSON
+        object, or names an unknown operation, gives an operation whose ``error`` says why
+        (reported ``invalid`` by the runner).
+
+    Raises:
+        BatchError: ``default_operation`` is not an operation.
+        OSError: the file cannot be opened or read.
+    """
     default = _default(default_operation)
     f = await asyncio.to_thread(open, path, "rb")
     try:
@@ -121,7 +136,29 @@ async def read_csv(
     path: str | os.PathLike[str], *, default_operation: str = "create_payment",
     delimiter: str = ",", encoding: str = "utf-8-sig", chunk_size: int = _CHUNK,
 ) -> AsyncGenerator[Operation, None]:
-    """Stream the operations of a CSV file with a header row (mapping: ``_csvmap``)."""
+    """Stream the operations of a CSV file with a header row.
+
+    The header names the fields (see :mod:`pivot_async.batch` for the column mapping: dotted
+    wire paths, the shorthands ``amount``, ``currency``, ``method``, ``channel``, and
+    ``operation`` / ``bindingId``).
+
+    Args:
+        path: the file.
+        default_operation: the operation of rows with no (or an empty) ``operation`` cell.
+        delimiter: the cell separator (``"\\t"`` for TSV).
+        encoding: the text encoding (``utf-8-sig`` accepts a byte-order mark).
+        chunk_size: records read at a time on a worker thread.
+
+    Yields:
+        One :class:`Operation` per non-blank record, numbered from 1 (the header is not a
+        row). A malformed record (wrong number of cells, a cell that does not convert, an
+        unknown operation) gives an operation whose ``error`` names the row and the column.
+
+    Raises:
+        BatchError: the header is unusable (empty or repeated column names, unknown type
+            suffixes, two columns setting the same field).
+        OSError: the file cannot be opened or read.
+    """
     default = _default(default_operation)
     f = await asyncio.to_thread(open, path, "r", newline="", encoding=encoding)
     try:
@@ -153,7 +190,11 @@ async def read_csv(
 def read_operations(
     path: str | os.PathLike[str], *, default_operation: str = "create_payment",
 ) -> AsyncGenerator[Operation, None]:
-    """:func:`read_csv` or :func:`read_jsonl`, chosen by the file's extension."""
+    """:func:`read_csv` or :func:`read_jsonl`, chosen by the file's extension.
+
+    ``.csv`` and ``.tsv`` (tab-separated) are CSV, ``.jsonl`` and ``.ndjson`` JSON Lines; any
+    other extension raises :class:`BatchError` at once.
+    """
     suffix = Path(path).suffix.lower()
     if suffix in (".csv", ".tsv"):
         return read_csv(path, default_operation=default_operation,
