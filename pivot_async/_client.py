@@ -22,6 +22,7 @@ from ._errors import (
     PivotConnectionError,
     PivotError,
     PivotTimeoutError,
+    ResponseValidationError,
     make_api_error,
 )
 from ._middlewares import (
@@ -31,6 +32,8 @@ from ._middlewares import (
     LoggingMiddleware,
     RetryMiddleware,
     always_safe,
+    new_request_id,
+    requires_request_id,
     validate_request_id,
 )
 from ._retry import RetryPolicy, parse_retry_after
@@ -279,12 +282,14 @@ class PivotClient:
             "Accept": "application/json",
         }
         url = self._url(ACCESS_TOKEN_PATH)
-        status, raw, _headers, _ = await self._send(
+        status, raw, resp_headers, _ = await self._send(
             session, "POST", url, data=body, headers=headers, middlewares=self._token_chain,
             timeout=self.timeout,
         )
         if not 200 <= status < 300:
-            raise make_api_error(status, raw)
+            raise make_api_error(
+                status, raw, retry_after=parse_retry_after(resp_headers.get("Retry-After"))
+            )
         token = _codec.decode(raw, Envelope[AccessToken], status=status).data
         if token is None or not token.access_token:
             raise _missing_token(status)
@@ -359,6 +364,9 @@ class PivotClient:
             headers.update(opts.headers)
         if opts.idempotency_key is not None:
             headers[REQUEST_ID_HEADER] = validate_request_id(opts.idempotency_key)
+        elif requires_request_id(method, path):
+            # Minted here (not only in the middleware) so an ambiguous failure can name it.
+            headers[REQUEST_ID_HEADER] = new_request_id()
         chain = self._chain
         if opts.max_retries is not None and opts.max_retries != self.retry_policy.max_retries:
             try:
@@ -372,17 +380,23 @@ class PivotClient:
                 raise ConfigurationError(str(exc)) from None
             chain = self._build_chain(policy)
         timeout = Timeout.coerce(opts.timeout) if opts.timeout is not None else self.timeout
-        status, raw, resp_headers, request_id = await self._send(
-            session, method, self._url(path), data=data, headers=headers,
-            middlewares=chain, timeout=timeout, params=params,
-        )
-        if not 200 <= status < 300:
-            raise make_api_error(
-                status, raw, request_id=request_id,
-                retry_after=parse_retry_after(resp_headers.get("Retry-After")),
+        try:
+            status, raw, resp_headers, request_id = await self._send(
+                session, method, self._url(path), data=data, headers=headers,
+                middlewares=chain, timeout=timeout, params=params,
             )
-        envelope_type: Any = Envelope[cast_to]  # type: ignore[valid-type]
-        envelope: Envelope[T] = _codec.decode(raw, envelope_type, status=status)
+            if not 200 <= status < 300:
+                raise make_api_error(
+                    status, raw, request_id=request_id,
+                    retry_after=parse_retry_after(resp_headers.get("Retry-After")),
+                )
+            envelope_type: Any = Envelope[cast_to]  # type: ignore[valid-type]
+            envelope: Envelope[T] = _codec.decode(raw, envelope_type, status=status)
+        except (PivotConnectionError, ResponseValidationError) as exc:
+            # The outcome is unknown: name the key that resolves it (docs/reliability.md).
+            if exc.request_id is None:
+                exc.request_id = headers.get(REQUEST_ID_HEADER)
+            raise
         return envelope
 
 

@@ -127,6 +127,9 @@ class ResponseValidationError(PivotError):
     ``$.data.amount.value``); ``status`` is the HTTP status of the response.
     """
 
+    request_id: str | None = None
+    """The X-REQUEST-ID of the call, when it had one (re-send with it to get the replay)."""
+
     def __init__(self, message: str, *, path: str | None = None, status: int | None = None):
         self.path = path
         self.status = status
@@ -134,7 +137,13 @@ class ResponseValidationError(PivotError):
 
 
 class PivotConnectionError(PivotError):
-    """The request could not be completed because of a network problem."""
+    """The request could not be completed because of a network problem.
+
+    ``request_id`` is the X-REQUEST-ID of a state-changing Payments call (else None): the
+    call may have landed, and re-sending it with that key returns the first outcome.
+    """
+
+    request_id: str | None = None
 
 
 class PivotTimeoutError(PivotConnectionError):

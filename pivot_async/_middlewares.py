@@ -21,7 +21,7 @@ from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from ._auth import TokenCache
-from ._errors import payments_error_code
+from ._errors import PivotConnectionError, payments_error_code
 from ._retry import (
     RetryPolicy,
     is_retry_safe,
@@ -135,6 +135,13 @@ class RetryMiddleware:
                 if retries >= self.policy.max_retries or not (
                     not_sent or self._is_safe(req, None)
                 ):
+                    if isinstance(exc, (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError)):
+                        # aiohttp re-runs the whole chain once more for GET/HEAD/... on these
+                        # two errors, which would double the retry budget: hand the failure
+                        # over as a PivotConnectionError, which aiohttp passes through.
+                        raise PivotConnectionError(
+                            f"{req.method} {req.url.path} failed: {type(exc).__name__}: {exc}"
+                        ) from exc
                     raise
                 delay = retry_delay(retries, self.policy, rng=self._rng)
                 logger.info(

@@ -27,6 +27,7 @@ from .._errors import (
     OutcomeUnknownError,
     PivotConnectionError,
     PivotTimeoutError,
+    ResponseValidationError,
     ServerError,
     TransactionNotFoundError,
     make_snap_error,
@@ -281,7 +282,9 @@ class Wallet(Resource):
                 return DebitResult(ref, resp.reference_no, resp.web_redirect_url, response=resp)
             except DuplicatePartnerReferenceError as exc:
                 last = exc  # an earlier attempt landed after all: ask the status
-            except (ServerError, PivotTimeoutError) as exc:
+            except (ServerError, PivotTimeoutError, ResponseValidationError) as exc:
+                # ResponseValidationError: an answer that does not decode tells nothing about
+                # whether the debit landed; the status call decides.
                 last = exc
             except PivotConnectionError as exc:
                 if _not_sent(exc):
