@@ -424,7 +424,7 @@ def main() -> None:
         "--niceness", type=int, default=10, help="process-pool workers' nice increment"
     )
     parser.add_argument(
-        "--process-in-flight", type=int, default=64, help="concurrent requests to a process pool"
+        "--process-in-flight", type=int, default=256, help="concurrent requests to a process pool"
     )
     parser.add_argument("--http-concurrency", type=int, default=8)
     parser.add_argument(

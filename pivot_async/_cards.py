@@ -479,32 +479,43 @@ def encryption_process_pool(
     )
 
 
+_Pending = tuple[str, bytes, "asyncio.Future[str]"]
+
+
 class _ProcessBatcher:
-    """Coalesces the encryptions requested in one loop iteration into batches for a process pool.
+    """Coalesces encryption requests into batches for a process pool.
 
     One IPC round trip per request costs about as much as the encryption itself, so requests
-    that arrive together (a batch job, a burst of checkouts) travel together: split into at
-    most :data:`_MAX_BATCH` items and into enough chunks to keep every worker busy.
+    travel in batches of up to :data:`_MAX_BATCH`. At most two batches per worker are in
+    flight (one running, one queued behind it); requests that arrive while every slot is
+    taken wait in the parent and leave together when a batch comes back. A lone request on
+    an idle pool is sent at once.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, executor: ProcessPoolExecutor) -> None:
         self._loop = loop
         self._executor = executor
-        self._workers = max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
-        self._pending: list[tuple[str, bytes, asyncio.Future[str]]] = []
+        workers = max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
+        self._slots = 2 * workers
+        self._in_flight = 0
+        self._scheduled = False
+        self._pending: list[_Pending] = []
 
     def submit(self, encryption_key: str, plaintext: bytes) -> asyncio.Future[str]:
         future: asyncio.Future[str] = self._loop.create_future()
-        if not self._pending:
-            self._loop.call_soon(self._flush)
         self._pending.append((encryption_key, plaintext, future))
+        if not self._scheduled:  # let the requests made in this loop iteration gather
+            self._scheduled = True
+            self._loop.call_soon(self._flush)
         return future
 
     def _flush(self) -> None:
-        pending, self._pending = self._pending, []
-        size = min(_MAX_BATCH, max(1, -(-len(pending) // (2 * self._workers))))
-        for i in range(0, len(pending), size):
-            chunk = pending[i : i + size]
+        self._scheduled = False
+        self._pending = [item for item in self._pending if not item[2].done()]  # cancelled
+        while self._pending and self._in_flight < self._slots:
+            free = self._slots - self._in_flight
+            size = min(_MAX_BATCH, -(-len(self._pending) // free))
+            chunk, self._pending = self._pending[:size], self._pending[size:]
             try:
                 job = self._loop.run_in_executor(
                     self._executor, _seal_batch, [(key, text) for key, text, _ in chunk]
@@ -512,10 +523,17 @@ class _ProcessBatcher:
             except Exception as exc:  # a shut-down or broken pool refuses new work
                 _fail(chunk, exc)
                 continue
-            job.add_done_callback(functools.partial(_deliver, chunk))
+            self._in_flight += 1
+            job.add_done_callback(functools.partial(self._done, chunk))
+
+    def _done(self, chunk: list[_Pending], job: asyncio.Future[list[str]]) -> None:
+        self._in_flight -= 1
+        _deliver(chunk, job)
+        if self._pending:
+            self._flush()
 
 
-def _fail(chunk: list[tuple[str, bytes, asyncio.Future[str]]], exc: BaseException) -> None:
+def _fail(chunk: list[_Pending], exc: BaseException) -> None:
     for _, _, future in chunk:
         if not future.done():
             error = EncryptionError(f"the encryption worker pool failed ({type(exc).__name__})")
@@ -523,9 +541,7 @@ def _fail(chunk: list[tuple[str, bytes, asyncio.Future[str]]], exc: BaseExceptio
             future.set_exception(error)
 
 
-def _deliver(
-    chunk: list[tuple[str, bytes, asyncio.Future[str]]], job: asyncio.Future[list[str]]
-) -> None:
+def _deliver(chunk: list[_Pending], job: asyncio.Future[list[str]]) -> None:
     if job.cancelled():
         for _, _, future in chunk:
             future.cancel()

@@ -15,6 +15,7 @@ import json
 import os
 import pickle
 import re
+import statistics
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
@@ -884,3 +885,21 @@ async def test_encryption_process_pool_runs_workers_below_the_loop(
 def test_encryption_process_pool_rejects_bad_settings(kwargs: dict[str, int], text: str) -> None:
     with pytest.raises(ValueError, match=text):
         encryption_process_pool(**kwargs)
+
+
+async def test_async_process_pool_keeps_batching_a_steady_stream(key2048: str, card: Card) -> None:
+    # 32 callers, each encrypting one card after another: batches must not fragment into
+    # single-item messages as results come back (a regression measured in the benchmark).
+    remaining = 320
+
+    async def caller() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await encrypt_card_async(key2048, card, executor=pool)
+
+    with RecordingProcessPool(max_workers=2) as pool:
+        await asyncio.gather(*(caller() for _ in range(32)))
+    assert sum(pool.batches) == 320
+    assert max(pool.batches) <= 32
+    assert statistics.median(pool.batches) >= 4
