@@ -374,7 +374,10 @@ class PivotWallet(Contender):
         await self.client.aclose()
 
 
-class AiohttpPresigned(Contender):
+class AiohttpPresigned(AiohttpRaw):
+    """The wallet ceiling: the same pre-signed bytes and headers on every request (the
+    sending and ``resp.read()`` are :class:`AiohttpRaw`'s)."""
+
     name = "aiohttp_presigned"
 
     async def setup(self, url: str, concurrency: int) -> None:
@@ -391,19 +394,6 @@ class AiohttpPresigned(Contender):
             "X-EXTERNAL-ID": "1" * 36, "X-TIMESTAMP": ts,
             "X-SIGNATURE": _hand_signature(WALLET_SECRET, "POST", DEBIT_PATH, b2b, self.body, ts),
         }
-
-    async def run(self, n: int, concurrency: int, start: int) -> RunResult:
-        post, url, body, headers = self.session.post, self.url, self.body, self.headers
-
-        async def one(i: int) -> bool:
-            async with post(url, data=body, headers=headers) as resp:
-                await resp.read()
-                return resp.status == 200
-
-        return await drive(n, concurrency, start, one)
-
-    async def close(self) -> None:
-        await self.session.close()
 
 
 class AiohttpHmac(Contender):
