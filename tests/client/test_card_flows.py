@@ -125,26 +125,42 @@ async def test_save_card_and_pay_again_with_token(sandbox: Sandbox, client: Pivo
     assert (await client.payments.retrieve(second.id)).status == SessionStatus.PAID
 
 
-@pytest.mark.parametrize(
-    ("pan", "code"),
-    [
-        ("4440000334480001", FailureCode.DECLINED_BY_CHANNEL),
-        ("5550000334400002", FailureCode.DECLINED_BY_CHANNEL),
-        ("3550000334440003", FailureCode.DECLINED_BY_CHANNEL),
-        ("4440000334450004", FailureCode.INVALID_ACCOUNT),
-        ("5550000334470005", FailureCode.AUTHENTICATION_FAILED),
-        ("3550000334410006", FailureCode.SUSPECTED_FRAUD),
-        ("4440000334420007", FailureCode.SUSPECTED_FRAUD),
-        ("5550000334440008", FailureCode.BLOCKED_BY_FDS),
-        ("3550000334450010", FailureCode.INSUFFICIENT_FUND),
-        ("4440000334460011", FailureCode.CHANNEL_UNAVAILABLE),
-        ("5550000334480012", FailureCode.CANCELLED_BY_USER),
+# Spec 15.2, copied from the documentation's table (not from the sandbox's own data), so that
+# the sandbox and the client are both checked against the documented cards.
+FAILURE_CARDS: dict[FailureCode, list[str]] = {
+    FailureCode.DECLINED_BY_CHANNEL: [
+        "4440000334480001", "5550000334410001", "3550000334460001",  # generic
+        "4440000334470002", "5550000334400002", "3550000334450002",  # expired card
+        "4440000334460003", "5550000334490003", "3550000334440003",  # invalid CVV
     ],
+    FailureCode.INVALID_ACCOUNT: ["4440000334450004", "5550000334480004", "3550000334430004"],
+    FailureCode.AUTHENTICATION_FAILED: [
+        "4440000334440005", "5550000334470005", "3550000334420005",
+    ],
+    FailureCode.SUSPECTED_FRAUD: [
+        "4440000334430006", "5550000334460006", "3550000334410006",  # issuer: stolen
+        "4440000334420007", "5550000334450007", "3550000334400007",  # channel blocked
+    ],
+    FailureCode.BLOCKED_BY_FDS: ["4440000334410008", "5550000334440008", "3550000334490008"],
+    FailureCode.INSUFFICIENT_FUND: ["4440000334470010", "5550000334400010", "3550000334450010"],
+    FailureCode.CHANNEL_UNAVAILABLE: [
+        "4440000334460011", "5550000334490011", "3550000334440011",
+    ],
+    FailureCode.CANCELLED_BY_USER: ["4440000334450012", "5550000334480012", "3550000334430012"],
+}
+REVIEW_CARDS = ["4440000334400009", "5550000334430009", "3550000334480009"]
+FRICTIONLESS_CARDS = ["4440000112200001", "5550000112230001", "3550000112280001"]
+CHALLENGE_CARDS = ["4440000112290002", "5550000112220002", "3550000112270002"]
+AVS_CARDS = ["4448100334430014", "5558100334460014", "3558100334410014"]
+
+
+@pytest.mark.parametrize(
+    ("pan", "code"), [(pan, code) for code, pans in FAILURE_CARDS.items() for pan in pans]
 )
 async def test_failure_cards_end_with_their_failure_code(
     sandbox: Sandbox, client: PivotClient, pan: str, code: FailureCode
 ) -> None:
-    sid = await pay_with_card(client, sandbox, f"fail{pan[-6:]}", pan)
+    sid = await pay_with_card(client, sandbox, f"fail{pan}", pan)
     session = await client.payments.retrieve(sid)
     assert session.status == SessionStatus.CANCELLED
     assert session.cancellation_reason == "CHARGE_FAILED"
@@ -157,8 +173,45 @@ async def test_failure_cards_end_with_their_failure_code(
         assert charge.fds_risk_assessment.status == "REJECTED"
 
 
-async def test_require_review_card_stays_processing(sandbox: Sandbox, client: PivotClient) -> None:
-    sid = await pay_with_card(client, sandbox, "review1", "4440000334400009")
+@pytest.mark.parametrize(
+    ("pan", "method"),
+    [(pan, "FRICTIONLESS") for pan in FRICTIONLESS_CARDS]
+    + [(pan, "CHALLENGE") for pan in CHALLENGE_CARDS],
+)
+async def test_frictionless_and_challenge_cards_both_pay(
+    sandbox: Sandbox, client: PivotClient, pan: str, method: str
+) -> None:
+    sid = await pay_with_card(client, sandbox, f"ok{pan}", pan)
+    session = await client.payments.retrieve(sid)
+    assert session.status == SessionStatus.PAID
+    assert session.charge_details is not None
+    card = session.charge_details[0].card
+    assert card is not None and card.authentication_result is not None
+    assert card.authentication_result.three_ds_method == method
+    assert card.authentication_result.three_ds_result == "SUCCESSFUL"
+
+
+@pytest.mark.parametrize("pan", AVS_CARDS)
+async def test_foreign_card_needs_a_billing_address(
+    sandbox: Sandbox, client: PivotClient, pan: str
+) -> None:
+    from pivot_async import BadRequestError
+
+    session = await client.payments.create(card_api_request(f"avs{pan}"))
+    assert session.encryption_key
+    encrypted = await client.cards.encrypt(session.encryption_key, Card(pan, 12, NEXT_YEAR, "123"))
+    with pytest.raises(BadRequestError) as info:
+        await client.payments.confirm(session.id, {
+            "paymentMethod": {"type": "CARD", "card": {"encryptedCard": encrypted}},
+        })
+    assert "orderInformation.billingInfo" in str(info.value)
+
+
+@pytest.mark.parametrize("pan", REVIEW_CARDS)
+async def test_require_review_card_stays_processing(
+    sandbox: Sandbox, client: PivotClient, pan: str
+) -> None:
+    sid = await pay_with_card(client, sandbox, f"review{pan}", pan)
     session = await client.payments.retrieve(sid)
     assert session.status == SessionStatus.PROCESSING
 
