@@ -131,17 +131,6 @@ async def bind(client: PivotClient, sandbox: Sandbox, wallet: WalletSandbox) -> 
     return client.wallet.customer(binding_id)
 
 
-def skip_external_id_pruning(wallet: WalletSandbox) -> None:
-    """Benchmark-only: stop the wallet sandbox from pruning its X-EXTERNAL-ID memory.
-
-    Once it holds over 1024 ids of the current day, the sandbox scans all of them on every
-    request (``_check_external_id`` -> ``_prune_external_ids`` in ``sandbox/_wallet_core.py``),
-    which makes a phase of 10,000 calls quadratic in the sandbox, not in the client. Duplicate
-    detection is unchanged: the ids are kept, just never pruned during the benchmark.
-    """
-    wallet._prune_external_ids = lambda seen, now: None  # type: ignore[method-assign]
-
-
 class ShiftedMonotonic:
     """``time.monotonic`` plus an offset: the client's view of time, moved with the sandbox."""
 
@@ -171,7 +160,6 @@ async def scenario(kind: str, calls: int, mode: str) -> dict[str, Any]:
 
     async with Sandbox(clock=clock, callback_delay_scale=0.0001) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
-        skip_external_id_pruning(wallet)
         m = wallet.default_merchant
         assert m.private_key_pem is not None
         creds = WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,

@@ -1,19 +1,25 @@
 """Token caching: monotonic expiry, refresh ahead of expiry, single-flight, invalidate(used).
 
-:class:`TokenCache` owns one ``asyncio.Lock`` and double-checks after acquiring it, so any
-number of concurrent callers cause exactly one fetch. ``invalidate(token)`` forgets the cached
-token only if it is still the one that failed, so a token another task already refreshed is
-kept (Decision b).
+:class:`TokenCache` runs at most one fetch at a time, as a task that every caller needing a
+token awaits (:func:`await_shared`), so any number of concurrent callers cause exactly one
+fetch and are all woken together when it ends. A failed fetch is raised to every caller then
+waiting and is not kept: the next call fetches again. Cancelling one caller never cancels the
+fetch the others wait for. ``invalidate(token)`` forgets the cached token only if it is still
+the one that failed, so a token another task already refreshed is kept (Decision b).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["FetchedToken", "TokenCache", "refresh_margin"]
+__all__ = ["FetchedToken", "TokenCache", "await_shared", "refresh_margin", "start_shared"]
+
+T = TypeVar("T")
 
 
 def refresh_margin(lifetime: float) -> float:
@@ -55,7 +61,7 @@ class TokenCache:
         self._fetch = fetch
         self._clock = clock
         self._cached: _Cached | None = None
-        self._lock = asyncio.Lock()
+        self._inflight: asyncio.Task[str] | None = None
         self.fetch_count = 0
 
     def _usable(self, cached: _Cached | None) -> bool:
@@ -66,10 +72,13 @@ class TokenCache:
         cached = self._cached
         if cached is not None and self._usable(cached):
             return cached.value
-        async with self._lock:
-            cached = self._cached
-            if cached is not None and self._usable(cached):
-                return cached.value
+        task = self._inflight
+        if task is None:
+            task = self._inflight = start_shared(self._refresh(), self._clear_inflight)
+        return await await_shared(task)
+
+    async def _refresh(self) -> str:
+        try:
             started = self._clock()
             fetched = await self._fetch()
             self.fetch_count += 1
@@ -80,6 +89,14 @@ class TokenCache:
                 refresh_at=started + lifetime - min(refresh_margin(lifetime), lifetime / 2),
             )
             return fetched.value
+        finally:
+            # At once, not in a done callback: a call that comes after the end of a failed
+            # fetch must start a new one, never join the failed one.
+            self._clear_inflight(asyncio.current_task())
+
+    def _clear_inflight(self, task: asyncio.Future[str] | None) -> None:
+        if self._inflight is task:
+            self._inflight = None
 
     def invalidate(self, token: str) -> bool:
         """Forget ``token`` if it is still the cached one; True if it was."""
@@ -96,3 +113,63 @@ class TokenCache:
     def __repr__(self) -> str:
         state = "cached" if self._cached is not None else "empty"
         return f"<TokenCache {state} fetches={self.fetch_count}>"
+
+
+def start_shared(
+    coro: Coroutine[object, object, T], clear: Callable[[asyncio.Future[T]], None]
+) -> asyncio.Task[T]:
+    """Start ``coro`` as the one in-flight fetch that callers share via :func:`await_shared`.
+
+    ``clear(task)`` runs when the task is done, also if it is cancelled before it ever ran
+    (the coroutine's own ``finally`` would not run then). The task's exception is marked as
+    retrieved there, so a failure that every waiter has stopped waiting for (all cancelled)
+    is not reported as "never retrieved".
+    """
+
+    task = asyncio.get_running_loop().create_task(coro)
+
+    def done(t: asyncio.Future[T]) -> None:
+        clear(t)
+        if not t.cancelled():
+            t.exception()
+
+    task.add_done_callback(done)
+    return task
+
+
+async def await_shared(task: asyncio.Future[T]) -> T:
+    """Await a fetch shared by many callers on behalf of one of them.
+
+    Cancelling this caller does not cancel ``task`` (``asyncio.shield``): the other callers
+    still need it. A failure is raised to each caller as its own shallow copy of the exception
+    (same class, attributes, cause and traceback), so that a caller annotating its error (as
+    ``PivotClient._request`` sets ``request_id``) does not change the error another caller got.
+    """
+    try:
+        return await asyncio.shield(task)
+    except Exception as exc:  # the task's own failure (a cancellation is not an Exception)
+        error = _own_copy(exc)
+    raise error
+
+
+def _own_copy(exc: Exception) -> Exception:
+    """A shallow copy of ``exc`` for one caller, or ``exc`` itself if it cannot be copied."""
+    cls = type(exc)
+    try:
+        dup = copy.copy(exc)  # cls(*args) and the attributes: right for the built-in errors
+    except Exception:
+        try:  # classes whose __init__ does not take their args back (keyword-only fields)
+            dup = cls.__new__(cls, *exc.args)
+            dup.__dict__.update(exc.__dict__)
+            dup.args = exc.args
+        except Exception:
+            return exc
+    if type(dup) is not cls:
+        return exc
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        dup.__notes__ = list(notes)  # type: ignore[attr-defined]
+    dup.__cause__ = exc.__cause__
+    dup.__context__ = exc.__context__
+    dup.__suppress_context__ = exc.__suppress_context__
+    return dup.with_traceback(exc.__traceback__)

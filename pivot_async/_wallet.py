@@ -2,9 +2,10 @@
 
 The B2B token uses :class:`~pivot_async._auth.TokenCache` (single-flight, refreshed ahead of
 expiry, invalidate-if-still-cached). Each bound customer gets a :class:`WalletCustomer`
-handle with its own lock: its access token is refreshed with the refresh token while that is
-alive, else re-issued from the binding id (``authorization_code``); when both are refused the
-handle raises :class:`~pivot_async.RebindRequiredError`.
+handle with its own single-flight renewal (one shared task): its access token is refreshed
+with the refresh token while that is alive, else re-issued from the binding id
+(``authorization_code``); when both are refused the handle raises
+:class:`~pivot_async.RebindRequiredError`.
 
 Token requests are signed with SHA256withRSA over ``clientKey|X-TIMESTAMP``; the RSA work
 (about 2 ms) runs in the default executor so the event loop never blocks.
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._auth import FetchedToken, TokenCache, refresh_margin
+from ._auth import FetchedToken, TokenCache, await_shared, refresh_margin, start_shared
 from ._config import Secret
 from ._errors import (
     AuthenticationError,
@@ -227,7 +228,7 @@ class WalletCustomer:
     _tokens: WalletTokens = field(repr=False)
     binding_id: str
     _state: CustomerTokens | None = field(default=None, repr=False)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _inflight: asyncio.Task[str] | None = field(default=None, repr=False)
     _chain: tuple[Any, ...] | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
@@ -241,12 +242,24 @@ class WalletCustomer:
         state = self._state
         if state is not None and self._fresh(state):
             return state.access_token
-        async with self._lock:
-            state = self._state
-            if state is not None and self._fresh(state):
-                return state.access_token
-            self._state = await self._renew(state)
-            return self._state.access_token
+        task = self._inflight
+        if task is None:
+            task = self._inflight = start_shared(self._refresh(), self._clear_inflight)
+        return await await_shared(task)
+
+    async def _refresh(self) -> str:
+        """The one in-flight renewal that every caller of :meth:`access_token` awaits."""
+        try:
+            state = await self._renew(self._state)
+            self._state = state
+            return state.access_token
+        finally:
+            # At once: a call after a failed renewal starts a new one (failures are not kept).
+            self._clear_inflight(asyncio.current_task())
+
+    def _clear_inflight(self, task: asyncio.Future[str] | None) -> None:
+        if self._inflight is task:
+            self._inflight = None
 
     async def _renew(self, state: CustomerTokens | None) -> CustomerTokens:
         now = self._tokens._clock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,7 +40,7 @@ def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
         if post_init is not None:
             post_init()  # Structs are mutable: validate again what is about to be sent.
         return params
-    if not isinstance(params, Mapping):
+    if type(params) is not dict and not isinstance(params, Mapping):
         raise RequestValidationError(
             "params", f"must be a {tp.__name__} or a mapping of its wire fields"
         )
@@ -65,17 +66,46 @@ def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
         raise RequestValidationError(field, message) from None
 
 
+#: Exact types that are never walked and never a float: the common leaves of a request.
+_LEAF_TYPES = frozenset({str, int, bool, type(None), decimal.Decimal})
+
+
 def _reject_floats(value: Any, path: str) -> None:
-    """Money is never a float: refuse any float anywhere in a request mapping."""
-    if isinstance(value, float):
+    """Money is never a float: refuse any float anywhere in a request mapping.
+
+    Walks mappings and lists/tuples (subclasses too). Exact ``dict`` / ``list`` / ``tuple`` and
+    the leaf types are recognised with ``type(v) is ...`` first; only other types go through
+    the (slower) ABC ``isinstance`` checks. Child paths are only built for children that are
+    not leaves.
+    """
+    tp = type(value)
+    if tp in _LEAF_TYPES:
+        return
+    if tp is dict:
+        _reject_in_items(value.items(), path)
+    elif tp is list or tp is tuple:
+        _reject_in_sequence(value, path)
+    elif isinstance(value, float):
         raise RequestValidationError(
             path or "params", "must not be a float (use an int or a decimal string)"
         )
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _reject_floats(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, Mapping):
+        _reject_in_items(value.items(), path)
     elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
+        _reject_in_sequence(value, path)
+
+
+def _reject_in_items(items: Any, path: str) -> None:
+    leaves = _LEAF_TYPES
+    for key, item in items:
+        if type(item) not in leaves:
+            _reject_floats(item, f"{path}.{key}" if path else str(key))
+
+
+def _reject_in_sequence(seq: Any, path: str) -> None:
+    leaves = _LEAF_TYPES
+    for i, item in enumerate(seq):
+        if type(item) not in leaves:
             _reject_floats(item, f"{path}[{i}]")
 
 

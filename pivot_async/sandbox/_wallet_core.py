@@ -108,7 +108,8 @@ class WalletSandbox:
         self._merchants: dict[str, WalletMerchant] = {}
         self._partners: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
-        self._external_ids: dict[str, dict[str, _dt.datetime]] = {}
+        # Per partner: X-EXTERNAL-ID -> when it was (last) recorded, oldest first.
+        self._external_ids: dict[str, collections.OrderedDict[str, _dt.datetime]] = {}
         self._registrations: dict[str, Registration] = {}
         self._registration_links: dict[str, str] = {}
         self._accounts: dict[str, WalletAccount] = {}
@@ -426,9 +427,16 @@ class WalletSandbox:
                 token.revoked = True
 
     def _claim_external_id(self, client_key: str, external_id: str) -> bool:
-        """Record X-EXTERNAL-ID for this partner; False if already used in the window."""
+        """Record X-EXTERNAL-ID for this partner; False if already used in the window.
+
+        ``seen`` is kept in the order the ids were (last) recorded, so the oldest come first
+        and pruning pops from the front: amortised O(1) per request. (An ``OrderedDict``: a
+        plain dict's first key is found by skipping the slots of the keys deleted before it.)
+        """
         now = self.clock.now()
-        seen = self._external_ids.setdefault(client_key, {})
+        seen = self._external_ids.get(client_key)
+        if seen is None:
+            seen = self._external_ids[client_key] = collections.OrderedDict()
         first = seen.get(external_id)
         if first is not None:
             if self.config.external_id_window == "rolling_24h":
@@ -436,17 +444,25 @@ class WalletSandbox:
                     return False
             elif jakarta_date(first) == jakarta_date(now):
                 return False
+            del seen[external_id]  # re-recorded below, at the end (the newest)
         if len(seen) > 1024:
             self._prune_external_ids(seen, now)
         seen[external_id] = now
         return True
 
-    def _prune_external_ids(self, seen: dict[str, _dt.datetime], now: _dt.datetime) -> None:
+    @staticmethod
+    def _prune_external_ids(
+        seen: collections.OrderedDict[str, _dt.datetime], now: _dt.datetime
+    ) -> None:
+        """Forget the ids that can no longer clash: recorded 24 h or more ago (and so on
+        another Jakarta day), in either window. Stops at the first id still inside: each id is
+        removed once, so a request costs O(1) amortised. (If the sandbox clock was moved back,
+        ids can be out of order; pruning then stops early and keeps more, never fewer.)
+        """
         today = jakarta_date(now)
-        stale = [
-            k
-            for k, t in seen.items()
-            if now - t >= _dt.timedelta(hours=24) and jakarta_date(t) != today
-        ]
-        for k in stale:
-            del seen[k]
+        day = _dt.timedelta(hours=24)
+        while seen:
+            t = seen[next(iter(seen))]
+            if now - t < day or jakarta_date(t) == today:
+                return
+            seen.popitem(last=False)

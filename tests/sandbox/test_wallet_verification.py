@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from pivot_async._signing import (
 )
 from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._wallet import WalletConfig
-from pivot_async.sandbox._wallet_core import SnapError, WalletSandbox
+from pivot_async.sandbox._wallet_core import SnapError, WalletSandbox, jakarta_date
 from pivot_async.sandbox._wallet_model import Token
 from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
 from pivot_async.sandbox._wallet_verify import verify_transaction
@@ -561,6 +563,96 @@ async def test_rolling_window_option(clock: ManualClock) -> None:
         assert (
             await env.snap.call(BALANCE, {}, token=b2b, customer=fresh, external=ext)
         ).code == "4091100"
+
+
+async def test_reuse_is_a_conflict_past_1024_ids_of_the_day(
+    env: WalletEnv, cust: BoundCustomer
+) -> None:
+    # Past 1,024 ids of a partner the sandbox prunes; ids of the day must all still clash.
+    key = env.wallet.default_merchant.client_key
+    seeded = [str(10**20 + i) for i in range(3000)]
+    for ext in seeded:
+        assert env.wallet._claim_external_id(key, ext)
+    for ext in (seeded[0], seeded[1500], seeded[-1]):
+        res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext)
+        assert (res.status, res.code) == (409, "4091100")
+    fresh = await env.snap.call(
+        BALANCE, {}, token=cust.b2b, customer=cust.access, external=str(10**20 + 3000)
+    )
+    assert fresh.code == "2001100"
+
+
+@pytest.mark.parametrize("window", ["jakarta_day", "rolling_24h"])
+def test_pruning_never_changes_an_answer(clock: ManualClock, window: str) -> None:
+    # Against a model that remembers every id forever: random reuse over several days, with
+    # enough ids that the sandbox prunes on every claim.
+    wallet = WalletSandbox(
+        clock=clock, base_url=lambda: "", config=WalletConfig(external_id_window=window)
+    )
+    rng = random.Random(8)
+    first_seen: dict[str, dt.datetime] = {}
+    pool = [str(i) for i in range(3000)]
+    outcomes: collections.Counter[bool] = collections.Counter()
+    most_kept = 0
+    for _ in range(12_000):  # about 4 days, about 2,900 claims a day
+        if rng.random() < 0.001:
+            clock.advance(5 * 3600)
+        else:
+            clock.advance(rng.choice([0, 0, 1, 5, 10, 30, 60, 120]))
+        ext = rng.choice(pool)
+        now = clock.now()
+        first = first_seen.get(ext)
+        if first is None:
+            expected = True
+        elif window == "rolling_24h":
+            expected = now - first >= dt.timedelta(hours=24)
+        else:
+            expected = jakarta_date(first) != jakarta_date(now)
+        if expected:
+            first_seen[ext] = now
+        assert wallet._claim_external_id("partner", ext) is expected
+        outcomes[expected] += 1
+        most_kept = max(most_kept, len(wallet._external_ids["partner"]))
+    assert outcomes[True] > 1024 and outcomes[False] > 1024
+    assert most_kept > 1024  # so pruning ran on many claims
+    seen = wallet._external_ids["partner"]
+    # what is kept is in the order it was recorded, and nothing older than a day is kept long
+    times = list(seen.values())
+    assert times == sorted(times)
+    assert len(seen) < len(first_seen)
+
+
+class CountingIds(collections.OrderedDict):  # type: ignore[type-arg]
+    """Counts the ids visited by iteration: a scan of every id shows up as n per request."""
+
+    visited = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for key in super().__iter__():
+            CountingIds.visited += 1
+            yield key
+
+    def items(self) -> Any:
+        return [(key, self[key]) for key in self]
+
+    def values(self) -> Any:
+        return [self[key] for key in self]
+
+
+def test_pruning_is_amortised_constant_per_request(clock: ManualClock) -> None:
+    # Not a timing: the number of stored ids looked at. It was every id, on every request,
+    # once a partner had more than 1,024 ids of the day (quadratic over a day).
+    wallet = WalletSandbox(clock=clock, base_url=lambda: "")
+    CountingIds.visited = 0
+    wallet._external_ids["partner"] = CountingIds()
+    n = 5000
+    for i in range(n):
+        clock.advance(30)  # 5,000 x 30 s: about 42 h, so ids also expire on the way
+        assert wallet._claim_external_id("partner", str(i))
+    assert CountingIds.visited <= 2 * n
+    assert len(wallet._external_ids["partner"]) < n
+    # reuse of a recent id is still refused
+    assert not wallet._claim_external_id("partner", str(n - 1))
 
 
 # ------------------------------------------------------------------ step 8: body
