@@ -450,8 +450,12 @@ def _seal_batch(items: list[tuple[str, bytes]]) -> list[str]:
 
 def _lower_priority(niceness: int) -> None:
     """Process-pool initializer: run the worker below the event loop's priority."""
+    if niceness <= 0:
+        return
     with contextlib.suppress(OSError, AttributeError):  # not permitted, or not POSIX
         os.nice(niceness)
+    with contextlib.suppress(OSError, AttributeError):  # Linux only
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def encryption_process_pool(
@@ -460,10 +464,11 @@ def encryption_process_pool(
     """A :class:`~concurrent.futures.ProcessPoolExecutor` suited to :func:`encrypt_card_async`.
 
     ``max_workers`` defaults to the number of CPUs. Each worker lowers its own scheduling
-    priority by ``niceness`` (POSIX ``nice``; ignored where unsupported), so that when the
-    workers keep every core busy the operating system still runs the event loop's thread
-    first as soon as it has work: encryption throughput comes from the spare CPU, not from
-    the loop's latency. Pass ``niceness=0`` to keep the workers at normal priority.
+    priority by ``niceness`` (POSIX ``nice``) and, on Linux, moves to the ``SCHED_IDLE``
+    policy (both ignored where unsupported), so that when the workers keep every core busy the
+    operating system still runs the event loop's thread first as soon as it has work:
+    encryption throughput comes from the spare CPU, not from the loop's latency. Pass
+    ``niceness=0`` to keep the workers at normal priority and policy.
 
     Use it as a context manager, or call ``shutdown()`` when done::
 

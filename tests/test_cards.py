@@ -873,9 +873,15 @@ async def test_encryption_process_pool_runs_workers_below_the_loop(
         worker = pool.submit(os.nice, 0).result(timeout=60)
         out = await encrypt_card_async(key2048, card, executor=pool)
     assert worker == min(parent + 10, 19)
+    if hasattr(os, "SCHED_IDLE"):
+        with encryption_process_pool(1) as pool:
+            assert pool.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_IDLE
     assert json.loads(independent_decrypt(rsa2048, out).plaintext)["card"]["number"] == PAN
     with encryption_process_pool(1, niceness=0) as pool:
         assert pool.submit(os.nice, 0).result(timeout=60) == parent
+        if hasattr(os, "sched_getscheduler"):
+            policy = pool.submit(os.sched_getscheduler, 0).result(timeout=60)
+            assert policy == os.sched_getscheduler(0)
 
 
 @pytest.mark.parametrize(
