@@ -37,6 +37,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from _common import raise_fd_limit  # stdlib only, like this server
+
 DATA = Path(__file__).resolve().parent / "data"
 
 PAY_TOKEN_PATH = b"/v1/access-token"
@@ -201,20 +203,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    _raise_fd_limit()
+    raise_fd_limit()
     asyncio.run(serve(args.port))
-
-
-def _raise_fd_limit() -> None:
-    try:
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        want = hard if hard != resource.RLIM_INFINITY else 65536
-        if soft < want:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, 65536), hard))
-    except (ImportError, ValueError, OSError):
-        pass
 
 
 if __name__ == "__main__":
