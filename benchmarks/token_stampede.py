@@ -45,7 +45,7 @@ import _common
 import aiohttp
 from _common import emit, pct, table
 
-from pivot_async import PivotClient, WalletCredentials, WalletCustomer
+from pivot_async import PivotClient, WalletCustomer
 from pivot_async.sandbox import ManualClock, Sandbox
 from pivot_async.sandbox._wallet import WALLET_APP_KEY, WalletSandbox
 
@@ -160,10 +160,7 @@ async def scenario(kind: str, calls: int, mode: str) -> dict[str, Any]:
 
     async with Sandbox(clock=clock, callback_delay_scale=0.0001) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
-        m = wallet.default_merchant
-        assert m.private_key_pem is not None
-        creds = WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
-                                  channel_id=m.channel_id, partner_id=m.partner_id)
+        creds = wallet.credentials()
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=creds, wall_clock=clock.now) as client:
             shift_client_clock(client, mono)

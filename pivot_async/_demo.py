@@ -201,7 +201,7 @@ async def _batch_flow(client: Any, count: int) -> Any:
 
 async def run_demo(batch_size: int = 300) -> int:
     """Run every flow; 0 on success."""
-    from . import PivotClient, WalletCredentials
+    from . import PivotClient
     from .sandbox import Sandbox
 
     inbox = _Inbox()
@@ -209,11 +209,7 @@ async def run_demo(batch_size: int = 300) -> int:
     try:
         async with Sandbox(callback_url=callback_url, callback_key=CALLBACK_KEY,
                            callback_delay_scale=0.001) as sandbox:
-            merchant = sandbox.wallet.default_merchant
-            assert merchant.private_key_pem is not None
-            wallet = WalletCredentials(merchant.client_key, merchant.client_secret,
-                                       merchant.private_key_pem, channel_id=merchant.channel_id,
-                                       partner_id=merchant.partner_id)
+            wallet = sandbox.wallet.credentials()
             _say(f"Embedded Pivot sandbox at {sandbox.url}; callbacks to {callback_url}")
             async with PivotClient(sandbox.client_id, sandbox.client_secret,
                                    base_url=sandbox.url, wallet=wallet) as client, \
@@ -222,7 +218,8 @@ async def run_demo(batch_size: int = 300) -> int:
                 va_id = await _va_flow(client)
                 await _ewallet_flow(client)
                 await _refund_flow(client, sandbox, va_id)
-                await _wallet_flow(client, http, sandbox.url, merchant.merchant_id)
+                await _wallet_flow(client, http, sandbox.url,
+                                   sandbox.wallet.default_merchant.merchant_id)
                 await sandbox.callbacks.wait_idle()
                 _step("Callbacks received (X-API-Key verified, duplicates dropped)")
                 for name in sorted(set(inbox.events)):

@@ -339,16 +339,11 @@ async def _main(args: argparse.Namespace, plan: _Plan, env: Mapping[str, str] | 
 
 async def _with_sandbox(args: argparse.Namespace, plan: _Plan, out: TextIO,
                         err: TextIO) -> int:
-    from .. import PivotClient, WalletCredentials
+    from .. import PivotClient
     from ..sandbox import Sandbox
 
     async with Sandbox() as sandbox:
-        wallet = None
-        merchant = sandbox.wallet.default_merchant  # the default hooks mount the wallet
-        if merchant.private_key_pem is not None:
-            wallet = WalletCredentials(
-                merchant.client_key, merchant.client_secret, merchant.private_key_pem,
-                channel_id=merchant.channel_id, partner_id=merchant.partner_id)
+        wallet = sandbox.wallet.credentials()  # the default hooks mount the wallet
         err.write(f"{_PROG}: embedded sandbox at {sandbox.url} (state is lost when the "
                   "command ends)\n")
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,

@@ -14,12 +14,15 @@ import secrets
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from yarl import URL
 
 from .._signing import RSAPublicKey, generate_private_key, load_private_key, load_public_key
 from ._clock import Clock
+
+if TYPE_CHECKING:
+    from .._wallet import WalletCredentials
 from ._wallet_model import (
     DEFAULT_CHANNEL_ID,
     DEFAULT_CLIENT_KEY,
@@ -200,6 +203,19 @@ class WalletSandbox:
             merchant_id=str(uuid.uuid4()),
             private_key_pem=pem,
         )
+
+    def credentials(self, merchant: WalletMerchant | None = None) -> WalletCredentials:
+        """Client-side :class:`~pivot_async.WalletCredentials` of ``merchant`` (the default one).
+
+        Raises ``ValueError`` for a merchant registered without its private key.
+        """
+        from .._wallet import WalletCredentials
+
+        m = merchant or self.default_merchant
+        if m.private_key_pem is None:
+            raise ValueError(f"merchant {m.client_key!r} was registered without a private key")
+        return WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
+                                 channel_id=m.channel_id, partner_id=m.partner_id)
 
     def merchant(self, client_key: str) -> WalletMerchant | None:
         """The registered merchant whose client key is ``client_key``, if any."""

@@ -38,10 +38,7 @@ async def wallet_env(
     clock = ManualClock(datetime.datetime.now(datetime.timezone.utc))
     async with Sandbox(clock=clock) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
-        m = wallet.default_merchant
-        assert m.private_key_pem is not None
-        creds = WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
-                                  channel_id=m.channel_id, partner_id=m.partner_id)
+        creds = wallet.credentials()
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=creds, sleep=sleeps, wall_clock=clock.now) as client:
             yield sandbox, wallet, client
@@ -373,10 +370,7 @@ async def test_a_retried_wallet_request_is_re_signed_with_fresh_headers(
         trace_configs=[trace]
     ) as http:
         wallet = sandbox.app[WALLET_APP_KEY]
-        m = wallet.default_merchant
-        assert m.private_key_pem is not None
-        creds = WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
-                                  channel_id=m.channel_id, partner_id=m.partner_id)
+        creds = wallet.credentials()
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=creds, sleep=tick, wall_clock=clock.now,
                                session=http) as client:
@@ -396,3 +390,15 @@ async def test_a_retried_wallet_request_is_re_signed_with_fresh_headers(
     assert second["X-SIGNATURE"] != first["X-SIGNATURE"]
     assert second["X-EXTERNAL-ID"] != first["X-EXTERNAL-ID"]
     assert second["Authorization-Customer"] == first["Authorization-Customer"]
+
+
+async def test_sandbox_hands_out_its_merchants_credentials() -> None:
+    async with Sandbox() as sandbox:
+        wallet = sandbox.wallet
+        creds = wallet.credentials()
+        m = wallet.default_merchant
+        assert (creds.client_key, creds.partner_id, creds.channel_id) == (
+            m.client_key, m.partner_id, m.channel_id)
+        other = wallet.register_merchant("other-key", "other-secret", m.public_key)
+        with pytest.raises(ValueError, match="without a private key"):
+            wallet.credentials(other)

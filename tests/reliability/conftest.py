@@ -56,10 +56,7 @@ class Env:
 
 
 def wallet_credentials(wallet: WalletSandbox) -> WalletCredentials:
-    m = wallet.default_merchant
-    assert m.private_key_pem is not None
-    return WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
-                             channel_id=m.channel_id, partner_id=m.partner_id)
+    return wallet.credentials()
 
 
 @contextlib.asynccontextmanager
