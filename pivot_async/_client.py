@@ -29,7 +29,6 @@ from ._errors import (
 from ._middlewares import (
     REQUEST_ID_HEADER,
     BearerAuthMiddleware,
-    IdempotencyMiddleware,
     LoggingMiddleware,
     RetryMiddleware,
     always_safe,
@@ -154,7 +153,6 @@ class PivotClient:
         return (
             RetryMiddleware(policy, sleep=self._sleep, rng=self._rng),
             BearerAuthMiddleware(self._tokens, self.base_url),
-            IdempotencyMiddleware(),
             LoggingMiddleware(),
         )
 
@@ -366,7 +364,8 @@ class PivotClient:
         if opts.idempotency_key is not None:
             headers[REQUEST_ID_HEADER] = validate_request_id(opts.idempotency_key)
         elif requires_request_id(method, path):
-            # Minted here (not only in the middleware) so an ambiguous failure can name it.
+            # Minted once per logical call, before the chain: every retry and the 401 replay
+            # reuse the request's headers, and an ambiguous failure can name the key.
             headers[REQUEST_ID_HEADER] = new_request_id()
         chain = self._chain
         if opts.max_retries is not None and opts.max_retries != self.retry_policy.max_retries:

@@ -1,8 +1,9 @@
-"""aiohttp client middlewares: retry ─► auth ─► idempotency ─► wire log.
+"""aiohttp client middlewares: retry ─► auth ─► wire log.
 
 The first listed is the outermost. Retry wraps everything, so each attempt is authenticated
-again (a refreshed token is picked up) while the idempotency key, set on the request object on
-the first attempt, is reused unchanged by every retry and by the 401 replay.
+again (a refreshed token is picked up) while the idempotency key, which the client puts in the
+request's headers before the chain runs (``PivotClient._request``), is reused unchanged by
+every retry and by the 401 replay.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from ._retry import (
 
 __all__ = [
     "BearerAuthMiddleware",
-    "IdempotencyMiddleware",
     "LoggingMiddleware",
     "RetryMiddleware",
     "always_safe",
@@ -204,21 +204,6 @@ class BearerAuthMiddleware:
             logger.info("replaying %s %s with a fresh access token", req.method, req.url.path)
             resp = await handler(req)
         return resp
-
-
-class IdempotencyMiddleware:
-    """Puts an X-REQUEST-ID on every state-changing POST that lacks one.
-
-    The key is written on the request object, which every retry of the same logical call
-    reuses, so it is minted once per call. A caller-supplied key (already validated) is kept.
-    """
-
-    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        if requires_request_id(req.method, req.url.path) and not req.headers.get(
-            REQUEST_ID_HEADER
-        ):
-            req.headers[REQUEST_ID_HEADER] = new_request_id()
-        return await handler(req)
 
 
 class LoggingMiddleware:

@@ -55,10 +55,6 @@ class Env:
     credentials: WalletCredentials
 
 
-def wallet_credentials(wallet: WalletSandbox) -> WalletCredentials:
-    return wallet.credentials()
-
-
 @contextlib.asynccontextmanager
 async def open_env(
     *,
@@ -72,7 +68,7 @@ async def open_env(
     clock = ManualClock(dt.datetime.now(dt.timezone.utc))
     async with Sandbox(clock=clock, seed=seed, callback_delay_scale=0.0001) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
-        creds = wallet_credentials(wallet)
+        creds = wallet.credentials()
         sleeps = RecordingSleep()
         async with PivotClient(
             sandbox.client_id, sandbox.client_secret, base_url=sandbox.url, wallet=creds,
