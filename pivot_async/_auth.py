@@ -15,9 +15,16 @@ import copy
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-__all__ = ["FetchedToken", "TokenCache", "await_shared", "refresh_margin", "start_shared"]
+__all__ = [
+    "FetchedToken",
+    "SingleFlight",
+    "TokenCache",
+    "await_shared",
+    "refresh_margin",
+    "start_shared",
+]
 
 T = TypeVar("T")
 
@@ -61,7 +68,7 @@ class TokenCache:
         self._fetch = fetch
         self._clock = clock
         self._cached: _Cached | None = None
-        self._inflight: asyncio.Task[str] | None = None
+        self._flight: SingleFlight[str] = SingleFlight()
         self.fetch_count = 0
 
     def _usable(self, cached: _Cached | None) -> bool:
@@ -72,31 +79,19 @@ class TokenCache:
         cached = self._cached
         if cached is not None and self._usable(cached):
             return cached.value
-        task = self._inflight
-        if task is None:
-            task = self._inflight = start_shared(self._refresh(), self._clear_inflight)
-        return await await_shared(task)
+        return await self._flight.run(self._refresh)
 
     async def _refresh(self) -> str:
-        try:
-            started = self._clock()
-            fetched = await self._fetch()
-            self.fetch_count += 1
-            lifetime = max(0.0, fetched.lifetime)
-            self._cached = _Cached(
-                value=fetched.value,
-                expires_at=started + lifetime,
-                refresh_at=started + lifetime - min(refresh_margin(lifetime), lifetime / 2),
-            )
-            return fetched.value
-        finally:
-            # At once, not in a done callback: a call that comes after the end of a failed
-            # fetch must start a new one, never join the failed one.
-            self._clear_inflight(asyncio.current_task())
-
-    def _clear_inflight(self, task: asyncio.Future[str] | None) -> None:
-        if self._inflight is task:
-            self._inflight = None
+        started = self._clock()
+        fetched = await self._fetch()
+        self.fetch_count += 1
+        lifetime = max(0.0, fetched.lifetime)
+        self._cached = _Cached(
+            value=fetched.value,
+            expires_at=started + lifetime,
+            refresh_at=started + lifetime - min(refresh_margin(lifetime), lifetime / 2),
+        )
+        return fetched.value
 
     def invalidate(self, token: str) -> bool:
         """Forget ``token`` if it is still the cached one; True if it was."""
@@ -113,6 +108,37 @@ class TokenCache:
     def __repr__(self) -> str:
         state = "cached" if self._cached is not None else "empty"
         return f"<TokenCache {state} fetches={self.fetch_count}>"
+
+
+class SingleFlight(Generic[T]):
+    """At most one call in flight: concurrent callers of :meth:`run` share its outcome.
+
+    The call runs in its own task (:func:`start_shared`), so cancelling one caller does not
+    cancel it; each caller gets its own copy of a failure (:func:`await_shared`). A failure is
+    not kept: the first call after a finished one starts a new one.
+    """
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[T] | None = None
+
+    async def run(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """The outcome of the call in flight, or of ``fn()`` started now if there is none."""
+        task = self._task
+        if task is None:
+            task = self._task = start_shared(self._call(fn), self._clear)
+        return await await_shared(task)
+
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await fn()
+        finally:
+            # At once, not in a done callback: a call that comes after the end of a failed
+            # one must start a new one, never join the failed one.
+            self._clear(asyncio.current_task())
+
+    def _clear(self, task: object) -> None:
+        if self._task is task:
+            self._task = None
 
 
 def start_shared(

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._auth import FetchedToken, TokenCache, await_shared, refresh_margin, start_shared
+from ._auth import FetchedToken, SingleFlight, TokenCache, refresh_margin
 from ._config import Secret
 from ._errors import (
     AuthenticationError,
@@ -228,7 +228,7 @@ class WalletCustomer:
     _tokens: WalletTokens = field(repr=False)
     binding_id: str
     _state: CustomerTokens | None = field(default=None, repr=False)
-    _inflight: asyncio.Task[str] | None = field(default=None, repr=False)
+    _flight: SingleFlight[str] = field(default_factory=SingleFlight, repr=False)
     _chain: tuple[Any, ...] | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
@@ -242,24 +242,13 @@ class WalletCustomer:
         state = self._state
         if state is not None and self._fresh(state):
             return state.access_token
-        task = self._inflight
-        if task is None:
-            task = self._inflight = start_shared(self._refresh(), self._clear_inflight)
-        return await await_shared(task)
+        return await self._flight.run(self._refresh)
 
     async def _refresh(self) -> str:
         """The one in-flight renewal that every caller of :meth:`access_token` awaits."""
-        try:
-            state = await self._renew(self._state)
-            self._state = state
-            return state.access_token
-        finally:
-            # At once: a call after a failed renewal starts a new one (failures are not kept).
-            self._clear_inflight(asyncio.current_task())
-
-    def _clear_inflight(self, task: asyncio.Future[str] | None) -> None:
-        if self._inflight is task:
-            self._inflight = None
+        state = await self._renew(self._state)
+        self._state = state
+        return state.access_token
 
     async def _renew(self, state: CustomerTokens | None) -> CustomerTokens:
         now = self._tokens._clock()
