@@ -9,6 +9,8 @@ from pivot_async._errors import PivotConnectionError, ResponseValidationError
 from pivot_async._wallet import CustomerTokens, WalletCustomer
 from pivot_async.sandbox import Fault, ManualClock, Sandbox
 
+from .client.conftest import va_request
+
 
 class FakeClock:
     def __init__(self) -> None:
@@ -325,21 +327,6 @@ async def test_cancelling_the_first_customer_waiter_does_not_cancel_the_renewal(
 
 
 # ------------------------------------------------------- through the client, on the sandbox
-
-
-def va_request(ref: str) -> dict[str, object]:
-    return {
-        "clientReferenceId": ref,
-        "amount": {"value": 50000, "currency": "IDR"},
-        "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
-        "paymentMethodOptions": {"virtualAccount": {"channel": "BCA"}},
-        "mode": "API",
-        "redirectUrl": {
-            "successReturnUrl": "https://shop.example/ok",
-            "failureReturnUrl": "https://shop.example/fail",
-            "expirationReturnUrl": "https://shop.example/expired",
-        },
-    }
 
 
 async def test_calls_sharing_a_failed_token_fetch_each_name_their_own_request_id() -> None:

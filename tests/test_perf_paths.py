@@ -28,6 +28,8 @@ from pivot_async.models import CreatePaymentRequest, Envelope, PaymentSession
 from pivot_async.models._util import check_expiry_at, check_url
 from pivot_async.resources._base import _reject_floats, coerce_params
 
+from .client.conftest import va_request
+
 SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -174,18 +176,7 @@ def test_reject_floats_accepts_what_it_accepted(params: dict[str, Any]) -> None:
 
 
 def test_coerce_params_still_takes_any_mapping_and_refuses_the_rest() -> None:
-    wire = {
-        "clientReferenceId": "order1",
-        "amount": {"value": 50000, "currency": "IDR"},
-        "paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
-        "paymentMethodOptions": {"virtualAccount": {"channel": "BCA"}},
-        "mode": "API",
-        "redirectUrl": {
-            "successReturnUrl": "https://shop.example/ok",
-            "failureReturnUrl": "https://shop.example/fail",
-            "expirationReturnUrl": "https://shop.example/expired",
-        },
-    }
+    wire = va_request("order1")
     for params in (wire, types.MappingProxyType(wire), MyDict(wire)):
         req = coerce_params(params, CreatePaymentRequest)
         assert req.client_reference_id == "order1" and req.amount is not None
