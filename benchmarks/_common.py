@@ -28,9 +28,14 @@ def load_json(name: str) -> Any:
 
 
 class CannedServer:
-    """``benchmarks/canned_server.py`` in a child process, stopped by closing its stdin."""
+    """``benchmarks/canned_server.py`` in a child process, stopped by closing its stdin.
 
-    def __init__(self) -> None:
+    ``argv`` runs another server script instead; it must print ``PORT <n>`` when it listens
+    and stop when its stdin closes.
+    """
+
+    def __init__(self, argv: Sequence[str] = (str(HERE / "canned_server.py"),)) -> None:
+        self.argv = list(argv)
         self.proc: asyncio.subprocess.Process | None = None
         self.port = 0
 
@@ -40,13 +45,13 @@ class CannedServer:
 
     async def __aenter__(self) -> CannedServer:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(HERE / "canned_server.py"),
+            sys.executable, *self.argv,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert self.proc.stdout is not None
         line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
         if not line.startswith(b"PORT "):
-            raise RuntimeError(f"canned server did not start: {line!r}")
+            raise RuntimeError(f"server {self.argv[0]} did not start: {line!r}")
         self.port = int(line.split()[1])
         return self
 

@@ -41,6 +41,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
+from _common import CannedServer, pct
 from aiohttp import web
 from Crypto.Cipher import AES, PKCS1_OAEP
 from Crypto.Hash import SHA256
@@ -89,39 +90,7 @@ async def _serve() -> None:
     await runner.cleanup()
 
 
-async def _start_server() -> tuple[asyncio.subprocess.Process, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--serve",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), 30)
-    if not line.startswith(b"PORT "):
-        raise RuntimeError(f"server did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{int(line.split()[1])}/ping"
-
-
-async def _stop_server(proc: asyncio.subprocess.Process) -> None:
-    if proc.stdin is not None:
-        proc.stdin.close()
-    try:
-        await asyncio.wait_for(proc.wait(), 10)
-    except asyncio.TimeoutError:
-        proc.terminate()
-        await proc.wait()
-
-
 # --- measurement helpers -----------------------------------------------------------------------
-
-
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Background:
@@ -176,11 +145,11 @@ class Background:
         http_ms = [x * 1000 for x in self.http_latencies]
         return {
             "loop_lag_max_ms": max(lags_ms, default=0.0),
-            "loop_lag_p99_ms": _pct(lags_ms, 0.99),
+            "loop_lag_p99_ms": pct(lags_ms, 0.99),
             "loop_lag_mean_ms": statistics.fmean(lags_ms) if lags_ms else 0.0,
             "ticks": len(lags_ms),
             "http_requests_per_s": len(http_ms) / self.elapsed if self.elapsed else 0.0,
-            "http_latency_p99_ms": _pct(http_ms, 0.99),
+            "http_latency_p99_ms": pct(http_ms, 0.99),
             "http_latency_max_ms": max(http_ms, default=0.0),
             "http_errors": self.http_errors,
         }
@@ -306,9 +275,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             alone[name] = await run_executor(n, via_pool, in_flight[name])
 
         # 3. Under load: HTTP stream + ticker beside the encryptions.
-        proc, url = await _start_server()
         loaded: dict[str, dict[str, float]] = {}
-        try:
+        async with CannedServer([__file__, "--serve"]) as server:
+            url = server.url + "/ping"
             connector = aiohttp.TCPConnector(limit=args.http_concurrency)
             async with aiohttp.ClientSession(connector=connector) as session:
                 async with Background(session, url, args.http_concurrency) as bg:
@@ -329,8 +298,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     async with Background(session, url, args.http_concurrency) as bg:
                         rate = await run_executor(n, via, in_flight[name])
                     loaded[name] = {"enc_per_s": rate, **bg.figures()}
-        finally:
-            await _stop_server(proc)
     finally:
         for pool in pools.values():
             pool.shutdown()
