@@ -19,8 +19,9 @@ from pivot_async._errors import (
     UnprocessableEntityError,
     make_api_error,
 )
+from tests.data import EXAMPLES_DIR
 
-EXAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "examples"
+EXAMPLES = EXAMPLES_DIR
 
 
 def _env(code: str, message: str = "m", **error: object) -> bytes:
@@ -85,10 +86,11 @@ def test_rate_limit_keeps_retry_after() -> None:
 
 
 def _error_examples() -> list[Path]:
-    return sorted(EXAMPLES.glob("errors__*.json")) if EXAMPLES.is_dir() else []
+    paths = sorted(EXAMPLES.glob("errors__*.json"))
+    assert paths, f"no error examples in {EXAMPLES}"
+    return paths
 
 
-@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/examples not present")
 @pytest.mark.parametrize("path", _error_examples(), ids=lambda p: p.name)
 def test_documented_error_payloads_parse(path: Path) -> None:
     raw = path.read_bytes()

@@ -1,4 +1,4 @@
-"""Every documented JSON example decodes with its model (../shared/examples).
+"""Every documented JSON example decodes with its model (tests/data/examples).
 
 Each file must be listed in ``EXAMPLES``: a new example fails the test until it is mapped.
 Decoded values are compared with the raw JSON key by key (after ``encode`` back to the wire),
@@ -11,7 +11,6 @@ import decimal
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,8 +72,7 @@ from pivot_async.models import (
     VirtualAccount,
     parse_callback_event,
 )
-
-EXAMPLES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "examples"
+from tests.data import EXAMPLES_DIR
 
 
 @dataclass(frozen=True)
@@ -477,14 +475,10 @@ def _compare(raw: Any, wire: Any, path: str, problems: list[str]) -> None:
         problems.append(f"{path}: {raw!r} != {wire!r}")
 
 
-def _example_files() -> list[Any]:
-    if not EXAMPLES_DIR.is_dir():
-        return [
-            pytest.param(
-                None, marks=pytest.mark.skip(reason=f"examples folder absent: {EXAMPLES_DIR}")
-            )
-        ]
-    return sorted(p.name for p in EXAMPLES_DIR.glob("*.json"))
+def _example_files() -> list[str]:
+    names = sorted(p.name for p in EXAMPLES_DIR.glob("*.json"))
+    assert names, f"no examples in {EXAMPLES_DIR}"
+    return names
 
 
 @pytest.mark.parametrize("name", _example_files())

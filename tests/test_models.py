@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import decimal
 import json
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -82,6 +81,7 @@ from pivot_async.models import (
     parse_timestamp,
 )
 from pivot_async.models.customers import ChannelInformation
+from tests.data import EXAMPLES_DIR
 
 REDIRECT = RedirectUrl(
     success_return_url="https://merchant.com/success",
@@ -769,12 +769,8 @@ JSON = st.recursive(
     max_leaves=30,
 )
 
-_EXAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "examples"
-_EXAMPLE_BODIES = (
-    [json.loads(p.read_bytes()) for p in sorted(_EXAMPLES.glob("*.json"))]
-    if _EXAMPLES.is_dir()
-    else [{"data": {"id": "s", "status": "PAID"}}]
-)
+_EXAMPLE_BODIES = [json.loads(p.read_bytes()) for p in sorted(EXAMPLES_DIR.glob("*.json"))]
+assert _EXAMPLE_BODIES, f"no examples in {EXAMPLES_DIR}"
 
 DECODERS: list[Any] = [
     Envelope[PaymentSession],

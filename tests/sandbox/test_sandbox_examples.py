@@ -1,4 +1,4 @@
-"""Sandbox responses have the shapes of the documented examples (/work/shared/examples).
+"""Sandbox responses have the shapes of the documented examples (tests/data/examples).
 
 For each main scenario the documented request is sent (adjusted only where it must be: times
 relative to the sandbox clock, ids that exist in the sandbox), and every key of the documented
@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pivot_async.sandbox import Sandbox
+from tests.data import EXAMPLES_DIR as EXAMPLES
 from tests.sandbox.helpers import Api, encrypt_card
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"  # shared/ beside the repo
-pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="shared/examples not available")
 
 IGNORED = {"storePaymentMethods"}  # a documented misspelling; the sandbox uses storedPaymentMethods
 ALIASES = {"sureName": "surname"}  # the sandbox echoes the spelling the customer was created with

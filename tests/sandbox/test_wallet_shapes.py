@@ -1,5 +1,5 @@
 """Wallet sandbox: each endpoint accepts the documented example request and answers with the
-documented example's keys (tests/data/wallet is a copy of the wallet__*.json examples)."""
+documented example's keys (tests/data/examples holds a copy of the documented examples)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "wallet"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 # 2025-07-23 10:00 Jakarta: inside the example history-list window.
 START = dt.datetime(2025, 7, 23, 3, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -160,7 +160,7 @@ async def test_history_shapes(env: WalletEnv, cust: BoundCustomer) -> None:
     assert len(listing.body["detailData"]) == 2
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*__response.json")))
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("wallet__*__response.json")))
 def test_example_response_codes_parse(name: str) -> None:
     from pivot_async._signing import parse_response_code
 
