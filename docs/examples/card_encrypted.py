@@ -33,6 +33,7 @@ async def main() -> str:
             }]},
         })
         print(session.status)  # REQUIRE_CONFIRMATION
+        assert session.encryption_key is not None  # set for CARD + API mode + autoConfirm false
 
         # 2. Encrypt what your form collected (RSA-OAEP-SHA256 + AES-256-GCM, in a thread).
         card = Card("4440000112290002", 12, dt.date.today().year + 2, cvc="123",
@@ -50,7 +51,8 @@ async def main() -> str:
 
         paid = await client.payments.retrieve(session.id)
         charge = paid.charges[0]
-        print(paid.status, charge.status, f"{charge.card.first6}...{charge.card.last4}")
+        if charge.card is not None:  # the card details of a CARD charge
+            print(paid.status, charge.status, f"{charge.card.first6}...{charge.card.last4}")
         return paid.status
 
 

@@ -27,13 +27,14 @@ async def main() -> str:
                 "phoneNumber": {"countryCode": "+62", "number": "81234567890"},
             },
         })
+        assert session.customer_id is not None  # sessions created with a customer carry its id
         customer = await client.customers.retrieve(session.customer_id)
         print(customer.id, customer.given_name, customer.email)
 
         # Every session of this merchant with a given reference (the answer is a list):
         sessions = await client.payments.list_by_reference("order11001")
         print(len(sessions), "session(s) for order11001")
-        return customer.email
+        return customer.email or ""
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ async def main() -> str:
             },
         })
         va = session.charges[0].virtual_account
+        assert va is not None  # a VIRTUAL_ACCOUNT charge carries its account
         print(f"{session.status}: pay to {va.channel} {va.virtual_account_number}")
         return session.status
 

@@ -30,6 +30,7 @@ async def main() -> str:
                 "price": {"value": 300000, "currency": "IDR"},
             }]},
         })
+        assert session.encryption_key is not None  # set for CARD + API mode + autoConfirm false
         card = Card("5550000112220002", 12, dt.date.today().year + 2, cvc="123")
         encrypted = await client.cards.encrypt(session.encryption_key, card)
         await client.payments.confirm(session.id, {
@@ -48,7 +49,8 @@ async def main() -> str:
         })
         print("capture", capture.status)
         done = await client.payments.retrieve(session.id)
-        print(done.status, done.charges[0].captured_amount.value)
+        captured = done.charges[0].captured_amount  # None until the charge is captured
+        print(done.status, captured.value if captured else None)
         return done.status
 
 

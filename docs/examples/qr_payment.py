@@ -22,6 +22,8 @@ async def main() -> str:
             },
         })
         qr = session.charges[0].qr
+        assert qr is not None  # a QR charge carries its QRIS string
+        assert qr.qr_content is not None
         print(f"{session.status}: render this QRIS string as a QR code: {qr.qr_content[:24]}...")
 
         await client.simulations.create(

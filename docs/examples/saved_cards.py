@@ -33,6 +33,7 @@ async def main() -> str:
             "redirectUrl": REDIRECT,
             "orderInformation": ORDER,
         })
+        assert first.encryption_key is not None  # set for CARD + API mode + autoConfirm false
         card = Card("4440000112200001", 12, dt.date.today().year + 2, cvc="123")
         encrypted = await client.cards.encrypt(first.encryption_key, card)
         await client.payments.confirm(
@@ -42,8 +43,10 @@ async def main() -> str:
         paid = await client.payments.retrieve(first.id)
 
         # The customer now has a stored card: a token, the masked number, never the PAN.
+        assert paid.customer_id is not None  # the session was created with a customer
         customer = await client.customers.retrieve(paid.customer_id)
         stored = customer.payment_methods[0]
+        assert stored.token is not None  # a stored method is used through its token
         print("saved:", stored.token[:8] + "...")
 
         # Next time: the token plus the CVC the customer types again.

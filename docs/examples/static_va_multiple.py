@@ -27,7 +27,9 @@ async def main() -> int:
                 "expirationReturnUrl": "https://shop.example/expired",
             },
         })
-        va = session.payment_method.virtual_account  # static: no charge yet
+        method = session.payment_method  # static: no charge yet, the number is on the method
+        va = method.virtual_account if method else None
+        assert va is not None  # a VIRTUAL_ACCOUNT session carries its account
         print(f"{session.status}: static VA {va.channel} {va.virtual_account_number}")
 
         # Each transfer into the number is a new SUCCESS charge; the session stays ACTIVE.

@@ -35,7 +35,10 @@ async def start_checkout(client: PivotClient, order_id: str, amount: int) -> str
             "expirationReturnUrl": "https://shop.example/expired",
         },
     })
-    return session.charges[0].qr.qr_content
+    qr = session.charges[0].qr
+    if qr is None or not qr.qr_content:
+        raise RuntimeError(f"session {session.id} has no QR string")
+    return qr.qr_content
 # --8<-- [end:code]
 
 
@@ -79,8 +82,9 @@ async def main() -> int:
             cwd=project, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
         output, _ = await proc.communicate()
+        code = await proc.wait()
     print(output.decode().strip().splitlines()[-1])
-    return proc.returncode
+    return code
 
 
 if __name__ == "__main__":

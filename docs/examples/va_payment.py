@@ -24,6 +24,7 @@ async def main() -> str:
             "customer": {"givenName": "Budi", "email": "budi@example.com"},
         })
         va = session.charges[0].virtual_account
+        assert va is not None  # a VIRTUAL_ACCOUNT charge carries its account
         print(f"{session.status}: transfer to {va.channel} {va.virtual_account_number}")
 
         # In the sandbox, the transfer is simulated (Pivot's simulation API).
