@@ -21,7 +21,13 @@ from ._channels import (
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
 from ._models import Charge, Customer, Session
-from ._requests import CreateRequest, MethodInput, parse_confirm, parse_method
+from ._requests import (
+    CreateRequest,
+    MethodInput,
+    parse_confirm,
+    parse_method,
+    session_settings_apply,
+)
 from ._state import Merchant
 from ._transitions import Transitions
 from ._util import ZERO_TIME, format_time, random_digits, uuid7
@@ -269,10 +275,9 @@ class Payments:
         m, order = parse_confirm(
             body, self.ctx.config, self.ctx.now(), session.method_type, session.amount
         )
-        if order is None and session.order_information is None:
-            raise validation_error(
-                [("orderInformation", "Make sure orderInformation value is fulfilled")]
-            )
+        # No blanket orderInformation rule (PIVOT_API.md 6.1 and 8.1; docs/sandbox.md): a VA, QR
+        # or e-wallet confirm needs none, and a card needs billingInfo only for AVS (_card_flow).
+        session_settings_apply(session, m.type)
         return await self._apply_method(merchant, session, m, order)
 
     async def _apply_method(

@@ -11,9 +11,18 @@ from typing import Any
 
 from ._cards import CardData
 from ._config import SandboxConfig
+from ._errors import validation_error
+from ._models import Session
 from ._validation import Checker
 
-__all__ = ["CreateRequest", "MethodInput", "parse_confirm", "parse_create", "parse_method"]
+__all__ = [
+    "CreateRequest",
+    "MethodInput",
+    "parse_confirm",
+    "parse_create",
+    "parse_method",
+    "session_settings_apply",
+]
 
 METHOD_TYPES = ("VIRTUAL_ACCOUNT", "QR", "CARD", "EWALLET")
 _OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
@@ -269,8 +278,58 @@ def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime)
         expiry_at=expiry,
         metadata=metadata,
     )
+    _check_applicable(chk, request, save_key)
     chk.raise_if_failed()
     return request
+
+
+SAVE_METHODS = ("CARD", "EWALLET")
+"""``saveForFutureUse`` and ``expirationMode: STRICT`` take effect for these only (spec 6.1)."""
+
+
+def _only_redirect(key: str, mode: str) -> str:
+    return f"{key} applies only to mode REDIRECT; send false or omit it in mode {mode}"
+
+
+def _only_card_ewallet(key: str, kind: str) -> str:
+    return (
+        f"{key} applies only to paymentMethod.type CARD or EWALLET; "
+        f"omit it (or send its default) for {kind}"
+    )
+
+
+def _check_applicable(chk: Checker, req: CreateRequest, save_key: str) -> None:
+    """Refuse an "applicable only" setting that would not take effect (spec 6.1).
+
+    An explicit default (``false``, ``LOOSE``) passes. Without a ``paymentMethod`` the method
+    is chosen later (hosted page or confirm), so the CARD/EWALLET settings are checked then.
+    """
+    if req.mode != "REDIRECT":
+        if req.show_saved_payment:
+            chk.error("showSavedPayment", _only_redirect("showSavedPayment", req.mode))
+        if req.bypass_status_page:
+            chk.error("bypassStatusPage", _only_redirect("bypassStatusPage", req.mode))
+    kind = req.method.type if req.method is not None else None
+    if kind is not None and kind not in SAVE_METHODS:
+        if req.expiration_mode != "LOOSE":
+            chk.error("expirationMode", _only_card_ewallet("expirationMode", kind))
+        if req.save_for_future_use:
+            chk.error(save_key, _only_card_ewallet(save_key, kind))
+
+
+def session_settings_apply(session: Session, kind: str) -> None:
+    """On confirm: the session's CARD/EWALLET-only settings must apply to the chosen method."""
+    if kind in SAVE_METHODS:
+        return
+    details: list[tuple[str, str]] = []
+    if session.expiration_mode != "LOOSE":
+        details.append(("expirationMode", _only_card_ewallet("expirationMode", kind)))
+    if session.save_for_future_use:
+        details.append(("saveForFutureUse", _only_card_ewallet("saveForFutureUse", kind)))
+    if details:
+        raise validation_error(
+            [(field, f"{text} (set when the session was created)") for field, text in details]
+        )
 
 
 def _check_amount_range(chk: Checker, config: SandboxConfig, kind: str | None, amount: int) -> None:

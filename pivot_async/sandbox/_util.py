@@ -30,7 +30,10 @@ ZERO_TIME = "0001-01-01T00:00:00Z"
 """The Go zero time the gateway shows as a static VA's ``expiryAt`` (Decision n)."""
 
 _encoder = msgspec.json.Encoder()
-_REQUEST_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$")
+_REQUEST_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?Z"
+)
+"""The one ``expiryAt`` rule, shared with the client: ASCII digits only, UTC ``Z`` only."""
 
 
 def encode_json(obj: Any) -> bytes:
@@ -68,7 +71,7 @@ def format_time(moment: _dt.datetime) -> str:
 
 def parse_request_time(text: str) -> _dt.datetime | None:
     """Parse ``YYYY-MM-DDTHH:MM:SSZ`` (optional fraction); ``None`` if malformed."""
-    match = _REQUEST_TIME.match(text)
+    match = _REQUEST_TIME.fullmatch(text)
     if match is None:
         return None
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])

@@ -191,7 +191,11 @@ class Checker:
             return None
         moment = parse_request_time(text)
         if moment is None:
-            self.error(path, f"{path} must have the format YYYY-MM-DDTHH:MM:SSZ")
+            self.error(
+                path,
+                f"{path} must have the format YYYY-MM-DDTHH:MM:SSZ "
+                "(optionally 1 to 9 fractional-second digits before the Z)",
+            )
             return None
         if moment <= now:
             self.error(path, f"{path} must be in the future")
@@ -238,6 +242,7 @@ class Checker:
             self.error(f"{key}.email", f"{key}.email must be a valid email address")
         for name in ("givenName", "surname", "sureName"):
             self.string(customer, name, f"{key}.{name}", max_len=255)
+        customer = self.surname(customer, key)
         self.phone(customer, key)
         pref = self.mapping(customer, "refundPreference", f"{key}.refundPreference")
         if pref is not None:
@@ -253,10 +258,30 @@ class Checker:
             )
         return customer
 
+    def surname(self, person: dict[str, Any], path: str) -> dict[str, Any]:
+        """``sureName`` (older examples) becomes ``surname`` (the reference): one spelling stored.
+
+        Both given with different values is ambiguous: 400 naming ``<path>.sureName``.
+        """
+        if "sureName" not in person:
+            return person
+        out = dict(person)
+        legacy = out.pop("sureName")
+        current = out.get("surname")
+        if current is not None and legacy is not None and current != legacy:
+            self.error(
+                f"{path}.sureName",
+                f"{path}.sureName and {path}.surname differ; send only {path}.surname",
+            )
+        elif current is None and legacy is not None:
+            out["surname"] = legacy
+        return out
+
     def order_information(self, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         order = self.mapping(obj, "orderInformation", "orderInformation")
         if order is None:
             return None
+        order = dict(order)
         products = order.get("productDetails")
         if not isinstance(products, list) or not products:
             self.error(
@@ -287,6 +312,9 @@ class Checker:
             if info is None:
                 continue
             path = f"orderInformation.{part}"
+            for name in ("surname", "sureName"):
+                self.string(info, name, f"{path}.{name}", max_len=255)
+            info = order[part] = self.surname(info, path)
             self.string(info, "givenName", f"{path}.givenName", required=True, max_len=255)
             self.string(info, "email", f"{path}.email", required=True, max_len=255)
             self.phone(info, path)
