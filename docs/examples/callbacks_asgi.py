@@ -23,6 +23,7 @@ store = InMemoryDedupeStore()  # use a shared store (Redis, SQL) with several wo
 processed: list[str] = []
 
 
+# --8<-- [start:handler]
 async def handle_callback(headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
     """Framework-independent: (status, JSON reply) for one delivery."""
     if not verify_api_key(headers, CALLBACK_KEY):
@@ -40,6 +41,7 @@ async def handle_callback(headers: dict[str, str], body: bytes) -> tuple[int, di
         await store.release(key)  # let Pivot's retry be processed
         return 500, {"error": "handler failed"}
     return 200, {"status": "ok"}
+# --8<-- [end:handler]
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

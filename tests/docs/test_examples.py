@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from pivot_async.sandbox import Sandbox
+from tests.docs.test_python_blocks import AWAITING_INCLUDE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = ROOT / "docs" / "examples"
@@ -78,6 +79,14 @@ CHECKS: dict[str, Callable[[Any, str], None]] = {
         r == ["RequestValidationError", "NotFoundError", "UnprocessableEntityError"],
         "not sent: clientReferenceId" in out,
     ),
+    "sandbox_start": lambda r, out: (
+        len(r) == 2, all(u.startswith("http://127.0.0.1:") for u in r),
+        "2026-01-01T00:01:00+00:00" in out,
+    ),
+    "sandbox_faults": lambda r, out: (r == 3, "REQUIRE_ACTION after 3 attempts" in out),
+    "wallet_sandbox_app": lambda r, out: (
+        r == "2000600", "mounted in the gateway sandbox: True" in out,
+    ),
 }
 
 
@@ -127,7 +136,8 @@ async def test_example_runs(
 def test_example_is_included_in_a_page(name: str) -> None:
     include = f"docs/examples/{name}.py"
     pages = [p for p in (ROOT / "docs").rglob("*.md") if include in p.read_text("utf-8")]
-    assert pages, f"{include} is not included in any docs page"
+    awaiting = {target.partition(":")[0] for target in AWAITING_INCLUDE.values()}
+    assert pages or include in awaiting, f"{include} is not included in any docs page"
 
 
 def test_readme_first_payment_matches_the_quick_start_example() -> None:
