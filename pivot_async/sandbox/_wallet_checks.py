@@ -17,6 +17,8 @@ __all__ = [
     "currency",
     "currency_or_empty",
     "datetime_str",
+    "deeplink_flag",
+    "is_list",
     "is_object",
     "msisdn",
     "one_of",
@@ -25,7 +27,6 @@ __all__ = [
     "parse_qris",
     "str_max",
     "url",
-    "url_params",
     "user_resources",
 ]
 
@@ -101,19 +102,13 @@ page_size = _digits_in(1, 100)
 page_number = _digits_in(1, 9999)
 
 
-def url_params(value: Any) -> bool:
-    """``[{url, type, isDeeplink}]``: ``isDeeplink`` a boolean or ``"Y"``/``"N"``."""
-    if not isinstance(value, list):
-        return False
-    for item in value:
-        if not isinstance(item, dict) or not url(item.get("url")):
-            return False
-        if item.get("type") not in ("PAY_RETURN", "PAY_NOTIFY"):
-            return False
-        deeplink = item.get("isDeeplink", False)
-        if not isinstance(deeplink, bool) and deeplink not in ("Y", "N"):
-            return False
-    return True
+def is_list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
+def deeplink_flag(value: Any) -> bool:
+    """``urlParams[].isDeeplink``: a JSON boolean (Pivot's example) or SNAP's ``"Y"``/``"N"``."""
+    return isinstance(value, bool) or value in ("Y", "N")
 
 
 def user_resources(value: Any) -> bool:

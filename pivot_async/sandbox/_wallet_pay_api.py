@@ -217,9 +217,21 @@ def _create_payment(
     return payment
 
 
+def _fee(body: dict[str, Any]) -> dict[str, Any]:
+    """``feeAmount``: the documented ``{"value": "", "currency": ""}`` (or ``{}``) means absent;
+    half of one (a value without its currency, or the reverse) is an invalid field."""
+    fee_obj: dict[str, Any] = body.get("feeAmount") or {}
+    value, currency = fee_obj.get("value") or "", fee_obj.get("currency") or ""
+    if value and not currency:
+        raise SnapError("4005002", "Invalid Mandatory Field {feeAmount.currency}")
+    if currency and not value:
+        raise SnapError("4005002", "Invalid Mandatory Field {feeAmount.value}")
+    return fee_obj
+
+
 def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     info: dict[str, Any] = ctx.body["additionalInfo"]
-    fee_obj = ctx.body.get("feeAmount") or {}
+    fee_obj = _fee(ctx.body)
     fee = parse_amount(fee_obj.get("value") or "0") or Decimal("0")
     redirect, failed = _redirects(info)
     payment = _create_payment(
@@ -246,16 +258,21 @@ def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 DEBIT_FIELDS = (
     Field("partnerReferenceNo", True, c.str_max(64)),
     *_AMOUNT_FIELDS,
-    Field("subMerchantId", False, c.str_max(36)),
-    Field("urlParams", False, c.url_params),
+    # "Payment to Merchant" parameter table (PIVOT_API.md 17.3, debit 54): all mandatory
+    Field("subMerchantId", True, c.str_max(36)),
+    Field("urlParams", True, c.is_list),
+    Field("urlParams[]", True, c.is_object),
+    Field("urlParams[].url", True, c.str_max(255)),
+    Field("urlParams[].type", True, c.str_max(20)),
+    Field("urlParams[].isDeeplink", True, c.deeplink_flag),
     Field("additionalInfo", False, c.is_object),
 )
 
 
 def debit(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     wallet._debit_attempts[ctx.body["partnerReferenceNo"]] += 1
-    params = ctx.body.get("urlParams") or []
-    return_url = next((p["url"] for p in params if p.get("type") == "PAY_RETURN"), None)
+    params: list[dict[str, Any]] = ctx.body["urlParams"]
+    return_url = next((p["url"] for p in params if p["type"] == "PAY_RETURN"), params[0]["url"])
     payment = _create_payment(
         wallet,
         ctx,

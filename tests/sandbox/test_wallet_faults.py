@@ -29,8 +29,11 @@ async def cust(env: WalletEnv) -> BoundCustomer:
 
 def debit_body(ref: str) -> dict[str, Any]:
     return {
+        "subMerchantId": "sub-1",
         "partnerReferenceNo": ref,
         "amount": {"value": "10000.00", "currency": "IDR"},
+        "urlParams": [{"url": "https://merchant.example/back", "type": "PAY_RETURN",
+                       "isDeeplink": False}],
         "additionalInfo": {},
     }
 

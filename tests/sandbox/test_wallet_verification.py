@@ -681,7 +681,7 @@ async def test_body_missing_field_then_format(env: WalletEnv, cust: BoundCustome
         (lambda b: b["amount"].__setitem__("value", "10000.0"), "4005401", "amount.value"),
         (lambda b: b.__setitem__("partnerReferenceNo", "x" * 65), "4005401", "partnerReferenceNo"),
         (lambda b: b.__setitem__("partnerReferenceNo", ""), "4005402", "partnerReferenceNo"),
-        (lambda b: b["urlParams"][0].__setitem__("type", "NOPE"), "4005401", "urlParams"),
+        (lambda b: b["urlParams"][0].__setitem__("type", "T" * 21), "4005401", "urlParams[0].type"),
     ],
 )
 async def test_body_validation_cases(
