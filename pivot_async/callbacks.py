@@ -6,7 +6,8 @@ Pivot authenticates callbacks with a static ``X-API-Key`` header (no signature).
 - parses the body into typed events (:func:`parse_event`; unknown events become
   :class:`~pivot_async.models.UnknownCallbackEvent`, never a crash);
 - detects duplicate deliveries with a pluggable :class:`DedupeStore` (in memory by default),
-  keyed by event name, resource id and status (:func:`dedupe_key`);
+  keyed by event name, resource id and status, or by a hash of the body when the event has no
+  id and status (:func:`dedupe_key`);
 - builds an ``aiohttp.web`` handler (:func:`callback_handler`) that does all of the above and
   calls your async handler.
 
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
+import msgspec
 from aiohttp import web
 
 from ._errors import CallbackVerificationError, ResponseValidationError
@@ -71,9 +74,13 @@ def verify_api_key(headers: Mapping[str, str], callback_key: str) -> bool:
             if name.lower() == API_KEY_HEADER.lower():
                 value = item
                 break
-    if value is None:
+    if not isinstance(value, str):  # absent, or not text (bytes from a hand-built mapping)
         return False
-    return hmac.compare_digest(value.encode("utf-8"), callback_key.encode("utf-8"))
+    try:
+        given = value.encode("utf-8")  # aiohttp keeps undecodable bytes as lone surrogates
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(given, callback_key.encode("utf-8"))
 
 
 def parse_event(body: bytes) -> CallbackEvent:
@@ -88,24 +95,34 @@ def parse_event(body: bytes) -> CallbackEvent:
         raise CallbackVerificationError(f"callback body rejected: {exc}") from None
 
 
-def dedupe_key(event: CallbackEvent) -> str:
+def dedupe_key(event: CallbackEvent, body: bytes | None = None) -> str:
     """``event:resource-id:status``: the same event about the same state is the same event.
 
     A ``CHARGE.SUCCESS`` on a MULTIPLE session is keyed by its newest charge, so each payment
     into the session is seen once.
+
+    An event without a string ``data.id`` and ``data.status`` (an event this version does not
+    know, or a malformed one) has no identity to key on: its key is ``event:sha256:<digest>``
+    of the raw ``body`` when given (what :func:`callback_handler` does), else of the event's
+    canonical JSON. So an exact replay is still a duplicate, and two different events never
+    share a key.
     """
+    resource: object = None
+    status: object = None
     if isinstance(event, PaymentCallbackEvent):
         data = event.data
-        resource = data.id
-        if event.event == "CHARGE.SUCCESS" and data.charge_details:
-            resource = f"{data.id}/{data.charge_details[-1].id}"
-        return f"{event.event}:{resource}:{data.status}"
-    if isinstance(event, RefundCallbackEvent):
-        return f"{event.event}:{event.data.id}:{event.data.status}"
-    raw = event.data if isinstance(event, UnknownCallbackEvent) else None
-    ident = raw.get("id") if isinstance(raw, dict) else None
-    status = raw.get("status") if isinstance(raw, dict) else None
-    return f"{event.event}:{ident}:{status}"
+        resource, status = data.id, data.status
+        if event.event == "CHARGE.SUCCESS" and data.charge_details and data.id:
+            charge = data.charge_details[-1].id
+            resource = f"{data.id}/{charge}" if charge else None
+    elif isinstance(event, RefundCallbackEvent):
+        resource, status = event.data.id, event.data.status
+    elif isinstance(event, UnknownCallbackEvent) and isinstance(event.data, dict):
+        resource, status = event.data.get("id"), event.data.get("status")
+    if isinstance(resource, str) and resource and isinstance(status, str) and status:
+        return f"{event.event}:{resource}:{status}"
+    content = body if body is not None else msgspec.json.encode(event, order="sorted")
+    return f"{event.event}:sha256:{hashlib.sha256(content).hexdigest()}"
 
 
 class DedupeStore(Protocol):
@@ -180,7 +197,7 @@ def callback_handler(
         except CallbackVerificationError:
             logger.warning("callback rejected: body is not a Pivot callback")
             return web.json_response({"error": "bad callback body"}, status=400)
-        key = dedupe_key(event)
+        key = dedupe_key(event, body)
         if not await seen.claim(key):
             logger.info("duplicate callback %s ignored", event.event)
             return web.json_response({"status": "duplicate"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -135,3 +136,108 @@ async def test_sandbox_delivers_with_retry_and_duplicates_are_seen_once(
     assert isinstance(paid[0], PaymentPaidEvent)
     assert paid[0].data.id == session.id
     assert paid[0].data.status == "PAID"
+
+
+# -- issue 15, point 6 ---------------------------------------------------------------------------
+
+
+def test_events_without_identity_never_share_a_dedupe_key() -> None:
+    bodies = [
+        b'{"event":"WITHDRAW.SUCCESS","data":{"amount":1}}',
+        b'{"event":"WITHDRAW.SUCCESS","data":{"amount":2}}',
+        b'{"event":"WITHDRAW.SUCCESS","data":{"id":"w1"}}',  # an id but no status
+        b'{"event":"WITHDRAW.SUCCESS","data":{"id":"w1","note":"x"}}',
+        b'{"event":"WITHDRAW.SUCCESS","data":null}',
+        b'{"event":"WITHDRAW.SUCCESS","data":[1]}',
+        b'{"event":"PAYMENT.PAID","data":{"id":"","status":"PAID","clientReferenceId":"r1"}}',
+        b'{"event":"PAYMENT.PAID","data":{"id":"","status":"PAID","clientReferenceId":"r2"}}',
+    ]
+    keys = {dedupe_key(parse_event(b), b) for b in bodies}
+    assert len(keys) == len(bodies)
+    without_body = {dedupe_key(parse_event(b)) for b in bodies}
+    assert len(without_body) == len(bodies)
+    for b in bodies:  # an exact replay is the same event
+        assert dedupe_key(parse_event(b), b) == dedupe_key(parse_event(b), b)
+        assert dedupe_key(parse_event(b)) == dedupe_key(parse_event(b))
+    # events with an identity keep their readable key
+    known = b'{"event":"WITHDRAW.SUCCESS","data":{"id":"w1","status":"DONE"}}'
+    assert dedupe_key(parse_event(known), known) == "WITHDRAW.SUCCESS:w1:DONE"
+
+
+@pytest.fixture
+async def plain_receiver() -> AsyncIterator[tuple[int, Receiver]]:
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/cb", callback_handler(KEY, receiver))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield port, receiver
+    finally:
+        await runner.cleanup()
+
+
+async def test_unknown_events_without_id_are_each_handled_and_replays_are_not(
+    plain_receiver: tuple[int, Receiver],
+) -> None:
+    port, receiver = plain_receiver
+    url = f"http://127.0.0.1:{port}/cb"
+    first = b'{"event":"WITHDRAW.SUCCESS","data":{"amount":1}}'
+    second = b'{"event":"WITHDRAW.SUCCESS","data":{"amount":2}}'
+    answers = []
+    async with ClientSession() as http:
+        for body in (first, second, first):
+            async with http.post(url, data=body, headers={"X-API-Key": KEY}) as resp:
+                assert resp.status == 200
+                answers.append((await resp.json())["status"])
+    assert answers == ["ok", "ok", "duplicate"]
+    assert [e.data for e in receiver.events] == [{"amount": 1}, {"amount": 2}]
+
+
+async def _raw_post(port: int, key_header: bytes) -> int:
+    body = b'{"event":"PAYMENT.PAID","data":{"id":"s1","status":"PAID"}}'
+    request = (
+        b"POST /cb HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + b"X-API-Key: " + key_header + b"\r\n"
+        + b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
+        + body
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.parametrize(
+    "key_header",
+    [
+        b"\xff\xfe\xfd",  # not UTF-8 at all
+        KEY.encode() + b"\xc3",  # the right key plus a truncated UTF-8 sequence
+        b"\xed\xa0\x80",  # an encoded surrogate (invalid UTF-8)
+        "clé-ünïcødé".encode(),  # valid UTF-8, wrong key
+        "clé".encode("latin-1"),  # Latin-1 bytes
+    ],
+)
+async def test_undecodable_api_key_gets_401_not_500(
+    plain_receiver: tuple[int, Receiver], key_header: bytes
+) -> None:
+    port, receiver = plain_receiver
+    assert await _raw_post(port, key_header) == 401
+    assert await _raw_post(port, KEY.encode()) == 200  # the server is still fine
+    assert len(receiver.events) == 1
+
+
+def test_verify_api_key_refuses_non_text_values() -> None:
+    assert not verify_api_key({"X-API-Key": "\udcff" + KEY}, KEY)  # a lone surrogate
+    assert not verify_api_key({"X-API-Key": KEY.encode()}, KEY)  # type: ignore[dict-item]
+    assert not verify_api_key({"X-API-Key": 12345}, KEY)  # type: ignore[dict-item]
+    assert not verify_api_key({"X-API-Key": None}, KEY)  # type: ignore[dict-item]
