@@ -6,16 +6,21 @@ fetch and are all woken together when it ends. A failed fetch is raised to every
 waiting and is not kept: the next call fetches again. Cancelling one caller never cancels the
 fetch the others wait for. ``invalidate(token)`` forgets the cached token only if it is still
 the one that failed, so a token another task already refreshed is kept (Decision b).
+
+Tokens are held as :class:`~pivot_async._config.Secret` (masked ``repr``): :meth:`TokenCache.get`
+returns one, and only the middleware that writes the header unwraps it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from ._config import Secret
+from ._transport import clear_deadline
 
 __all__ = [
     "FetchedToken",
@@ -39,15 +44,21 @@ def refresh_margin(lifetime: float) -> float:
 
 @dataclass(frozen=True)
 class FetchedToken:
-    """What a fetch returns: the token and its lifetime in seconds from the fetch's start."""
+    """What a fetch returns: the token (kept as a :class:`Secret`) and its lifetime in seconds
+    from the fetch's start."""
 
-    value: str
+    value: Secret
     lifetime: float
+
+    def __post_init__(self) -> None:
+        value: object = self.value
+        if isinstance(value, str):  # a plain string is accepted and wrapped
+            object.__setattr__(self, "value", Secret(value))
 
 
 @dataclass(frozen=True)
 class _Cached:
-    value: str
+    value: Secret
     expires_at: float  # monotonic
     refresh_at: float  # monotonic
 
@@ -68,20 +79,20 @@ class TokenCache:
         self._fetch = fetch
         self._clock = clock
         self._cached: _Cached | None = None
-        self._flight: SingleFlight[str] = SingleFlight()
+        self._flight: SingleFlight[Secret] = SingleFlight()
         self.fetch_count = 0
 
     def _usable(self, cached: _Cached | None) -> bool:
         return cached is not None and self._clock() < cached.refresh_at
 
-    async def get(self) -> str:
+    async def get(self) -> Secret:
         """A valid token, fetching one (once, for all waiters) when needed."""
         cached = self._cached
         if cached is not None and self._usable(cached):
             return cached.value
         return await self._flight.run(self._refresh)
 
-    async def _refresh(self) -> str:
+    async def _refresh(self) -> Secret:
         started = self._clock()
         fetched = await self._fetch()
         self.fetch_count += 1
@@ -93,9 +104,11 @@ class TokenCache:
         )
         return fetched.value
 
-    def invalidate(self, token: str) -> bool:
+    def invalidate(self, token: Secret | str) -> bool:
         """Forget ``token`` if it is still the cached one; True if it was."""
         cached = self._cached
+        if isinstance(token, str):
+            token = Secret(token)
         if cached is not None and cached.value == token:
             self._cached = None
             return True
@@ -103,7 +116,7 @@ class TokenCache:
 
     def peek(self) -> str | None:
         """The cached token, if any, without fetching (for tests and diagnostics)."""
-        return self._cached.value if self._cached is not None else None
+        return self._cached.value.get() if self._cached is not None else None
 
     def __repr__(self) -> str:
         state = "cached" if self._cached is not None else "empty"
@@ -114,8 +127,11 @@ class SingleFlight(Generic[T]):
     """At most one call in flight: concurrent callers of :meth:`run` share its outcome.
 
     The call runs in its own task (:func:`start_shared`), so cancelling one caller does not
-    cancel it; each caller gets its own copy of a failure (:func:`await_shared`). A failure is
-    not kept: the first call after a finished one starts a new one.
+    cancel it, and the call does not inherit the deadline of the caller that happened to start
+    it (each caller's deadline bounds its own wait; the fetch has its own); every caller gets
+    the call's failure (errors are complete when built and never
+    changed afterwards, so sharing one is safe). A failure is not kept: the first call after a
+    finished one starts a new one.
     """
 
     def __init__(self) -> None:
@@ -129,6 +145,7 @@ class SingleFlight(Generic[T]):
         return await await_shared(task)
 
     async def _call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        clear_deadline()  # this task's own context: the starting caller keeps its deadline
         try:
             return await fn()
         finally:
@@ -167,35 +184,6 @@ async def await_shared(task: asyncio.Future[T]) -> T:
     """Await a fetch shared by many callers on behalf of one of them.
 
     Cancelling this caller does not cancel ``task`` (``asyncio.shield``): the other callers
-    still need it. A failure is raised to each caller as its own shallow copy of the exception
-    (same class, attributes, cause and traceback), so that a caller annotating its error (as
-    ``PivotClient._request`` sets ``request_id``) does not change the error another caller got.
+    still need it. A failure is raised to every caller as is (with the task's own traceback).
     """
-    try:
-        return await asyncio.shield(task)
-    except Exception as exc:  # the task's own failure (a cancellation is not an Exception)
-        error = _own_copy(exc)
-    raise error
-
-
-def _own_copy(exc: Exception) -> Exception:
-    """A shallow copy of ``exc`` for one caller, or ``exc`` itself if it cannot be copied."""
-    cls = type(exc)
-    try:
-        dup = copy.copy(exc)  # cls(*args) and the attributes: right for the built-in errors
-    except Exception:
-        try:  # classes whose __init__ does not take their args back (keyword-only fields)
-            dup = cls.__new__(cls, *exc.args)
-            dup.__dict__.update(exc.__dict__)
-            dup.args = exc.args
-        except Exception:
-            return exc
-    if type(dup) is not cls:
-        return exc
-    notes = getattr(exc, "__notes__", None)
-    if isinstance(notes, list):
-        dup.__notes__ = list(notes)  # type: ignore[attr-defined]
-    dup.__cause__ = exc.__cause__
-    dup.__context__ = exc.__context__
-    dup.__suppress_context__ = exc.__suppress_context__
-    return dup.with_traceback(exc.__traceback__)
+    return await asyncio.shield(task)

@@ -37,6 +37,14 @@ from ._middlewares import (
     validate_request_id,
 )
 from ._retry import RetryPolicy, parse_retry_after
+from ._transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    SecretHeaderMiddleware,
+    check_token,
+    deadline,
+    read_body,
+    remaining,
+)
 from ._wallet import WalletCredentials
 from .models import AccessToken, Envelope
 
@@ -69,9 +77,12 @@ class PivotClient:
 
     ``environment`` selects the gateway (``"sandbox"`` by default); ``base_url`` overrides it
     (for example the embedded sandbox's URL). A caller-supplied ``session`` is used as is and
-    never closed by the client. ``timeout`` is a :class:`Timeout` or a total in seconds;
+    never closed by the client. ``timeout`` is a :class:`Timeout` or a total in seconds; its
+    ``total`` is the deadline of one logical call (attempts, backoff, token fetch);
     ``max_retries`` bounds retries of retry-safe requests (default 2). ``wallet`` holds the
-    Pivot Pay (SNAP) credentials used by ``client.wallet``.
+    Pivot Pay (SNAP) credentials used by ``client.wallet``. ``max_response_bytes`` caps a
+    response body (default 10 MB): a larger one raises :class:`ResponseTooLargeError`
+    without being read whole.
 
     For tests: ``sleep`` replaces ``asyncio.sleep`` in retry backoff, ``rng`` the jitter source,
     and ``wall_clock`` (returning an aware datetime) the time used for SNAP timestamps, so a
@@ -94,6 +105,7 @@ class PivotClient:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         rng: random.Random | None = None,
         wall_clock: Callable[[], datetime.datetime] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id is required (PIVOT_CLIENT_ID)")
@@ -103,6 +115,11 @@ class PivotClient:
             connection_limit < 1
         ):
             raise ConfigurationError("connection_limit must be a positive int")
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int) or (
+            max_response_bytes < 1
+        ):
+            raise ConfigurationError("max_response_bytes must be a positive int")
+        self.max_response_bytes = max_response_bytes
         self.client_id = client_id
         self._client_secret = Secret(client_secret)
         self.environment: Environment = environment
@@ -127,6 +144,12 @@ class PivotClient:
         self._token_chain = (
             RetryMiddleware(self.retry_policy, sleep=self._sleep, rng=rng, is_safe=always_safe),
             LoggingMiddleware(),
+        )
+        # The client secret reaches the request's headers only inside this middleware.
+        self._access_token_chain = (
+            self._token_chain[0],
+            SecretHeaderMiddleware("X-MERCHANT-SECRET", self._client_secret, self.base_url),
+            self._token_chain[1],
         )
         self._init_resources()
 
@@ -272,28 +295,28 @@ class PivotClient:
     # -- access token ------------------------------------------------------------------------
 
     async def _fetch_access_token(self) -> FetchedToken:
+        """One token request, bounded by the client's ``timeout.total``.
+
+        The client secret is added by a middleware and the token is wrapped in a
+        :class:`Secret` as soon as it is decoded: neither sits in a plain local here.
+        """
         session = self._get_session()
-        body = b'{"grantType":"client_credentials"}'
         headers = {
             "X-MERCHANT-ID": self.client_id,
-            "X-MERCHANT-SECRET": self._client_secret.get(),
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        url = self._url(ACCESS_TOKEN_PATH)
-        status, raw, resp_headers, _ = await self._send(
-            session, "POST", url, data=body, headers=headers, middlewares=self._token_chain,
-            timeout=self.timeout,
-        )
+        async with deadline(self.timeout.total, "POST " + ACCESS_TOKEN_PATH):
+            status, raw, resp_headers, _ = await self._send(
+                session, "POST", self._url(ACCESS_TOKEN_PATH),
+                data=b'{"grantType":"client_credentials"}', headers=headers,
+                middlewares=self._access_token_chain, timeout=self.timeout,
+            )
         if not 200 <= status < 300:
             raise make_api_error(
                 status, raw, retry_after=parse_retry_after(resp_headers.get("Retry-After"))
             )
-        token = _decode_envelope(raw, AccessToken, status).data
-        if token is None or not token.access_token:
-            raise _missing_token(status)
-        lifetime = float(token.expires_in) if token.expires_in else _DEFAULT_TOKEN_LIFETIME
-        return FetchedToken(token.access_token, lifetime)
+        return _access_token(raw, status)
 
     # -- the one request path ----------------------------------------------------------------
 
@@ -306,12 +329,31 @@ class PivotClient:
         method: str,
         url: URL,
         *,
-        data: bytes | None,
+        data: bytes | aiohttp.payload.Payload | None,
         headers: dict[str, str],
         middlewares: tuple[Any, ...],
         timeout: Timeout,
         params: Mapping[str, str] | None = None,
+        request_id: str | None = None,
     ) -> tuple[int, bytes, Mapping[str, str], str | None]:
+        """Run the chain once (its retries included) and read the body (capped).
+
+        Errors are built complete: a timeout or connection failure carries ``request_id``
+        (the X-REQUEST-ID of a state-changing call), so the caller can resolve the outcome.
+        Each attempt's aiohttp ``total`` is cut to what is left of the call's deadline.
+        """
+        left = remaining()
+        attempt_timeout = timeout.to_aiohttp()
+        if left is not None:
+            if left <= 0:
+                raise PivotTimeoutError(
+                    f"{method} {url.path}: the call's deadline passed before it was sent "
+                    f"(timeout.total={timeout.total:g}s)", request_id=request_id,
+                )
+            attempt_timeout = aiohttp.ClientTimeout(
+                total=min(timeout.total, left), sock_connect=timeout.connect,
+                sock_read=timeout.read,
+            )
         try:
             async with session.request(
                 method,
@@ -319,22 +361,22 @@ class PivotClient:
                 data=data,
                 headers=headers,
                 params=params,
-                timeout=timeout.to_aiohttp(),
+                timeout=attempt_timeout,
                 allow_redirects=False,
                 middlewares=middlewares,
             ) as resp:
-                raw = await resp.read()
-                request_id = resp.request_info.headers.get(REQUEST_ID_HEADER)
+                raw = await read_body(resp, self.max_response_bytes, request_id=request_id)
                 return resp.status, raw, resp.headers, request_id
         except PivotError:
             raise
         except asyncio.TimeoutError as exc:
             raise PivotTimeoutError(
-                f"{method} {url.path} timed out (timeout={timeout})"
+                f"{method} {url.path} timed out (timeout={timeout})", request_id=request_id,
             ) from exc
         except aiohttp.ClientError as exc:
             raise PivotConnectionError(
-                f"{method} {url.path} failed: {type(exc).__name__}: {exc}"
+                f"{method} {url.path} failed: {type(exc).__name__}: {exc}",
+                request_id=request_id,
             ) from exc
 
     async def _request(
@@ -380,22 +422,34 @@ class PivotClient:
                 raise ConfigurationError(str(exc)) from None
             chain = self._build_chain(policy)
         timeout = Timeout.coerce(opts.timeout) if opts.timeout is not None else self.timeout
+        request_id = headers.get(REQUEST_ID_HEADER)
+        # Timeout.total is the deadline of the whole logical call (attempts, backoff sleeps,
+        # Retry-After waits, the token fetch): see _transport.deadline.
         try:
-            status, raw, resp_headers, request_id = await self._send(
-                session, method, self._url(path), data=data, headers=headers,
-                middlewares=chain, timeout=timeout, params=params,
-            )
-            if not 200 <= status < 300:
-                raise make_api_error(
-                    status, raw, request_id=request_id,
-                    retry_after=parse_retry_after(resp_headers.get("Retry-After")),
+            async with deadline(timeout.total, f"{method} {path}", request_id=request_id):
+                status, raw, resp_headers, _ = await self._send(
+                    session, method, self._url(path), data=data, headers=headers,
+                    middlewares=chain, timeout=timeout, params=params, request_id=request_id,
                 )
-            envelope: Envelope[T] = _decode_envelope(raw, cast_to, status)
         except (PivotConnectionError, ResponseValidationError) as exc:
-            # The outcome is unknown: name the key that resolves it (docs/reliability.md).
-            if exc.request_id is None:
-                exc.request_id = headers.get(REQUEST_ID_HEADER)
-            raise
+            if request_id is None or exc.request_id == request_id:
+                raise
+            # A failure shared with other calls (the token fetch): this call's own error,
+            # naming its key, built new rather than written onto the shared one.
+            raise exc.for_request(request_id) from exc
+        if not 200 <= status < 300:
+            raise make_api_error(
+                status, raw, request_id=request_id,
+                retry_after=parse_retry_after(resp_headers.get("Retry-After")),
+            )
+        envelope: Envelope[T] = _decode_envelope(raw, cast_to, status, request_id)
+        if envelope.data is None and request_id is not None:
+            # A state-changing call answered 2xx without its object: whether it took effect
+            # is unknown, so the error names the key that resolves it.
+            raise ResponseValidationError(
+                "response envelope has no data", path="$.data", status=status,
+                request_id=request_id,
+            )
         return envelope
 
 
@@ -404,7 +458,9 @@ class PivotClient:
 _envelope_decoders: dict[Any, tuple[Any, msgspec.json.Decoder[Any]]] = {}
 
 
-def _decode_envelope(raw: bytes, cast_to: Any, status: int) -> Any:
+def _decode_envelope(
+    raw: bytes, cast_to: Any, status: int, request_id: str | None = None
+) -> Any:
     """``_codec.decode(raw, Envelope[cast_to], status=status)`` with the decoder cached per type.
 
     A body that does not decode goes through :func:`_codec.decode` again, which raises the
@@ -417,13 +473,18 @@ def _decode_envelope(raw: bytes, cast_to: Any, status: int) -> Any:
         _envelope_decoders[cast_to] = entry
     try:
         return entry[1].decode(raw)
-    except msgspec.DecodeError:  # also ValidationError, its subclass
-        return _codec.decode(raw, entry[0], status=status)
+    except (msgspec.DecodeError, RecursionError):  # DecodeError: also ValidationError
+        return _codec.decode(raw, entry[0], status=status, request_id=request_id)
 
 
-def _missing_token(status: int) -> PivotError:
-    from ._errors import ResponseValidationError
-
-    return ResponseValidationError(
-        "access-token response has no accessToken", path="$.data.accessToken", status=status
-    )
+def _access_token(raw: bytes, status: int) -> FetchedToken:
+    """The token and lifetime of an access-token answer; the token leaves as a Secret."""
+    env = _decode_envelope(raw, AccessToken, status)
+    data: AccessToken | None = env.data
+    del env
+    expires_in = data.expires_in if data is not None else None
+    secret = Secret((data.access_token if data is not None else None) or "")
+    del data
+    check_token(secret.get(), "$.data.accessToken", "access-token")
+    lifetime = float(expires_in) if expires_in else _DEFAULT_TOKEN_LIFETIME
+    return FetchedToken(secret, lifetime)

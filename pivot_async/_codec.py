@@ -46,24 +46,40 @@ def _dec_hook(tp: type, obj: Any) -> Any:
 
 
 @overload
-def decode(data: bytes, tp: type[T], *, status: int | None = None) -> T: ...
+def decode(
+    data: bytes, tp: type[T], *, status: int | None = None, request_id: str | None = None
+) -> T: ...
 
 
 @overload
-def decode(data: bytes, tp: Any, *, status: int | None = None) -> Any: ...
+def decode(
+    data: bytes, tp: Any, *, status: int | None = None, request_id: str | None = None
+) -> Any: ...
 
 
-def decode(data: bytes, tp: Any, *, status: int | None = None) -> Any:
-    """Decode a response body into ``tp``; a mismatch raises :class:`ResponseValidationError`."""
+def decode(
+    data: bytes, tp: Any, *, status: int | None = None, request_id: str | None = None
+) -> Any:
+    """Decode a response body into ``tp``; a body that does not decode (not JSON, the wrong
+    shape, or nested too deep) raises :class:`ResponseValidationError`, never
+    ``RecursionError``."""
     try:
         return decoder_for(tp).decode(data)
     except msgspec.ValidationError as exc:
         text = str(exc)
         path = text.rsplit(" - at `", 1)[1].rstrip("`") if " - at `" in text else None
         raise ResponseValidationError(
-            f"response did not match the expected model: {text}", path=path, status=status
+            f"response did not match the expected model: {text}", path=path, status=status,
+            request_id=request_id,
         ) from exc
     except msgspec.DecodeError as exc:
         raise ResponseValidationError(
-            f"response body is not valid JSON: {exc}", status=status
+            f"response body is not valid JSON: {exc}", status=status, request_id=request_id,
         ) from exc
+    except RecursionError:
+        # msgspec recurses once per nesting level: a hostile body nested thousands deep
+        # must not take the caller down with a RecursionError.
+        raise ResponseValidationError(
+            "response body is nested too deeply to decode", path="$", status=status,
+            request_id=request_id,
+        ) from None

@@ -9,6 +9,7 @@ Every exception the library raises on purpose derives from :class:`PivotError`::
     │                                 (also ValueError); ``.field`` and ``.rule`` say which and why
     ├── EncryptionError               card encryption failed (malformed ``encryptionKey``...)
     ├── ResponseValidationError       a response did not match its model; ``.path`` names the field
+    │   └── ResponseTooLargeError     a response body exceeded ``max_response_bytes``
     ├── PivotConnectionError          the connection failed (the aiohttp exception is chained)
     │   └── PivotTimeoutError         the request timed out
     ├── OutcomeUnknownError           a money-moving call may or may not have happened
@@ -82,6 +83,7 @@ __all__ = [
     "RateLimitError",
     "RebindRequiredError",
     "RequestValidationError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "ServerError",
     "TransactionNotFoundError",
@@ -121,19 +123,52 @@ class EncryptionError(PivotError, ValueError):
 
 
 class ResponseValidationError(PivotError):
-    """A response body did not match the expected model.
+    """A response body did not match the expected model (or could not be decoded at all).
 
     ``path`` is the location of the bad field as reported by the decoder (for example
-    ``$.data.amount.value``); ``status`` is the HTTP status of the response.
+    ``$.data.amount.value``); ``status`` is the HTTP status of the response; ``request_id``
+    the X-REQUEST-ID of the call, when it had one (re-send with it to get the replay). Every
+    attribute is set when the error is built.
     """
 
-    request_id: str | None = None
-    """The X-REQUEST-ID of the call, when it had one (re-send with it to get the replay)."""
-
-    def __init__(self, message: str, *, path: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
         self.path = path
         self.status = status
+        self.request_id = request_id
         super().__init__(message)
+
+    def for_request(self, request_id: str) -> ResponseValidationError:
+        """A new error like this one naming another call's ``request_id`` (never a change
+        to this one, which other callers of a shared token fetch may hold)."""
+        return type(self)(str(self), path=self.path, status=self.status, request_id=request_id)
+
+
+class ResponseTooLargeError(ResponseValidationError):
+    """A response body was larger than the client's ``max_response_bytes``; it was not read
+    whole (``limit`` is the cap in bytes)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.limit = limit
+        super().__init__(message, path="$", status=status, request_id=request_id)
+
+    def for_request(self, request_id: str) -> ResponseTooLargeError:
+        """See :meth:`ResponseValidationError.for_request`."""
+        return type(self)(str(self), limit=self.limit, status=self.status,
+                          request_id=request_id)
 
 
 class PivotConnectionError(PivotError):
@@ -143,11 +178,18 @@ class PivotConnectionError(PivotError):
     call may have landed, and re-sending it with that key returns the first outcome.
     """
 
-    request_id: str | None = None
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        self.request_id = request_id
+        super().__init__(message)
+
+    def for_request(self, request_id: str) -> PivotConnectionError:
+        """A new error like this one naming another call's ``request_id`` (never a change
+        to this one, which other callers of a shared token fetch may hold)."""
+        return type(self)(str(self), request_id=request_id)
 
 
 class PivotTimeoutError(PivotConnectionError):
-    """The request timed out."""
+    """The request (or the whole logical call: ``Timeout.total`` is a deadline) timed out."""
 
 
 class OutcomeUnknownError(PivotError):
@@ -179,7 +221,9 @@ class APIError(PivotError):
 
     Attributes: ``status`` (HTTP status), ``code`` (Pivot error code or SNAP response code),
     ``message``, ``error_type`` (``API_ERROR``, ``GATEWAY_ERROR``, ``PARTNER_ERROR``),
-    ``details`` (field-level details), ``trace_id``, ``request_id`` (the X-REQUEST-ID sent).
+    ``details`` (field-level details), ``trace_id``, ``request_id`` (the X-REQUEST-ID sent),
+    ``retry_after`` (the server's Retry-After hint in seconds, if any). Every attribute is set
+    by the constructor; the library never changes an error after building it.
     """
 
     def __init__(
@@ -192,6 +236,9 @@ class APIError(PivotError):
         details: Sequence[ErrorDetail] = (),
         trace_id: str | None = None,
         request_id: str | None = None,
+        service_code: str | None = None,
+        case_code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
         self.code = code
@@ -200,8 +247,9 @@ class APIError(PivotError):
         self.details: tuple[ErrorDetail, ...] = tuple(details)
         self.trace_id = trace_id
         self.request_id = request_id
-        self.service_code: str | None = None
-        self.case_code: str | None = None
+        self.service_code = service_code
+        self.case_code = case_code
+        self.retry_after = retry_after
         super().__init__(self._render())
 
     @property
@@ -216,7 +264,9 @@ class APIError(PivotError):
         text = f"{head}: {self.message}" if self.message else head
         if self.details:
             parts = [f"{d.field}: {d.message}" if d.field else d.message for d in self.details]
-            text += " [" + "; ".join(parts) + "]"
+            joined = "; ".join(parts)
+            if joined != self.message:
+                text += " [" + joined + "]"
         if self.trace_id:
             text += f" (trace_id={self.trace_id})"
         return text
@@ -264,8 +314,6 @@ class UnprocessableEntityError(APIError):
 
 class RateLimitError(APIError):
     """HTTP 429: too many requests. ``retry_after`` is the server's hint in seconds, if any."""
-
-    retry_after: float | None = None
 
 
 class ServerError(APIError):
@@ -319,25 +367,30 @@ _CODE_CLASSES: dict[str, type[APIError]] = {
 }
 
 
-class _ErrorObject(msgspec.Struct):
-    type: str | None = None
-    details: list[Any] | None = None
-    traceId: str | None = None
-    trace_id: str | None = None
-
-
 class _ErrorEnvelope(msgspec.Struct):
     code: str | int | None = None
-    message: str | None = None
-    error: _ErrorObject | None = None
 
 
 _envelope_decoder = msgspec.json.Decoder(_ErrorEnvelope)
 
+#: What a decoder raises for a body it cannot read: not JSON, the wrong shape, or JSON nested
+#: deeper than the interpreter's recursion limit (msgspec raises ``RecursionError`` there).
+DECODE_FAILURES: tuple[type[Exception], ...] = (
+    msgspec.DecodeError, msgspec.ValidationError, RecursionError,
+)
 
-def _parse_details(raw: list[Any] | None) -> list[ErrorDetail]:
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _parse_details(raw: Any) -> list[ErrorDetail]:
     out: list[ErrorDetail] = []
-    for item in raw or ():
+    for item in raw if isinstance(raw, list) else ():
         if not isinstance(item, dict):
             continue
         field = item.get("field")
@@ -364,6 +417,49 @@ def error_class_for(status: int, code: str | None) -> type[APIError]:
     return APIError
 
 
+def _decode_any(body: bytes) -> Any:
+    try:
+        return msgspec.json.decode(body)
+    except DECODE_FAILURES:
+        return None
+
+
+def _error_fields(body: bytes) -> dict[str, Any]:
+    """code, message, error_type, details and trace_id of any documented error body.
+
+    The shapes: the full envelope (``code``, ``message``, ``error{type, details, traceId}``);
+    only ``{"error": {...}}``; only the inner object ``{"type", "details", "traceId"}`` (the
+    payments error table); ``trace_id`` for ``traceId``; the code nested in ``error``.
+    """
+    doc = _decode_any(body)
+    if not isinstance(doc, dict):
+        return {}
+    inner = doc.get("error")
+    if not isinstance(inner, dict):
+        inner = doc if ("type" in doc or "details" in doc) else {}
+    code = _text(doc.get("code"))
+    if code is None:
+        code = _text(inner.get("code"))
+    message = _text(doc.get("message")) or _text(inner.get("message"))
+    error_type = _text(inner.get("type"))
+    trace = inner.get("traceId")
+    if not isinstance(trace, str) or not trace:
+        trace = inner.get("trace_id")
+    details = _parse_details(inner.get("details"))
+    if not message:
+        # Only the inner object: its details carry the human text.
+        message = "; ".join(
+            f"{d.field}: {d.message}" if d.field else d.message for d in details if d.message
+        ) or error_type
+    return {
+        "code": code,
+        "message": message,
+        "error_type": error_type,
+        "details": details,
+        "trace_id": trace if isinstance(trace, str) and trace else None,
+    }
+
+
 def make_api_error(
     status: int,
     body: bytes,
@@ -374,52 +470,24 @@ def make_api_error(
     """Build the exception for an error response from its status and raw body.
 
     Tolerates every documented envelope variant: a full envelope, only the ``error``
-    object, ``traceId`` or ``trace_id``, numeric or text codes, and bodies that are not
-    JSON at all.
+    object, only the inner object (``type``, ``details``, ``traceId``), ``traceId`` or
+    ``trace_id``, numeric or text codes, and bodies that are not JSON at all (or nested too
+    deep to decode).
     """
-    code: str | None = None
-    message = ""
-    error_type: str | None = None
-    details: list[ErrorDetail] = []
-    trace_id: str | None = None
-    try:
-        env = _envelope_decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        env = None
-        # Some documented examples carry only the inner ``error`` object.
-        try:
-            inner = msgspec.json.decode(body, type=dict[str, Any])
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            inner = None
-        if inner is not None and isinstance(inner.get("error"), dict):
-            err = inner["error"]
-            error_type = err.get("type") if isinstance(err.get("type"), str) else None
-            details = _parse_details(err.get("details") if isinstance(err.get("details"), list)
-                                     else None)
-            tid = err.get("traceId") or err.get("trace_id")
-            trace_id = tid if isinstance(tid, str) else None
-    if env is not None:
-        code = str(env.code) if env.code is not None else None
-        message = env.message or ""
-        if env.error is not None:
-            error_type = env.error.type
-            details = _parse_details(env.error.details)
-            trace_id = env.error.traceId or env.error.trace_id
-    if not message:
-        message = f"HTTP {status}"
+    fields = _error_fields(body)
+    code: str | None = fields.get("code")
+    message: str = fields.get("message") or f"HTTP {status}"
     cls = error_class_for(status, code)
-    exc = cls(
+    return cls(
         message,
         status=status,
         code=code,
-        error_type=error_type,
-        details=details,
-        trace_id=trace_id,
+        error_type=fields.get("error_type"),
+        details=fields.get("details", ()),
+        trace_id=fields.get("trace_id"),
         request_id=request_id,
+        retry_after=retry_after if issubclass(cls, RateLimitError) else None,
     )
-    if isinstance(exc, RateLimitError):
-        exc.retry_after = retry_after
-    return exc
 
 
 _SNAP_CASE_CLASSES: dict[tuple[int, str], type[APIError]] = {
@@ -446,7 +514,7 @@ _snap_decoder = msgspec.json.Decoder(_SnapEnvelope)
 def _decode_snap(body: bytes) -> _SnapEnvelope:
     try:
         return _snap_decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except DECODE_FAILURES:
         return _SnapEnvelope()
 
 
@@ -459,7 +527,7 @@ def payments_error_code(body: bytes) -> str | None:
     """The top-level ``code`` of a Payments API body, or None if it has none."""
     try:
         code = _envelope_decoder.decode(body).code
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except DECODE_FAILURES:
         return None
     return None if code is None else str(code)
 
@@ -473,7 +541,13 @@ def snap_code_parts(code: str | None) -> tuple[int, str, str] | None:
     return int(code[:3]), code[3:5], code[5:7]
 
 
-def make_snap_error(status: int, body: bytes, *, retry_after: float | None = None) -> APIError:
+def make_snap_error(
+    status: int,
+    body: bytes,
+    *,
+    retry_after: float | None = None,
+    request_id: str | None = None,
+) -> APIError:
     """Build the exception for a wallet (SNAP) error response.
 
     The class is chosen by the ``responseCode``'s HTTP part and case code (falling back to the
@@ -486,9 +560,9 @@ def make_snap_error(status: int, body: bytes, *, retry_after: float | None = Non
     if cls is None:
         cls = GatewayTimeoutError if http == 504 else error_class_for(http, None)
     message = (env.responseMessage or f"HTTP {status}")[:300]
-    exc = cls(message, status=status, code=env.responseCode if parts else None)
-    if parts:
-        exc.service_code, exc.case_code = parts[1], parts[2]
-    if isinstance(exc, RateLimitError):
-        exc.retry_after = retry_after
-    return exc
+    return cls(
+        message, status=status, code=env.responseCode if parts else None,
+        service_code=parts[1] if parts else None, case_code=parts[2] if parts else None,
+        retry_after=retry_after if issubclass(cls, RateLimitError) else None,
+        request_id=request_id,
+    )

@@ -21,7 +21,7 @@ from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from ._auth import TokenCache
-from ._errors import PivotConnectionError, payments_error_code
+from ._errors import PivotConnectionError
 from ._retry import (
     RetryPolicy,
     is_retry_safe,
@@ -29,6 +29,7 @@ from ._retry import (
     retry_delay,
     should_retry_status,
 )
+from ._transport import remaining
 
 __all__ = [
     "BearerAuthMiddleware",
@@ -108,7 +109,8 @@ class RetryMiddleware:
     is the HTTP status, or None when the attempt raised. The default is the Payments API rule
     (idempotent method or an X-REQUEST-ID); token calls pass ``always_safe``. A failure to
     connect is always retried (nothing was sent). A discarded response is released before
-    sleeping.
+    sleeping. No wait is started that would end past the call's deadline
+    (:func:`~pivot_async._transport.remaining`): the last outcome is handed back instead.
     """
 
     def __init__(
@@ -134,18 +136,23 @@ class RetryMiddleware:
                 not_sent = isinstance(
                     exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
                 )
-                if retries >= self.policy.max_retries or not (
+                give_up = retries >= self.policy.max_retries or not (
                     not_sent or self._is_safe(req, None)
-                ):
+                )
+                delay = 0.0
+                if not give_up:
+                    delay = retry_delay(retries, self.policy, rng=self._rng)
+                    give_up = _past_deadline(delay)
+                if give_up:
                     if isinstance(exc, (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError)):
                         # aiohttp re-runs the whole chain once more for GET/HEAD/... on these
                         # two errors, which would double the retry budget: hand the failure
                         # over as a PivotConnectionError, which aiohttp passes through.
                         raise PivotConnectionError(
-                            f"{req.method} {req.url.path} failed: {type(exc).__name__}: {exc}"
+                            f"{req.method} {req.url.path} failed: {type(exc).__name__}: {exc}",
+                            request_id=req.headers.get(REQUEST_ID_HEADER),
                         ) from exc
                     raise
-                delay = retry_delay(retries, self.policy, rng=self._rng)
                 logger.info(
                     "retrying %s %s after %s (retry %d of %d, in %.2fs)",
                     req.method, req.url.path, type(exc).__name__,
@@ -160,6 +167,8 @@ class RetryMiddleware:
                     return resp
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 delay = retry_delay(retries, self.policy, retry_after=retry_after, rng=self._rng)
+                if _past_deadline(delay):
+                    return resp
                 logger.info(
                     "retrying %s %s after HTTP %d (retry %d of %d, in %.2fs)",
                     req.method, req.url.path, resp.status,
@@ -170,18 +179,20 @@ class RetryMiddleware:
             await self._sleep(delay)
 
 
-async def _error_code(resp: ClientResponse) -> str | None:
-    try:
-        return payments_error_code(await resp.read())
-    except aiohttp.ClientError:
-        return None
+def _past_deadline(delay: float) -> bool:
+    """True if a wait of ``delay`` seconds (plus an attempt) cannot fit before the deadline."""
+    left = remaining()
+    return left is not None and delay >= left
 
 
 class BearerAuthMiddleware:
     """Adds ``Authorization: Bearer <token>`` for the configured origin only.
 
-    On ``401 credentials_invalid`` it invalidates the token that failed (only if it is still
-    the cached one) and replays the request once with a fresh token (Decision b).
+    On any 401 it invalidates the token that was used (only if it is still the cached one)
+    and replays the request once with a fresh token (Decision b). Any 401: Pivot's documented
+    ``credentials_invalid`` body comes with the code at the top level, nested in ``error``, or
+    not at all (``{"error": {...}}`` only), and a 401 is a rejection before processing, so the
+    one replay cannot duplicate an effect. The token stays a :class:`Secret` in this frame.
     """
 
     def __init__(self, tokens: TokenCache, origin: URL) -> None:
@@ -194,13 +205,13 @@ class BearerAuthMiddleware:
                 req.headers.pop(name, None)
             return await handler(req)
         token = await self._tokens.get()
-        req.headers["Authorization"] = f"Bearer {token}"
+        req.headers["Authorization"] = "Bearer " + token.get()
         resp = await handler(req)
-        if resp.status == 401 and await _error_code(resp) == "credentials_invalid":
+        if resp.status == 401:
             self._tokens.invalidate(token)
             resp.release()
             token = await self._tokens.get()
-            req.headers["Authorization"] = f"Bearer {token}"
+            req.headers["Authorization"] = "Bearer " + token.get()
             logger.info("replaying %s %s with a fresh access token", req.method, req.url.path)
             resp = await handler(req)
         return resp

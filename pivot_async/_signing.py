@@ -32,6 +32,7 @@ from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
 from Crypto.Signature import pkcs1_15
 
+from ._config import Secret
 from ._errors import ConfigurationError
 
 __all__ = [
@@ -300,8 +301,48 @@ def load_private_key(pem: str | bytes) -> RSAPrivateKey:
 
     Tolerates literal ``\\n`` escapes (environment variables), CRLF line endings, surrounding
     whitespace or quotes, a PEM squeezed onto one line, and bare base64 DER. A key that does not
-    load raises :class:`~pivot_async.ConfigurationError`, whose message never contains key text.
+    load raises :class:`~pivot_async.ConfigurationError`, whose message never contains key text
+    and whose traceback holds no frame with the key text in a local.
     """
+    return load_private_key_secret(KeyText(pem))
+
+
+class KeyText:
+    """Key text (PEM str or bytes) kept out of sight: its ``repr`` is masked."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | bytes) -> None:
+        self._value = value
+
+    def get(self) -> str | bytes:
+        """The key text."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "KeyText('***')"
+
+
+def load_private_key_secret(pem: KeyText | Secret) -> RSAPrivateKey:
+    """:func:`load_private_key` for a PEM kept in a :class:`Secret`.
+
+    The work happens in a helper that returns a problem instead of raising, so the error is
+    raised from this frame, whose only local holding the key is the masked ``Secret``.
+    """
+    key, problem = _try_load_private(pem)
+    if problem is not None:
+        raise ConfigurationError(problem) from None
+    return RSAPrivateKey(key)
+
+
+def _try_load_private(pem: KeyText | Secret) -> tuple[Any, str | None]:
+    try:
+        return _load_private(pem.get()), None
+    except ConfigurationError as exc:
+        return None, str(exc)
+
+
+def _load_private(pem: Any) -> Any:
     label, der = _der_from_text(_normalise_key_text(pem), "private")
     if label is not None and label not in ("PRIVATE KEY", "RSA PRIVATE KEY"):
         raise ConfigurationError(
@@ -315,7 +356,7 @@ def load_private_key(pem: str | bytes) -> RSAPrivateKey:
         ) from None
     if not key.has_private():
         raise ConfigurationError("expected an RSA private key, got a public key")
-    return RSAPrivateKey(key)
+    return key
 
 
 def load_public_key(pem: str | bytes) -> RSAPublicKey:

@@ -15,9 +15,10 @@ from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from ._auth import TokenCache
-from ._errors import snap_code_parts, snap_response_code
+from ._errors import ResponseTooLargeError, snap_code_parts, snap_response_code
 from ._middlewares import CREDENTIAL_HEADERS, logger, same_origin
 from ._signing import external_id, snap_timestamp, transaction_signature
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, read_body
 
 if TYPE_CHECKING:
     from ._config import Secret
@@ -67,10 +68,11 @@ def snap_retry_safe(req: ClientRequest, status: int | None) -> bool:
     return info is not None and info[1] == "inquiry"
 
 
-async def _case_code(resp: ClientResponse) -> str | None:
+async def _case_code(resp: ClientResponse, limit: int) -> str | None:
+    """The case code of a 401 (the body is read once, capped, and kept for the caller)."""
     try:
-        parts = snap_code_parts(snap_response_code(await resp.read()))
-    except aiohttp.ClientError:
+        parts = snap_code_parts(snap_response_code(await read_body(resp, limit)))
+    except (aiohttp.ClientError, ResponseTooLargeError):
         return None
     return parts[2] if parts else None
 
@@ -80,24 +82,29 @@ class SnapAuthMiddleware:
 
     Only for the configured origin. On 401xx01/03 the B2B token is invalidated (if still
     cached) and the call replayed once; on 401xx02/04 the customer token likewise (so a call
-    whose two tokens both expired is replayed at most twice, once per token). A 401 is
-    a rejection before processing, so the replay cannot duplicate a debit.
+    whose two tokens both expired is replayed at most twice, once per token). A 401 whose body
+    names no SNAP case (another error shape, or none) invalidates every token the call used and
+    replays once too; 401xx00 (signature or timestamp refused) is not replayed. A 401 is a
+    rejection before processing, so the replay cannot duplicate a debit. Tokens stay
+    :class:`Secret` values in this frame.
     """
 
     def __init__(
-        self, b2b: TokenCache, origin: URL, customer: WalletCustomer | None = None
+        self, b2b: TokenCache, origin: URL, customer: WalletCustomer | None = None,
+        *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._b2b = b2b
         self._origin = origin
         self._customer = customer
+        self._limit = max_response_bytes
 
-    async def _apply(self, req: ClientRequest) -> tuple[str, str | None]:
+    async def _apply(self, req: ClientRequest) -> tuple[Secret, Secret | None]:
         token = await self._b2b.get()
-        req.headers["Authorization"] = f"Bearer {token}"
+        req.headers["Authorization"] = "Bearer " + token.get()
         customer_token = None
         if self._customer is not None:
-            customer_token = await self._customer.access_token()
-            req.headers["Authorization-Customer"] = f"Bearer {customer_token}"
+            customer_token = await self._customer.access_secret()
+            req.headers["Authorization-Customer"] = "Bearer " + customer_token.get()
         return token, customer_token
 
     async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
@@ -106,12 +113,12 @@ class SnapAuthMiddleware:
                 req.headers.pop(name, None)
             return await handler(req)
         token, customer_token = await self._apply(req)
-        replayed_b2b = replayed_customer = False
+        replayed_b2b = replayed_customer = replayed_unknown = False
         while True:
             resp = await handler(req)
             if resp.status != 401:
                 return resp
-            case = await _case_code(resp)
+            case = await _case_code(resp, self._limit)
             if case in ("01", "03") and not replayed_b2b:
                 self._b2b.invalidate(token)
                 replayed_b2b = True
@@ -121,6 +128,12 @@ class SnapAuthMiddleware:
             ):
                 self._customer.invalidate(customer_token)
                 replayed_customer = True
+            elif case is None and not (replayed_unknown or replayed_b2b or replayed_customer):
+                # No SNAP case to go by: any token the call used may be the dead one.
+                self._b2b.invalidate(token)
+                if self._customer is not None and customer_token:
+                    self._customer.invalidate(customer_token)
+                replayed_unknown = True
             else:
                 return resp
             resp.release()
@@ -150,15 +163,21 @@ class SnapSignatureMiddleware:
         self._now = wall_clock
 
     async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        auth = req.headers.get("Authorization", "")
-        if not same_origin(req.url, self._origin) or not auth.startswith("Bearer "):
+        if not same_origin(req.url, self._origin) or not req.headers.get(
+            "Authorization", ""
+        ).startswith("Bearer "):
             return await handler(req)
+        await self._sign(req)
+        return await handler(req)
+
+    async def _sign(self, req: ClientRequest) -> None:
+        """Set X-TIMESTAMP and X-SIGNATURE (its own frame: the token it reads and the
+        signature it makes are gone from the stack before the request is sent)."""
         body_payload = req.body
         body = b"" if isinstance(body_payload, bytes) else await body_payload.as_bytes()
         timestamp = snap_timestamp(self._now() if self._now else None)
         req.headers["X-TIMESTAMP"] = timestamp
         req.headers["X-SIGNATURE"] = transaction_signature(
-            self._secret.get(), req.method, req.url.raw_path, auth[len("Bearer "):], body,
-            timestamp,
+            self._secret.get(), req.method, req.url.raw_path,
+            req.headers["Authorization"][len("Bearer "):], body, timestamp,
         )
-        return await handler(req)

@@ -9,6 +9,10 @@ with the refresh token while that is alive, else re-issued from the binding id
 
 Token requests are signed with SHA256withRSA over ``clientKey|X-TIMESTAMP``; the RSA work
 (about 2 ms) runs in the default executor so the event loop never blocks.
+
+Secrets stay wrapped: the client secret and the tokens are :class:`Secret` values, the private
+key an opaque :class:`RSAPrivateKey`, a refresh token travels in a :class:`MaskedBody`; none of
+them is a plain local of a frame that a failing call's traceback would show.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import _codec
 from ._auth import FetchedToken, SingleFlight, TokenCache, refresh_margin
 from ._config import Secret
 from ._errors import (
@@ -29,12 +34,14 @@ from ._errors import (
     ResponseValidationError,
 )
 from ._signing import (
+    KeyText,
     RSAPrivateKey,
-    load_private_key,
+    load_private_key_secret,
     parse_snap_datetime,
     snap_timestamp,
     token_signature,
 )
+from ._transport import MaskedBody, check_token
 
 __all__ = ["WalletCredentials", "WalletCustomer", "WalletTokens"]
 
@@ -49,7 +56,9 @@ class WalletCredentials:
     ``client_key`` is the X-CLIENT-KEY (and, unless ``partner_id`` is given, the X-PARTNER-ID);
     ``client_secret`` is the HMAC-SHA512 key; ``private_key`` the merchant's RSA private key as
     PEM (PKCS#1 or PKCS#8; ``\\n``-escaped newlines and CRLF are tolerated) or an already loaded
-    key; ``channel_id`` the CHANNEL-ID. The token paths default to Decision d's.
+    key; ``channel_id`` the CHANNEL-ID. The token paths default to Decision d's. The secret and
+    the PEM may also be given as :class:`~pivot_async._config.Secret`; either way they are
+    wrapped before anything else runs, so a failing construction's traceback never shows them.
     """
 
     __slots__ = (
@@ -65,28 +74,32 @@ class WalletCredentials:
     def __init__(
         self,
         client_key: str,
-        client_secret: str,
-        private_key: str | bytes | RSAPrivateKey,
+        client_secret: str | Secret,
+        private_key: str | bytes | Secret | RSAPrivateKey,
         *,
         channel_id: str,
         partner_id: str | None = None,
         b2b_token_path: str = DEFAULT_B2B_TOKEN_PATH,
         b2b2c_token_path: str = DEFAULT_B2B2C_TOKEN_PATH,
     ) -> None:
-        for name, value in (("client_key", client_key), ("client_secret", client_secret),
-                            ("channel_id", channel_id)):
+        secret = client_secret if isinstance(client_secret, Secret) else _wrap(client_secret)
+        key: KeyText | Secret | RSAPrivateKey = (
+            private_key if isinstance(private_key, (RSAPrivateKey, Secret))
+            else KeyText(private_key)
+        )
+        del client_secret, private_key
+        for name, value in (("client_key", client_key), ("channel_id", channel_id)):
             if not isinstance(value, str) or not value:
                 raise ConfigurationError(f"wallet {name} is required")
+        if not isinstance(secret.get(), str) or not secret:
+            raise ConfigurationError("wallet client_secret is required")
         for name, path in (("b2b_token_path", b2b_token_path),
                            ("b2b2c_token_path", b2b2c_token_path)):
             if not isinstance(path, str) or not path.startswith("/") or "?" in path:
                 raise ConfigurationError(f"wallet {name} must be an absolute path")
         self.client_key = client_key
-        self.client_secret = Secret(client_secret)
-        self.private_key = (
-            private_key if isinstance(private_key, RSAPrivateKey)
-            else load_private_key(private_key)
-        )
+        self.client_secret = secret
+        self.private_key = key if isinstance(key, RSAPrivateKey) else load_private_key_secret(key)
         self.channel_id = channel_id
         self.partner_id = partner_id or client_key
         self.b2b_token_path = b2b_token_path
@@ -99,17 +112,40 @@ class WalletCredentials:
         )
 
 
+def _wrap(value: Any) -> Secret:
+    """``value`` as a :class:`Secret` (whatever its type: validated after wrapping)."""
+    return Secret(value)
+
+
 @dataclass(frozen=True)
 class CustomerTokens:
-    """The B2B2C tokens of one customer (kept private to its handle)."""
+    """The B2B2C tokens of one customer (kept private to its handle, wrapped as Secrets)."""
 
-    access_token: str
+    access_token: Secret
     access_refresh_at: float  # monotonic
-    refresh_token: str | None
+    refresh_token: Secret | None
     refresh_expires_at: float | None  # monotonic
 
+    def __post_init__(self) -> None:
+        for name in ("access_token", "refresh_token"):
+            value: object = getattr(self, name)
+            if isinstance(value, str):  # plain strings are accepted and wrapped
+                object.__setattr__(self, name, Secret(value))
 
-TokenPost = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+TokenPost = Callable[[str, "MaskedBody"], Awaitable[dict[str, Any]]]
+
+
+def _body(data: dict[str, Any]) -> MaskedBody:
+    """A token request body whose repr is masked (it may carry a refresh token)."""
+    return MaskedBody(_codec.encode(data), content_type="application/json")
+
+
+def _take_token(data: dict[str, Any], name: str, what: str) -> Secret:
+    """Remove ``name`` from ``data`` and return it wrapped, once checked for header use."""
+    secret = Secret(data.pop(name, None))
+    check_token(secret.get(), f"$.{name}", what)
+    return secret
 
 
 class WalletTokens:
@@ -150,12 +186,9 @@ class WalletTokens:
     async def _fetch_b2b(self) -> FetchedToken:
         data = await self._post(
             self.credentials.b2b_token_path,
-            {"grantType": "client_credentials", "additionalInfo": {}},
+            _body({"grantType": "client_credentials", "additionalInfo": {}}),
         )
-        token = data.get("accessToken")
-        if not isinstance(token, str) or not token:
-            raise ResponseValidationError("B2B token response has no accessToken",
-                                          path="$.accessToken")
+        token = _take_token(data, "accessToken", "B2B token")
         raw = data.get("expiresIn")
         try:
             lifetime = float(raw) if raw not in (None, "") else 900.0
@@ -186,30 +219,28 @@ class WalletTokens:
                                           path="$.accessTokenExpiryTime") from None
         return started_mono + (when - started_wall).total_seconds()
 
-    async def fetch_customer(self, binding_id: str, refresh_token: str | None) -> CustomerTokens:
+    async def fetch_customer(
+        self, binding_id: str, refresh_token: Secret | None
+    ) -> CustomerTokens:
         """Request B2B2C tokens with the refresh token, or else the binding id."""
         started_mono, started_wall = self._clock(), self._wall_clock()
         if refresh_token is not None:
-            body: dict[str, Any] = {"grantType": "refresh_token", "refreshToken": refresh_token,
-                                    "additionalInfo": {}}
+            body = _body({"grantType": "refresh_token", "refreshToken": refresh_token.get(),
+                          "additionalInfo": {}})
         else:
-            body = {"grantType": "authorization_code", "authCode": binding_id,
-                    "additionalInfo": {}}
+            body = _body({"grantType": "authorization_code", "authCode": binding_id,
+                          "additionalInfo": {}})
         data = await self._post(self.credentials.b2b2c_token_path, body)
-        access = data.get("accessToken")
-        if not isinstance(access, str) or not access:
-            raise ResponseValidationError("B2B2C token response has no accessToken",
-                                          path="$.accessToken")
+        access = _take_token(data, "accessToken", "B2B2C token")
         expires = self._deadline(data.get("accessTokenExpiryTime"), started_mono, started_wall)
         lifetime = max(0.0, expires - started_mono)
-        new_refresh = data.get("refreshToken")
+        new_refresh: Secret | None = None
         refresh_expires: float | None = None
-        if isinstance(new_refresh, str) and new_refresh:
+        if data.get("refreshToken"):
+            new_refresh = _take_token(data, "refreshToken", "B2B2C token")
             raw_refresh_expiry = data.get("refreshTokenExpiryTime")
             if isinstance(raw_refresh_expiry, str):
                 refresh_expires = self._deadline(raw_refresh_expiry, started_mono, started_wall)
-        else:
-            new_refresh = None
         return CustomerTokens(
             access_token=access,
             access_refresh_at=expires - min(refresh_margin(lifetime), lifetime / 2),
@@ -228,7 +259,7 @@ class WalletCustomer:
     _tokens: WalletTokens = field(repr=False)
     binding_id: str
     _state: CustomerTokens | None = field(default=None, repr=False)
-    _flight: SingleFlight[str] = field(default_factory=SingleFlight, repr=False)
+    _flight: SingleFlight[Secret] = field(default_factory=SingleFlight, repr=False)
     _chain: tuple[Any, ...] | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
@@ -239,12 +270,16 @@ class WalletCustomer:
 
     async def access_token(self) -> str:
         """A valid customer access token (one token request for any number of callers)."""
+        return (await self.access_secret()).get()
+
+    async def access_secret(self) -> Secret:
+        """:meth:`access_token` wrapped in a :class:`Secret` (what the middleware uses)."""
         state = self._state
         if state is not None and self._fresh(state):
             return state.access_token
         return await self._flight.run(self._refresh)
 
-    async def _refresh(self) -> str:
+    async def _refresh(self) -> Secret:
         """The one in-flight renewal that every caller of :meth:`access_token` awaits."""
         state = await self._renew(self._state)
         self._state = state
@@ -270,13 +305,15 @@ class WalletCustomer:
                 status=exc.status, code=exc.code,
             ) from exc
 
-    def invalidate(self, token: str) -> bool:
+    def invalidate(self, token: Secret | str) -> bool:
         """Forget the access token if it is still the current one (after a 401xx02/04)."""
         state = self._state
+        if isinstance(token, str):
+            token = Secret(token)
         if state is not None and state.access_token == token:
             # Keep the refresh token: the next call refreshes instead of re-binding.
             self._state = CustomerTokens(
-                access_token="", access_refresh_at=float("-inf"),
+                access_token=Secret(""), access_refresh_at=float("-inf"),
                 refresh_token=state.refresh_token, refresh_expires_at=state.refresh_expires_at,
             )
             return True

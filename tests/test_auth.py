@@ -5,11 +5,17 @@ import gc
 
 from pivot_async import PivotClient
 from pivot_async._auth import FetchedToken, TokenCache, refresh_margin
+from pivot_async._config import Secret
 from pivot_async._errors import PivotConnectionError, ResponseValidationError
 from pivot_async._wallet import CustomerTokens, WalletCustomer
 from pivot_async.sandbox import Fault, ManualClock, Sandbox
 
 from .client.conftest import va_request
+
+
+async def token_of(cache: TokenCache) -> str:
+    """The token the cache hands out, unwrapped (the cache keeps it as a Secret)."""
+    return (await cache.get()).get()
 
 
 class FakeClock:
@@ -36,7 +42,7 @@ async def test_single_flight_for_many_concurrent_callers() -> None:
         return FetchedToken(f"tok{calls}", 900)
 
     cache = TokenCache(fetch)
-    tasks = [asyncio.create_task(cache.get()) for _ in range(1000)]
+    tasks = [asyncio.create_task(token_of(cache)) for _ in range(1000)]
     await asyncio.sleep(0)
     gate.set()
     results = await asyncio.gather(*tasks)
@@ -54,11 +60,11 @@ async def test_refreshes_ahead_of_expiry_not_before() -> None:
         return FetchedToken(f"t{n}", 900)
 
     cache = TokenCache(fetch, clock=clock)
-    assert await cache.get() == "t1"
+    assert await token_of(cache) == "t1"
     clock.t = 900 - 91
-    assert await cache.get() == "t1"
+    assert await token_of(cache) == "t1"
     clock.t = 900 - 89  # inside the 90 s margin
-    assert await cache.get() == "t2"
+    assert await token_of(cache) == "t2"
 
 
 async def test_invalidate_only_if_still_cached() -> None:
@@ -70,9 +76,9 @@ async def test_invalidate_only_if_still_cached() -> None:
         return FetchedToken(f"t{n}", 900)
 
     cache = TokenCache(fetch)
-    first = await cache.get()
+    first = await token_of(cache)
     assert cache.invalidate(first)
-    second = await cache.get()
+    second = await token_of(cache)
     assert second != first
     # a stale failure report must not evict the newer token
     assert not cache.invalidate(first)
@@ -91,12 +97,12 @@ async def test_fetch_error_propagates_and_next_call_retries() -> None:
 
     cache = TokenCache(fetch)
     try:
-        await cache.get()
+        await token_of(cache)
     except RuntimeError:
         pass
     else:
         raise AssertionError("expected the fetch error")
-    assert await cache.get() == "ok"
+    assert await token_of(cache) == "ok"
 
 
 async def test_short_lifetime_refreshes_at_half_life() -> None:
@@ -109,11 +115,11 @@ async def test_short_lifetime_refreshes_at_half_life() -> None:
         return FetchedToken(f"t{n}", 30)
 
     cache = TokenCache(fetch, clock=clock)
-    await cache.get()
+    await token_of(cache)
     clock.t = 14
-    assert await cache.get() == "t1"
+    assert await token_of(cache) == "t1"
     clock.t = 16
-    assert await cache.get() == "t2"
+    assert await token_of(cache) == "t2"
 
 
 # ------------------------------------------------------- single flight: one shared fetch task
@@ -142,7 +148,7 @@ async def test_all_waiters_are_woken_together() -> None:
     # latency); a shared fetch task wakes them all within a few iterations.
     fetch = Gate()
     cache = TokenCache(fetch)
-    tasks = [asyncio.create_task(cache.get()) for _ in range(1000)]
+    tasks = [asyncio.create_task(token_of(cache)) for _ in range(1000)]
     await fetch.started.wait()
     fetch.release.set()
     for _ in range(10):
@@ -155,7 +161,7 @@ async def test_all_waiters_are_woken_together() -> None:
 async def test_failure_reaches_every_waiter_and_is_not_cached() -> None:
     fetch = Gate(error=PivotConnectionError("token endpoint unreachable"))
     cache = TokenCache(fetch)
-    tasks = [asyncio.create_task(cache.get()) for _ in range(100)]
+    tasks = [asyncio.create_task(token_of(cache)) for _ in range(100)]
     await fetch.started.wait()
     fetch.release.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -164,36 +170,43 @@ async def test_failure_reaches_every_waiter_and_is_not_cached() -> None:
     assert {str(r) for r in results} == {"token endpoint unreachable"}
     assert cache.peek() is None and cache.fetch_count == 0
     # the failure is not kept: the next call fetches again
-    assert await cache.get() == "tok2"
+    assert await token_of(cache) == "tok2"
     assert fetch.calls == 2 and cache.fetch_count == 1
 
 
-async def test_each_waiter_gets_its_own_copy_of_the_error() -> None:
-    # PivotClient._request writes the call's X-REQUEST-ID on a PivotConnectionError: callers
-    # sharing one failed fetch must not see each other's ids.
+async def test_every_waiter_gets_the_fetch_error_complete_and_unchanged() -> None:
+    # Errors are built complete (request_id included) and never changed afterwards, so the
+    # waiters of one failed fetch can share it: each sees exactly what the fetch raised.
     cause = OSError("connection refused")
-    error = PivotConnectionError("token endpoint unreachable")
+    error = PivotConnectionError("token endpoint unreachable", request_id=None)
     error.__cause__ = cause
     fetch = Gate(error=error)
     cache = TokenCache(fetch)
-    tasks = [asyncio.create_task(cache.get()) for _ in range(3)]
+    tasks = [asyncio.create_task(token_of(cache)) for _ in range(3)]
     await fetch.started.wait()
     fetch.release.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
-    assert len({id(r) for r in results}) == 3
-    for i, r in enumerate(results):
+    for r in results:
         assert type(r) is PivotConnectionError and r.__cause__ is cause
-        assert r.request_id is None
-        r.request_id = f"id{i}"
-    assert [r.request_id for r in results] == ["id0", "id1", "id2"]  # type: ignore[union-attr]
+        assert r.request_id is None and str(r) == "token endpoint unreachable"
+
+
+async def test_tokens_are_handed_out_wrapped() -> None:
+    async def fetch() -> FetchedToken:
+        return FetchedToken("tok-plain-value", 900)
+
+    cache = TokenCache(fetch)
+    token = await cache.get()
+    assert isinstance(token, Secret) and token.get() == "tok-plain-value"
+    assert "tok-plain-value" not in repr(token) + str(token) + repr(cache)
 
 
 async def test_cancelling_the_first_waiter_does_not_cancel_the_fetch() -> None:
     fetch = Gate()
     cache = TokenCache(fetch)
-    first = asyncio.create_task(cache.get())
+    first = asyncio.create_task(token_of(cache))
     await fetch.started.wait()  # the fetch was started on behalf of `first`
-    others = [asyncio.create_task(cache.get()) for _ in range(10)]
+    others = [asyncio.create_task(token_of(cache)) for _ in range(10)]
     await asyncio.sleep(0)
     first.cancel()
     await asyncio.sleep(0)
@@ -212,7 +225,7 @@ async def test_failure_after_every_waiter_left_is_retrieved_and_not_cached() -> 
     try:
         fetch = Gate(error=RuntimeError("boom"))
         cache = TokenCache(fetch)
-        tasks = [asyncio.create_task(cache.get()) for _ in range(5)]
+        tasks = [asyncio.create_task(token_of(cache)) for _ in range(5)]
         await fetch.started.wait()
         for t in tasks:
             t.cancel()
@@ -223,7 +236,7 @@ async def test_failure_after_every_waiter_left_is_retrieved_and_not_cached() -> 
         gc.collect()
         assert reported == []
         assert cache.peek() is None
-        assert await cache.get() == "tok2"
+        assert await token_of(cache) == "tok2"
     finally:
         loop.set_exception_handler(None)
 
@@ -240,9 +253,9 @@ async def test_invalidate_during_a_fetch_keeps_the_new_token() -> None:
         return FetchedToken(f"t{n}", 900)
 
     cache = TokenCache(fetch)
-    old = await cache.get()
+    old = await token_of(cache)
     assert cache.invalidate(old)
-    waiter = asyncio.create_task(cache.get())
+    waiter = asyncio.create_task(token_of(cache))
     await asyncio.sleep(0)
     assert not cache.invalidate(old)  # nothing cached while the new fetch runs
     release.set()
@@ -303,7 +316,8 @@ async def test_customer_token_failure_reaches_every_waiter_and_is_not_cached() -
     tokens.release.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert all(isinstance(r, PivotConnectionError) for r in results)
-    assert len({id(r) for r in results}) == 50
+    # one error, shared as is: errors are complete when built and never changed afterwards
+    assert len({id(r) for r in results}) == 1
     assert tokens.calls == 1
     assert await customer.access_token() == "cust2"
     assert tokens.calls == 2

@@ -34,13 +34,14 @@ from .._errors import (
     snap_code_parts,
     snap_response_code,
 )
-from .._middlewares import LoggingMiddleware, RetryMiddleware
+from .._middlewares import LoggingMiddleware, RetryMiddleware, always_safe
 from .._snap_middlewares import (
     ExternalIdMiddleware,
     SnapAuthMiddleware,
     SnapSignatureMiddleware,
     snap_retry_safe,
 )
+from .._transport import MaskedBody, SignedHeadersMiddleware, deadline
 from .._wallet import WalletCustomer, WalletTokens, wallet_path
 from ..models import (
     AccountCreationRequest,
@@ -107,6 +108,7 @@ class Wallet(Resource):
         super().__init__(client)
         self._tokens: WalletTokens | None = None
         self._b2b_chain: tuple[Any, ...] | None = None
+        self._token_chain: tuple[Any, ...] | None = None
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -134,7 +136,8 @@ class Wallet(Resource):
         chain = (
             RetryMiddleware(client.retry_policy, sleep=client._sleep, rng=client._rng,
                             is_safe=snap_retry_safe),
-            SnapAuthMiddleware(tokens.b2b, client.base_url, customer),
+            SnapAuthMiddleware(tokens.b2b, client.base_url, customer,
+                               max_response_bytes=client.max_response_bytes),
             ExternalIdMiddleware(wall_clock=client._wall_clock),
             SnapSignatureMiddleware(tokens.credentials.client_secret, client.base_url,
                                     wall_clock=client._wall_clock),
@@ -146,15 +149,26 @@ class Wallet(Resource):
             customer._chain = chain
         return chain
 
-    async def _token_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _token_post(self, path: str, body: MaskedBody) -> dict[str, Any]:
+        """One signed token request, bounded by the client's ``timeout.total``.
+
+        The RSA X-SIGNATURE (and a fresh X-TIMESTAMP) is added per attempt by a middleware,
+        and the body (which may carry a refresh token) has a masked repr.
+        """
         client = self._client
-        headers = await self.tokens.signed_headers()
-        headers["Content-Type"] = "application/json"
-        headers["Accept"] = "application/json"
-        status, raw, resp_headers, _ = await client._send(
-            client._get_session(), "POST", client._url(path), data=_codec.encode(body),
-            headers=headers, middlewares=client._token_chain, timeout=client.timeout,
-        )
+        if self._token_chain is None:
+            self._token_chain = (
+                RetryMiddleware(client.retry_policy, sleep=client._sleep, rng=client._rng,
+                                is_safe=always_safe),
+                SignedHeadersMiddleware(self.tokens.signed_headers, client.base_url),
+                LoggingMiddleware(),
+            )
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        async with deadline(client.timeout.total, "POST " + path):
+            status, raw, resp_headers, _ = await client._send(
+                client._get_session(), "POST", client._url(path), data=body,
+                headers=headers, middlewares=self._token_chain, timeout=client.timeout,
+            )
         self._check(status, raw, resp_headers)
         result: dict[str, Any] = _codec.decode(raw, dict[str, Any], status=status)
         return result
@@ -208,11 +222,13 @@ class Wallet(Resource):
             "X-PARTNER-ID": creds.partner_id,
             "CHANNEL-ID": creds.channel_id,
         }
-        status, raw, resp_headers, _ = await client._send(
-            client._get_session(), "POST", client._url(wallet_path(endpoint)),
-            data=_codec.encode(body), headers=headers, middlewares=self._chain(customer),
-            timeout=Timeout.coerce(timeout) if timeout is not None else client.timeout,
-        )
+        limits = Timeout.coerce(timeout) if timeout is not None else client.timeout
+        async with deadline(limits.total, "POST " + endpoint):
+            status, raw, resp_headers, _ = await client._send(
+                client._get_session(), "POST", client._url(wallet_path(endpoint)),
+                data=_codec.encode(body), headers=headers, middlewares=self._chain(customer),
+                timeout=limits,
+            )
         self._check(status, raw, resp_headers)
         return _codec.decode(raw, response_type, status=status)
 
@@ -274,17 +290,38 @@ class Wallet(Resource):
         body = coerce_params(params, DebitPaymentRequest)
         ref = body.partner_reference_no
         refs = {"partnerReferenceNo": ref, "bindingId": customer.binding_id}
+        total = (Timeout.coerce(timeout) if timeout is not None else self._client.timeout).total
+        sent = [False]
+        try:
+            # One deadline for the whole procedure: debit attempts and status resolution.
+            async with deadline(total, "wallet debit"):
+                return await self._debit_rounds(customer, body, refs, timeout, sent)
+        except PivotTimeoutError as exc:
+            if not sent[0]:
+                raise  # nothing was sent: a plain timeout
+            raise OutcomeUnknownError(
+                "the debit's outcome is unknown: the call's deadline passed before its status "
+                "was read", references=refs,
+            ) from exc
+
+    async def _debit_rounds(
+        self, customer: WalletCustomer, body: DebitPaymentRequest, refs: dict[str, str],
+        timeout: Timeout | float | None, sent: list[bool],
+    ) -> DebitResult:
+        ref = body.partner_reference_no
         last: Exception | None = None
         for _ in range(_MAX_DEBIT_ROUNDS):
             try:
+                sent[0] = True
                 resp = await self._send("debit/payment-host-to-host", body,
                                         DebitPaymentResponse, customer=customer, timeout=timeout)
                 return DebitResult(ref, resp.reference_no, resp.web_redirect_url, response=resp)
             except DuplicatePartnerReferenceError as exc:
                 last = exc  # an earlier attempt landed after all: ask the status
             except (ServerError, PivotTimeoutError, ResponseValidationError) as exc:
-                # ResponseValidationError: an answer that does not decode tells nothing about
-                # whether the debit landed; the status call decides.
+                # ResponseValidationError: an answer that does not decode (malformed, cut,
+                # nested too deep, too large) tells nothing about whether the debit landed;
+                # the status call decides.
                 last = exc
             except PivotConnectionError as exc:
                 if _not_sent(exc):
@@ -294,7 +331,7 @@ class Wallet(Resource):
                 status = await self.debit_status(customer, ref, timeout=timeout)
             except TransactionNotFoundError:
                 continue  # nothing landed: re-send (same reference, new X-EXTERNAL-ID)
-            except (ServerError, PivotConnectionError) as exc:
+            except (ServerError, PivotConnectionError, ResponseValidationError) as exc:
                 raise OutcomeUnknownError(
                     "the debit's outcome is unknown and its status could not be read",
                     references=refs,
