@@ -98,6 +98,7 @@ def _session_envelope(env: Any, raw: Any) -> None:
     assert isinstance(env.data, PaymentSession)
     assert env.data.id == raw["data"]["id"]
     assert env.data.status == raw["data"]["status"]
+    assert env.data.amount is not None
     assert isinstance(env.data.amount.value, int)
     assert env.data.amount.value == raw["data"]["amount"]["value"]
     charges = raw["data"].get("chargeDetails") or []
@@ -146,6 +147,7 @@ def _refund_envelope(env: Any, raw: Any) -> None:
     assert isinstance(env.data, Refund)
     assert env.data.id == raw["data"]["id"]
     assert env.data.status == raw["data"]["status"]
+    assert env.data.amount is not None
     assert env.data.amount.value == decimal.Decimal(raw["data"]["amount"]["value"])
     assert isinstance(env.data.amount.value, decimal.Decimal)
 

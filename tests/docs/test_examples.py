@@ -44,7 +44,7 @@ def _check_retries(result: dict[str, Any], out: str) -> None:
     assert "timed out:" in out
 
 
-CHECKS: dict[str, Callable[[Any, str], None]] = {
+CHECKS: dict[str, Callable[[Any, str], tuple[object, ...] | None]] = {
     "quickstart": lambda r, out: (r == "REQUIRE_ACTION", out.rstrip().endswith("REQUIRE_ACTION")),
     "from_env": lambda r, out: (r == "REQUIRE_ACTION", "pay to BCA " in out),
     "card_redirect": lambda r, out: (r == "PAID", "/detail?token=" in out),

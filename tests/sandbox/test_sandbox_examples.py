@@ -50,7 +50,7 @@ def assert_shape(expected: Any, actual: Any, path: str = "$") -> None:
 
 
 def request(name: str, **overrides: Any) -> dict[str, Any]:
-    body = copy.deepcopy(example(f"payments__create__request__{name}"))
+    body: dict[str, Any] = copy.deepcopy(example(f"payments__create__request__{name}"))
     body.pop("expiryAt", None)  # the documented dates are in the sandbox clock's past
     for options in (body.get("paymentMethodOptions") or {}).values():
         if isinstance(options, dict):
