@@ -136,6 +136,48 @@ def _parse_cvc(cvc: object) -> str | None:
     return cvc
 
 
+class _Hidden:
+    """Card input kept out of sight until it is checked (masked ``repr``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: tuple[object, object, object]) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<hidden card input>"
+
+
+def _fill(
+    card: Card, hidden: _Hidden, expiry_month: object, expiry_year: object,
+    today: datetime.date | None,
+) -> RequestValidationError | None:
+    """Check the input and set the card's slots; the first problem is returned, not raised
+    (with no traceback attached, so none of this frame's locals travel with it)."""
+    try:
+        number, cvc, name_on_card = hidden.value
+        digits = _parse_number(number)
+        month = _parse_month(expiry_month)
+        year = _parse_year(expiry_year)
+        now = today if today is not None else _today()
+        if year < now.year:
+            raise RequestValidationError("expiry_year", "the card has expired")
+        if year == now.year and month < now.month:
+            raise RequestValidationError("expiry_month", "the card has expired")
+        parsed_cvc = _parse_cvc(cvc)
+        if name_on_card is not None and not isinstance(name_on_card, str):
+            raise RequestValidationError("name_on_card", "must be a string")
+    except RequestValidationError as exc:
+        return exc.with_traceback(None)
+    setter = object.__setattr__
+    setter(card, "_number", digits)
+    setter(card, "_month", month)
+    setter(card, "_year", year)
+    setter(card, "_cvc", parsed_cvc)
+    setter(card, "_name", name_on_card)
+    return None
+
+
 @final
 class Card:
     """Validated card data. Immutable; ``repr``/``str`` never show the full number or the CVC.
@@ -177,23 +219,14 @@ class Card:
         *,
         today: datetime.date | None = None,
     ) -> None:
-        digits = _parse_number(number)
-        month = _parse_month(expiry_month)
-        year = _parse_year(expiry_year)
-        now = today if today is not None else _today()
-        if year < now.year:
-            raise RequestValidationError("expiry_year", "the card has expired")
-        if year == now.year and month < now.month:
-            raise RequestValidationError("expiry_month", "the card has expired")
-        parsed_cvc = _parse_cvc(cvc)
-        if name_on_card is not None and not isinstance(name_on_card, str):
-            raise RequestValidationError("name_on_card", "must be a string")
-        setter = object.__setattr__
-        setter(self, "_number", digits)
-        setter(self, "_month", month)
-        setter(self, "_year", year)
-        setter(self, "_cvc", parsed_cvc)
-        setter(self, "_name", name_on_card)
+        # The number, the CVC and the name are hidden first and checked in a helper that
+        # returns its error instead of raising it: the error is raised from here, with a
+        # fresh traceback, so no frame a captured-locals traceback shows holds them in clear.
+        hidden = _Hidden((number, cvc, name_on_card))
+        del number, cvc, name_on_card
+        problem = _fill(self, hidden, expiry_month, expiry_year, today)
+        if problem is not None:
+            raise problem
 
     # --- immutability and leak guards ------------------------------------------------------
 
@@ -232,6 +265,10 @@ class Card:
         return hash((self._number, self._month, self._year, self._cvc, self._name))
 
     def __repr__(self) -> str:
+        # Safe on a Card whose construction failed (a traceback with captured locals shows
+        # ``self`` of the failing ``__init__``): an unset slot is reported, never raised.
+        if not all(hasattr(self, slot) for slot in Card.__slots__):
+            return "Card(<not constructed>)"
         cvc = _MASK if self._cvc is not None else "None"
         name = _MASK if self._name is not None else "None"
         return (

@@ -106,9 +106,12 @@ class WalletCredentials:
         self.b2b2c_token_path = b2b2c_token_path
 
     def __repr__(self) -> str:
+        # getattr: safe on an instance whose construction failed (captured-locals tracebacks)
         return (
-            f"WalletCredentials(client_key={self.client_key!r}, partner_id={self.partner_id!r}, "
-            f"channel_id={self.channel_id!r}, client_secret=***, private_key=***)"
+            f"WalletCredentials(client_key={getattr(self, 'client_key', None)!r}, "
+            f"partner_id={getattr(self, 'partner_id', None)!r}, "
+            f"channel_id={getattr(self, 'channel_id', None)!r}, client_secret=***, "
+            "private_key=***)"
         )
 
 

@@ -909,3 +909,22 @@ async def test_async_process_pool_keeps_batching_a_steady_stream(key2048: str, c
     assert sum(pool.batches) == 320
     assert max(pool.batches) <= 32
     assert statistics.median(pool.batches) >= 4
+
+
+_FAILING_PAN = "4440000112290002"
+_FAILING_CVC = "739"
+
+
+def test_repr_of_a_card_whose_construction_failed_is_safe() -> None:
+    # A traceback with captured locals shows ``self`` of the failing ``__init__``.
+    import traceback
+
+    try:
+        Card(_FAILING_PAN, 13, 2031, cvc=_FAILING_CVC)  # month 13
+    except RequestValidationError as exc:
+        text = "".join(traceback.TracebackException(
+            type(exc), exc, exc.__traceback__, capture_locals=True).format())
+    assert "Card(<not constructed>)" in text
+    assert _FAILING_PAN not in text and repr(_FAILING_CVC) not in text
+    half = Card.__new__(Card)
+    assert repr(half) == "Card(<not constructed>)"

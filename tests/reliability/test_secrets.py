@@ -26,6 +26,7 @@ from aiohttp import web
 from pivot_async import (
     Card,
     PivotClient,
+    PivotConnectionError,
     PivotError,
     WalletCredentials,
     callbacks,
@@ -51,6 +52,8 @@ CALLBACK_KEY = "cb-key-Zx81-never-logged"
 SECRET_HEADERS = ("authorization", "authorization-customer", "x-signature", "x-merchant-secret",
                   "x-api-key", "x-client-secret")
 TOKEN_FIELDS = ("accessToken", "refreshToken")
+# built so that the source line a traceback quotes does not itself contain the marker
+BROKEN_PEM = "-----BEGIN " + "PRIVATE KEY-----\nAAAA\n"
 
 
 class Recorder:
@@ -140,6 +143,10 @@ def texts_of_error(exc: BaseException) -> list[str]:
     for chained in (exc.__cause__, exc.__context__):
         if chained is not None and chained is not exc:
             out += [str(chained), repr(chained)]
+    # what a crash reporter or ``pytest --showlocals`` prints: every frame's locals, chained
+    # exceptions included (issue 15, point 6)
+    out += list(traceback.TracebackException(
+        type(exc), exc, exc.__traceback__, capture_locals=True).format())
     return out
 
 
@@ -205,6 +212,14 @@ async def run_payment_flows(env: Env, flows: Flows) -> None:
     await flows.call(lambda: client.payments.cancel(hosted.id))  # 422
     await flows.call(lambda: client.payments.retrieve("0190f1d2-0000-7000-8000-00000000dead"))
     flows.sync(lambda: coerce_params({"clientReferenceId": "x"}, CreatePaymentRequest))
+    # failures that travel up through the middlewares holding the token and the secret (their
+    # frames' locals are what a captured-locals traceback prints)
+    sandbox.faults.add(Fault(kind="reset", route="GET /v2/payment-method-configs", times=3))
+    await flows.call(lambda: client.payment_method_configs.retrieve())
+    async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
+                           max_retries=0) as fresh:
+        sandbox.faults.add(Fault(kind="reset", route="POST /v1/access-token", times=1))
+        await flows.call(lambda: fresh.payment_method_configs.retrieve())
     # wrong secret: 401 on the token
     async with PivotClient(sandbox.client_id, "wrong-secret-Qv7-never-logged",
                            base_url=sandbox.url) as wrong:
@@ -217,6 +232,9 @@ async def run_wallet_flows(env: Env, flows: Flows) -> None:
     customer = await bind_customer(env)
     flows.objects.append(customer)
     await flows.call(lambda: client.wallet.balance(customer))
+    sandbox.faults.add(Fault(kind="reset", route="POST /wallet-backend/*balance-inquiry",
+                             times=3))
+    await flows.call(lambda: client.wallet.balance(customer))  # through the SNAP middlewares
     await flows.call(lambda: client.wallet.debit(customer, debit_params("SECD1")))
     wallet.fail_next("debit/payment-host-to-host", "response_lost")
     await flows.call(lambda: client.wallet.debit(customer, debit_params("SECD2")))
@@ -239,8 +257,7 @@ async def run_wallet_flows(env: Env, flows: Flows) -> None:
         await flows.call(lambda: other.wallet.create_account({
             "partnerReferenceNo": "U2", "merchantId": m.merchant_id, "phoneNo": "0818000099",
         }))
-    flows.sync(lambda: WalletCredentials("ck", "s", "-----BEGIN PRIVATE KEY-----\nAAAA\n",
-                                         channel_id="1"))
+    flows.sync(lambda: WalletCredentials("ck", "s", BROKEN_PEM, channel_id="1"))
 
 
 async def run_callback_flows(flows: Flows) -> None:
@@ -291,6 +308,7 @@ async def test_no_secret_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixtur
     assert any(v.count(".") == 2 for v in recorder.values)  # a JWT access token was sent
     assert len(recorder.values) >= 10
     error_names = {type(e).__name__ for e in flows.errors}
+    assert sum(isinstance(e, PivotConnectionError) for e in flows.errors) >= 3
     assert {"AuthenticationError", "BadRequestError", "UnprocessableEntityError",
             "NotFoundError", "RequestValidationError", "InsufficientFundsError",
             "RebindRequiredError", "InvalidSignatureError", "ConfigurationError",
