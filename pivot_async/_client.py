@@ -16,7 +16,7 @@ from yarl import URL
 
 from . import _codec
 from ._auth import FetchedToken, TokenCache
-from ._config import Environment, Secret, Timeout, env_value, resolve_base_url
+from ._config import ENV_VARS, Environment, Secret, Timeout, env_value, resolve_base_url
 from ._errors import (
     ClientClosedError,
     ConfigurationError,
@@ -92,7 +92,7 @@ class PivotClient:
     def __init__(
         self,
         client_id: str,
-        client_secret: str,
+        client_secret: str | Secret,
         *,
         environment: Environment = "sandbox",
         base_url: str | None = None,
@@ -107,9 +107,12 @@ class PivotClient:
         wall_clock: Callable[[], datetime.datetime] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        # Wrapped before anything can fail: no frame of a failing construction holds it.
+        secret = client_secret if isinstance(client_secret, Secret) else Secret(client_secret)
+        del client_secret
         if not isinstance(client_id, str) or not client_id:
             raise ConfigurationError("client_id is required (PIVOT_CLIENT_ID)")
-        if not isinstance(client_secret, str) or not client_secret:
+        if not isinstance(secret.get(), str) or not secret:
             raise ConfigurationError("client_secret is required (PIVOT_CLIENT_SECRET)")
         if isinstance(connection_limit, bool) or not isinstance(connection_limit, int) or (
             connection_limit < 1
@@ -121,7 +124,7 @@ class PivotClient:
             raise ConfigurationError("max_response_bytes must be a positive int")
         self.max_response_bytes = max_response_bytes
         self.client_id = client_id
-        self._client_secret = Secret(client_secret)
+        self._client_secret = secret
         self.environment: Environment = environment
         self.base_url: URL = resolve_base_url(environment, base_url)
         self.timeout = Timeout.coerce(timeout)
@@ -189,38 +192,45 @@ class PivotClient:
         ``PIVOT_BASE_URL``, ``PIVOT_TIMEOUT`` and ``PIVOT_MAX_RETRIES`` are optional. Keyword
         arguments override what the environment says.
         """
+        # Read everything first (secrets wrapped), then drop the mapping: no frame of a
+        # failing construction below holds the caller's secrets in clear.
+        read = {name: env_value(env, name) for name in ENV_VARS}
+        secrets = {name: _wrapped(read.pop(name)) for name in _SECRET_VARS}
+        del env
+        _env = read.get
+        _env_secret = secrets.get
         kwargs: dict[str, Any] = {}
-        client_id = env_value(env, "PIVOT_CLIENT_ID")
-        client_secret = env_value(env, "PIVOT_CLIENT_SECRET")
+        client_id = _env("PIVOT_CLIENT_ID")
+        client_secret = _env_secret("PIVOT_CLIENT_SECRET")
         if "client_id" not in overrides and client_id is None:
             raise ConfigurationError("PIVOT_CLIENT_ID is not set")
         if "client_secret" not in overrides and client_secret is None:
             raise ConfigurationError("PIVOT_CLIENT_SECRET is not set")
         kwargs["client_id"] = client_id
         kwargs["client_secret"] = client_secret
-        environment = env_value(env, "PIVOT_ENVIRONMENT")
+        environment = _env("PIVOT_ENVIRONMENT")
         if environment is not None:
             kwargs["environment"] = environment.strip().lower()
-        base_url = env_value(env, "PIVOT_BASE_URL")
+        base_url = _env("PIVOT_BASE_URL")
         if base_url is not None:
             kwargs["base_url"] = base_url
-        timeout = env_value(env, "PIVOT_TIMEOUT")
+        timeout = _env("PIVOT_TIMEOUT")
         if timeout is not None:
             try:
                 kwargs["timeout"] = float(timeout)
             except ValueError:
                 raise ConfigurationError("PIVOT_TIMEOUT must be a number of seconds") from None
-        retries = env_value(env, "PIVOT_MAX_RETRIES")
+        retries = _env("PIVOT_MAX_RETRIES")
         if retries is not None:
             try:
                 kwargs["max_retries"] = int(retries)
             except ValueError:
                 raise ConfigurationError("PIVOT_MAX_RETRIES must be an integer") from None
-        wallet_key = env_value(env, "PIVOT_WALLET_CLIENT_KEY")
+        wallet_key = _env("PIVOT_WALLET_CLIENT_KEY")
         if wallet_key is not None and "wallet" not in overrides:
-            secret = env_value(env, "PIVOT_WALLET_CLIENT_SECRET")
-            private_key = env_value(env, "PIVOT_WALLET_PRIVATE_KEY")
-            channel = env_value(env, "PIVOT_WALLET_CHANNEL_ID")
+            secret = _env_secret("PIVOT_WALLET_CLIENT_SECRET")
+            private_key = _env_secret("PIVOT_WALLET_PRIVATE_KEY")
+            channel = _env("PIVOT_WALLET_CHANNEL_ID")
             missing = [name for name, value in (
                 ("PIVOT_WALLET_CLIENT_SECRET", secret),
                 ("PIVOT_WALLET_PRIVATE_KEY", private_key),
@@ -235,7 +245,7 @@ class PivotClient:
             assert channel is not None
             kwargs["wallet"] = WalletCredentials(
                 wallet_key, secret, private_key, channel_id=channel,
-                partner_id=env_value(env, "PIVOT_WALLET_PARTNER_ID"),
+                partner_id=_env("PIVOT_WALLET_PARTNER_ID"),
             )
         kwargs.update(overrides)
         return cls(**kwargs)
@@ -286,6 +296,9 @@ class PivotClient:
         return self._session
 
     def __repr__(self) -> str:
+        # getattr: safe on a client whose construction failed (captured-locals tracebacks)
+        if not hasattr(self, "_closed"):
+            return "<PivotClient (not constructed)>"
         state = "closed" if self._closed else "open"
         return (
             f"<PivotClient {state} environment={self.environment!r} base_url="
@@ -475,6 +488,14 @@ def _decode_envelope(
         return entry[1].decode(raw)
     except (msgspec.DecodeError, RecursionError):  # DecodeError: also ValidationError
         return _codec.decode(raw, entry[0], status=status, request_id=request_id)
+
+
+_SECRET_VARS = ("PIVOT_CLIENT_SECRET", "PIVOT_WALLET_CLIENT_SECRET", "PIVOT_WALLET_PRIVATE_KEY")
+
+
+def _wrapped(value: str | None) -> Secret | None:
+    """An environment secret, wrapped as soon as it is read (None stays None)."""
+    return None if value is None else Secret(value)
 
 
 def _access_token(raw: bytes, status: int) -> FetchedToken:

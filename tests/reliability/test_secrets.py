@@ -326,3 +326,45 @@ async def test_no_secret_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixtur
                   if p.search(text)]
     assert card_leaks == []
     assert not any("PRIVATE KEY" in text for text in texts)
+
+
+_ENV_SECRET = "env-secret-Hq4-never-shown"
+_ENV_HMAC = "env-hmac-Zt9-never-shown"
+_ENV_PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7never"
+
+
+def test_failing_construction_from_env_shows_no_secret_in_captured_locals() -> None:
+    env = {"PIVOT_CLIENT_ID": "merchant", "PIVOT_CLIENT_SECRET": _ENV_SECRET,
+           "PIVOT_WALLET_CLIENT_KEY": "ck", "PIVOT_WALLET_CLIENT_SECRET": _ENV_HMAC,
+           "PIVOT_WALLET_PRIVATE_KEY": "-----BEGIN RSA " + "PRIVATE KEY-----\n"
+           + _ENV_PEM_BODY + "\n-----END RSA " + "PRIVATE KEY-----",
+           "PIVOT_WALLET_CHANNEL_ID": "95221"}
+    errors: list[BaseException] = []
+    for make in (lambda: PivotClient.from_env(env.copy()),
+                 lambda: PivotClient("merchant", _ENV_SECRET, connection_limit=0)):
+        try:
+            make()
+        except PivotError as exc:
+            errors.append(exc)
+    assert len(errors) == 2
+    for exc in errors:
+        # the caller's own ``env`` mapping is the caller's: only library frames are checked
+        library = _library_locals(exc)
+        assert library
+        for secret in (_ENV_SECRET, _ENV_HMAC, _ENV_PEM_BODY):
+            assert secret not in library, library
+
+
+def _library_locals(exc: BaseException) -> str:
+    """The captured locals of every pivot_async frame of ``exc`` and its chained errors."""
+    out: list[str] = []
+    te: traceback.TracebackException | None = traceback.TracebackException(
+        type(exc), exc, exc.__traceback__, capture_locals=True)
+    seen = 0
+    while te is not None and seen < 10:
+        for frame in te.stack:
+            if "/pivot_async/" in frame.filename:
+                out.append(f"{frame.filename}:{frame.name} {frame.locals}")
+        te = te.__cause__ or te.__context__
+        seen += 1
+    return "\n".join(out)
