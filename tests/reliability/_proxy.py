@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -31,14 +32,17 @@ class ProxyFault:
     method: str
     path: str  # exact path, or a regex when it starts with "^"
     times: int | None = None
+    probability: float = 1.0
     hits: int = 0
 
-    def fires(self, method: str, path: str) -> bool:
-        if method != self.method:
+    def fires(self, method: str, path: str, rng: random.Random) -> bool:
+        if self.method != "*" and method != self.method:
             return False
         matched = (re.fullmatch(self.path, path) if self.path.startswith("^")
                    else path == self.path)
         if not matched or (self.times is not None and self.hits >= self.times):
+            return False
+        if self.probability < 1.0 and rng.random() >= self.probability:
             return False
         self.hits += 1
         return True
@@ -58,13 +62,16 @@ class Proxy:
     url: str = ""
     faults: list[ProxyFault] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
+    rng: random.Random = field(default_factory=lambda: random.Random(15))
     _http: aiohttp.ClientSession | None = None
 
     def attempts(self, method: str, path: str, since: int = 0) -> list[Seen]:
         return [s for s in self.seen[since:] if s.method == method and s.path == path]
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        fault = next((f for f in self.faults if f.fires(request.method, request.path)), None)
+        fault = next(
+            (f for f in self.faults if f.fires(request.method, request.path, self.rng)), None
+        )
         self.seen.append(Seen(request.method, request.path, CIMultiDict(request.headers),
                               fault.kind if fault else None))
         if fault is not None and fault.kind == "nested401":
