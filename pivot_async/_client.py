@@ -16,7 +16,14 @@ from yarl import URL
 
 from . import _codec
 from ._auth import FetchedToken, TokenCache
-from ._config import ENV_VARS, Environment, Secret, Timeout, env_value, resolve_base_url
+from ._config import (
+    Environment,
+    Secret,
+    Timeout,
+    kwargs_from_env,
+    read_env,
+    resolve_base_url,
+)
 from ._errors import (
     ClientClosedError,
     ConfigurationError,
@@ -192,61 +199,11 @@ class PivotClient:
         ``PIVOT_BASE_URL``, ``PIVOT_TIMEOUT`` and ``PIVOT_MAX_RETRIES`` are optional. Keyword
         arguments override what the environment says.
         """
-        # Read everything first (secrets wrapped), then drop the mapping: no frame of a
+        # Read (and wrap the secrets) first, then drop the caller's mapping: no frame of a
         # failing construction below holds the caller's secrets in clear.
-        read = {name: env_value(env, name) for name in ENV_VARS}
-        secrets = {name: _wrapped(read.pop(name)) for name in _SECRET_VARS}
+        values = read_env(env)
         del env
-        _env = read.get
-        _env_secret = secrets.get
-        kwargs: dict[str, Any] = {}
-        client_id = _env("PIVOT_CLIENT_ID")
-        client_secret = _env_secret("PIVOT_CLIENT_SECRET")
-        if "client_id" not in overrides and client_id is None:
-            raise ConfigurationError("PIVOT_CLIENT_ID is not set")
-        if "client_secret" not in overrides and client_secret is None:
-            raise ConfigurationError("PIVOT_CLIENT_SECRET is not set")
-        kwargs["client_id"] = client_id
-        kwargs["client_secret"] = client_secret
-        environment = _env("PIVOT_ENVIRONMENT")
-        if environment is not None:
-            kwargs["environment"] = environment.strip().lower()
-        base_url = _env("PIVOT_BASE_URL")
-        if base_url is not None:
-            kwargs["base_url"] = base_url
-        timeout = _env("PIVOT_TIMEOUT")
-        if timeout is not None:
-            try:
-                kwargs["timeout"] = float(timeout)
-            except ValueError:
-                raise ConfigurationError("PIVOT_TIMEOUT must be a number of seconds") from None
-        retries = _env("PIVOT_MAX_RETRIES")
-        if retries is not None:
-            try:
-                kwargs["max_retries"] = int(retries)
-            except ValueError:
-                raise ConfigurationError("PIVOT_MAX_RETRIES must be an integer") from None
-        wallet_key = _env("PIVOT_WALLET_CLIENT_KEY")
-        if wallet_key is not None and "wallet" not in overrides:
-            secret = _env_secret("PIVOT_WALLET_CLIENT_SECRET")
-            private_key = _env_secret("PIVOT_WALLET_PRIVATE_KEY")
-            channel = _env("PIVOT_WALLET_CHANNEL_ID")
-            missing = [name for name, value in (
-                ("PIVOT_WALLET_CLIENT_SECRET", secret),
-                ("PIVOT_WALLET_PRIVATE_KEY", private_key),
-                ("PIVOT_WALLET_CHANNEL_ID", channel),
-            ) if value is None]
-            if missing:
-                raise ConfigurationError(
-                    "PIVOT_WALLET_CLIENT_KEY is set but not " + ", ".join(missing)
-                )
-            assert secret is not None
-            assert private_key is not None
-            assert channel is not None
-            kwargs["wallet"] = WalletCredentials(
-                wallet_key, secret, private_key, channel_id=channel,
-                partner_id=_env("PIVOT_WALLET_PARTNER_ID"),
-            )
+        kwargs = kwargs_from_env(values, overrides)
         kwargs.update(overrides)
         return cls(**kwargs)
 
@@ -488,14 +445,6 @@ def _decode_envelope(
         return entry[1].decode(raw)
     except (msgspec.DecodeError, RecursionError):  # DecodeError: also ValidationError
         return _codec.decode(raw, entry[0], status=status, request_id=request_id)
-
-
-_SECRET_VARS = ("PIVOT_CLIENT_SECRET", "PIVOT_WALLET_CLIENT_SECRET", "PIVOT_WALLET_PRIVATE_KEY")
-
-
-def _wrapped(value: str | None) -> Secret | None:
-    """An environment secret, wrapped as soon as it is read (None stays None)."""
-    return None if value is None else Secret(value)
 
 
 def _access_token(raw: bytes, status: int) -> FetchedToken:

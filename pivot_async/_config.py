@@ -6,7 +6,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
 from yarl import URL
@@ -20,6 +20,8 @@ __all__ = [
     "Environment",
     "Secret",
     "Timeout",
+    "kwargs_from_env",
+    "read_env",
     "resolve_base_url",
 ]
 
@@ -148,3 +150,84 @@ def env_value(env: Mapping[str, str] | None, name: str) -> str | None:
     source = os.environ if env is None else env
     value = source.get(name)
     return value if value else None
+
+
+_SECRET_VARS = ("PIVOT_CLIENT_SECRET", "PIVOT_WALLET_CLIENT_SECRET", "PIVOT_WALLET_PRIVATE_KEY")
+
+
+def _wrapped(value: str | None) -> Secret | None:
+    """An environment secret, wrapped as soon as it is read (None stays None)."""
+    return None if value is None else Secret(value)
+
+
+@dataclass(frozen=True)
+class EnvValues:
+    """The ``PIVOT_*`` variables as read, the secret ones already wrapped."""
+
+    plain: Mapping[str, str | None]
+    secrets: Mapping[str, Secret | None]
+
+
+def read_env(env: Mapping[str, str] | None) -> EnvValues:
+    """Read every variable of :data:`ENV_VARS` (cannot fail; secrets wrapped at once), so
+    that the caller can drop the mapping before anything that may fail runs."""
+    plain = {name: env_value(env, name) for name in ENV_VARS}
+    return EnvValues(plain, {name: _wrapped(plain.pop(name)) for name in _SECRET_VARS})
+
+
+def kwargs_from_env(values: EnvValues, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The :class:`~pivot_async.PivotClient` keyword arguments ``from_env`` derives from
+    the variables (see :func:`read_env`), before ``overrides`` are applied."""
+    from . import _wallet
+
+    _env = values.plain.get
+    _env_secret = values.secrets.get
+    kwargs: dict[str, Any] = {}
+    client_id = _env("PIVOT_CLIENT_ID")
+    client_secret = _env_secret("PIVOT_CLIENT_SECRET")
+    if "client_id" not in overrides and client_id is None:
+        raise ConfigurationError("PIVOT_CLIENT_ID is not set")
+    if "client_secret" not in overrides and client_secret is None:
+        raise ConfigurationError("PIVOT_CLIENT_SECRET is not set")
+    kwargs["client_id"] = client_id
+    kwargs["client_secret"] = client_secret
+    environment = _env("PIVOT_ENVIRONMENT")
+    if environment is not None:
+        kwargs["environment"] = environment.strip().lower()
+    base_url = _env("PIVOT_BASE_URL")
+    if base_url is not None:
+        kwargs["base_url"] = base_url
+    timeout = _env("PIVOT_TIMEOUT")
+    if timeout is not None:
+        try:
+            kwargs["timeout"] = float(timeout)
+        except ValueError:
+            raise ConfigurationError("PIVOT_TIMEOUT must be a number of seconds") from None
+    retries = _env("PIVOT_MAX_RETRIES")
+    if retries is not None:
+        try:
+            kwargs["max_retries"] = int(retries)
+        except ValueError:
+            raise ConfigurationError("PIVOT_MAX_RETRIES must be an integer") from None
+    wallet_key = _env("PIVOT_WALLET_CLIENT_KEY")
+    if wallet_key is not None and "wallet" not in overrides:
+        secret = _env_secret("PIVOT_WALLET_CLIENT_SECRET")
+        private_key = _env_secret("PIVOT_WALLET_PRIVATE_KEY")
+        channel = _env("PIVOT_WALLET_CHANNEL_ID")
+        missing = [name for name, value in (
+            ("PIVOT_WALLET_CLIENT_SECRET", secret),
+            ("PIVOT_WALLET_PRIVATE_KEY", private_key),
+            ("PIVOT_WALLET_CHANNEL_ID", channel),
+        ) if value is None]
+        if missing:
+            raise ConfigurationError(
+                "PIVOT_WALLET_CLIENT_KEY is set but not " + ", ".join(missing)
+            )
+        assert secret is not None
+        assert private_key is not None
+        assert channel is not None
+        kwargs["wallet"] = _wallet.WalletCredentials(
+            wallet_key, secret, private_key, channel_id=channel,
+            partner_id=_env("PIVOT_WALLET_PARTNER_ID"),
+        )
+    return kwargs

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pivot_async import _cards
+from pivot_async import _card, _cards
 from pivot_async._cards import Card, encrypt_card, encrypt_card_async, encryption_process_pool
 from pivot_async._errors import EncryptionError, RequestValidationError
 
@@ -291,7 +291,7 @@ def test_card_expired_the_day_after_its_month() -> None:
 
 
 def test_today_defaults_to_module_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_cards, "_today", lambda: datetime.date(2030, 1, 1))
+    monkeypatch.setattr(_card, "_today", lambda: datetime.date(2030, 1, 1))
     with pytest.raises(RequestValidationError) as info:
         Card(PAN, 12, 29)
     assert info.value.field == "expiry_year"
@@ -321,7 +321,7 @@ def test_optional_fields() -> None:
 @pytest.mark.parametrize("pan", TEST_PANS)
 def test_documented_test_pans_pass_luhn_and_construct(pan: str) -> None:
     assert luhn_valid(pan)
-    assert _cards._luhn_ok(pan)
+    assert _card._luhn_ok(pan)
     c = Card(pan, 12, 2099, CVC, today=TODAY)
     assert (c.first6, c.last4) == (pan[:6], pan[-4:])
     broken = pan[:-1] + str((int(pan[-1]) + 1) % 10)
