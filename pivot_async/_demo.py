@@ -165,6 +165,7 @@ async def _wallet_flow(client: Any, http: aiohttp.ClientSession, base: str,
     balance = await client.wallet.balance(customer)
     _say(f"bound     {customer!r}; balance {balance.account_infos[0].available_balance.value}")
     result = await client.wallet.debit(customer, {
+        "subMerchantId": "DEMOSUB1",
         "partnerReferenceNo": "DEMODEBIT1", "amount": {"value": "35000.00", "currency": "IDR"},
         "urlParams": [{"url": "https://shop.example/back", "type": "PAY_RETURN",
                        "isDeeplink": False}],

@@ -463,6 +463,8 @@ def _compare(raw: Any, wire: Any, path: str, problems: list[str]) -> None:
         for key, value in raw.items():
             if value is None:
                 continue  # null and absent are the same for optional members
+            if key == "sureName" and key not in wire:  # a request sends it as surname
+                key = "surname"  # compared under the name that is sent
             if key not in wire:
                 problems.append(f"{path}.{key}: dropped by the model")
                 continue

@@ -41,6 +41,7 @@ from pivot_async.models import (
     DebitPaymentRequest,
     DebitStatusRequest,
     DebitStatusResponse,
+    DebitUrlParam,
     DecimalAmount,
     Envelope,
     ErrorObject,
@@ -174,7 +175,8 @@ CREATE_RULES: list[tuple[str, dict[str, Any], str, str]] = [
     ("19 digits", {"amount": Amount(value=10**18)}, "amount.value", "18 digits"),
     ("currency", {"amount": Amount(value=10000, currency="USD")}, "amount.currency", "IDR"),
     ("expiry with space", {"expiry_at": "2025-12-30 23:59:00"}, "expiryAt", "YYYY-MM-DDTHH:MM:SSZ"),
-    ("expiry with fraction", {"expiry_at": "2025-12-30T23:59:00.000Z"}, "expiryAt", "YYYY-MM-DD"),
+    ("expiry with 10-digit fraction", {"expiry_at": "2025-12-30T23:59:00.0000000000Z"},
+     "expiryAt", "YYYY-MM-DD"),
     ("expiry with offset", {"expiry_at": "2025-12-30T23:59:00+07:00"}, "expiryAt", "YYYY-MM-DD"),
     ("expiry not a date", {"expiry_at": "2025-02-30T00:00:00Z"}, "expiryAt", "YYYY-MM-DD"),
     ("method without type", {"payment_method": PaymentMethod()}, "paymentMethod.type",
@@ -345,7 +347,7 @@ REFUND_RULES: list[tuple[str, dict[str, Any], str, str]] = [
     ("not a number", {"amount": DecimalAmount(value="abc")}, "amount.value", "decimal number"),  # type: ignore[arg-type]
     ("nan", {"amount": DecimalAmount(value=decimal.Decimal("NaN"))}, "amount.value", "finite"),
     ("currency", {"amount": DecimalAmount(value=decimal.Decimal(1), currency="rupiah")},
-     "amount.currency", "ISO 4217"),
+     "amount.currency", "IDR"),
     ("reason", {"reason": "BECAUSE"}, "reason", "must be one of SUSPECT_FRAUDULENT"),
     ("description", {"description": "d" * 51}, "description", "at most 50"),
     ("method", {"method": "MANUAL"}, "method", "AUTO, TRANSFER_ONLY"),
@@ -404,6 +406,9 @@ def _debit(**overrides: Any) -> DebitPaymentRequest:
     fields: dict[str, Any] = {
         "partner_reference_no": "ref04080002",
         "amount": DecimalAmount(value=decimal.Decimal("10000")),
+        "sub_merchant_id": "88042168-bfa6-4e5c-bcca-5abf1d40a181",
+        "url_params": [DebitUrlParam(url="https://test.com", type="PAY_RETURN",
+                                     is_deeplink=False)],
     }
     fields.update(overrides)
     return DebitPaymentRequest(**fields)

@@ -8,9 +8,7 @@ how a rejection is reported fails here.
 from __future__ import annotations
 
 import collections
-import datetime as _dt
 import decimal
-import re
 import secrets
 import string
 import types
@@ -27,6 +25,7 @@ from pivot_async._middlewares import new_request_id, validate_request_id
 from pivot_async.models import CreatePaymentRequest, Envelope, PaymentSession
 from pivot_async.models._util import check_expiry_at, check_url
 from pivot_async.resources._base import _reject_floats, coerce_params
+from pivot_async.sandbox._util import parse_request_time
 
 from .client.conftest import va_request
 
@@ -193,20 +192,14 @@ def test_coerce_params_still_takes_any_mapping_and_refuses_the_rest() -> None:
 
 # ------------------------------------------------------------------ 3. check_expiry_at
 
-_EXPIRY_BEFORE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-
-
 def check_expiry_at_before(value: object, field: str) -> None:
-    """The check as it was before the precompiled pattern (datetime.strptime)."""
+    """The one ``expiryAt`` rule as the sandbox implements it (issue 15: client == sandbox)."""
     if value is None:
         return
-    rule = "must be formatted YYYY-MM-DDTHH:MM:SSZ (UTC)"
-    if not isinstance(value, str) or not _EXPIRY_BEFORE.fullmatch(value):
+    rule = ("must be formatted YYYY-MM-DDTHH:MM:SSZ (UTC, ASCII digits; optionally 1-9 "
+            "fractional-second digits before the Z)")
+    if not isinstance(value, str) or parse_request_time(value) is None:
         raise RequestValidationError(field, rule)
-    try:
-        _dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
-    except ValueError:
-        raise RequestValidationError(field, rule) from None
 
 
 EXPIRY_CASES = [
@@ -249,7 +242,8 @@ def test_expiry_at_same_as_strptime(value: object) -> None:
 
 def test_expiry_at_cases_cover_both_outcomes() -> None:
     accepted = [v for v in EXPIRY_CASES if outcome(check_expiry_at, v, "expiryAt") is None]
-    assert "2024-02-29T00:00:00Z" in accepted and "٢٠٢٥-01-01T00:00:00Z" in accepted
+    assert "2024-02-29T00:00:00Z" in accepted and "2025-01-01T00:00:00.000Z" in accepted
+    assert "٢٠٢٥-01-01T00:00:00Z" not in accepted
     assert "2023-02-29T00:00:00Z" not in accepted and "0000-01-01T00:00:00Z" not in accepted
     assert 10 < len(accepted) < len(EXPIRY_CASES) - 10
 

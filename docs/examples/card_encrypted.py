@@ -4,14 +4,17 @@ import asyncio
 import datetime as dt
 
 from pivot_async import Card, PivotClient
+from pivot_async.models import PaymentMethodOptionsParams, RedirectUrlParams
 from pivot_async.sandbox import Sandbox
 
-REDIRECT = {
+REDIRECT: RedirectUrlParams = {
     "successReturnUrl": "https://shop.example/ok",
     "failureReturnUrl": "https://shop.example/fail",
     "expirationReturnUrl": "https://shop.example/expired",
 }
-CARD_OPTIONS = {"card": {"captureMethod": "automatic", "threeDsMethod": "CHALLENGE"}}
+CARD_OPTIONS: PaymentMethodOptionsParams = {
+    "card": {"captureMethod": "automatic", "threeDsMethod": "CHALLENGE"},
+}
 
 
 async def main() -> str:

@@ -5,9 +5,10 @@ import asyncio
 import aiohttp
 
 from pivot_async import PivotClient
+from pivot_async.models import RedirectUrlParams
 from pivot_async.sandbox import Sandbox
 
-REDIRECT = {
+REDIRECT: RedirectUrlParams = {
     "successReturnUrl": "https://shop.example/ok",
     "failureReturnUrl": "https://shop.example/fail",
     "expirationReturnUrl": "https://shop.example/expired",

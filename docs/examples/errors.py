@@ -9,9 +9,10 @@ from pivot_async import (
     RequestValidationError,
     UnprocessableEntityError,
 )
+from pivot_async.models import RedirectUrlParams
 from pivot_async.sandbox import Sandbox
 
-REDIRECT = {
+REDIRECT: RedirectUrlParams = {
     "successReturnUrl": "https://shop.example/ok",
     "failureReturnUrl": "https://shop.example/fail",
     "expirationReturnUrl": "https://shop.example/expired",

@@ -4,9 +4,12 @@ import asyncio
 import datetime as dt
 
 from pivot_async import Card, PivotClient
+from pivot_async.models import PaymentMethodOptionsParams
 from pivot_async.sandbox import Sandbox
 
-CARD_OPTIONS = {"card": {"captureMethod": "manual", "threeDsMethod": "CHALLENGE"}}
+CARD_OPTIONS: PaymentMethodOptionsParams = {
+    "card": {"captureMethod": "manual", "threeDsMethod": "CHALLENGE"},
+}
 
 
 async def main() -> str:

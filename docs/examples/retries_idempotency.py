@@ -3,9 +3,10 @@
 import asyncio
 
 from pivot_async import PivotClient, PivotTimeoutError, RetryPolicy, ServerError
+from pivot_async.models import CreatePaymentParams
 from pivot_async.sandbox import Fault, Sandbox
 
-REQUEST = {
+REQUEST: CreatePaymentParams = {
     "clientReferenceId": "order18001",
     "amount": {"value": 50000, "currency": "IDR"},
     "mode": "API",

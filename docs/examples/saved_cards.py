@@ -4,14 +4,15 @@ import asyncio
 import datetime as dt
 
 from pivot_async import Card, PivotClient
+from pivot_async.models import OrderInformationParams, RedirectUrlParams
 from pivot_async.sandbox import Sandbox
 
-REDIRECT = {
+REDIRECT: RedirectUrlParams = {
     "successReturnUrl": "https://shop.example/ok",
     "failureReturnUrl": "https://shop.example/fail",
     "expirationReturnUrl": "https://shop.example/expired",
 }
-ORDER = {"productDetails": [{
+ORDER: OrderInformationParams = {"productDetails": [{
     "type": "PHYSICAL", "name": "Kopi", "quantity": 1,
     "price": {"value": 90000, "currency": "IDR"},
 }]}

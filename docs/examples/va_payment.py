@@ -3,6 +3,7 @@
 import asyncio
 
 from pivot_async import PivotClient
+from pivot_async.models import CreatePaymentParams
 from pivot_async.sandbox import Sandbox
 
 
@@ -10,7 +11,8 @@ async def main() -> str:
     async with Sandbox() as sandbox, PivotClient(
         sandbox.client_id, sandbox.client_secret, base_url=sandbox.url
     ) as client:
-        session = await client.payments.create({
+        # The typed mapping: mypy and editors flag a misspelled key or a wrong value type.
+        params: CreatePaymentParams = {
             "clientReferenceId": "order4001",
             "amount": {"value": 250000, "currency": "IDR"},
             "mode": "API",
@@ -22,7 +24,8 @@ async def main() -> str:
                 "expirationReturnUrl": "https://shop.example/expired",
             },
             "customer": {"givenName": "Budi", "email": "budi@example.com"},
-        })
+        }
+        session = await client.payments.create(params)
         va = session.charges[0].virtual_account
         assert va is not None  # a VIRTUAL_ACCOUNT charge carries its account
         print(f"{session.status}: transfer to {va.channel} {va.virtual_account_number}")

@@ -6,6 +6,7 @@ from typing import Any
 import aiohttp
 
 from pivot_async import PivotClient, WalletCredentials
+from pivot_async.models import DebitPaymentParams
 from pivot_async.sandbox import Sandbox
 
 
@@ -65,14 +66,17 @@ async def main() -> str:
                 if account.available_balance is not None:
                     print("balance:", account.available_balance.value)
 
-            # 3. A debit: the customer confirms it at webRedirectUrl.
-            debit = await client.wallet.debit(customer, {
+            # 3. A debit: the customer confirms it at webRedirectUrl. subMerchantId and
+            #    urlParams (url <= 255, type <= 20, isDeeplink) are mandatory.
+            order: DebitPaymentParams = {
+                "subMerchantId": "SUBMERCHANT1",
                 "partnerReferenceNo": "DEBIT14001",
                 "amount": {"value": "35000.00", "currency": "IDR"},
                 "urlParams": [{"url": "https://shop.example/back", "type": "PAY_RETURN",
                                "isDeeplink": False}],
                 "additionalInfo": {},
-            })
+            }
+            debit = await client.wallet.debit(customer, order)
             assert debit.web_redirect_url is not None  # both present on a created debit
             assert debit.reference_no is not None
             print("confirm at:", debit.web_redirect_url[:60], "...")

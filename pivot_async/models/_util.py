@@ -23,7 +23,9 @@ __all__ = [
     "CENT",
     "MAX_IDR",
     "PARTNER_REF_MAX",
+    "DECIMAL_TEXT",
     "check_alnum",
+    "check_currency",
     "check_decimal_amount",
     "check_expiry_at",
     "check_idr_amount",
@@ -35,6 +37,7 @@ __all__ = [
     "check_url",
     "empty_info",
     "fail",
+    "is_empty_money",
     "redacted_repr",
     "redacted_rich_repr",
 ]
@@ -46,14 +49,16 @@ MAX_IDR = 10**18 - 1  # "Decimal 1-18 digits"
 PARTNER_REF_MAX = 64  # wallet partnerReferenceNo
 
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
-#: ``YYYY-MM-DDTHH:MM:SSZ`` exactly as ``datetime.strptime(v, "%Y-%m-%dT%H:%M:%SZ")`` accepts it
-#: at these widths (its field patterns: ``\d`` is any Unicode decimal digit, as there; seconds
-#: 60-61 pass the pattern and are refused by the range check, as ``datetime`` refuses them).
-#: Groups: year, month, day, second; the calendar checks are in :func:`check_expiry_at`.
+#: The one ``expiryAt`` rule, the same in the sandbox: ``YYYY-MM-DDTHH:MM:SSZ`` with ASCII
+#: digits, optionally 1-9 fractional-second digits before the ``Z`` (UTC only); the calendar
+#: checks (year >= 1, real month day, seconds <= 59) are in :func:`check_expiry_at`.
+#: Groups: year, month, day, hour, minute, second.
 _EXPIRY = re.compile(
-    r"(\d{4})-(1[0-2]|0[1-9])-(3[01]|[12]\d|0[1-9])T(?:2[0-3]|[01]\d):[0-5]\d:(6[01]|[0-5]\d)Z"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?Z"
 )
-_CURRENCY = re.compile(r"[A-Z]{1,3}")
+#: A decimal amount string: ASCII digits, optionally a point and more ASCII digits. No sign,
+#: no exponent, no ``_``, no spaces, no other script's digits.
+DECIMAL_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SPACE = re.compile(r"\s")
 
 
@@ -122,17 +127,21 @@ def check_url(value: object, field: str, *, max_len: int = 255, required: bool =
 
 
 def check_expiry_at(value: object, field: str) -> None:
-    """``YYYY-MM-DDTHH:MM:SSZ`` (UTC, no fraction), a real calendar time."""
+    """``YYYY-MM-DDTHH:MM:SSZ`` (UTC; 1-9 fractional-second digits allowed), a real time."""
     if value is None:
         return
-    rule = "must be formatted YYYY-MM-DDTHH:MM:SSZ (UTC)"
+    rule = ("must be formatted YYYY-MM-DDTHH:MM:SSZ (UTC, ASCII digits; optionally 1-9 "
+            "fractional-second digits before the Z)")
     if not isinstance(value, str):
         fail(field, rule)
     m = _EXPIRY.fullmatch(value)
     if m is None:
         fail(field, rule)
-    year, month, day, second = int(m[1]), int(m[2]), int(m[3]), int(m[4])
-    if year < 1 or second > 59 or day > _month_days(year, month):
+    year, month, day, hour, minute, second = (int(g) for g in m.groups())
+    if (
+        year < 1 or not 1 <= month <= 12 or not 1 <= day <= _month_days(year, month)
+        or hour > 23 or minute > 59 or second > 59
+    ):
         fail(field, rule)
 
 
@@ -187,8 +196,7 @@ def check_idr_amount(
         fail(vfield, "must be a positive integer")
     if raw > MAX_IDR:
         fail(vfield, "must have at most 18 digits")
-    if amount.currency != "IDR":
-        fail(f"{field}.currency", "must be 'IDR'")
+    check_currency(amount.currency, f"{field}.currency")
 
 
 def check_decimal_amount(
@@ -216,10 +224,10 @@ def check_decimal_amount(
     if isinstance(raw, int):
         raw = decimal.Decimal(raw)
     elif isinstance(raw, str):
-        try:
-            raw = decimal.Decimal(raw.strip())
-        except decimal.InvalidOperation:
-            fail(vfield, "must be a decimal number")
+        if not DECIMAL_TEXT.fullmatch(raw):
+            fail(vfield, "must be a decimal number of ASCII digits such as '10000.00' "
+                         "(no sign, exponent, separators or spaces)")
+        raw = decimal.Decimal(raw)
     if not isinstance(raw, decimal.Decimal):
         fail(vfield, "must be a decimal amount")
     if not raw.is_finite():
@@ -235,9 +243,25 @@ def check_decimal_amount(
     if quantized != raw:
         fail(vfield, "must have at most 2 decimal places")
     amount.value = quantized
-    currency: object = amount.currency
-    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        fail(f"{field}.currency", "must be a 1-3 letter ISO 4217 code such as 'IDR'")
+    check_currency(amount.currency, f"{field}.currency")
+
+
+def check_currency(currency: object, field: str) -> None:
+    """The one currency rule of payments, refunds and the wallet: ``IDR`` only.
+
+    Every Pivot amount table and example is in IDR (payments: "IDR (ISO 4217)"; wallet:
+    ``amount.currency`` "IDR"); another code would be refused or misread by the gateway.
+    """
+    if currency != "IDR" or type(currency) is not str:
+        fail(field, "must be 'IDR' (the only currency Pivot accepts)")
+
+
+def is_empty_money(value: object) -> bool:
+    """``{"value": "", "currency": ""}``: the documented way to say "no amount"."""
+    return (
+        isinstance(value, dict) and len(value) == 2
+        and value.get("value") == "" and value.get("currency") == ""
+    )
 
 
 def empty_info(info: dict[str, Any] | None) -> dict[str, Any]:

@@ -9,12 +9,12 @@ import contextlib
 import datetime as _dt
 import decimal
 import re
-from typing import Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, Union
 
 import msgspec
 
 from ._base import Model
-from ._util import CENT
+from ._util import CENT, DECIMAL_TEXT
 
 __all__ = [
     "Amount",
@@ -52,12 +52,18 @@ class DecimalAmount(Model, kw_only=True):
     """A refund or wallet amount: ``value`` is a ``Decimal`` sent as a string (``"10000.00"``).
 
     Decoding accepts a decimal string or a JSON number and never produces a float. On
-    construction an ``int`` or numeric string is converted to ``Decimal``, and any value with
-    at most 2 decimal places is normalised to exactly 2 (``10000`` -> ``"10000.00"``).
+    construction an ``int`` or a string of ASCII digits (``"10000"``, ``"10000.5"``) is
+    converted to ``Decimal``, and any value with at most 2 decimal places is normalised to
+    exactly 2 (``10000`` -> ``"10000.00"``). Requests refuse any other string (``"1e3"``,
+    ``"1_000"``, ``" 100"``, non-ASCII digits) and any currency but ``IDR``.
     """
 
     value: decimal.Decimal
     currency: str = msgspec.field(default_factory=_idr)
+
+    #: Requests read ``value`` as text or an integer first (see ``models._strict``), so that
+    #: the ASCII-digits rule applies to the string as given.
+    __wire_types__: ClassVar[dict[str, Any]] = {"value": Union[str, int]}
 
     def __post_init__(self) -> None:
         raw: object = self.value
@@ -66,10 +72,9 @@ class DecimalAmount(Model, kw_only=True):
         if isinstance(raw, int):
             raw = decimal.Decimal(raw)
         elif isinstance(raw, str):
-            try:
-                raw = decimal.Decimal(raw.strip())
-            except decimal.InvalidOperation:
-                return
+            if not DECIMAL_TEXT.fullmatch(raw):
+                return  # left for request validation to reject with the field's path
+            raw = decimal.Decimal(raw)
         if isinstance(raw, decimal.Decimal):
             exponent = raw.as_tuple().exponent
             if isinstance(exponent, int) and exponent >= -2:

@@ -3,7 +3,8 @@
 The gateway spells the family name ``surname`` or ``sureName`` and the stored methods
 ``storedPaymentMethods`` or ``storePaymentMethods``: both spellings are read, and the
 ``last_name`` / ``payment_methods`` properties return whichever is present. The client sends
-``surname``.
+``surname``: a request's ``sureName`` is moved to ``surname`` (refused when both are given
+with different values).
 """
 
 from typing import Any
@@ -109,10 +110,31 @@ class Customer(Model, kw_only=True):
         return self.store_payment_methods or []
 
 
+def normalise_surname(obj: Any, field: str) -> None:
+    """``sureName`` (the "Cards Encryption Flow" spelling) is read as ``surname``, sent once.
+
+    Given alone it is moved to ``surname``; given with ``surname`` the two must agree.
+    """
+    alias: object = obj.sure_name
+    if alias is None:
+        return
+    if obj.surname is not None and obj.surname != alias:
+        fail(f"{field}.sureName", "conflicts with surname: give one spelling (surname is sent)")
+    obj.surname = alias
+    obj.sure_name = None
+
+
 def validate_customer(customer: Customer, field: str) -> None:
     """Client-side rules for a customer sent in a request (``field`` is its wire path)."""
     if not isinstance(customer, Customer):
         fail(field, "must be a Customer")
+    normalise_surname(customer, field)
+    for value, wire in ((customer.id, "id"),
+                        (customer.stored_payment_methods, "storedPaymentMethods"),
+                        (customer.store_payment_methods, "storePaymentMethods")):
+        if value is not None:
+            fail(f"{field}.{wire}", "is response-only; do not send it (use customerId to "
+                                    "refer to a stored customer)")
     check_text(customer.email, f"{field}.email", min_len=1, max_len=255, required=True)
     check_text(customer.given_name, f"{field}.givenName", max_len=255)
     check_text(customer.surname, f"{field}.surname", max_len=255)

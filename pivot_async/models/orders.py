@@ -3,6 +3,7 @@
 from ._base import Model
 from ._util import check_idr_amount, check_list, check_struct, check_text, fail
 from .common import Amount, PhoneNumber
+from .customers import normalise_surname
 
 __all__ = ["BillingInfo", "OrderInformation", "ProductDetail", "ShippingInfo"]
 
@@ -59,7 +60,10 @@ class OrderInformation(Model, kw_only=True):
 
 
 def validate_order(order: OrderInformation, field: str) -> None:
-    """Client-side rules for an order sent in a request (``field`` is its wire path)."""
+    """Client-side rules for an order sent in a request (``field`` is its wire path).
+
+    ``sureName`` in ``billingInfo`` / ``shippingInfo`` is sent as ``surname``.
+    """
     if not isinstance(order, OrderInformation):
         fail(field, "must be an OrderInformation")
     for i, product in enumerate(check_list(order.product_details, f"{field}.productDetails")):
@@ -84,6 +88,7 @@ def validate_order(order: OrderInformation, field: str) -> None:
         if info is None:
             continue
         ifield = f"{field}.{wire}"
+        normalise_surname(info, ifield)
         check_text(info.given_name, f"{ifield}.givenName", max_len=255)
         check_text(info.email, f"{ifield}.email", max_len=255)
         if isinstance(info, ShippingInfo):

@@ -94,6 +94,36 @@ __all__ = [
 ]
 
 _MULTIPLE_METHODS = (PaymentMethodType.QR.value, PaymentMethodType.VIRTUAL_ACCOUNT.value)
+_SAVE_METHODS = (PaymentMethodType.CARD.value, PaymentMethodType.EWALLET.value)
+_EXPIRATION_MODES = ("LOOSE", "STRICT")
+
+
+def _check_applicable(req: "CreatePaymentRequest") -> None:
+    """Fields documented as applying only somewhere are refused where they would not apply.
+
+    Only a value that would take effect is refused: the documented defaults
+    (``showSavedPayment: false``, ``bypassStatusPage: false``, ``saveForFutureUse: false``,
+    ``expirationMode: "LOOSE"``) pass anywhere. ``mode`` absent means REDIRECT (its
+    default). ``paymentMethod`` absent (the customer picks on the hosted page) leaves the
+    CARD / EWALLET-only fields allowed, since they may yet apply.
+    """
+    api_mode = req.mode == Mode.API.value
+    if req.show_saved_payment is True and api_mode:
+        fail("showSavedPayment", "applies only with mode REDIRECT (the hosted page); "
+                                 "omit it or send false in API mode")
+    if req.bypass_status_page is True and api_mode:
+        fail("bypassStatusPage", "applies only with mode REDIRECT (the hosted page); "
+                                 "omit it or send false in API mode")
+    method = req.payment_method.type if req.payment_method is not None else None
+    if method is None or method in _SAVE_METHODS:
+        return
+    if req.expiration_mode == "STRICT":
+        fail("expirationMode", "STRICT applies only to CARD and EWALLET payments; "
+                               "omit it or send LOOSE")
+    for value, wire in ((req.save_for_future_use, "saveForFutureUse"),
+                        (req.save_for_future, "saveForFuture")):
+        if value is True:
+            fail(wire, "applies only to CARD and EWALLET payments; omit it or send false")
 
 
 def _validate_redirect_url(redirect: RedirectUrl | None, field: str) -> None:
@@ -112,6 +142,8 @@ def _validate_payment_method(method: PaymentMethod | None, field: str) -> None:
     if not isinstance(method, PaymentMethod):
         fail(field, "must be a PaymentMethod")
     check_text(method.type, f"{field}.type", min_len=1, max_len=50, required=True)
+    if method.qr is not None:
+        fail(f"{field}.qr", "is response-only (a static QR's details); do not send it")
     if method.payment_method_options is not None:
         _validate_options(method.payment_method_options, f"{field}.paymentMethodOptions")
 
@@ -161,8 +193,14 @@ class CreatePaymentRequest(Model, kw_only=True):
     positive whole number of IDR (omitted only for a static MULTIPLE QR, required otherwise);
     ``paymentType`` MULTIPLE only for QR / VIRTUAL_ACCOUNT and only with ``mode`` API;
     ``redirectUrl`` required with each URL 1-255 characters; ``statementDescriptor`` at most
-    20; ``expiryAt`` formatted ``YYYY-MM-DDTHH:MM:SSZ`` (see
-    :func:`~pivot_async.models.format_expiry_at`).
+    20; ``expiryAt`` formatted ``YYYY-MM-DDTHH:MM:SSZ`` (1-9 fractional-second digits
+    allowed; see :func:`~pivot_async.models.format_expiry_at`).
+
+    Fields that apply only somewhere are refused where they would take effect elsewhere:
+    ``showSavedPayment: true`` / ``bypassStatusPage: true`` only in REDIRECT mode,
+    ``saveForFutureUse: true`` / ``expirationMode: "STRICT"`` only for CARD and EWALLET
+    (an explicit default such as ``false`` or ``"LOOSE"`` passes). Unknown keys are refused
+    by the client (``RequestValidationError`` with a "did you mean" hint).
     """
 
     client_reference_id: str
@@ -221,7 +259,9 @@ class CreatePaymentRequest(Model, kw_only=True):
         if self.order_information is not None:
             validate_order(self.order_information, "orderInformation")
         check_text(self.statement_descriptor, "statementDescriptor", max_len=20)
+        check_one_of(self.expiration_mode, "expirationMode", _EXPIRATION_MODES, required=False)
         check_expiry_at(self.expiry_at, "expiryAt")
+        _check_applicable(self)
         if self.metadata is not None and not isinstance(self.metadata, dict):
             fail("metadata", "must be an object")
         _validate_split(self.split_routing_configurations, "splitRoutingConfigurations")

@@ -6,7 +6,7 @@ decimals (``"10000.00"``); responses are read with 0 or 2 decimals, as string or
 Requests whose documented examples carry ``additionalInfo: {}`` send it even when empty.
 """
 
-from typing import Any, Union
+from typing import Any
 
 from ._base import Model
 from ._util import (
@@ -231,27 +231,32 @@ class BalanceInquiryResponse(WalletResponse, kw_only=True):
 
 
 class DebitUrlParam(Model, kw_only=True):
-    """One ``urlParams[]`` entry: ``url``, ``type`` (``PAY_RETURN``) and ``isDeeplink``.
-
-    ``isDeeplink`` is a JSON boolean in Pivot's example; SNAP elsewhere uses ``"Y"``/``"N"``.
+    """One ``urlParams[]`` entry: ``url`` (1-255), ``type`` (1-20, e.g. ``PAY_RETURN``) and
+    ``isDeeplink`` (a JSON boolean), all mandatory ("Payment to Merchant" parameter table).
     """
 
-    url: str | None = None
-    type: str | None = None
-    is_deeplink: Union[bool, str, None] = None
+    url: str
+    type: str
+    is_deeplink: bool
 
 
 class DebitPaymentRequest(Model, kw_only=True):
     """``debit/payment-host-to-host`` (54): debit the bound wallet to the merchant.
 
+    Mandatory, as the "Payment to Merchant" table says: ``subMerchantId`` (1-36),
+    ``partnerReferenceNo`` (1-64), ``amount`` (a positive decimal in IDR, sent with 2
+    decimals) and ``urlParams`` (at least one entry, each with ``url`` <= 255, ``type`` <= 20
+    and a boolean ``isDeeplink``). ``additionalInfo`` is a free-form object (``{}`` is sent
+    when absent).
+
     ``partnerReferenceNo`` is the money-duplicate key: reuse it when re-sending after an
     ambiguous outcome (Decision i).
     """
 
-    sub_merchant_id: str | None = None
+    sub_merchant_id: str
     partner_reference_no: str
     amount: DecimalAmount
-    url_params: list[DebitUrlParam] | None = None
+    url_params: list[DebitUrlParam]
     additional_info: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -262,13 +267,19 @@ class DebitPaymentRequest(Model, kw_only=True):
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
         check_text(self.partner_reference_no, "partnerReferenceNo", min_len=1,
                    max_len=PARTNER_REF_MAX, required=True)
-        check_text(self.sub_merchant_id, "subMerchantId", min_len=1, max_len=36)
+        check_text(self.sub_merchant_id, "subMerchantId", min_len=1, max_len=36, required=True)
         check_decimal_amount(self.amount, "amount", required=True)
-        for i, param in enumerate(check_list(self.url_params, "urlParams")):
+        params = check_list(self.url_params, "urlParams")
+        if not params:
+            fail("urlParams", "is required (at least one entry, e.g. the PAY_RETURN url)")
+        for i, param in enumerate(params):
+            pfield = f"urlParams[{i}]"
             if not isinstance(param, DebitUrlParam):
-                fail(f"urlParams[{i}]", "must be a DebitUrlParam")
-            check_text(param.url, f"urlParams[{i}].url", min_len=1, max_len=2048, required=True)
-            check_text(param.type, f"urlParams[{i}].type", min_len=1, max_len=64, required=True)
+                fail(pfield, "must be a DebitUrlParam")
+            check_text(param.url, f"{pfield}.url", min_len=1, max_len=255, required=True)
+            check_text(param.type, f"{pfield}.type", min_len=1, max_len=20, required=True)
+            if not isinstance(param.is_deeplink, bool):
+                fail(f"{pfield}.isDeeplink", "is required and must be a boolean")
         check_info(self.additional_info)
 
 

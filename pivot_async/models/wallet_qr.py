@@ -1,5 +1,6 @@
 """Pivot Pay wallet (SNAP) QRIS and transaction-history models (PIVOT_API.md 17.3)."""
 
+from collections.abc import Mapping
 from typing import Any, Union
 
 import msgspec
@@ -13,6 +14,7 @@ from ._util import (
     check_url,
     empty_info,
     fail,
+    is_empty_money,
     redacted_repr,
     redacted_rich_repr,
 )
@@ -180,8 +182,9 @@ class QrPaymentRequestInfo(Model, kw_only=True):
 class QrMpmPaymentRequest(Model, kw_only=True):
     """``qr/qr-mpm-payment`` (50): pay a decoded QRIS from the wallet.
 
-    ``feeAmount`` may be zero. The docs' example sends ``feeAmount`` with empty strings, which
-    this model rejects: omit it instead.
+    ``feeAmount`` may be zero. An empty money object, ``{"value": "", "currency": ""}`` as
+    in the documented request, means "no fee": it is accepted and not sent (the field is
+    dropped from the body). Any other partly empty amount is refused.
     """
 
     partner_reference_no: str
@@ -189,7 +192,17 @@ class QrMpmPaymentRequest(Model, kw_only=True):
     fee_amount: DecimalAmount | None = None
     additional_info: QrPaymentRequestInfo | None = None
 
+    @staticmethod
+    def _prepare_mapping(data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Drop a documented empty ``feeAmount`` before the wire form is read."""
+        if is_empty_money(data.get("feeAmount")):
+            return {k: v for k, v in data.items() if k != "feeAmount"}
+        return data
+
     def __post_init__(self) -> None:
+        fee: object = self.fee_amount
+        if isinstance(fee, DecimalAmount) and fee.value == "" and fee.currency == "":
+            self.fee_amount = None
         self.validate()
 
     def validate(self) -> None:

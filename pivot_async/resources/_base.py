@@ -5,12 +5,13 @@ from __future__ import annotations
 import decimal
 import re
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import msgspec
 
 from .._config import Timeout
 from .._errors import RequestValidationError, ResponseValidationError
+from ..models._strict import strict_variant, unknown_field_rule
 
 if TYPE_CHECKING:
     from .._client import PivotClient, RequestOptions
@@ -26,44 +27,66 @@ _AT_RE = re.compile(r"^(?P<msg>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.S)
 def _wire_path(path: str | None) -> str:
     if not path:
         return ""
-    out = path.removeprefix("$").lstrip(".")
-    return re.sub(r"\[(\d+)\]", r".\1", out)
+    # ``$.urlParams[0].url`` -> ``urlParams[0].url``: list items keep the bracket form the
+    # model rules use, so one field has one spelling whichever check caught it.
+    return path.removeprefix("$").lstrip(".")
 
 
 def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
     """A validated request Struct from a Struct or a mapping with the wire (camelCase) names.
 
-    Validation errors name the field by its wire path and the rule it broke.
+    Both forms go through the strict variant of ``tp`` (:func:`~pivot_async.models._strict.
+    strict_variant`): an unknown key anywhere (a misspelling, a snake_case name) is refused
+    with its full wire path and a "did you mean" hint, before anything is sent. A Struct is
+    re-read from its wire form, so a dict or a wrong value nested where a model is expected
+    is caught the same way. Errors name the field by its wire path and the rule it broke.
     """
+    strict = strict_variant(tp)
     if isinstance(params, tp):
-        post_init = getattr(params, "__post_init__", None)
-        if post_init is not None:
-            post_init()  # Structs are mutable: validate again what is about to be sent.
-        return params
-    if type(params) is not dict and not isinstance(params, Mapping):
+        try:
+            data: Any = msgspec.to_builtins(params)
+        except (TypeError, ValueError) as exc:
+            raise RequestValidationError(
+                "params", f"must hold only JSON values and models ({type(exc).__name__})"
+            ) from None
+    elif type(params) is dict or isinstance(params, Mapping):
+        data = params
+    else:
         raise RequestValidationError(
             "params", f"must be a {tp.__name__} or a mapping of its wire fields"
         )
-    _reject_floats(params, "")
+    prepare = getattr(tp, "_prepare_mapping", None)
+    if prepare is not None:
+        data = prepare(data)
+    _reject_floats(data, "")
     try:
-        return msgspec.convert(params, tp, strict=True)
+        return cast(S, msgspec.convert(data, strict, strict=True))
     except RequestValidationError:
         raise
     except msgspec.ValidationError as exc:
-        cause = exc.__cause__ or exc.__context__
-        m = _AT_RE.match(str(exc))
-        where = _wire_path(m.group("path") if m else None)
-        if isinstance(cause, RequestValidationError):
-            field = f"{where}.{cause.field}" if where else cause.field
-            raise RequestValidationError(field, cause.rule) from None
-        message = m.group("msg") if m else str(exc)
-        field = where or "params"
-        # msgspec reports a missing field as "Object missing required field `x`".
-        missing = re.search(r"missing required field `([^`]+)`", message)
-        if missing:
-            field = f"{where}.{missing.group(1)}" if where else missing.group(1)
-            message = "is required"
-        raise RequestValidationError(field, message) from None
+        raise _translate(exc, strict) from None
+
+
+def _translate(exc: msgspec.ValidationError, strict: type[Any]) -> RequestValidationError:
+    cause = exc.__cause__ or exc.__context__
+    m = _AT_RE.match(str(exc))
+    where = _wire_path(m.group("path") if m else None)
+    if isinstance(cause, RequestValidationError):
+        field = f"{where}.{cause.field}" if where else cause.field
+        return RequestValidationError(field, cause.rule)
+    message = m.group("msg") if m else str(exc)
+    unknown = re.fullmatch(r"Object contains unknown field `([^`]*)`", message)
+    if unknown:
+        key = unknown.group(1)
+        field = f"{where}.{key}" if where else key
+        return RequestValidationError(field, unknown_field_rule(strict, where, key))
+    field = where or "params"
+    # msgspec reports a missing field as "Object missing required field `x`".
+    missing = re.search(r"missing required field `([^`]+)`", message)
+    if missing:
+        field = f"{where}.{missing.group(1)}" if where else missing.group(1)
+        message = "is required"
+    return RequestValidationError(field, message)
 
 
 #: Exact types that are never walked and never a float: the common leaves of a request.

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
 
 from .._config import Timeout
 from .._errors import RequestValidationError
@@ -15,6 +14,12 @@ from ..models import (
     ConfirmPaymentRequest,
     CreatePaymentRequest,
     PaymentSession,
+)
+from ..models.params import (
+    CancelPaymentParams,
+    CapturePaymentParams,
+    ConfirmPaymentParams,
+    CreatePaymentParams,
 )
 from ._base import Resource, coerce_params, path_id, required
 
@@ -36,7 +41,7 @@ class Payments(Resource):
 
     async def create(
         self,
-        params: CreatePaymentRequest | Mapping[str, Any],
+        params: CreatePaymentRequest | CreatePaymentParams,
         *,
         idempotency_key: str | None = None,
         submerchant_id: str | None = None,
@@ -62,7 +67,7 @@ class Payments(Resource):
     async def confirm(
         self,
         payment_session_id: str,
-        params: ConfirmPaymentRequest | Mapping[str, Any],
+        params: ConfirmPaymentRequest | ConfirmPaymentParams,
         *,
         idempotency_key: str | None = None,
         timeout: Timeout | float | None = None,
@@ -125,7 +130,7 @@ class Payments(Resource):
     async def cancel(
         self,
         payment_session_id: str,
-        params: CancelPaymentRequest | Mapping[str, Any] | None = None,
+        params: CancelPaymentRequest | CancelPaymentParams | None = None,
         *,
         idempotency_key: str | None = None,
         timeout: Timeout | float | None = None,
@@ -145,7 +150,7 @@ class Payments(Resource):
     async def capture(
         self,
         payment_session_id: str,
-        params: CapturePaymentRequest | Mapping[str, Any],
+        params: CapturePaymentRequest | CapturePaymentParams,
         *,
         idempotency_key: str | None = None,
         timeout: Timeout | float | None = None,

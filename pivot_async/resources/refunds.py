@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
 
 from .._config import Timeout
 from ..models import CreateRefundRequest, Refund
+from ..models.params import CreateRefundParams
 from ._base import Resource, coerce_params, path_id, required
 
 __all__ = ["Refunds"]
@@ -17,7 +17,7 @@ class Refunds(Resource):
 
     async def create(
         self,
-        params: CreateRefundRequest | Mapping[str, Any],
+        params: CreateRefundRequest | CreateRefundParams,
         *,
         idempotency_key: str | None = None,
         timeout: Timeout | float | None = None,

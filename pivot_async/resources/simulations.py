@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .._config import Timeout
 from .._errors import ConfigurationError
 from ..models import SimulationRequest, SimulationResult
+from ..models.params import SimulationParams
 from ._base import Resource, coerce_params, required
 
 __all__ = ["Simulations"]
@@ -18,7 +16,7 @@ class Simulations(Resource):
 
     async def create(
         self,
-        params: SimulationRequest | Mapping[str, Any],
+        params: SimulationRequest | SimulationParams,
         *,
         timeout: Timeout | float | None = None,
     ) -> SimulationResult:

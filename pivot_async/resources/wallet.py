@@ -65,6 +65,16 @@ from ..models import (
     TransactionHistoryListRequest,
     TransactionHistoryListResponse,
 )
+from ..models.params import (
+    AccountCreationParams,
+    AccountUnbindingParams,
+    ApplyOttParams,
+    BalanceInquiryParams,
+    DebitPaymentParams,
+    QrMpmDecodeParams,
+    QrMpmPaymentParams,
+    TransactionHistoryListParams,
+)
 from ._base import Resource, coerce_params
 
 if TYPE_CHECKING:
@@ -235,7 +245,7 @@ class Wallet(Resource):
     # -- B2B operations ------------------------------------------------------------------------
 
     async def create_account(
-        self, params: AccountCreationRequest | Mapping[str, Any], *,
+        self, params: AccountCreationRequest | AccountCreationParams, *,
         timeout: Timeout | float | None = None,
     ) -> AccountCreationResponse:
         """Create or bind a wallet account (``registration-account-creation``, service 06).
@@ -247,7 +257,7 @@ class Wallet(Resource):
                                 AccountCreationRequest, AccountCreationResponse, timeout=timeout)
 
     async def unbind(
-        self, params: AccountUnbindingRequest | Mapping[str, Any], *,
+        self, params: AccountUnbindingRequest | AccountUnbindingParams, *,
         timeout: Timeout | float | None = None,
     ) -> AccountUnbindingResponse:
         """Unbind an account (``registration-account-unbinding``, service 09)."""
@@ -259,7 +269,7 @@ class Wallet(Resource):
 
     async def balance(
         self, customer: WalletCustomer,
-        params: BalanceInquiryRequest | Mapping[str, Any] | None = None, *,
+        params: BalanceInquiryRequest | BalanceInquiryParams | None = None, *,
         timeout: Timeout | float | None = None,
     ) -> BalanceInquiryResponse:
         """The customer's balance (``balance-inquiry``, service 11)."""
@@ -280,7 +290,7 @@ class Wallet(Resource):
         )
 
     async def debit(
-        self, customer: WalletCustomer, params: DebitPaymentRequest | Mapping[str, Any], *,
+        self, customer: WalletCustomer, params: DebitPaymentRequest | DebitPaymentParams, *,
         timeout: Timeout | float | None = None,
     ) -> DebitResult:
         """Debit the customer's wallet (``debit/payment-host-to-host``, service 54).
@@ -344,7 +354,7 @@ class Wallet(Resource):
         ) from last
 
     async def apply_ott(
-        self, customer: WalletCustomer, params: ApplyOttRequest | Mapping[str, Any], *,
+        self, customer: WalletCustomer, params: ApplyOttRequest | ApplyOttParams, *,
         timeout: Timeout | float | None = None,
     ) -> ApplyOttResponse:
         """A one-time token for a QRIS payment page (``qr/apply-ott``, service 49)."""
@@ -352,7 +362,7 @@ class Wallet(Resource):
                                 customer=customer, timeout=timeout)
 
     async def qr_decode(
-        self, customer: WalletCustomer, params: QrMpmDecodeRequest | Mapping[str, Any], *,
+        self, customer: WalletCustomer, params: QrMpmDecodeRequest | QrMpmDecodeParams, *,
         timeout: Timeout | float | None = None,
     ) -> QrMpmDecodeResponse:
         """Decode a merchant QRIS (``qr/qr-mpm-decode``, service 48)."""
@@ -360,7 +370,7 @@ class Wallet(Resource):
                                 QrMpmDecodeResponse, customer=customer, timeout=timeout)
 
     async def qr_payment(
-        self, customer: WalletCustomer, params: QrMpmPaymentRequest | Mapping[str, Any], *,
+        self, customer: WalletCustomer, params: QrMpmPaymentRequest | QrMpmPaymentParams, *,
         timeout: Timeout | float | None = None,
     ) -> QrMpmPaymentResponse:
         """Pay a decoded QRIS (``qr/qr-mpm-payment``, service 50).
@@ -373,7 +383,7 @@ class Wallet(Resource):
 
     async def history(
         self, customer: WalletCustomer,
-        params: TransactionHistoryListRequest | Mapping[str, Any], *,
+        params: TransactionHistoryListRequest | TransactionHistoryListParams, *,
         timeout: Timeout | float | None = None,
     ) -> TransactionHistoryListResponse:
         """The customer's transactions (``transaction-history-list``, service 12)."""

@@ -317,6 +317,7 @@ def test_sandbox_flag_needs_no_credentials(
                "redirectUrl": dict(zip(["successReturnUrl", "failureReturnUrl",
                                         "expirationReturnUrl"], URLS, strict=True))}
     debit = {"operation": "wallet_debit", "bindingId": "no-such-binding",
+             "subMerchantId": "SUBMERCHANT1",
              "partnerReferenceNo": "SBDEBIT1", "amount": {"value": "1000.00", "currency": "IDR"},
              "urlParams": [{"url": URLS[0], "type": "PAY_RETURN", "isDeeplink": False}],
              "additionalInfo": {}}

@@ -64,6 +64,7 @@ async def bind(client: PivotClient, sandbox: Sandbox, wallet: WalletSandbox,
 
 def debit_params(ref: str, value: str = "10000.00") -> dict[str, object]:
     return {
+        "subMerchantId": "SUBMERCHANT1",
         "partnerReferenceNo": ref,
         "amount": {"value": value, "currency": "IDR"},
         "urlParams": [{"url": "https://merchant.example/back", "type": "PAY_RETURN",

@@ -35,7 +35,7 @@ VALID_REQUESTS: dict[str, dict[str, Any]] = {
                                 "additionalInfo": {"redirectUrl": "https://m.example/a"}},
     "BalanceInquiryRequest": {"additionalInfo": {}},
     "DebitPaymentRequest": {
-        "partnerReferenceNo": "DEBIT1", "amount": _AMOUNT,
+        "subMerchantId": "SUBMERCHANT1", "partnerReferenceNo": "DEBIT1", "amount": _AMOUNT,
         "urlParams": [{"url": "https://merchant.example/back", "type": "PAY_RETURN",
                        "isDeeplink": False}],
         "additionalInfo": {},

@@ -119,6 +119,7 @@ async def bind_customer(env: Env, phone: str = "081800008888") -> WalletCustomer
 
 def debit_params(ref: str, value: str = "1000.00") -> dict[str, object]:
     return {
+        "subMerchantId": "SUBMERCHANT1",
         "partnerReferenceNo": ref,
         "amount": {"value": value, "currency": "IDR"},
         "urlParams": [{"url": "https://merchant.example/back", "type": "PAY_RETURN",
