@@ -452,6 +452,11 @@ def _same_leaf(raw: Any, wire: Any) -> bool:
     return a is not None and b is not None and a.is_finite() and a == b
 
 
+#: Alternate spellings a request reads and sends under the reference name.
+_SENT_AS = {"sureName": "surname", "saveForFuture": "saveForFutureUse",
+            "redirectionUrl": "redirectUrl", "failedRedirectionUrl": "failedRedirectUrl"}
+
+
 def _compare(raw: Any, wire: Any, path: str, problems: list[str]) -> None:
     """Every non-null value of ``raw`` must be present and equal in ``wire``."""
     if raw is None:
@@ -463,8 +468,8 @@ def _compare(raw: Any, wire: Any, path: str, problems: list[str]) -> None:
         for key, value in raw.items():
             if value is None:
                 continue  # null and absent are the same for optional members
-            if key == "sureName" and key not in wire:  # a request sends it as surname
-                key = "surname"  # compared under the name that is sent
+            if key not in wire and key in _SENT_AS:  # a request sends the reference name
+                key = _SENT_AS[key]  # compared under the name that is sent
             if key not in wire:
                 problems.append(f"{path}.{key}: dropped by the model")
                 continue

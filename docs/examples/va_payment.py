@@ -11,6 +11,7 @@ async def main() -> str:
     async with Sandbox() as sandbox, PivotClient(
         sandbox.client_id, sandbox.client_secret, base_url=sandbox.url
     ) as client:
+        # --8<-- [start:typed]
         # The typed mapping: mypy and editors flag a misspelled key or a wrong value type.
         params: CreatePaymentParams = {
             "clientReferenceId": "order4001",
@@ -26,6 +27,7 @@ async def main() -> str:
             "customer": {"givenName": "Budi", "email": "budi@example.com"},
         }
         session = await client.payments.create(params)
+        # --8<-- [end:typed]
         va = session.charges[0].virtual_account
         assert va is not None  # a VIRTUAL_ACCOUNT charge carries its account
         print(f"{session.status}: transfer to {va.channel} {va.virtual_account_number}")

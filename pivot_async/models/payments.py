@@ -126,6 +126,20 @@ def _check_applicable(req: "CreatePaymentRequest") -> None:
             fail(wire, "applies only to CARD and EWALLET payments; omit it or send false")
 
 
+def _normalise_save_flag(req: "CreatePaymentRequest") -> None:
+    """``saveForFuture`` (older examples) is sent as ``saveForFutureUse``; both must agree."""
+    alias: object = req.save_for_future
+    if alias is None:
+        return
+    if req.save_for_future_use is not None and req.save_for_future_use != alias:
+        fail("saveForFuture", "conflicts with saveForFutureUse: give one spelling "
+                              "(saveForFutureUse is sent)")
+    if not isinstance(alias, bool):
+        fail("saveForFuture", "must be a boolean")
+    req.save_for_future_use = alias
+    req.save_for_future = None
+
+
 def _validate_redirect_url(redirect: RedirectUrl | None, field: str) -> None:
     if redirect is None:
         fail(field, "is required")
@@ -262,6 +276,7 @@ class CreatePaymentRequest(Model, kw_only=True):
         check_one_of(self.expiration_mode, "expirationMode", _EXPIRATION_MODES, required=False)
         check_expiry_at(self.expiry_at, "expiryAt")
         _check_applicable(self)
+        _normalise_save_flag(self)
         if self.metadata is not None and not isinstance(self.metadata, dict):
             fail("metadata", "must be an object")
         _validate_split(self.split_routing_configurations, "splitRoutingConfigurations")

@@ -171,6 +171,7 @@ class AccountUnbindingRequest(Model, kw_only=True):
         if info is not None and not isinstance(info, AccountUnbindingRedirects):
             fail("additionalInfo", "must be an AccountUnbindingRedirects")
         if info is not None:
+            _normalise_redirects(info)
             check_url(info.redirect_url, "additionalInfo.redirectUrl", max_len=2048,
                       required=False)
             check_url(info.failed_redirect_url, "additionalInfo.failedRedirectUrl",
@@ -181,6 +182,25 @@ class AccountUnbindingRequest(Model, kw_only=True):
 
     def __rich_repr__(self) -> Any:
         return redacted_rich_repr(self, _UNBIND_SECRETS)
+
+
+def _normalise_redirects(info: AccountUnbindingRedirects) -> None:
+    """The table's ``redirectionUrl`` / ``failedRedirectionUrl`` are sent as the example's
+    ``redirectUrl`` / ``failedRedirectUrl``; both spellings given must agree."""
+    for alias, name, wire_alias, wire in (
+        ("redirection_url", "redirect_url", "redirectionUrl", "redirectUrl"),
+        ("failed_redirection_url", "failed_redirect_url", "failedRedirectionUrl",
+         "failedRedirectUrl"),
+    ):
+        value = getattr(info, alias)
+        if value is None:
+            continue
+        current = getattr(info, name)
+        if current is not None and current != value:
+            fail(f"additionalInfo.{wire_alias}", f"conflicts with {wire}: give one spelling "
+                                                 f"({wire} is sent)")
+        setattr(info, name, value)
+        setattr(info, alias, None)
 
 
 class AccountUnbindingInfo(Model, kw_only=True):

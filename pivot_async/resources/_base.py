@@ -78,7 +78,8 @@ def _translate(exc: msgspec.ValidationError, strict: type[Any]) -> RequestValida
     unknown = re.fullmatch(r"Object contains unknown field `([^`]*)`", message)
     if unknown:
         key = unknown.group(1)
-        field = f"{where}.{key}" if where else key
+        shown = key or '""'  # an empty key is still named
+        field = f"{where}.{shown}" if where else shown
         return RequestValidationError(field, unknown_field_rule(strict, where, key))
     field = where or "params"
     # msgspec reports a missing field as "Object missing required field `x`".

@@ -260,3 +260,30 @@ def test_expiry_at_accepts_milliseconds() -> None:
     err = _refused(create_body(expiryAt="2030-01-01T00:00:00.1234567890Z"),
                    m.CreatePaymentRequest)
     assert err.field == "expiryAt"
+
+
+# -- other documented alternate spellings are sent under the reference name --------------------
+
+
+def test_save_for_future_is_sent_as_save_for_future_use() -> None:
+    body = create_body(paymentMethod={"type": "CARD"}, paymentMethodOptions={},
+                       saveForFuture=True)
+    sent = json.loads(encode(coerce_params(body, m.CreatePaymentRequest)))
+    assert sent["saveForFutureUse"] is True
+    assert "saveForFuture" not in sent
+    body["saveForFutureUse"] = False
+    err = _refused(body, m.CreatePaymentRequest)
+    assert err.field == "saveForFuture"
+    assert "conflicts" in err.rule
+
+
+def test_unbinding_redirection_url_is_sent_as_redirect_url() -> None:
+    body = documented("wallet__account_unbinding__request")
+    body["additionalInfo"] = {"redirectionUrl": "https://m.example/ok",
+                              "failedRedirectionUrl": "https://m.example/no"}
+    sent = json.loads(encode(coerce_params(body, m.AccountUnbindingRequest)))
+    assert sent["additionalInfo"] == {"redirectUrl": "https://m.example/ok",
+                                      "failedRedirectUrl": "https://m.example/no"}
+    body["additionalInfo"]["redirectUrl"] = "https://m.example/other"
+    err = _refused(body, m.AccountUnbindingRequest)
+    assert err.field == "additionalInfo.redirectionUrl"

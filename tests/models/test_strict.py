@@ -225,3 +225,8 @@ async def test_device_information_keys_are_checked(client: PivotClient) -> None:
                                    device={"userAgnet": "x"})  # type: ignore[typeddict-unknown-key]
     assert info.value.field == "deviceInformations.userAgnet"
     assert "did you mean `userAgent`?" in info.value.rule
+
+
+def test_an_empty_key_is_still_named() -> None:
+    err = _refused({**create_body(), "": 1}, m.CreatePaymentRequest)
+    assert err.field == '""'
