@@ -1,7 +1,7 @@
 """Operations, row errors, outcomes and the batch exceptions.
 
-Pure helpers only: the deterministic idempotency key, the row fingerprint, and the checks that
-every operation must pass before its intent is journaled.
+Pure helpers only: the idempotency key derived from a row's business identity, the row
+fingerprint, and the checks that every operation must pass before its intent is journaled.
 """
 
 from __future__ import annotations
@@ -148,12 +148,25 @@ def normalize_kind(value: object) -> OperationKind | None:
     return _ALIASES.get(value.strip().lower().replace("-", "_"))
 
 
-def idempotency_key(job_id: str, row: int) -> str:
-    """The X-REQUEST-ID of ``row`` in ``job_id``: 32 hex characters, the same on every run."""
-    return hashlib.sha256(f"pivot-batch:{job_id}:{row}".encode()).hexdigest()[:32]
-
-
 _encoder = msgspec.json.Encoder(order="sorted")
+
+
+def idempotency_key(kind: str, reference: str, merchant: str = "") -> str:
+    """The X-REQUEST-ID of an operation: 32 hex characters derived from its business identity.
+
+    The key depends only on the ``merchant`` (the client id, a public identifier), the
+    operation ``kind`` and the row's ``reference`` (``clientReferenceId`` or
+    ``partnerReferenceNo``): never on a job id, a row number, the journal or the machine. The
+    same row therefore carries the same key on every run, with or without its journal, and
+    the gateway replays the first response instead of creating a second record (for 24 h).
+    No secret goes into it: it is a SHA-256 digest of public values.
+    """
+    if not isinstance(kind, str) or not isinstance(reference, str) or not reference:
+        raise ValueError("idempotency_key needs an operation kind and a non-empty reference")
+    if not isinstance(merchant, str):
+        raise ValueError("idempotency_key: merchant must be a string")
+    identity = _encoder.encode(["pivot-batch/2", merchant, kind, reference])
+    return hashlib.sha256(identity).hexdigest()[:32]
 
 
 def fingerprint(op: Operation) -> str:

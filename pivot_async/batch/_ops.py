@@ -21,11 +21,12 @@ from .._errors import (
     PivotConnectionError,
     PivotError,
     PivotTimeoutError,
+    RateLimitError,
     RequestValidationError,
     ServerError,
     TransactionNotFoundError,
 )
-from ._model import Operation, Outcome
+from ._model import REFERENCE_FIELDS, Operation, Outcome
 
 __all__ = [
     "BatchClient",
@@ -35,6 +36,7 @@ __all__ = [
     "classify",
     "classify_lookup",
     "lookup",
+    "merchant_of",
     "send",
 ]
 
@@ -44,14 +46,14 @@ _DEBIT_FAILED = frozenset({"05", "06"})
 
 
 class _Payments(Protocol):
-    async def create(self, params: Mapping[str, Any], /, *,
+    async def create(self, params: Any, /, *,
                      idempotency_key: str | None = ...) -> Any: ...
 
     async def list_by_reference(self, client_reference_id: str, /) -> Sequence[Any]: ...
 
 
 class _Refunds(Protocol):
-    async def create(self, params: Mapping[str, Any], /, *,
+    async def create(self, params: Any, /, *,
                      idempotency_key: str | None = ...) -> Any: ...
 
     def list(self) -> AsyncIterator[Any]: ...
@@ -60,7 +62,7 @@ class _Refunds(Protocol):
 class _Wallet(Protocol):
     def customer(self, binding_id: str, /) -> Any: ...
 
-    async def debit(self, customer: Any, params: Mapping[str, Any], /) -> Any: ...
+    async def debit(self, customer: Any, params: Any, /) -> Any: ...
 
     async def debit_status(self, customer: Any, original_partner_reference_no: str, /) -> Any: ...
 
@@ -118,15 +120,24 @@ def _str(value: Any) -> str | None:
     return str(getattr(value, "value", value))  # str enums give their value
 
 
-def _amount_matches(expected: str | None, found: Any) -> bool:
+def _amount_of(found: Any) -> Any:
+    return getattr(getattr(found, "amount", None), "value", None)
+
+
+def _amount_matches(expected: str | None, value: Any) -> bool:
     """True unless both amounts are known and differ (``10000`` == ``"10000.00"``)."""
-    value = getattr(getattr(found, "amount", None), "value", None)
     if expected is None or value is None:
         return True
     try:
         return decimal.Decimal(str(expected)) == decimal.Decimal(str(value))
     except decimal.InvalidOperation:
         return str(expected) == str(value)
+
+
+def merchant_of(client: Any) -> str:
+    """The merchant identity that scopes idempotency keys: the client id (public), or ``""``."""
+    value = getattr(client, "client_id", None)
+    return value if isinstance(value, str) else ""
 
 
 def _session(s: Any) -> Result:
@@ -174,16 +185,28 @@ async def send(client: BatchClient, op: Operation, key: str) -> Result:
     raise ValueError(f"unknown operation {op.kind!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class _SeenRefund:
+    """What the refund index keeps of one refund (a few strings, not the whole object)."""
+
+    id: str | None
+    status: str | None
+    amount: str | None
+
+
 class RefundIndex:
     """Refunds found by ``clientReferenceId``, built by one scan of ``client.refunds.list()``.
 
-    Refunds have no lookup by reference, so on resume the list is read once (single flight)
-    and only the references the job has in flight are kept.
+    The documented refund API has no lookup by reference, so the list is read once (single
+    flight) when the first refund row needs checking. ``references`` says which references to
+    keep: a set (the job's in-flight rows, when the journal is trusted for the rest), or
+    ``None`` to keep every refund (any row may have been sent by a run whose journal is gone);
+    each kept refund costs a few short strings.
     """
 
-    def __init__(self, references: Callable[[], Awaitable[set[str]]]) -> None:
+    def __init__(self, references: Callable[[], Awaitable[set[str] | None]]) -> None:
         self._references = references
-        self._found: dict[str, list[Any]] | None = None
+        self._found: dict[str, list[_SeenRefund]] | None = None
         self._lock = asyncio.Lock()
 
     async def find(self, client: BatchClient, reference: str) -> list[Any]:
@@ -191,22 +214,39 @@ class RefundIndex:
         async with self._lock:
             if self._found is None:
                 wanted = await self._references()
-                found: dict[str, list[Any]] = {}
-                if wanted:
+                found: dict[str, list[_SeenRefund]] = {}
+                if wanted is None or wanted:
                     async for refund in client.refunds.list():
                         ref = getattr(refund, "client_reference_id", None)
-                        if ref in wanted:
-                            found.setdefault(ref, []).append(refund)
+                        if isinstance(ref, str) and (wanted is None or ref in wanted):
+                            amount = _amount_of(refund)
+                            found.setdefault(ref, []).append(_SeenRefund(
+                                _str(getattr(refund, "id", None)),
+                                _str(getattr(refund, "status", None)),
+                                None if amount is None else str(amount)))
                 self._found = found
         return self._found.get(reference, [])
 
 
 def _one(target: Target, candidates: list[Any], make: Callable[[Any], Result]) -> Result | None:
-    matching = [c for c in candidates if _amount_matches(target.amount, c)]
-    if not matching:
+    """The record among ``candidates`` (same reference) that is this row's, if any.
+
+    None found: ``None`` (the row may be sent). Several: ``unknown`` (never re-sent). Records
+    that carry the reference but another amount: the reference is taken, so the row is
+    ``invalid`` and not sent (sending would create a second record under one reference).
+    """
+    if not candidates:
         return None
+    matching = [c for c in candidates
+                if _amount_matches(target.amount, c.amount if isinstance(c, _SeenRefund)
+                                   else _amount_of(c))]
+    ids = ", ".join(str(getattr(c, "id", "?")) for c in (matching or candidates)[:5])
+    if not matching:
+        field = REFERENCE_FIELDS.get(target.kind)
+        return Result("invalid", error_code="reference_in_use", error_field=field, error_message=(
+            f"{field} {target.reference!r} is already used at the gateway by a record with "
+            f"another amount ({ids}); nothing was sent: give the row its own reference"))
     if len(matching) > 1:
-        ids = ", ".join(str(getattr(c, "id", "?")) for c in matching[:5])
         return Result("unknown", error_code="ambiguous_reference", error_message=(
             f"{len(matching)} records carry {target.reference!r} ({ids}); cannot tell which "
             "one this row created, so it was not sent again"))
@@ -267,13 +307,26 @@ def classify(exc: Exception) -> Result:
                   error_message=f"{type(exc).__name__}: {exc}")
 
 
-def classify_lookup(exc: Exception) -> Result:
-    """The outcome of an in-flight row whose check at the gateway raised ``exc``."""
+def classify_lookup(exc: Exception, *, new_row: bool = False) -> Result:
+    """The outcome of a row whose check at the gateway raised ``exc`` (nothing was sent).
+
+    ``unknown``: the row may have been sent by an earlier run, so it is not sent blind; the
+    next run (``--resume``) checks it again. For a row this journal never sent (``new_row``),
+    a definite refusal of the check (a 4xx other than 429, e.g. a wallet customer who must be
+    bound again) is ``failed``: the create would be refused the same way.
+    """
     if _fatal(exc):
         raise exc
+    if new_row and isinstance(exc, APIError) and not isinstance(exc, (ServerError,
+                                                                       RateLimitError)):
+        field = next((d.field for d in exc.details if d.field), None)
+        return Result("failed", error_code=exc.code or f"http_{exc.status}", error_field=field,
+                      error_message=f"{exc} (refused when checked before sending; nothing "
+                                    "was sent)")
+    what = ("the operation could not be checked at the gateway, so it was not sent (an earlier "
+            "run may have sent it; resume the job to check again)")
     if isinstance(exc, RequestValidationError):
         return Result("unknown", error_code="resolution_failed", error_field=exc.field,
-                      error_message=f"the in-flight operation could not be checked: {exc}")
+                      error_message=f"{what}: {exc}")
     return Result("unknown", error_code="resolution_failed",
-                  error_message=f"the in-flight operation could not be checked: "
-                                f"{type(exc).__name__}: {exc}")
+                  error_message=f"{what}: {type(exc).__name__}: {exc}")

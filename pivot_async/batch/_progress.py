@@ -40,6 +40,9 @@ class BatchSummary:
     ``processed`` rows were handled by this run, ``skipped`` already had a final outcome from
     an earlier run, ``resolved`` were in flight after a crash and found at the gateway (not
     re-sent), ``resent`` were in flight, not found, and sent again with their original key.
+    ``found`` rows were unknown to the journal (or not finished in it) and already at the
+    gateway, so they were recorded without sending; ``sent`` counts the rows this run sent a
+    create for (``processed - sent`` rows reached no create endpoint).
     ``throughput`` is ``processed / elapsed`` (ops/s); latencies (seconds) cover the requests
     this run sent.
     """
@@ -61,6 +64,8 @@ class BatchSummary:
     results_path: str | None = None
     journal_path: str | None = None
     resumed: bool = False
+    found: int = 0
+    sent: int = 0
 
     @property
     def total(self) -> int:
@@ -84,7 +89,8 @@ class BatchSummary:
             f"job {self.job_id}{' (resumed)' if self.resumed else ''}: {self.total} rows",
             "  " + "  ".join(f"{k} {v}" for k, v in self.counts.items()),
             f"  this run: {self.processed} processed, {self.skipped} skipped (already done), "
-            f"{self.resolved} resolved in flight, {self.resent} re-sent",
+            f"{self.resolved} resolved in flight, {self.resent} re-sent, {self.found} found at "
+            f"the gateway, {self.sent} sent",
             f"  {self.elapsed:.2f} s, {self.throughput:.1f} ops/s, latency p50 "
             f"{_ms(self.latency_p50)}  p95 {_ms(self.latency_p95)}  p99 {_ms(self.latency_p99)}",
         ]

@@ -24,7 +24,17 @@ from ._model import (
     input_text,
     validate_operation,
 )
-from ._ops import BatchClient, RefundIndex, Result, Target, classify, classify_lookup, lookup, send
+from ._ops import (
+    BatchClient,
+    RefundIndex,
+    Result,
+    Target,
+    classify,
+    classify_lookup,
+    lookup,
+    merchant_of,
+    send,
+)
 from ._output import results_format, write_results
 from ._progress import BatchSummary, ProgressBar, percentile, wants_progress
 from ._readers import count_rows, read_operations
@@ -50,6 +60,15 @@ class BatchRunner:
     and the job goes on. ``durable=False`` trades power-loss durability for speed (WAL with
     ``synchronous=NORMAL``; still safe against a crashed process). ``clock`` and ``sleep``
     are injectable for tests.
+
+    ``check_gateway`` (default ``True``): before creating a row that the journal does not know
+    as finished, look it up at the gateway (sessions by ``clientReferenceId``, refunds by one
+    scan of the refund list, debits through ``debit/status``) and record what is already there
+    instead of sending it. This is what keeps a re-run from charging twice when the journal is
+    lost, emptied, stale or from another machine; it costs one lookup per new row (shared with
+    the rate limit). ``False`` trusts that rows the journal does not know were never sent (only
+    in-flight rows are looked up); the idempotency keys, derived from each row's business
+    identity, still make the gateway replay a payment or refund it saw within 24 h.
     """
 
     def __init__(
@@ -63,6 +82,7 @@ class BatchRunner:
         progress: bool | None = None,
         strict: bool = False,
         durable: bool = True,
+        check_gateway: bool = True,
         progress_stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -79,6 +99,7 @@ class BatchRunner:
         self.progress = progress
         self.strict = strict
         self.durable = durable
+        self.check_gateway = check_gateway
         self.progress_stream = progress_stream
         self.clock = clock
         self.sleep = sleep
@@ -96,14 +117,16 @@ class BatchRunner:
 
         On resume, rows with a final outcome are skipped, and rows that were in flight are
         looked up at the gateway first: found means recorded without re-sending, not found
-        means sent again with the same idempotency key. Feed a resumed run the same operations
-        (the same file) as the first run.
+        means sent again with the same idempotency key. Every other row is looked up too
+        (unless ``check_gateway=False``) before it is created, so a run whose journal was lost
+        records what an earlier run created instead of sending it again. Feed a resumed run
+        the same operations (the same file) as the first run.
 
         Args:
             operations: the rows, as an iterable or async iterable of :class:`Operation`, with
                 strictly increasing row numbers (the readers stream files this way).
-            job_id: names the job in the journal and seeds the idempotency keys. Default: a new
-                random id; with ``resume`` and no id, the journal's latest job.
+            job_id: names the job in the journal (the idempotency keys do not depend on it).
+                Default: a new random id; with ``resume`` and no id, the journal's latest job.
             resume: continue the job instead of starting one (a job id that the journal
                 already holds needs it).
             results_path: a ``.csv`` or ``.jsonl`` file regenerated from the journal at the
@@ -165,11 +188,19 @@ class _Job:
         self.cursor = journal.cursor(job_id) if resumed else None
         self.bucket = None if runner.rate is None else TokenBucket(
             runner.rate, burst=runner.burst, clock=runner.clock, sleep=runner.sleep)
-        self.refunds = RefundIndex(lambda: journal.in_flight_references(job_id, "refund"))
+        self.merchant = merchant_of(runner.client)
+
+        async def refund_references() -> set[str] | None:
+            if runner.check_gateway:
+                return None  # any refund row may need checking: index them all
+            return await journal.in_flight_references(job_id, "refund")
+
+        self.refunds = RefundIndex(refund_references)
         self.lock = asyncio.Lock()
         self.stop: Exception | None = None
         self.last_row: int | None = None
         self.pulled = self.completed = self.skipped = self.resolved = self.resent = 0
+        self.found = self.sent = 0
         self.counts = {"succeeded": 0, "failed": 0, "invalid": 0, "unknown": 0}
         self.latencies = array("d")
         self.progress = ProgressBar(
@@ -219,7 +250,7 @@ class _Job:
             invalid=counts.get("invalid", 0),
             unknown=counts.get("unknown", 0) + counts.get("pending", 0),
             processed=processed, skipped=self.skipped, resolved=self.resolved,
-            resent=self.resent, elapsed=elapsed,
+            resent=self.resent, found=self.found, sent=self.sent, elapsed=elapsed,
             throughput=processed / elapsed if elapsed > 0 else 0.0,
             latency_p50=percentile(lat, 50), latency_p95=percentile(lat, 95),
             latency_p99=percentile(lat, 99),
@@ -282,8 +313,8 @@ class _Job:
         if error is not None:
             self._invalid(op, error, "invalid_row")
             return
-        key = idempotency_key(self.job_id, op.row)
         target = Target.of(op)
+        key = idempotency_key(op.kind, target.reference, self.merchant)
         conflict = await self.journal.intent(Intent(
             self.job_id, op.row, op.kind, target.reference, op.binding_id, target.amount, key,
             fingerprint(op), input_text(op)))
@@ -295,13 +326,37 @@ class _Job:
                 f"{target.reference!r} is already used by row {conflict} of this job; each "
                 "row needs its own reference")), "duplicate_reference")
             return
+        if self.runner.check_gateway and await self._already_there(op, target):
+            return
         await self._send(op, key)
+
+    async def _already_there(self, op: Operation, target: Target) -> bool:
+        """Look a row the journal does not know as finished up at the gateway before sending.
+
+        True when the row is settled without sending: found (its outcome is recorded), the
+        reference taken by another record, or the lookup failed (``unknown``: resolved by the
+        next run, since the row may have been sent by a run whose journal is gone).
+        """
+        if self.bucket is not None:
+            await self.bucket.acquire()
+        try:
+            found = await lookup(self.client, target, self.refunds)
+        except Exception as exc:
+            self._record(op, classify_lookup(exc, new_row=True), None)
+            return True
+        if found is None:
+            return False
+        if found.outcome in _FINAL:
+            self.found += 1
+        self._record(op, found, None)
+        return True
 
     async def _send(self, op: Operation, key: str) -> None:
         if self.bucket is not None:
             await self.bucket.acquire()
         started = self.clock()
         try:
+            self.sent += 1
             result = await send(self.client, op, key)
         except Exception as exc:
             result = classify(exc)  # re-raises configuration errors: the job stops
@@ -335,7 +390,8 @@ class _Job:
             return
         self.resent += 1
         self.journal.reattempt(self.job_id, op.row)
-        await self._send(op, prev.idempotency_key or idempotency_key(self.job_id, op.row))
+        await self._send(op, prev.idempotency_key or idempotency_key(
+            prev.kind, prev.reference or "", self.merchant))
 
     # -- bookkeeping -------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 ``FakeGateway`` holds the state (sessions, refunds, debits, idempotency keys) so that a second
 ``FakeClient`` on the same gateway sees what the first one created, as after a crash.
 Failures are injected with hooks: ``before(kind, params, key)`` may raise before anything is
-stored, ``after(kind, params, key)`` after the record is stored (a lost response).
+stored, ``after(kind, params, key)`` after the record is stored (a lost response); both apply
+to creates only. ``before_lookup(kind, params, key)`` applies to the lookups (list by
+reference, refund list, debit status) that the runner makes before creating a row.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from pivot_async._errors import TransactionNotFoundError
 
+CREATES = frozenset({"payments.create", "refunds.create", "wallet.debit"})
 Hook = Callable[[str, Mapping[str, Any], "str | None"], Awaitable[None]]
 
 
@@ -88,10 +91,13 @@ class FakeClient:
     """Duck-types PivotClient for the runner; ``calls`` records (method, reference, key)."""
 
     def __init__(self, gateway: FakeGateway | None = None, *, before: Hook | None = None,
-                 after: Hook | None = None, yields: int = 1) -> None:
+                 after: Hook | None = None, before_lookup: Hook | None = None,
+                 yields: int = 1, client_id: str = "merchant1") -> None:
         self.gateway = gateway or FakeGateway()
+        self.client_id = client_id
         self.before = before
         self.after = after
+        self.before_lookup = before_lookup
         self.yields = yields
         self.calls: list[tuple[str, str | None, str | None]] = []
         self.in_flight = 0
@@ -108,8 +114,9 @@ class FakeClient:
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         for _ in range(self.yields):
             await asyncio.sleep(0)
-        if self.before is not None:
-            await self.before(kind, params, key)
+        hook = self.before if kind in CREATES else self.before_lookup
+        if hook is not None:
+            await hook(kind, params, key)
 
     def _exit(self) -> None:
         self.in_flight -= 1
@@ -117,6 +124,10 @@ class FakeClient:
 
     def calls_of(self, kind: str) -> list[tuple[str, str | None, str | None]]:
         return [c for c in self.calls if c[0] == kind]
+
+    def creates(self) -> list[tuple[str, str | None, str | None]]:
+        """The create calls (payments, refunds, wallet debits), in order."""
+        return [c for c in self.calls if c[0] in CREATES]
 
 
 class _Payments:
@@ -144,8 +155,8 @@ class _Payments:
 
     async def list_by_reference(self, client_reference_id: str) -> list[Session]:
         c = self._c
-        await c._enter("payments.list_by_reference", {}, None, client_reference_id)
         try:
+            await c._enter("payments.list_by_reference", {}, None, client_reference_id)
             return [s for s in c.gateway.sessions if s.client_reference_id == client_reference_id]
         finally:
             c._exit()
@@ -174,8 +185,11 @@ class _Refunds:
             c._exit()
 
     async def list(self) -> AsyncIterator[Refund]:
-        self._c.calls.append(("refunds.list", None, None))
-        for r in list(self._c.gateway.refunds):
+        c = self._c
+        c.calls.append(("refunds.list", None, None))
+        if c.before_lookup is not None:
+            await c.before_lookup("refunds.list", {}, None)
+        for r in list(c.gateway.refunds):
             await asyncio.sleep(0)
             yield r
 
@@ -206,8 +220,8 @@ class _Wallet:
     async def debit_status(self, customer: Customer, original_partner_reference_no: str,
                            ) -> DebitStatus:
         c = self._c
-        await c._enter("wallet.debit_status", {}, None, original_partner_reference_no)
         try:
+            await c._enter("wallet.debit_status", {}, None, original_partner_reference_no)
             st = c.gateway.debits.get(original_partner_reference_no)
             if st is None:
                 raise TransactionNotFoundError("Transaction Not Found", status=404,

@@ -72,7 +72,9 @@ async def test_resume_after_a_crash_mid_batch(journal: Path, results: Path) -> N
         else:
             assert resent[ref] == keys_first[ref]  # not found: same idempotency key
     looked_up = {ref for _, ref, _ in second.calls_of("payments.list_by_reference")}
-    assert looked_up == in_flight
+    not_started = {f"ORDER{i}" for i in range(1, 101)} - set(keys_first)
+    assert not_started
+    assert looked_up == in_flight | not_started  # every row not final in the journal
 
     refs = [s.client_reference_id for s in gateway.sessions]
     assert sorted(refs) == sorted(f"ORDER{i}" for i in range(1, 101))  # one session per row
@@ -86,6 +88,7 @@ async def test_resume_after_a_crash_mid_batch(journal: Path, results: Path) -> N
     assert summary.skipped == len(done_first)
     assert summary.resolved == len(in_flight & set(created_first))
     assert summary.resent == len(in_flight - set(created_first))
+    assert summary.found == 0 and summary.sent == summary.resent + len(not_started)
     assert summary.succeeded == 100
 
 
@@ -117,7 +120,7 @@ async def test_in_flight_row_not_found_is_resent_with_the_same_key(journal: Path
     client = FakeClient(gateway)
     summary = await BatchRunner(client, journal=journal).run(ops(3), resume=True)
     assert client.calls_of("payments.create") == [
-        ("payments.create", "ORDER2", idempotency_key("j", 2))]
+        ("payments.create", "ORDER2", idempotency_key("create_payment", "ORDER2", "merchant1"))]
     assert summary.resent == 1 and summary.succeeded == 3
     with sqlite3.connect(journal) as conn:
         assert conn.execute("SELECT attempts FROM ops WHERE row=2").fetchone()[0] == 2
@@ -172,7 +175,8 @@ async def test_failed_rows_stay_failed_and_invalid_rows_are_retried(journal: Pat
     await BatchRunner(FakeClient(before=before), journal=journal).run(rows, job_id="j")
     client = FakeClient()
     summary = await BatchRunner(client, journal=journal).run(ops(2), resume=True)
-    assert [c[1] for c in client.calls] == ["ORDER2"]
+    assert [c[:2] for c in client.calls] == [  # looked up, not found, sent
+        ("payments.list_by_reference", "ORDER2"), ("payments.create", "ORDER2")]
     assert summary.counts == {"succeeded": 1, "failed": 1, "invalid": 0, "unknown": 0}
 
 
@@ -210,7 +214,7 @@ async def test_resume_finds_refunds_with_one_list_scan(journal: Path, results: P
     await BatchRunner(client, journal=journal).run(refunds(), resume=True, results_path=results)
     assert [c[0] for c in client.calls].count("refunds.list") == 1
     assert client.calls_of("refunds.create") == [
-        ("refunds.create", "RF3", idempotency_key("r", 3))]
+        ("refunds.create", "RF3", idempotency_key("refund", "RF3", "merchant1"))]
     assert {r["outcome"] for r in read_results(results)} == {"succeeded"}
     assert len(gateway.refunds) == 3
 
@@ -220,12 +224,12 @@ async def test_lookup_failure_leaves_the_row_unknown(journal: Path) -> None:
     await BatchRunner(FakeClient(gateway), journal=journal).run(ops(1), job_id="j")
     set_state(journal, [1], "pending")
 
-    async def before(kind: str, params: Mapping[str, Any], key: str | None) -> None:
+    async def down(kind: str, params: Mapping[str, Any], key: str | None) -> None:
         from pivot_async._errors import PivotConnectionError
 
         raise PivotConnectionError("down")
 
-    client = FakeClient(gateway, before=before)
+    client = FakeClient(gateway, before=down, before_lookup=down)
     summary = await BatchRunner(client, journal=journal).run(ops(1), resume=True)
     assert summary.unknown == 1 and client.calls_of("payments.create") == []
     # A later resume, with the gateway back, resolves it.
@@ -239,7 +243,8 @@ async def test_resume_without_a_job_id_picks_the_latest_job(journal: Path) -> No
     client = FakeClient()
     summary = await BatchRunner(client, journal=journal).run(ops(3), resume=True)
     assert summary.job_id == "new" and summary.skipped == 2
-    assert [c[1] for c in client.calls] == ["ORDER3"]
+    assert [c[:2] for c in client.calls] == [
+        ("payments.list_by_reference", "ORDER3"), ("payments.create", "ORDER3")]
 
 
 async def test_resumed_debit_that_failed_at_the_gateway_is_failed(

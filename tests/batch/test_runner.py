@@ -62,16 +62,25 @@ async def test_intent_is_committed_before_the_request_is_sent(journal: Path) -> 
     assert {state for state, _ in seen} == {"pending"}
 
 
-async def test_idempotency_keys_are_deterministic_per_job_and_row(journal: Path) -> None:
-    client = FakeClient()
-    summary = await BatchRunner(client, journal=journal).run(ops(5), job_id="job42")
+async def test_idempotency_keys_come_from_the_business_identity(tmp_path: Path) -> None:
+    client = FakeClient(client_id="merchantA")
+    summary = await BatchRunner(client, journal=tmp_path / "a.sqlite").run(ops(5), job_id="job42")
     keys = {ref: key for _, ref, key in client.calls_of("payments.create")}
     for row in range(1, 6):
         key = keys[f"ORDER{row}"]
-        assert key == idempotency_key("job42", row)
+        assert key == idempotency_key("create_payment", f"ORDER{row}", "merchantA")
         assert len(key) == 32 and key.isalnum()
     assert summary.job_id == "job42"
-    assert idempotency_key("job43", 1) != idempotency_key("job42", 1)
+    # Another job, another journal, other row numbers: the same reference, the same key.
+    other = FakeClient(client_id="merchantA")
+    shifted = [Operation.create_payment(i + 100, payment(i)) for i in range(1, 6)]
+    await BatchRunner(other, journal=tmp_path / "b.sqlite").run(shifted, job_id="job43")
+    assert {ref: key for _, ref, key in other.calls_of("payments.create")} == keys
+    # The operation and the merchant are part of the identity; the secret is not used.
+    assert idempotency_key("refund", "ORDER1", "merchantA") != keys["ORDER1"]
+    assert idempotency_key("create_payment", "ORDER1", "merchantB") != keys["ORDER1"]
+    with pytest.raises(ValueError, match="reference"):
+        idempotency_key("create_payment", "")
 
 
 async def test_outcomes_are_classified_and_reported_once_per_row(
@@ -133,7 +142,8 @@ async def test_malformed_rows_are_reported_and_the_job_continues(results: Path) 
     assert out[4]["outcome"] == "invalid" and out[4]["error_field"] == "bindingId"
     assert out[5]["outcome"] == "succeeded"
     assert summary.invalid == 3 and summary.succeeded == 2
-    assert len(client.calls) == 2
+    assert sorted(c[:2] for c in client.creates()) == [
+        ("payments.create", "ORDER1"), ("payments.create", "ORDER5")]
 
 
 async def test_strict_stops_at_the_first_invalid_row(journal: Path, results: Path) -> None:
@@ -146,7 +156,8 @@ async def test_strict_stops_at_the_first_invalid_row(journal: Path, results: Pat
     assert info.value.error.field == "clientReferenceId"
     assert "row 5" in str(info.value)
     assert info.value.summary is not None and info.value.summary.invalid == 1
-    assert len(client.calls) == 4  # nothing after row 5 was sent
+    assert len(client.creates()) == 4  # nothing after row 5 was sent (nor looked up)
+    assert {c[1] for c in client.calls} == {f"ORDER{i}" for i in range(1, 5)}
     assert [r["row"] for r in read_results(results)] == [1, 2, 3, 4, 5]
 
 
@@ -160,7 +171,7 @@ async def test_duplicate_references_in_a_job_are_invalid(results: Path) -> None:
     assert out[3]["outcome"] == "invalid"
     assert out[3]["error_code"] == "duplicate_reference"
     assert "row 1" in out[3]["error_message"]
-    assert [c[1] for c in client.calls] == ["SAME", "ORDER2"]
+    assert [c[1] for c in client.creates()] == ["SAME", "ORDER2"]
     assert summary.invalid == 1
 
 
@@ -249,4 +260,5 @@ async def test_refunds_and_wallet_debits(results: Path) -> None:
     assert out[2]["url"] == "https://wallet.example/pay"
     assert out[2]["input"]["bindingId"] == "bind1"
     assert summary.succeeded == 2
-    assert [c[0] for c in client.calls] == ["refunds.create", "wallet.debit"]
+    assert [c[0] for c in client.calls] == [  # each looked up before it is created
+        "refunds.list", "refunds.create", "wallet.debit_status", "wallet.debit"]
