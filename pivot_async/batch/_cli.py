@@ -22,12 +22,19 @@ row format is described in :mod:`pivot_async.batch`). ``--out`` (default
 ``<stem>.results.csv`` or ``.results.jsonl`` beside the input) receives exactly one line per
 row; ``--journal`` (default ``<input>.journal.sqlite``) is the SQLite file that makes the job
 crash-safe. A journal that already holds a job is only used with ``--resume``, so a job is never
-started twice by mistake (that would send every row again under new idempotency keys).
+started twice by mistake.
 
 **Resume.** After a crash, ``kill -9``, Ctrl-C or a lost network, run the same command with
 ``--resume``: rows that already succeeded or failed are skipped, rows that were in flight are
 looked up at the gateway first and only re-sent (with their original idempotency key) when the
 gateway has no trace of them.
+
+**Re-runs without the journal.** Every row the journal does not know as finished is looked up
+at the gateway before it is created, and each row's idempotency key comes from its business
+identity (merchant, operation, reference), not from the job. So running the same file again
+after the journal was deleted, emptied, restored from an old copy, copied without its
+``-wal`` file, or on another machine reports what already exists and creates only what is
+missing. ``--no-gateway-check`` skips that lookup for rows the journal does not know.
 
 **Output.** A progress line on stderr when stderr is a terminal (``--progress`` /
 ``--no-progress`` force it), then the summary on stdout: counts per outcome, throughput and
@@ -185,6 +192,11 @@ def build_batch(subparsers: Any) -> None:
                              "it and going on")
     parser.add_argument("--sandbox", action="store_true",
                         help="run against the embedded sandbox, started in this process")
+    parser.add_argument("--no-gateway-check", dest="check_gateway", action="store_false",
+                        help="do not look rows the journal does not know up at the gateway "
+                             "before creating them (faster; only for input that was certainly "
+                             "never run: without its journal, a re-run would rely on the "
+                             "gateway's 24 h idempotency alone)")
     parser.add_argument("--dry-run", action="store_true",
                         help="read and check every row, report malformed ones, send nothing")
     progress = parser.add_mutually_exclusive_group()
@@ -377,7 +389,8 @@ async def _run(client: Any, args: argparse.Namespace, plan: _Plan, out: TextIO,
             client, plan.input, concurrency=args.concurrency, rate=args.rate, burst=args.burst,
             journal_path=plan.journal, results_path=plan.results, resume=args.resume,
             progress=args.progress, job_id=args.job_id, strict=args.strict,
-            default_operation=args.operation, progress_stream=err)
+            default_operation=args.operation, check_gateway=args.check_gateway,
+            progress_stream=err)
     except InvalidRowError as exc:
         if exc.summary is not None:
             out.write(exc.summary.format() + "\n")

@@ -56,7 +56,7 @@ class _Refunds(Protocol):
     async def create(self, params: Any, /, *,
                      idempotency_key: str | None = ...) -> Any: ...
 
-    def list(self) -> AsyncIterator[Any]: ...
+    def list(self, *, per_page: int = ...) -> AsyncIterator[Any]: ...
 
 
 class _Wallet(Protocol):
@@ -153,7 +153,8 @@ def _debit_status(st: Any) -> Result | None:
     code = _str(getattr(st, "latest_transaction_status", None))
     if code == _DEBIT_NOT_FOUND:
         return None
-    ref = _str(getattr(st, "reference_no", None))
+    # debit/status echoes the gateway's reference as originalReferenceNo (PIVOT_API.md 17.3)
+    ref = _str(getattr(st, "original_reference_no", None) or getattr(st, "reference_no", None))
     if code in _DEBIT_FAILED:
         desc = _str(getattr(st, "transaction_status_desc", None)) or "the debit did not complete"
         return Result("failed", ref, code, None, f"transaction_status_{code}", None, desc)
@@ -216,7 +217,7 @@ class RefundIndex:
                 wanted = await self._references()
                 found: dict[str, list[_SeenRefund]] = {}
                 if wanted is None or wanted:
-                    async for refund in client.refunds.list():
+                    async for refund in client.refunds.list(per_page=100):
                         ref = getattr(refund, "client_reference_id", None)
                         if isinstance(ref, str) and (wanted is None or ref in wanted):
                             amount = _amount_of(refund)
@@ -226,6 +227,14 @@ class RefundIndex:
                                 None if amount is None else str(amount)))
                 self._found = found
         return self._found.get(reference, [])
+
+
+def _taken(target: Target, ids: str) -> Result:
+    """The row's reference is held at the gateway by a record with another amount."""
+    field = REFERENCE_FIELDS.get(target.kind)
+    return Result("invalid", error_code="reference_in_use", error_field=field, error_message=(
+        f"{field} {target.reference!r} is already used at the gateway by a record with "
+        f"another amount ({ids}); nothing was sent: give the row its own reference"))
 
 
 def _one(target: Target, candidates: list[Any], make: Callable[[Any], Result]) -> Result | None:
@@ -242,10 +251,7 @@ def _one(target: Target, candidates: list[Any], make: Callable[[Any], Result]) -
                                    else _amount_of(c))]
     ids = ", ".join(str(getattr(c, "id", "?")) for c in (matching or candidates)[:5])
     if not matching:
-        field = REFERENCE_FIELDS.get(target.kind)
-        return Result("invalid", error_code="reference_in_use", error_field=field, error_message=(
-            f"{field} {target.reference!r} is already used at the gateway by a record with "
-            f"another amount ({ids}); nothing was sent: give the row its own reference"))
+        return _taken(target, ids)
     if len(matching) > 1:
         return Result("unknown", error_code="ambiguous_reference", error_message=(
             f"{len(matching)} records carry {target.reference!r} ({ids}); cannot tell which "
@@ -268,7 +274,11 @@ async def lookup(client: BatchClient, target: Target, refunds: RefundIndex) -> R
             status = await client.wallet.debit_status(customer, target.reference)
         except TransactionNotFoundError:
             return None
-        return _debit_status(status)
+        found = _debit_status(status)
+        paid = getattr(getattr(status, "trans_amount", None), "value", None)
+        if found is not None and not _amount_matches(target.amount, paid):
+            return _taken(target, found.result_id or "?")
+        return found
     raise ValueError(f"unknown operation {target.kind!r}")
 
 

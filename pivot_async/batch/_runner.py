@@ -445,6 +445,7 @@ async def run_batch_file(
     strict: bool = False,
     default_operation: str = "create_payment",
     durable: bool = True,
+    check_gateway: bool = True,
     progress_stream: TextIO | None = None,
 ) -> BatchSummary:
     """Run a CSV or JSON Lines file as a job (what ``python -m pivot_async batch`` calls).
@@ -471,6 +472,6 @@ async def run_batch_file(
     total = await asyncio.to_thread(count_rows, path) if draw else None
     runner = BatchRunner(client, concurrency=concurrency, rate=rate, burst=burst,
                          journal=journal, progress=draw, strict=strict, durable=durable,
-                         progress_stream=progress_stream)
+                         check_gateway=check_gateway, progress_stream=progress_stream)
     return await runner.run(operations, job_id=job_id, resume=resume, results_path=results,
                             total=total)

@@ -184,7 +184,7 @@ class _Refunds:
         finally:
             c._exit()
 
-    async def list(self) -> AsyncIterator[Refund]:
+    async def list(self, *, per_page: int = 20) -> AsyncIterator[Refund]:
         c = self._c
         c.calls.append(("refunds.list", None, None))
         if c.before_lookup is not None:

@@ -47,8 +47,8 @@ def sandbox_url() -> Iterator[str]:
         yield url
 
 
-def write_input(path: Path, prefix: str) -> list[str]:
-    refs = [f"{prefix}{i:05d}" for i in range(1, ROWS + 1)]
+def write_input(path: Path, prefix: str, rows: int = ROWS) -> list[str]:
+    refs = [f"{prefix}{i:05d}" for i in range(1, rows + 1)]
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["clientReferenceId", "amount", "currency", "method", "channel", "mode",
@@ -77,11 +77,11 @@ def journal_states(journal: Path) -> collections.Counter[str]:
 
 
 class Batch:
-    def __init__(self, tmp_path: Path, url: str, prefix: str) -> None:
+    def __init__(self, tmp_path: Path, url: str, prefix: str, rows: int = ROWS) -> None:
         self.input = tmp_path / "orders.csv"
         self.journal = tmp_path / "orders.journal.sqlite"
         self.results = tmp_path / "orders.results.jsonl"
-        self.refs = write_input(self.input, prefix)
+        self.refs = write_input(self.input, prefix, rows)
         self.env = dict(os.environ, PIVOT_CLIENT_ID=DEFAULT_CLIENT_ID,
                         PIVOT_CLIENT_SECRET=DEFAULT_CLIENT_SECRET, PIVOT_BASE_URL=url,
                         PIVOT_MAX_RETRIES="6", PIVOT_TIMEOUT="60")
@@ -95,6 +95,11 @@ class Batch:
             cmd.append("--resume")
         return subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+
+    def delete_journal(self) -> None:
+        """Lose the journal: the database, its ``-wal``, ``-shm`` and lock files."""
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(f"{self.journal}{suffix}").unlink(missing_ok=True)
 
     def kill_after(self, proc: subprocess.Popen[str], rows: int) -> collections.Counter[str]:
         """SIGKILL ``proc`` once the journal holds ``rows`` rows; the states it left."""
