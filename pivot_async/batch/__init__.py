@@ -32,16 +32,23 @@ out, and ``name:int|bool|json|str|decimal`` forces a type (details: ``_csvmap``)
 
 **Guarantees.** Before an operation is sent, its intent (row, operation, reference,
 idempotency key) is committed to the journal (SQLite, WAL, group commit on one writer thread).
-The idempotency key (X-REQUEST-ID) is derived from the job id and row number, so a resumed run
-reuses it. On resume, rows with a final outcome are skipped; rows in flight are first looked up
-at the gateway (sessions by ``clientReferenceId``, refunds by one scan of the refund list,
-wallet debits through ``debit/status``): found means recorded without re-sending, not found
-means sent again with the same key (which the gateway also deduplicates for 24 h).
+The idempotency key (X-REQUEST-ID) is derived from the row's business identity only (the
+merchant's client id, the operation and the reference; :func:`idempotency_key`), never from a
+job id, a row number or the machine, so every run of the same row sends the same key. On
+resume, rows with a final outcome are skipped. Every other row (in flight after a crash, or
+unknown to the journal because it was lost, emptied, restored from an old copy, copied without
+its ``-wal``, or the job runs on another machine) is first looked up at the gateway (sessions
+by ``clientReferenceId``, refunds by one scan of the refund list, wallet debits through
+``debit/status``): found means recorded without sending, not found means sent (with the same
+key, which the gateway also deduplicates for 24 h). A finished job run again without its
+journal therefore reports the existing outcomes and sends no create. ``check_gateway=False``
+skips the lookup for rows the journal does not know.
 
 **References must be unique per row and across jobs.** Within a job a repeated reference makes
-the later row ``invalid``. On resume, a lookup that finds more than one matching record (same
-reference and amount) is reported ``unknown`` and never re-sent, since it cannot tell whether
-this row created one of them.
+the later row ``invalid``. A lookup that finds more than one matching record (same reference
+and amount) is reported ``unknown`` and never re-sent, since it cannot tell whether this row
+created one of them; a record that carries the reference with another amount makes the row
+``invalid`` (``reference_in_use``), and nothing is sent.
 
 **Outcomes**: ``succeeded`` (the gateway accepted the operation: ``id`` and ``status`` say what
 it created), ``failed`` (the gateway refused it: 4xx, or a debit that ended failed/cancelled),

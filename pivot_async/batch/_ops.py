@@ -40,7 +40,7 @@ __all__ = [
     "send",
 ]
 
-# debit/status latestTransactionStatus (PIVOT_API.md 17.3): 07 = not found.
+# debit/status latestTransactionStatus: 07 = not found (wire-snap.md#snap-ambiguous-debit).
 _DEBIT_NOT_FOUND = "07"
 _DEBIT_FAILED = frozenset({"05", "06"})
 
@@ -153,7 +153,7 @@ def _debit_status(st: Any) -> Result | None:
     code = _str(getattr(st, "latest_transaction_status", None))
     if code == _DEBIT_NOT_FOUND:
         return None
-    # debit/status echoes the gateway's reference as originalReferenceNo (PIVOT_API.md 17.3)
+    # debit/status echoes the gateway's reference as originalReferenceNo
     ref = _str(getattr(st, "original_reference_no", None) or getattr(st, "reference_no", None))
     if code in _DEBIT_FAILED:
         desc = _str(getattr(st, "transaction_status_desc", None)) or "the debit did not complete"
