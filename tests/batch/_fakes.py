@@ -50,6 +50,7 @@ class DebitStatus:
     latest_transaction_status: str
     reference_no: str | None = None
     transaction_status_desc: str | None = None
+    trans_amount: Amount | None = None
 
 
 @dataclass

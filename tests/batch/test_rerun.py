@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +207,62 @@ async def test_a_reference_taken_by_another_amount_is_invalid_and_not_sent(
     assert row["error_field"] == "clientReferenceId" and "taken1" in row["error_message"]
     assert summary.invalid == 1 and summary.sent == 0
     assert sandbox.request_count("POST", PAYMENTS) == 1
+
+
+# -- lookups that fail, with the fake gateway ------------------------------------------------
+
+
+async def test_a_new_row_whose_lookup_fails_is_unknown_and_not_sent(tmp_path: Path) -> None:
+    from pivot_async._errors import PivotTimeoutError
+    from tests.batch._fakes import FakeClient, FakeGateway, payment
+
+    async def down(kind: str, params: Mapping[str, Any], key: str | None) -> None:
+        raise PivotTimeoutError("timed out")
+
+    gateway, journal, results = FakeGateway(), tmp_path / "j.sqlite", tmp_path / "r.jsonl"
+    rows = [Operation.create_payment(1, payment(1))]
+    client = FakeClient(gateway, before_lookup=down)
+    summary = await BatchRunner(client, journal=journal).run(rows, results_path=results)
+    assert client.creates() == [] and summary.unknown == 1
+    (row,) = read_results(results)
+    assert row["error_code"] == "resolution_failed" and "not sent" in row["error_message"]
+
+    again = FakeClient(gateway)  # the gateway answers again: checked, then sent once
+    summary = await BatchRunner(again, journal=journal).run(rows, resume=True)
+    assert [c[0] for c in again.calls] == ["payments.list_by_reference", "payments.create"]
+    assert summary.succeeded == 1 and len(gateway.sessions) == 1
+
+
+async def test_a_new_row_whose_lookup_is_refused_is_failed_and_not_sent(tmp_path: Path) -> None:
+    from pivot_async._errors import RebindRequiredError
+    from tests.batch._fakes import FakeClient
+
+    async def refused(kind: str, params: Mapping[str, Any], key: str | None) -> None:
+        raise RebindRequiredError("tokens refused", status=401, code="4017400")
+
+    client = FakeClient(before_lookup=refused)
+    results = tmp_path / "r.jsonl"
+    summary = await BatchRunner(client, journal=tmp_path / "j.sqlite").run(
+        [Operation.wallet_debit(1, {"partnerReferenceNo": "PR1"}, binding_id="b")],
+        results_path=results)
+    (row,) = read_results(results)
+    assert row["outcome"] == "failed" and row["error_code"] == "4017400"
+    assert "nothing was sent" in row["error_message"]
+    assert client.creates() == [] and summary.failed == 1
+
+
+async def test_a_debit_reference_held_with_another_amount_is_invalid(tmp_path: Path) -> None:
+    from tests.batch._fakes import Amount, DebitStatus, FakeClient, FakeGateway
+
+    gateway = FakeGateway()
+    gateway.debits["PR1"] = DebitStatus("00", "wd1", "Success", Amount("5.00"))
+    client = FakeClient(gateway)
+    results = tmp_path / "r.jsonl"
+    await BatchRunner(client, journal=tmp_path / "j.sqlite").run(
+        [Operation.wallet_debit(1, {"partnerReferenceNo": "PR1",
+                                    "amount": {"value": "10.00", "currency": "IDR"}},
+                                binding_id="b")], results_path=results)
+    (row,) = read_results(results)
+    assert row["outcome"] == "invalid" and row["error_code"] == "reference_in_use"
+    assert row["error_field"] == "partnerReferenceNo"
+    assert client.creates() == []
