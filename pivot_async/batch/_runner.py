@@ -50,8 +50,8 @@ class BatchRunner:
     """Runs a stream of :class:`Operation` objects against a client, durably.
 
     ``concurrency`` operations are in flight at most; ``rate`` (requests per second, with
-    ``burst``) is shared by every request of the job, including the lookups made on resume
-    (not the single refund-list scan a resume may need).
+    ``burst``) is shared by every request of the job, including the lookup made before a row
+    is created (not the single refund-list scan that refund rows may need).
     ``journal`` is the SQLite file recording every intent before it is sent and every outcome;
     by default it is ``<results_path>.journal.sqlite`` (in memory, not crash-safe, when there
     is no results file either). ``progress``: ``None`` draws on a TTY only. ``strict=True``
