@@ -56,6 +56,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -70,6 +71,7 @@ from ._output import results_format
 from ._progress import BatchSummary
 from ._readers import read_operations
 from ._runner import default_results_path, run_batch_file
+from ._templates import COLUMNS_HELP, TEMPLATES, render_template
 
 __all__ = [
     "EXIT_CODES",
@@ -149,7 +151,7 @@ def _burst(text: str) -> float:
 
 def build_batch(subparsers: Any) -> None:
     """Register the ``batch`` sub-command on the CLI's sub-parsers."""
-    epilog = "exit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in
+    epilog = COLUMNS_HELP + "\n\nexit codes:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in
                                          EXIT_CODES.items())
     epilog += ("\n\nenvironment: PIVOT_CLIENT_ID and PIVOT_CLIENT_SECRET (required without "
                "--sandbox);\n  optional PIVOT_ENVIRONMENT, PIVOT_BASE_URL, PIVOT_TIMEOUT, "
@@ -166,7 +168,14 @@ def build_batch(subparsers: Any) -> None:
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="INPUT", help="the operations file")
+    parser.add_argument("input", metavar="INPUT", nargs="?", default=None,
+                        help="the operations file (see columns below)")
+    parser.add_argument("--template", choices=tuple(TEMPLATES), default=None, metavar="NAME",
+                        help="print a header and one sample row for NAME ("
+                             f"{', '.join(TEMPLATES)}) on stdout, and what to change on "
+                             "stderr; INPUT is not needed")
+    parser.add_argument("--template-format", choices=("csv", "jsonl"), default="csv",
+                        help="format of --template (default csv)")
     parser.add_argument("--concurrency", type=_positive_int, default=32, metavar="N",
                         help="operations in flight at most (default 32)")
     parser.add_argument("--rate", type=_positive_float, default=None, metavar="R",
@@ -227,6 +236,11 @@ def run_batch_command(args: argparse.Namespace, *, env: Mapping[str, str] | None
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     try:
+        if args.template is not None:
+            out.write(render_template(args.template, args.template_format))
+            out.flush()
+            _error(err, f"template {args.template}: {TEMPLATES[args.template].note}")
+            return EXIT_OK
         plan = _plan(args)
         if args.dry_run:
             return asyncio.run(_dry_run(plan.input, args.operation, out, err))
@@ -253,6 +267,9 @@ def _error(err: TextIO, message: str) -> None:
 
 
 def _plan(args: argparse.Namespace) -> _Plan:
+    if args.input is None:
+        raise _Fail(EXIT_USAGE, "INPUT is required (a .csv, .tsv, .jsonl or .ndjson file); "
+                                "--template NAME prints a sample to start from")
     path = Path(args.input)
     if not path.exists():
         raise _Fail(EXIT_USAGE, f"input file not found: {path}")
@@ -277,8 +294,10 @@ def _plan(args: argparse.Namespace) -> _Plan:
     return _Plan(path, results, journal)
 
 
-def _readonly(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+def _open_existing(path: Path) -> sqlite3.Connection:
+    """The journal for reading, never created: read-write (not ``mode=ro``) so that, being the
+    last connection to close, it removes the ``-wal`` and ``-shm`` side files."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
 
 
 def _check_journal(journal: Path, *, resume: bool) -> None:
@@ -291,7 +310,7 @@ def _check_journal(journal: Path, *, resume: bool) -> None:
     if not journal.is_file():
         raise _Fail(EXIT_USAGE, f"the journal {journal} is not a file")
     try:
-        conn = _readonly(journal)
+        conn = _open_existing(journal)
         try:
             tables = {r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
@@ -427,7 +446,7 @@ def _report_problems(summary: BatchSummary, journal: Path, err: TextIO) -> None:
     if not bad:
         return
     try:
-        conn = _readonly(journal)
+        conn = _open_existing(journal)
         try:
             rows = conn.execute(
                 "SELECT row, state, error_code, error_field, error_message FROM ops WHERE "
@@ -439,8 +458,7 @@ def _report_problems(summary: BatchSummary, journal: Path, err: TextIO) -> None:
         return
     for row, state, code, field, message in rows:
         shown = "unknown" if state == "pending" else state
-        where = f"row {row} {shown}" + (f" (field {field})" if field else "")
-        err.write(f"{_PROG}: {where}: {message or code or 'no detail'}\n")
+        err.write(f"{_PROG}: {problem_line(row, shown, field, message or code or 'no detail')}\n")
     if bad > len(rows):
         err.write(f"{_PROG}: ... {bad - len(rows)} more rows did not succeed: see "
                   f"{summary.results_path}\n")
@@ -448,6 +466,40 @@ def _report_problems(summary: BatchSummary, journal: Path, err: TextIO) -> None:
         err.write(f"{_PROG}: {summary.unknown} outcomes are unknown: run the same command with "
                   "--resume to resolve them through the gateway\n")
     err.flush()
+
+
+_API_ERROR = re.compile(
+    r"HTTP (?P<status>\d{3})(?: (?P<code>[^:\s]+))?: (?P<message>.*?)"
+    r"(?: \[(?P<details>.*)\])?(?: \(trace_id=(?P<trace>[^)]*)\))?(?P<rest>(?: \(.*\))?)")
+
+
+def problem_line(row: int, state: str, field: str | None, message: str) -> str:
+    """One row's problem for the terminal, each fact said once.
+
+    A gateway error renders as ``HTTP 400 code: message [field: detail; ...] (trace_id=...)``,
+    where the message, the detail and the field usually repeat one another: the line keeps the
+    message, the details that add something, then status, code and trace id in parentheses.
+    """
+    match = _API_ERROR.fullmatch(message)
+    if match is None:
+        where = f"row {row} {state}" + (f" (field {field})" if field and field not in message
+                                        else "")
+        return f"{where}: {message}"
+    text = match["message"]
+    extra = []
+    for detail in (match["details"] or "").split("; "):
+        name, sep, said = detail.partition(": ")
+        said = said if sep else detail
+        if detail and said not in text and detail not in text:
+            extra.append(said if name and name in said else detail)
+    if extra:
+        text += "; " + "; ".join(extra)
+    if field and field not in text:
+        text = f"{field}: {text}"
+    facts = f"HTTP {match['status']}" + (f" {match['code']}" if match["code"] else "")
+    if match["trace"]:
+        facts += f", trace_id={match['trace']}"
+    return f"row {row} {state}: {text} ({facts}){match['rest']}"
 
 
 async def _dry_run(path: Path, operation: str, out: TextIO, err: TextIO) -> int:

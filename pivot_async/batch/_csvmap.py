@@ -16,6 +16,8 @@
   and ``urlParams`` given whole are JSON. Refund and wallet amounts stay decimal strings.
   A suffix overrides the type: ``metadata.count:int``, ``flag:bool``, ``extra:json``,
   ``code:str``, ``rate:decimal``.
+* Amounts are written without thousands separators: ``50000`` (or ``50000.00``); a cell such
+  as ``50.000``, ``1.000.000`` or ``50,000`` is refused with a hint, never read as 50.
 * An empty cell means "not given": the field is left out.
 """
 
@@ -33,7 +35,10 @@ from ._model import KINDS, BatchError, Operation, RowError, normalize_kind
 __all__ = ["CsvMapping"]
 
 _Conv = Callable[[str], Any]
-_INT_RE = re.compile(r"[+-]?\d+(?:\.0*)?")
+_INT_RE = re.compile(r"[+-]?\d+(?:\.0{1,2})?")
+# 50.000, 1.000.000, 50,000, 1,000,000.00: digits grouped by three (Indonesian or English
+# thousands separators), never read as a smaller number
+_GROUPED_RE = re.compile(r"[+-]?\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?")
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 _BOOLS = frozenset({"autoConfirm", "saveForFutureUse", "saveForFuture", "showSavedPayment",
@@ -48,10 +53,19 @@ class _CellError(ValueError):
     pass
 
 
+def _separator_hint(text: str) -> str:
+    """A hint for amounts written with thousands separators (``50.000``), else ``""``."""
+    if not _GROUPED_RE.fullmatch(text):
+        return ""
+    digits = re.sub(r"[.,]\d{1,2}$", "", text) if re.search(r"[.,]\d{1,2}$", text) else text
+    return (f" (it looks like {text!r} uses thousands separators: write the number without "
+            f"them, e.g. {re.sub(r'[.,]', '', digits)})")
+
+
 def _to_int(cell: str) -> int:
     text = cell.strip()
     if not _INT_RE.fullmatch(text):
-        raise _CellError(f"must be a whole number, got {cell!r}")
+        raise _CellError(f"must be a whole number, got {cell!r}{_separator_hint(text)}")
     return int(text.split(".")[0])
 
 
@@ -77,6 +91,10 @@ def _to_decimal(cell: str) -> str:
         ok = decimal.Decimal(text).is_finite()
     except decimal.InvalidOperation:
         ok = False
+    hint = _separator_hint(text)
+    if hint:
+        raise _CellError(f"must be a decimal number with a point and at most 2 decimals, got "
+                         f"{cell!r}{hint}")
     if not ok:
         raise _CellError(f"must be a decimal number, got {cell!r}")
     return text

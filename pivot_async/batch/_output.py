@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from ._model import BatchError
+from ._model import REFERENCE_FIELDS, BatchError
 
 __all__ = ["COLUMNS", "results_format", "write_results"]
 
@@ -27,8 +27,9 @@ COLUMNS = ("row", "operation", "reference", "outcome", "id", "status", "url", "e
 """The columns of the results file, in order (the keys of each JSON Lines record).
 
 ``row``: the input row number (from 1); ``operation``: ``create_payment``, ``refund`` or
-``wallet_debit``; ``reference``: ``clientReferenceId`` or ``partnerReferenceNo``; ``outcome``:
-``succeeded``, ``failed``, ``invalid`` or ``unknown``; ``id``, ``status``, ``url``: what the
+``wallet_debit``; ``reference``: ``clientReferenceId`` or ``partnerReferenceNo`` (for an
+``invalid`` row, the one its input names, when it names one); ``outcome``: ``succeeded``,
+``failed``, ``invalid`` or ``unknown``; ``id``, ``status``, ``url``: what the
 gateway created (session or refund id and status, or the debit's ``referenceNo`` and response
 code; the payment URL); ``error_code``, ``error_field``, ``error_message``: why a row did not
 succeed; ``input``: the row as read.
@@ -61,7 +62,28 @@ def _records(conn: sqlite3.Connection, job_id: str) -> Any:
             if row[3] == "pending":
                 row[3] = "unknown"
                 row[7], row[9] = _IN_FLIGHT
+            if row[2] is None:
+                row[2] = _reference_of(row[1], row[-1])
             yield row
+
+
+def _reference_of(kind: str, source: str | None) -> str | None:
+    """The reference a row that was never sent (``invalid``) names in its input, if any."""
+    if not source:
+        return None
+    try:
+        obj = msgspec.json.decode(source)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    names = [REFERENCE_FIELDS[kind]] if kind in REFERENCE_FIELDS else []
+    names += [n for n in ("clientReferenceId", "partnerReferenceNo") if n not in names]
+    for name in names:
+        value = obj.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def write_results(conn: sqlite3.Connection, job_id: str, path: str | os.PathLike[str]) -> int:

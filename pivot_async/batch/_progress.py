@@ -149,28 +149,40 @@ class ProgressBar:
         self._last = now
         self.renders += 1
         elapsed = max(now - self._start, 1e-9)
-        rate = processed / elapsed
-        parts = []
-        if self.total:
-            frac = min(1.0, done / self.total)
-            width = 20
-            filled = int(frac * width)
-            parts.append(f"[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} "
-                         f"{frac * 100:5.1f}%")
-        else:
-            parts.append(f"{done} rows")
-        parts.append(f"{rate:.1f} ops/s")
-        if self.total and rate > 0 and done < self.total:
-            parts.append(f"ETA {_duration((self.total - done) / rate)}")
-        parts.append(f"elapsed {_duration(elapsed)}")
-        bad = "  ".join(f"{k} {v}" for k, v in problems.items() if v)
-        if bad:
-            parts.append(bad)
-        line = "  ".join(parts)
         columns = shutil.get_terminal_size((100, 20)).columns
+        line = self.render(done, processed / elapsed, elapsed, problems, columns - 1)
         self._stream.write("\r" + line[: max(10, columns - 1)].ljust(columns - 1))
         self._stream.flush()
         self._drawn = True
+
+    def render(self, done: int, rate: float, elapsed: float, problems: Mapping[str, int],
+               width: int) -> str:
+        """The status line in at most ``width`` characters (when it can be done at all).
+
+        The counts come first: ``done/total`` and each non-zero problem count are always
+        shown; the rate, ETA, bar and elapsed time are added, in that order, while they fit.
+        """
+        frac = min(1.0, done / self.total) if self.total else None
+        count = (f"{done}/{self.total} {math.floor(frac * 1000) / 10:.1f}%" if frac is not None
+                 else f"{done} rows")
+        bad = "  ".join(f"{k} {v}" for k, v in problems.items() if v)
+        optional: dict[str, str] = {"rate": f"{rate:.1f} ops/s"}
+        if self.total and rate > 0 and done < self.total:
+            optional["eta"] = f"ETA {_duration((self.total - done) / rate)}"
+        if frac is not None:
+            filled = int(frac * 20)
+            optional["bar"] = f"[{'#' * filled}{'.' * (20 - filled)}]"
+        optional["elapsed"] = f"elapsed {_duration(elapsed)}"
+        chosen = {"count": count, "bad": bad} if bad else {"count": count}
+
+        def line(parts: Mapping[str, str]) -> str:
+            order = ("bar", "count", "rate", "eta", "elapsed", "bad")
+            return "  ".join(parts[k] for k in order if k in parts)
+
+        for key, text in optional.items():
+            if len(line({**chosen, key: text})) <= width:
+                chosen[key] = text
+        return line(chosen).ljust(width)
 
     def close(self) -> None:
         """End the line (if anything was drawn)."""

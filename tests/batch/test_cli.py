@@ -326,7 +326,8 @@ def test_sandbox_flag_needs_no_credentials(
     assert code == EXIT_FAILED
     assert "succeeded 1  failed 1" in out
     assert "embedded sandbox at http://127.0.0.1:" in err
-    assert "row 2 failed: HTTP 401" in err  # the wallet answered: its credentials were set up
+    # the wallet answered: its credentials were set up
+    assert "row 2 failed: " in err and "(HTTP 401 " in err
     rows = read_results(tmp_path / "mixed.results.jsonl")
     assert [(r["reference"], r["outcome"]) for r in rows] == [("sb1", "succeeded"),
                                                               ("SBDEBIT1", "failed")]
