@@ -6,7 +6,6 @@ import asyncio
 import datetime
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -24,6 +23,7 @@ from ._config import (
     read_env,
     resolve_base_url,
 )
+from ._error_factory import make_api_error
 from ._errors import (
     ClientClosedError,
     ConfigurationError,
@@ -31,7 +31,6 @@ from ._errors import (
     PivotError,
     PivotTimeoutError,
     ResponseValidationError,
-    make_api_error,
 )
 from ._middlewares import (
     REQUEST_ID_HEADER,
@@ -43,6 +42,7 @@ from ._middlewares import (
     requires_request_id,
     validate_request_id,
 )
+from ._options import RequestOptions
 from ._retry import RetryPolicy, parse_retry_after
 from ._transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -54,6 +54,14 @@ from ._transport import (
 )
 from ._wallet import WalletCredentials
 from .models import AccessToken, Envelope
+from .resources.cards import Cards
+from .resources.charges import Charges
+from .resources.configs import PaymentMethodConfigs
+from .resources.customers import Customers
+from .resources.payments import Payments
+from .resources.refunds import Refunds
+from .resources.simulations import Simulations
+from .resources.wallet import Wallet
 
 __all__ = ["PivotClient", "RequestOptions"]
 
@@ -62,16 +70,6 @@ T = TypeVar("T")
 _USER_AGENT = "pivot-async/0.1.0"
 ACCESS_TOKEN_PATH = "/v1/access-token"  # noqa: S105 - a path, not a secret
 _DEFAULT_TOKEN_LIFETIME = 900.0
-
-
-@dataclass(frozen=True)
-class RequestOptions:
-    """Per-call options, merged over the client's defaults in :meth:`PivotClient._request`."""
-
-    idempotency_key: str | None = None
-    timeout: Timeout | float | None = None
-    max_retries: int | None = None
-    headers: Mapping[str, str] | None = None
 
 
 class PivotClient:
@@ -164,15 +162,6 @@ class PivotClient:
         self._init_resources()
 
     def _init_resources(self) -> None:
-        from .resources.cards import Cards
-        from .resources.charges import Charges
-        from .resources.configs import PaymentMethodConfigs
-        from .resources.customers import Customers
-        from .resources.payments import Payments
-        from .resources.refunds import Refunds
-        from .resources.simulations import Simulations
-        from .resources.wallet import Wallet
-
         self.payments = Payments(self)
         self.charges = Charges(self)
         self.refunds = Refunds(self)
@@ -203,7 +192,7 @@ class PivotClient:
         # failing construction below holds the caller's secrets in clear.
         values = read_env(env)
         del env
-        kwargs = kwargs_from_env(values, overrides)
+        kwargs = kwargs_from_env(values, overrides, WalletCredentials)
         kwargs.update(overrides)
         return cls(**kwargs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -175,11 +175,13 @@ def read_env(env: Mapping[str, str] | None) -> EnvValues:
     return EnvValues(plain, {name: _wrapped(plain.pop(name)) for name in _SECRET_VARS})
 
 
-def kwargs_from_env(values: EnvValues, overrides: Mapping[str, Any]) -> dict[str, Any]:
+def kwargs_from_env(
+    values: EnvValues, overrides: Mapping[str, Any], wallet: Callable[..., Any]
+) -> dict[str, Any]:
     """The :class:`~pivot_async.PivotClient` keyword arguments ``from_env`` derives from
-    the variables (see :func:`read_env`), before ``overrides`` are applied."""
-    from . import _wallet
-
+    the variables (see :func:`read_env`), before ``overrides`` are applied. ``wallet`` builds
+    the wallet credentials (``WalletCredentials``, passed in: this module does not import
+    the wallet's)."""
     _env = values.plain.get
     _env_secret = values.secrets.get
     kwargs: dict[str, Any] = {}
@@ -226,7 +228,7 @@ def kwargs_from_env(values: EnvValues, overrides: Mapping[str, Any]) -> dict[str
         assert secret is not None
         assert private_key is not None
         assert channel is not None
-        kwargs["wallet"] = _wallet.WalletCredentials(
+        kwargs["wallet"] = wallet(
             wallet_key, secret, private_key, channel_id=channel,
             partner_id=_env("PIVOT_WALLET_PARTNER_ID"),
         )

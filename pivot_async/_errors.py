@@ -43,9 +43,10 @@ Wallet (SNAP) errors are the same classes, refined by case code, and carry
     ServerError
     └── GatewayTimeoutError           504 / 504xx00: outcome unknown at the gateway
 
-:func:`make_api_error` is the single factory that maps an HTTP status and a response body
-to the right class. Exception text never contains credentials, tokens, signatures or card data:
-it is built only from the gateway's code, message, field details and trace id.
+:func:`~pivot_async._error_factory.make_api_error` (its own module) is the single factory that
+maps an HTTP status and a response body to the right class. Exception text never contains
+credentials, tokens, signatures or card data: it is built only from the gateway's code,
+message, field details and trace id.
 """
 
 from __future__ import annotations
@@ -85,8 +86,6 @@ __all__ = [
     "ServerError",
     "TransactionNotFoundError",
     "UnprocessableEntityError",
-    "make_api_error",
-    "make_snap_error",
 ]
 
 
@@ -347,26 +346,3 @@ class DuplicateExternalIdError(ConflictError):
 
 class DuplicatePartnerReferenceError(ConflictError):
     """SNAP 409xx01: the partnerReferenceNo was already processed."""
-
-
-# The factory lives in its own module (this one holds the tree); re-exported here so that
-# ``from pivot_async._errors import make_api_error`` keeps working.
-from ._error_factory import (  # noqa: E402
-    DECODE_FAILURES as DECODE_FAILURES,
-)
-from ._error_factory import (  # noqa: E402
-    error_class_for as error_class_for,
-)
-from ._error_factory import (  # noqa: E402
-    make_api_error,
-    make_snap_error,
-)
-from ._error_factory import (  # noqa: E402
-    payments_error_code as payments_error_code,
-)
-from ._error_factory import (  # noqa: E402
-    snap_code_parts as snap_code_parts,
-)
-from ._error_factory import (  # noqa: E402
-    snap_response_code as snap_response_code,
-)

@@ -15,7 +15,8 @@ from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from ._auth import TokenCache
-from ._errors import ResponseTooLargeError, snap_code_parts, snap_response_code
+from ._error_factory import snap_code_parts, snap_response_code
+from ._errors import ResponseTooLargeError
 from ._middlewares import CREDENTIAL_HEADERS, logger, same_origin
 from ._signing import external_id, snap_timestamp, transaction_signature
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, read_body

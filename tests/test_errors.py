@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from pivot_async._error_factory import make_api_error
 from pivot_async._errors import (
     APIError,
     AuthenticationError,
@@ -17,7 +18,6 @@ from pivot_async._errors import (
     RateLimitError,
     ServerError,
     UnprocessableEntityError,
-    make_api_error,
 )
 from tests.data import EXAMPLES_DIR
 
@@ -125,10 +125,10 @@ def test_documented_error_payloads_parse(path: Path) -> None:
     ],
 )
 def test_snap_codes_map_to_the_tree(code: str, cls: str) -> None:
-    from pivot_async import _errors
+    from pivot_async import _error_factory, _errors
 
     body = json.dumps({"responseCode": code, "responseMessage": "msg"}).encode()
-    exc = _errors.make_snap_error(int(code[:3]), body)
+    exc = _error_factory.make_snap_error(int(code[:3]), body)
     assert type(exc).__name__ == cls
     assert exc.response_code == code
     assert exc.service_code == code[3:5]
@@ -137,8 +137,8 @@ def test_snap_codes_map_to_the_tree(code: str, cls: str) -> None:
 
 
 def test_snap_error_without_code_falls_back_to_status() -> None:
-    from pivot_async import _errors
+    from pivot_async import _error_factory, _errors
 
-    exc = _errors.make_snap_error(502, b"<html>")
+    exc = _error_factory.make_snap_error(502, b"<html>")
     assert isinstance(exc, _errors.ServerError)
     assert exc.response_code is None

@@ -11,10 +11,11 @@ import msgspec
 
 from .._config import Timeout
 from .._errors import RequestValidationError, ResponseValidationError
+from .._options import RequestOptions
 from ..models._strict import strict_variant, unknown_field_rule
 
 if TYPE_CHECKING:
-    from .._client import PivotClient, RequestOptions
+    from .._client import PivotClient
 
 __all__ = ["Resource", "coerce_params", "path_id", "required"]
 
@@ -147,8 +148,6 @@ class Resource:
         max_retries: int | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> RequestOptions:
-        from .._client import RequestOptions
-
         return RequestOptions(
             idempotency_key=idempotency_key,
             timeout=timeout,

@@ -21,6 +21,7 @@ import msgspec
 
 from .. import _codec
 from .._config import Timeout
+from .._error_factory import make_snap_error, snap_code_parts, snap_response_code
 from .._errors import (
     ConfigurationError,
     DuplicatePartnerReferenceError,
@@ -30,9 +31,6 @@ from .._errors import (
     ResponseValidationError,
     ServerError,
     TransactionNotFoundError,
-    make_snap_error,
-    snap_code_parts,
-    snap_response_code,
 )
 from .._middlewares import LoggingMiddleware, RetryMiddleware, always_safe
 from .._snap_middlewares import (

@@ -17,7 +17,8 @@ from pivot_async import (
     ServerError,
 )
 from pivot_async._codec import decode
-from pivot_async._errors import ResponseTooLargeError, make_api_error, make_snap_error
+from pivot_async._error_factory import make_api_error, make_snap_error
+from pivot_async._errors import ResponseTooLargeError
 from pivot_async.models import parse_callback_event
 from tests.data import EXAMPLES_DIR
 

@@ -29,7 +29,7 @@ from pivot_async import (
     callbacks,
     models,
 )
-from pivot_async._errors import (
+from pivot_async._error_factory import (
     make_api_error,
     make_snap_error,
     payments_error_code,
