@@ -1,37 +1,53 @@
-"""pytest fixtures for code that uses ``pivot_async``: a started sandbox per test.
+"""pytest fixtures and aioresponses helpers for code that uses ``pivot_async``.
 
-Enable them in a ``conftest.py``::
+Install what a test suite needs with the ``testing`` extra (``pytest``, ``pytest-asyncio``,
+``aioresponses``), enable the fixtures in a ``conftest.py``::
 
     pytest_plugins = ["pivot_async.testing"]
 
 then ask for them by name::
 
-    async def test_checkout(pivot_sandbox):
-        client = PivotClient(pivot_sandbox.client_id, pivot_sandbox.client_secret,
-                             base_url=pivot_sandbox.url)
-        ...
+    async def test_checkout(pivot_client, pivot_sandbox):
+        session = await pivot_client.payments.create({...})   # a client bound to the sandbox
+        pivot_sandbox.simulate(session.id)                     # the customer pays
 
     async def test_expiry(pivot_sandbox_manual, pivot_clock):
         ...  # pivot_clock.advance(900) / pivot_sandbox_manual.advance(900): no sleeping
 
-Fixtures: ``pivot_sandbox`` (system clock), ``pivot_clock`` (a :class:`ManualClock`) and
-``pivot_sandbox_manual`` (a sandbox on ``pivot_clock``). They are async and need an asyncio
-pytest plugin (``pytest-asyncio``, installed with the ``test`` extra).
+Fixtures: ``pivot_sandbox`` (system clock), ``pivot_client`` (a :class:`~pivot_async.PivotClient`
+bound to ``pivot_sandbox``, wallet included), ``pivot_clock`` (a :class:`ManualClock`) and
+``pivot_sandbox_manual`` (a sandbox on ``pivot_clock``); a suite that imports them one by one
+instead of ``pytest_plugins`` imports ``pivot_callback_url`` with them. Where callbacks go:
+``@pytest.mark.pivot_sandbox(callback_url=..., callback_key=...)`` on a test, or a
+``pivot_callback_url`` fixture of your own (it may depend on the fixture that starts your
+receiver); any other :class:`~pivot_async.sandbox.Sandbox` argument can be given in the
+marker too. The fixtures are async and need ``pytest-asyncio``.
+
+Without a server: :func:`mock_create_payment`, :func:`mock_create_refund` and
+:func:`mock_documented` register Pivot's documented responses with an ``aioresponses`` mock
+(the client's middlewares, so authentication, retries and signing, do not run under it).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar, cast
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 try:
     import pytest
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "pivot_async.testing needs pytest: install the test extra (pip install 'pivot-async[test]')"
+        "pivot_async.testing needs pytest: install the testing extra "
+        "(pip install 'pivot-async[testing]')"
     ) from exc
 
+from ._config import SANDBOX_BASE_URL
+from ._testing_payloads import DOCUMENTED_RESPONSES
 from .sandbox import ManualClock, Sandbox
+
+if TYPE_CHECKING:
+    from ._client import PivotClient
 
 try:
     import pytest_asyncio
@@ -48,7 +64,15 @@ def _async_fixture(func: F) -> F:
     return cast(F, _decorator(func))
 
 __all__ = [
+    "DOCUMENTED_RESPONSES",
+    "documented_response",
     "install_aioresponses_compat",
+    "mock_create_payment",
+    "mock_create_refund",
+    "mock_documented",
+    "mock_error",
+    "pivot_callback_url",
+    "pivot_client",
     "pivot_clock",
     "pivot_sandbox",
     "pivot_sandbox_manual",
@@ -98,11 +122,60 @@ def install_aioresponses_compat() -> bool:
     return True
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``pivot_sandbox`` marker (so ``--strict-markers`` accepts it)."""
+    config.addinivalue_line(
+        "markers", "pivot_sandbox(**options): Sandbox(...) options for this test's "
+        "pivot_sandbox fixture, e.g. callback_url=..., callback_key=...")
+
+
+@pytest.fixture
+def pivot_callback_url() -> str | None:
+    """Where ``pivot_sandbox`` delivers callbacks: ``None`` (nowhere) unless you override it.
+
+    Override it in your ``conftest.py``, depending on the fixture that starts your receiver::
+
+        @pytest.fixture
+        def pivot_callback_url(my_receiver):
+            return my_receiver.url + "/pivot/callbacks"
+    """
+    return None
+
+
+def _sandbox_options(request: pytest.FixtureRequest, callback_url: str | None) -> dict[str, Any]:
+    """The ``Sandbox`` options of this test: ``pivot_callback_url``, then the markers."""
+    options: dict[str, Any] = {}
+    if callback_url is not None:
+        options["callback_url"] = callback_url
+    for marker in reversed(list(request.node.iter_markers("pivot_sandbox"))):
+        if marker.args:
+            raise TypeError("@pytest.mark.pivot_sandbox takes keyword arguments only, e.g. "
+                            "callback_url='http://127.0.0.1:8000/pivot/callbacks'")
+        options.update(marker.kwargs)
+    return options
+
+
 @_async_fixture
-async def pivot_sandbox() -> AsyncIterator[Sandbox]:
-    """A started :class:`~pivot_async.sandbox.Sandbox` on the system clock."""
-    async with Sandbox() as sandbox:
+async def pivot_sandbox(request: pytest.FixtureRequest,
+                        pivot_callback_url: str | None) -> AsyncIterator[Sandbox]:
+    """A started :class:`~pivot_async.sandbox.Sandbox` on the system clock.
+
+    Callbacks go to ``@pytest.mark.pivot_sandbox(callback_url=...)`` or the
+    ``pivot_callback_url`` fixture, with the ``X-API-Key`` ``pivot_sandbox.callback_key``.
+    """
+    async with Sandbox(**_sandbox_options(request, pivot_callback_url)) as sandbox:
         yield sandbox
+
+
+@_async_fixture
+async def pivot_client(pivot_sandbox: Sandbox) -> AsyncIterator[PivotClient]:
+    """A :class:`~pivot_async.PivotClient` bound to ``pivot_sandbox`` (payments and wallet)."""
+    from ._client import PivotClient
+
+    async with PivotClient(pivot_sandbox.client_id, pivot_sandbox.client_secret,
+                           base_url=pivot_sandbox.url,
+                           wallet=pivot_sandbox.wallet.credentials()) as client:
+        yield client
 
 
 @pytest.fixture
@@ -112,7 +185,85 @@ def pivot_clock() -> ManualClock:
 
 
 @_async_fixture
-async def pivot_sandbox_manual(pivot_clock: ManualClock) -> AsyncIterator[Sandbox]:
+async def pivot_sandbox_manual(request: pytest.FixtureRequest, pivot_clock: ManualClock,
+                               pivot_callback_url: str | None) -> AsyncIterator[Sandbox]:
     """A started sandbox whose time moves only with ``pivot_clock.advance()``."""
-    async with Sandbox(clock=pivot_clock, callback_delay_scale=0.001) as sandbox:
+    options = {"callback_delay_scale": 0.001,
+               **_sandbox_options(request, pivot_callback_url), "clock": pivot_clock}
+    async with Sandbox(**options) as sandbox:
         yield sandbox
+
+
+# -- aioresponses: documented payloads, no server ---------------------------------------------
+
+
+def documented_response(name: str, **data: Any) -> dict[str, Any]:
+    """A fresh copy of Pivot's documented response ``name``, ``data`` keys replaced.
+
+    Names: ``payment_va_single_api``, ``payment_qr_dynamic_api``, ``payment_ewallet_api``,
+    ``payment_card_redirect``... (every key of :data:`DOCUMENTED_RESPONSES`), ``refund`` and
+    ``error``. Keyword arguments replace top-level keys of ``data`` (wire names:
+    ``clientReferenceId="order1"``, ``status="PAID"``).
+    """
+    try:
+        body: dict[str, Any] = json.loads(DOCUMENTED_RESPONSES[name])
+    except KeyError:
+        raise KeyError(f"no documented response {name!r}; one of "
+                       f"{', '.join(sorted(DOCUMENTED_RESPONSES))}") from None
+    if data:
+        body["data"] = {**body["data"], **data}
+    return body
+
+
+def mock_documented(mock: Any, method: str, path: str, name: str, *, status: int = 200,
+                    base_url: str = SANDBOX_BASE_URL, repeat: bool = False,
+                    **data: Any) -> dict[str, Any]:
+    """Register documented response ``name`` for ``METHOD base_url+path`` on ``mock``.
+
+    ``mock`` is an ``aioresponses()`` instance; ``base_url`` defaults to Pivot's staging
+    origin (what ``PivotClient(...)`` uses without ``base_url``). Returns the body served.
+    """
+    body = documented_response(name, **data)
+    install_aioresponses_compat()
+    mock.add(base_url.rstrip("/") + path, method.upper(), status=status, payload=body,
+             repeat=repeat)
+    return body
+
+
+def mock_create_payment(mock: Any, kind: str = "va_single_api", *,
+                        base_url: str = SANDBOX_BASE_URL, repeat: bool = False,
+                        **data: Any) -> dict[str, Any]:
+    """Serve the documented ``POST /v2/payments`` response of ``kind`` (once by default).
+
+    ``kind``: ``va_single_api`` (default), ``qr_dynamic_api``, ``ewallet_api``,
+    ``card_redirect``, ``hosted_ui``... (the ``payment_*`` names of
+    :data:`DOCUMENTED_RESPONSES`, without the prefix). Returns the body served, e.g. to
+    compare ``body["data"]["id"]`` with what your code stored.
+    """
+    return mock_documented(mock, "POST", "/v2/payments", f"payment_{kind}",
+                           base_url=base_url, repeat=repeat, **data)
+
+
+def mock_create_refund(mock: Any, *, base_url: str = SANDBOX_BASE_URL, repeat: bool = False,
+                       **data: Any) -> dict[str, Any]:
+    """Serve the documented ``POST /v1/refunds`` response (once by default)."""
+    return mock_documented(mock, "POST", "/v1/refunds", "refund", base_url=base_url,
+                           repeat=repeat, **data)
+
+
+def mock_error(mock: Any, method: str, path: str, *, status: int = 400,
+               code: str = "api_validation_error", message: str = "validation failed",
+               details: Mapping[str, str] | None = None, base_url: str = SANDBOX_BASE_URL,
+               repeat: bool = False) -> dict[str, Any]:
+    """Serve Pivot's documented error envelope with ``status``, ``code`` and field ``details``.
+
+    ``details`` maps a wire field to its message (``{"amount.value": "must be ..."}``).
+    """
+    body = documented_response("error")
+    body["code"] = code
+    body["message"] = message
+    body["error"]["details"] = [{"field": f, "message": m} for f, m in (details or {}).items()]
+    install_aioresponses_compat()
+    mock.add(base_url.rstrip("/") + path, method.upper(), status=status, payload=body,
+             repeat=repeat)
+    return body

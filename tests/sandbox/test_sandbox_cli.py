@@ -14,7 +14,12 @@ import pytest
 
 from pivot_async.__main__ import COMMANDS, build_parser, main
 from pivot_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox
-from pivot_async.testing import pivot_clock, pivot_sandbox, pivot_sandbox_manual  # noqa: F401
+from pivot_async.testing import (  # noqa: F401
+    pivot_callback_url,
+    pivot_clock,
+    pivot_sandbox,
+    pivot_sandbox_manual,
+)
 from tests.sandbox.helpers import Api, session_body
 
 ROOT = Path(__file__).resolve().parents[2]
