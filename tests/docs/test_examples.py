@@ -68,7 +68,7 @@ CHECKS: dict[str, Callable[[Any, str], tuple[object, ...] | None]] = {
     "batch_job": lambda r, out: (
         r == 60, "succeeded 100  failed 0" in out, "100 rows in invoices.results.csv" in out,
     ),
-    "testing_your_code": lambda r, out: (r == 0, re.search(r"\b2 passed\b", out) is not None),
+    "testing_your_code": lambda r, out: (r == 0, re.search(r"\b5 passed\b", out) is not None),
     "configuration": lambda r, out: (
         "sandbox-secret-not-for-production" not in r, "PIVOT_CLIENT_ID" in out,
         "max_retries=3" in out, out.rstrip().endswith("REQUIRE_ACTION"),
