@@ -2,7 +2,9 @@
 
 Commands (``python -m pivot_async <command> --help`` for every option):
 
-- ``demo``: the main flows against the embedded sandbox (no credentials, no network).
+- ``demo``: the main flows against the embedded sandbox (no credentials, no network); each
+  step names the function and docs example behind it, and the batch step's results file and
+  journal are kept in a printed folder (``--out DIR``; ``--discard`` deletes them).
 - ``sandbox``: serve the embedded sandbox standalone until Ctrl-C; the first line printed is
   ``Pivot sandbox listening on http://HOST:PORT`` (``--port 0`` picks a free port).
 - ``batch INPUT [--concurrency N] [--rate R] [--journal FILE] [--out FILE] [--resume]
@@ -11,6 +13,8 @@ Commands (``python -m pivot_async <command> --help`` for every option):
   embedded sandbox with ``--sandbox``. Exit codes: 0 all rows succeeded, 1 some failed or were
   invalid, 2 usage or input error, 3 some outcomes unknown (rerun with ``--resume``), 4 the
   gateway could not be reached, 130 interrupted (see :mod:`pivot_async.batch._cli`).
+  ``batch --help`` lists the columns of each operation; ``batch --template NAME`` prints a
+  header and a sample row (``va``, ``qr``, ``ewallet``, ``card``, ``refund``, ``debit``).
 
 Commands are registered in :data:`COMMANDS`: each entry maps a name to a builder that adds its
 sub-parser (with ``set_defaults(run=...)``, ``run(args) -> int``).

@@ -6,6 +6,7 @@
     python -m pivot_async batch orders.csv --sandbox         # the embedded sandbox, no network
     python -m pivot_async batch orders.csv --resume          # continue after a crash / Ctrl-C
     python -m pivot_async batch orders.csv --dry-run         # check every row, send nothing
+    python -m pivot_async batch --template va > orders.csv   # a header and one sample row
 
 (``pivot-async batch ...`` is the same through the console script.)
 
@@ -36,11 +37,17 @@ after the journal was deleted, emptied, restored from an old copy, copied withou
 ``-wal`` file, or on another machine reports what already exists and creates only what is
 missing. ``--no-gateway-check`` skips that lookup for rows the journal does not know.
 
+**Columns.** ``--help`` lists the columns of each operation
+(:data:`~pivot_async.batch._templates.COLUMNS_HELP`); ``--template NAME`` prints a header and
+one sample row (``--template-format jsonl`` for JSON Lines) and, on stderr, what to change.
+
 **Output.** A progress line on stderr when stderr is a terminal (``--progress`` /
-``--no-progress`` force it), then the summary on stdout: counts per outcome, throughput and
-latency p50/p95/p99. The first rows that did not succeed are listed on stderr with their row
-number, field and reason. Errors that stop the command are one line on stderr, never a
-traceback, and no secret is ever printed.
+``--no-progress`` force it), its counts always within the terminal's width, then the summary
+on stdout: counts per outcome, throughput and latency p50/p95/p99. The first rows that did not
+succeed are listed on stderr with their row number, field and reason, each fact once
+(:func:`~pivot_async.batch._report.problem_line`). The journal's ``-wal`` / ``-shm`` files
+are gone at the end. Errors that stop the command are one line on stderr, never a traceback,
+and no secret is ever printed.
 
 **Exit codes** (:data:`EXIT_CODES`): ``0`` every row succeeded; ``1`` the job ran to the end but
 some rows failed or were invalid; ``2`` usage or input error (missing or unreadable file, bad
@@ -56,7 +63,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import sqlite3
 import sys
@@ -70,6 +76,9 @@ from ._model import BatchError, InvalidRowError, RowError, validate_operation
 from ._output import results_format
 from ._progress import BatchSummary
 from ._readers import read_operations
+from ._report import PROG as _PROG
+from ._report import SHOW_PROBLEMS as _SHOW_PROBLEMS
+from ._report import open_existing, report_problems
 from ._runner import default_results_path, run_batch_file
 from ._templates import COLUMNS_HELP, TEMPLATES, render_template
 
@@ -108,8 +117,6 @@ EXIT_CODES: Mapping[int, str] = {
 }
 """Exit codes of ``python -m pivot_async batch`` and what each means."""
 
-_PROG = "pivot_async batch"
-_SHOW_PROBLEMS = 10
 _CREDENTIALS = ("PIVOT_CLIENT_ID", "PIVOT_CLIENT_SECRET")
 
 
@@ -294,12 +301,6 @@ def _plan(args: argparse.Namespace) -> _Plan:
     return _Plan(path, results, journal)
 
 
-def _open_existing(path: Path) -> sqlite3.Connection:
-    """The journal for reading, never created: read-write (not ``mode=ro``) so that, being the
-    last connection to close, it removes the ``-wal`` and ``-shm`` side files."""
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
-
-
 def _check_journal(journal: Path, *, resume: bool) -> None:
     """Refuse ``--resume`` without a journal, and a new job in a journal that holds one."""
     if not journal.exists():
@@ -310,7 +311,7 @@ def _check_journal(journal: Path, *, resume: bool) -> None:
     if not journal.is_file():
         raise _Fail(EXIT_USAGE, f"the journal {journal} is not a file")
     try:
-        conn = _open_existing(journal)
+        conn = open_existing(journal)
         try:
             tables = {r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
@@ -428,7 +429,7 @@ async def _run(client: Any, args: argparse.Namespace, plan: _Plan, out: TextIO,
         raise _Fail(EXIT_USAGE, f"{exc.strerror or exc}: {exc.filename or plan.input}") from None
     out.write(summary.format() + "\n")
     out.flush()
-    _report_problems(summary, plan.journal, err)
+    report_problems(summary, plan.journal, err)
     return exit_code(summary)
 
 
@@ -439,67 +440,6 @@ def exit_code(summary: BatchSummary) -> int:
     if summary.failed or summary.invalid:
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _report_problems(summary: BatchSummary, journal: Path, err: TextIO) -> None:
-    bad = summary.failed + summary.invalid + summary.unknown
-    if not bad:
-        return
-    try:
-        conn = _open_existing(journal)
-        try:
-            rows = conn.execute(
-                "SELECT row, state, error_code, error_field, error_message FROM ops WHERE "
-                "job_id=? AND state NOT IN ('succeeded') ORDER BY row LIMIT ?",
-                (summary.job_id, _SHOW_PROBLEMS)).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return
-    for row, state, code, field, message in rows:
-        shown = "unknown" if state == "pending" else state
-        err.write(f"{_PROG}: {problem_line(row, shown, field, message or code or 'no detail')}\n")
-    if bad > len(rows):
-        err.write(f"{_PROG}: ... {bad - len(rows)} more rows did not succeed: see "
-                  f"{summary.results_path}\n")
-    if summary.unknown:
-        err.write(f"{_PROG}: {summary.unknown} outcomes are unknown: run the same command with "
-                  "--resume to resolve them through the gateway\n")
-    err.flush()
-
-
-_API_ERROR = re.compile(
-    r"HTTP (?P<status>\d{3})(?: (?P<code>[^:\s]+))?: (?P<message>.*?)"
-    r"(?: \[(?P<details>.*)\])?(?: \(trace_id=(?P<trace>[^)]*)\))?(?P<rest>(?: \(.*\))?)")
-
-
-def problem_line(row: int, state: str, field: str | None, message: str) -> str:
-    """One row's problem for the terminal, each fact said once.
-
-    A gateway error renders as ``HTTP 400 code: message [field: detail; ...] (trace_id=...)``,
-    where the message, the detail and the field usually repeat one another: the line keeps the
-    message, the details that add something, then status, code and trace id in parentheses.
-    """
-    match = _API_ERROR.fullmatch(message)
-    if match is None:
-        where = f"row {row} {state}" + (f" (field {field})" if field and field not in message
-                                        else "")
-        return f"{where}: {message}"
-    text = match["message"]
-    extra = []
-    for detail in (match["details"] or "").split("; "):
-        name, sep, said = detail.partition(": ")
-        said = said if sep else detail
-        if detail and said not in text and detail not in text:
-            extra.append(said if name and name in said else detail)
-    if extra:
-        text += "; " + "; ".join(extra)
-    if field and field not in text:
-        text = f"{field}: {text}"
-    facts = f"HTTP {match['status']}" + (f" {match['code']}" if match["code"] else "")
-    if match["trace"]:
-        facts += f", trace_id={match['trace']}"
-    return f"row {row} {state}: {text} ({facts}){match['rest']}"
 
 
 async def _dry_run(path: Path, operation: str, out: TextIO, err: TextIO) -> int:

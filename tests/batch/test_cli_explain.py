@@ -14,8 +14,9 @@ import pytest
 
 from pivot_async import PivotClient
 from pivot_async.__main__ import main
-from pivot_async.batch._cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, problem_line
+from pivot_async.batch._cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from pivot_async.batch._progress import ProgressBar
+from pivot_async.batch._report import problem_line
 from pivot_async.batch._templates import TEMPLATES
 from pivot_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.batch.conftest import read_results, standalone_sandbox
