@@ -57,9 +57,10 @@ def _separator_hint(text: str) -> str:
     """A hint for amounts written with thousands separators (``50.000``), else ``""``."""
     if not _GROUPED_RE.fullmatch(text):
         return ""
-    digits = re.sub(r"[.,]\d{1,2}$", "", text) if re.search(r"[.,]\d{1,2}$", text) else text
-    return (f" (it looks like {text!r} uses thousands separators: write the number without "
-            f"them, e.g. {re.sub(r'[.,]', '', digits)})")
+    cents = re.search(r"[.,](\d{1,2})$", text)
+    whole = text[: cents.start()] if cents else text
+    plain = re.sub(r"[.,]", "", whole) + (f".{cents.group(1)}" if cents else "")
+    return f": write it without thousands separators, as {plain}"
 
 
 def _to_int(cell: str) -> int:

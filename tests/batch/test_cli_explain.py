@@ -137,8 +137,7 @@ def test_separated_amounts_are_refused_with_a_hint(
     assert code == EXIT_FAILED
     assert "invalid 1" in out and "sent" in out and " 0 sent" in out
     digits = amount.replace(".", "").replace(",", "")
-    assert f"got {amount!r}" in err and "thousands separators" in err
-    assert f"e.g. {digits}" in err
+    assert f"got {amount!r}: write it without thousands separators, as {digits}" in err
     (result,) = read_results(tmp_path / "orders.results.csv")
     assert result["outcome"] == "invalid" and result["error_field"] == "amount"
 
@@ -227,3 +226,20 @@ def test_progress_line_keeps_every_count_within_80_columns(
     assert "100.0%" not in line  # not rounded up to done
     wide = bar.render(done, 1.0, 3723.0, problems, 199)
     assert "[" in wide and "elapsed 1h02m03s" in wide  # and the rest when there is room
+
+
+@pytest.mark.parametrize(("operation", "cell", "plain"), [
+    ("refund", "50.000", "50000"), ("refund", "1.000.000,50", "1000000.50"),
+    ("wallet_debit", "35,000.00", "35000.00"), ("create_payment", "10.000", "10000"),
+])
+def test_separated_amounts_are_refused_for_every_operation(operation: str, cell: str,
+                                                           plain: str) -> None:
+    from pivot_async.batch._csvmap import CsvMapping
+
+    op = CsvMapping(["operation", "clientReferenceId", "amount"], "create_payment").operation(
+        [operation, "ref1", cell], 1, 2)
+    assert op.error is not None and op.error.field == "amount"
+    assert op.error.message.endswith(f"write it without thousands separators, as {plain}")
+    ok = CsvMapping(["operation", "clientReferenceId", "amount"], "create_payment").operation(
+        [operation, "ref1", plain], 1, 2)
+    assert ok.error is None
