@@ -213,7 +213,7 @@ async def layer_costs(server: CannedServer, conc: int, n: int, rounds: int) -> d
     await raw.setup(server.url, conc)
     try:
         session = client._get_session()
-        url = client._url("/v2/payments")
+        url = client._requestor.url("/v2/payments")
         body = json.dumps(create_body(0), separators=(",", ":")).encode()
         static = {"Accept": "application/json", "Content-Type": "application/json",
                   "Authorization": "Bearer x", "X-REQUEST-ID": "a" * 32}
@@ -225,14 +225,15 @@ async def layer_costs(server: CannedServer, conc: int, n: int, rounds: int) -> d
                 return resp.status == 200
 
         async def send_bare(i: int) -> bool:
-            status, *_ = await client._send(session, "POST", url, data=body,
+            status, *_ = await client._requestor._send(session, "POST", url, data=body,
                                             headers=dict(static), middlewares=(),
                                             timeout=client.timeout)
             return status == 200
 
         async def send_chain(i: int) -> bool:
-            status, *_ = await client._send(session, "POST", url, data=body,
-                                            headers=dict(plain), middlewares=client._chain,
+            status, *_ = await client._requestor._send(session, "POST", url, data=body,
+                                            headers=dict(plain),
+                                            middlewares=client._payments.chain,
                                             timeout=client.timeout)
             return status == 200
 
@@ -295,7 +296,7 @@ def cpu_breakdown(loops: int = 3000) -> dict[str, float]:
         "  CreatePaymentRequest.validate()": struct.validate,
         "encode request Struct": lambda: _codec.encode(struct),
         "new_request_id()": new_request_id,
-        "build URL (_url)": lambda: client._url("/v2/payments"),
+        "build URL (_url)": lambda: client._requestor.url("/v2/payments"),
         "timeout.to_aiohttp()": client.timeout.to_aiohttp,
         "decode Envelope[PaymentSession]": lambda: _codec.decode(
             raw, Envelope[PaymentSession]),  # type: ignore[valid-type]

@@ -1,4 +1,4 @@
-"""PivotClient: configuration, lifecycle, the middleware chains and the one request path."""
+"""PivotClient: configuration, lifecycle, and the protocols its one requestor speaks."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
-import msgspec
 from yarl import URL
 
-from . import _codec
 from ._auth import FetchedToken, TokenCache
 from ._config import (
     Environment,
@@ -23,37 +21,20 @@ from ._config import (
     read_env,
     resolve_base_url,
 )
-from ._error_factory import make_api_error
-from ._errors import (
-    ClientClosedError,
-    ConfigurationError,
-    PivotConnectionError,
-    PivotError,
-    PivotTimeoutError,
-    ResponseValidationError,
-)
+from ._errors import ClientClosedError, ConfigurationError
 from ._middlewares import (
-    REQUEST_ID_HEADER,
     BearerAuthMiddleware,
     LoggingMiddleware,
-    RetryMiddleware,
     always_safe,
-    new_request_id,
-    requires_request_id,
-    validate_request_id,
+    payments_retry_safe,
 )
 from ._options import RequestOptions
-from ._retry import RetryPolicy, parse_retry_after
-from ._transport import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    SecretHeaderMiddleware,
-    check_token,
-    deadline,
-    read_body,
-    remaining,
-)
-from ._wallet import WalletCredentials
-from .models import AccessToken, Envelope
+from ._requestor import Requestor, read_envelope
+from ._retry import RetryPolicy
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, SecretHeaderMiddleware, check_token
+from ._wallet import WalletCredentials, WalletTokens
+from .models import AccessToken, AccessTokenRequest, Envelope
+from .models.auth import DEFAULT_TOKEN_LIFETIME
 from .resources.cards import Cards
 from .resources.charges import Charges
 from .resources.configs import PaymentMethodConfigs
@@ -69,7 +50,6 @@ T = TypeVar("T")
 
 _USER_AGENT = "pivot-async/0.1.0"
 ACCESS_TOKEN_PATH = "/v1/access-token"  # noqa: S105 - a path, not a secret
-_DEFAULT_TOKEN_LIFETIME = 900.0
 
 
 class PivotClient:
@@ -148,16 +128,28 @@ class PivotClient:
         self._rng = rng
         self._wall_clock = wall_clock
         self._tokens = TokenCache(self._fetch_access_token)
-        self._chain = self._build_chain(self.retry_policy)
-        self._token_chain = (
-            RetryMiddleware(self.retry_policy, sleep=self._sleep, rng=rng, is_safe=always_safe),
-            LoggingMiddleware(),
+        self._requestor = Requestor(
+            self._get_session, self.base_url, timeout=self.timeout,
+            retry_policy=self.retry_policy, max_response_bytes=max_response_bytes,
+            sleep=self._sleep, rng=rng,
         )
-        # The client secret reaches the request's headers only inside this middleware.
-        self._access_token_chain = (
-            self._token_chain[0],
-            SecretHeaderMiddleware("X-MERCHANT-SECRET", self._client_secret, self.base_url),
-            self._token_chain[1],
+        self._payments = self._requestor.protocol(
+            "payments", headers={"Accept": "application/json"}, read=read_envelope,
+            retry_safe=payments_retry_safe,
+            layers=(BearerAuthMiddleware(self._tokens, self.base_url), LoggingMiddleware()),
+            request_ids=True,
+        )
+        # The client secret reaches the request's headers only inside its middleware.
+        self._token_protocol = self._requestor.protocol(
+            "payments-token",
+            headers={"X-MERCHANT-ID": client_id, "Accept": "application/json"},
+            read=read_envelope, retry_safe=always_safe,
+            layers=(SecretHeaderMiddleware("X-MERCHANT-SECRET", self._client_secret,
+                                           self.base_url), LoggingMiddleware()),
+        )
+        self._wallet_tokens = (
+            WalletTokens(wallet, self._requestor, wall_clock=wall_clock)
+            if wallet is not None else None
         )
         self._init_resources()
 
@@ -169,14 +161,7 @@ class PivotClient:
         self.payment_method_configs = PaymentMethodConfigs(self)
         self.simulations = Simulations(self)
         self.cards = Cards(self)
-        self.wallet = Wallet(self)
-
-    def _build_chain(self, policy: RetryPolicy) -> tuple[Any, ...]:
-        return (
-            RetryMiddleware(policy, sleep=self._sleep, rng=self._rng),
-            BearerAuthMiddleware(self._tokens, self.base_url),
-            LoggingMiddleware(),
-        )
+        self.wallet = Wallet(self, self._requestor, self._wallet_tokens)
 
     # -- construction from the environment -------------------------------------------------
 
@@ -254,89 +239,22 @@ class PivotClient:
     # -- access token ------------------------------------------------------------------------
 
     async def _fetch_access_token(self) -> FetchedToken:
-        """One token request, bounded by the client's ``timeout.total``.
-
-        The client secret is added by a middleware and the token is wrapped in a
-        :class:`Secret` as soon as it is decoded: neither sits in a plain local here.
-        """
-        session = self._get_session()
-        headers = {
-            "X-MERCHANT-ID": self.client_id,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        async with deadline(self.timeout.total, "POST " + ACCESS_TOKEN_PATH):
-            status, raw, resp_headers, _ = await self._send(
-                session, "POST", self._url(ACCESS_TOKEN_PATH),
-                data=b'{"grantType":"client_credentials"}', headers=headers,
-                middlewares=self._access_token_chain, timeout=self.timeout,
-            )
-        if not 200 <= status < 300:
-            raise make_api_error(
-                status, raw, retry_after=parse_retry_after(resp_headers.get("Retry-After"))
-            )
-        return _access_token(raw, status)
+        """One token request through the requestor (its own chain, bounded by the client's
+        ``timeout.total``). The client secret is added by a middleware; the token leaves as
+        a :class:`Secret`, and its lifetime is the model's (:attr:`AccessToken.lifetime`)."""
+        envelope = await self._requestor.request(
+            self._token_protocol, "POST", ACCESS_TOKEN_PATH, AccessToken,
+            body=AccessTokenRequest(),
+        )
+        data: AccessToken | None = envelope.data
+        del envelope
+        secret = Secret((data.access_token if data is not None else None) or "")
+        lifetime = data.lifetime if data is not None else DEFAULT_TOKEN_LIFETIME
+        del data
+        check_token(secret.get(), "$.data.accessToken", "access-token")
+        return FetchedToken(secret, lifetime)
 
     # -- the one request path ----------------------------------------------------------------
-
-    def _url(self, path: str) -> URL:
-        return self.base_url.with_path(self.base_url.path.rstrip("/") + path, encoded=False)
-
-    async def _send(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        url: URL,
-        *,
-        data: bytes | aiohttp.payload.Payload | None,
-        headers: dict[str, str],
-        middlewares: tuple[Any, ...],
-        timeout: Timeout,
-        params: Mapping[str, str] | None = None,
-        request_id: str | None = None,
-    ) -> tuple[int, bytes, Mapping[str, str], str | None]:
-        """Run the chain once (its retries included) and read the body (capped).
-
-        Errors are built complete: a timeout or connection failure carries ``request_id``
-        (the X-REQUEST-ID of a state-changing call), so the caller can resolve the outcome.
-        Each attempt's aiohttp ``total`` is cut to what is left of the call's deadline.
-        """
-        left = remaining()
-        attempt_timeout = timeout.to_aiohttp()
-        if left is not None:
-            if left <= 0:
-                raise PivotTimeoutError(
-                    f"{method} {url.path}: the call's deadline passed before it was sent "
-                    f"(timeout.total={timeout.total:g}s)", request_id=request_id,
-                )
-            attempt_timeout = aiohttp.ClientTimeout(
-                total=min(timeout.total, left), sock_connect=timeout.connect,
-                sock_read=timeout.read,
-            )
-        try:
-            async with session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                params=params,
-                timeout=attempt_timeout,
-                allow_redirects=False,
-                middlewares=middlewares,
-            ) as resp:
-                raw = await read_body(resp, self.max_response_bytes, request_id=request_id)
-                return resp.status, raw, resp.headers, request_id
-        except PivotError:
-            raise
-        except asyncio.TimeoutError as exc:
-            raise PivotTimeoutError(
-                f"{method} {url.path} timed out (timeout={timeout})", request_id=request_id,
-            ) from exc
-        except aiohttp.ClientError as exc:
-            raise PivotConnectionError(
-                f"{method} {url.path} failed: {type(exc).__name__}: {exc}",
-                request_id=request_id,
-            ) from exc
 
     async def _request(
         self,
@@ -348,102 +266,8 @@ class PivotClient:
         params: Mapping[str, str] | None = None,
         options: RequestOptions | None = None,
     ) -> Envelope[T]:
-        """Send one logical call and decode its envelope into ``Envelope[cast_to]``.
-
-        ``body`` (a Struct or plain data) is encoded exactly once; those bytes are sent on
-        every attempt. Errors become exceptions from :func:`make_api_error`.
-        """
-        session = self._get_session()
-        opts = options or RequestOptions()
-        headers = {"Accept": "application/json"}
-        data: bytes | None = None
-        if body is not None:
-            data = _codec.encode(body)
-            headers["Content-Type"] = "application/json"
-        if opts.headers:
-            headers.update(opts.headers)
-        if opts.idempotency_key is not None:
-            headers[REQUEST_ID_HEADER] = validate_request_id(opts.idempotency_key)
-        elif requires_request_id(method, path):
-            # Minted once per logical call, before the chain: every retry and the 401 replay
-            # reuse the request's headers, and an ambiguous failure can name the key.
-            headers[REQUEST_ID_HEADER] = new_request_id()
-        chain = self._chain
-        if opts.max_retries is not None and opts.max_retries != self.retry_policy.max_retries:
-            try:
-                policy = RetryPolicy(
-                    max_retries=opts.max_retries,
-                    base_delay=self.retry_policy.base_delay,
-                    max_delay=self.retry_policy.max_delay,
-                    max_retry_after=self.retry_policy.max_retry_after,
-                )
-            except ValueError as exc:
-                raise ConfigurationError(str(exc)) from None
-            chain = self._build_chain(policy)
-        timeout = Timeout.coerce(opts.timeout) if opts.timeout is not None else self.timeout
-        request_id = headers.get(REQUEST_ID_HEADER)
-        # Timeout.total is the deadline of the whole logical call (attempts, backoff sleeps,
-        # Retry-After waits, the token fetch): see _transport.deadline.
-        try:
-            async with deadline(timeout.total, f"{method} {path}", request_id=request_id):
-                status, raw, resp_headers, _ = await self._send(
-                    session, method, self._url(path), data=data, headers=headers,
-                    middlewares=chain, timeout=timeout, params=params, request_id=request_id,
-                )
-        except (PivotConnectionError, ResponseValidationError) as exc:
-            if request_id is None or exc.request_id == request_id:
-                raise
-            # A failure shared with other calls (the token fetch): this call's own error,
-            # naming its key, built new rather than written onto the shared one.
-            raise exc.for_request(request_id) from exc
-        if not 200 <= status < 300:
-            raise make_api_error(
-                status, raw, request_id=request_id,
-                retry_after=parse_retry_after(resp_headers.get("Retry-After")),
-            )
-        envelope: Envelope[T] = _decode_envelope(raw, cast_to, status, request_id)
-        if envelope.data is None and request_id is not None:
-            # A state-changing call answered 2xx without its object: whether it took effect
-            # is unknown, so the error names the key that resolves it.
-            raise ResponseValidationError(
-                "response envelope has no data", path="$.data", status=status,
-                request_id=request_id,
-            )
-        return envelope
-
-
-#: ``cast_to`` -> (``Envelope[cast_to]``, its decoder): subscripting the generic and hashing the
-#: alias for the decoder cache cost about 2 us per response; a lookup by ``cast_to`` is ~0.1 us.
-_envelope_decoders: dict[Any, tuple[Any, msgspec.json.Decoder[Any]]] = {}
-
-
-def _decode_envelope(
-    raw: bytes, cast_to: Any, status: int, request_id: str | None = None
-) -> Any:
-    """``_codec.decode(raw, Envelope[cast_to], status=status)`` with the decoder cached per type.
-
-    A body that does not decode goes through :func:`_codec.decode` again, which raises the
-    same :class:`ResponseValidationError` it always has (the failure path only).
-    """
-    entry = _envelope_decoders.get(cast_to)
-    if entry is None:
-        envelope_type: Any = Envelope[cast_to]
-        entry = (envelope_type, _codec.decoder_for(envelope_type))
-        _envelope_decoders[cast_to] = entry
-    try:
-        return entry[1].decode(raw)
-    except (msgspec.DecodeError, RecursionError):  # DecodeError: also ValidationError
-        return _codec.decode(raw, entry[0], status=status, request_id=request_id)
-
-
-def _access_token(raw: bytes, status: int) -> FetchedToken:
-    """The token and lifetime of an access-token answer; the token leaves as a Secret."""
-    env = _decode_envelope(raw, AccessToken, status)
-    data: AccessToken | None = env.data
-    del env
-    expires_in = data.expires_in if data is not None else None
-    secret = Secret((data.access_token if data is not None else None) or "")
-    del data
-    check_token(secret.get(), "$.data.accessToken", "access-token")
-    lifetime = float(expires_in) if expires_in else _DEFAULT_TOKEN_LIFETIME
-    return FetchedToken(secret, lifetime)
+        """A Payments API call: :meth:`Requestor.request` with the Payments protocol."""
+        result: Envelope[T] = await self._requestor.request(
+            self._payments, method, path, cast_to, body=body, params=params, options=options
+        )
+        return result

@@ -1,4 +1,4 @@
-"""The wallet's middleware chain: retry ─► SNAP auth ─► X-EXTERNAL-ID ─► signature ─► log.
+"""The wallet's middleware chain: retry ─► SNAP auth ─► X-EXTERNAL-ID + signature ─► log.
 
 Every attempt (retries and the 401 replay included) gets a new X-EXTERNAL-ID, a new
 X-TIMESTAMP and a new signature over the exact body bytes that are sent (Decision g, i).
@@ -29,7 +29,6 @@ WallClock = Callable[[], datetime.datetime]
 
 __all__ = [
     "SERVICES",
-    "ExternalIdMiddleware",
     "SnapAuthMiddleware",
     "SnapSignatureMiddleware",
     "service_of",
@@ -142,19 +141,9 @@ class SnapAuthMiddleware:
             token, customer_token = await self._apply(req)
 
 
-class ExternalIdMiddleware:
-    """A new numeric X-EXTERNAL-ID on every attempt (Decision i)."""
-
-    def __init__(self, *, wall_clock: WallClock | None = None) -> None:
-        self._now = wall_clock
-
-    async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        req.headers["X-EXTERNAL-ID"] = external_id(self._now() if self._now else None)
-        return await handler(req)
-
-
 class SnapSignatureMiddleware:
-    """X-TIMESTAMP and the HMAC-SHA512 X-SIGNATURE over the exact body bytes sent."""
+    """Per attempt: a new numeric X-EXTERNAL-ID (Decision i), and, for the configured origin,
+    X-TIMESTAMP and the HMAC-SHA512 X-SIGNATURE over the exact body bytes sent."""
 
     def __init__(
         self, client_secret: Secret, origin: URL, *, wall_clock: WallClock | None = None
@@ -164,11 +153,11 @@ class SnapSignatureMiddleware:
         self._now = wall_clock
 
     async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        if not same_origin(req.url, self._origin) or not req.headers.get(
+        req.headers["X-EXTERNAL-ID"] = external_id(self._now() if self._now else None)
+        if same_origin(req.url, self._origin) and req.headers.get(
             "Authorization", ""
         ).startswith("Bearer "):
-            return await handler(req)
-        await self._sign(req)
+            await self._sign(req)
         return await handler(req)
 
     async def _sign(self, req: ClientRequest) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,11 @@ from ._errors import (
     AuthenticationError,
     ConfigurationError,
     RebindRequiredError,
+    RequestValidationError,
     ResponseValidationError,
 )
+from ._middlewares import LoggingMiddleware, always_safe
+from ._requestor import Protocol, Requestor, read_snap
 from ._signing import (
     KeyText,
     RSAPrivateKey,
@@ -41,7 +44,9 @@ from ._signing import (
     snap_timestamp,
     token_signature,
 )
-from ._transport import MaskedBody, check_token
+from ._snap_middlewares import SnapAuthMiddleware, SnapSignatureMiddleware, snap_retry_safe
+from ._transport import MaskedBody, SignedHeadersMiddleware, check_token
+from .models import B2B2CTokenResponse, B2BTokenResponse
 
 __all__ = ["WalletCredentials", "WalletCustomer", "WalletTokens"]
 
@@ -136,42 +141,71 @@ class CustomerTokens:
                 object.__setattr__(self, name, Secret(value))
 
 
-TokenPost = Callable[[str, "MaskedBody"], Awaitable[dict[str, Any]]]
-
-
 def _body(data: dict[str, Any]) -> MaskedBody:
     """A token request body whose repr is masked (it may carry a refresh token)."""
     return MaskedBody(_codec.encode(data), content_type="application/json")
 
 
-def _take_token(data: dict[str, Any], name: str, what: str) -> Secret:
-    """Remove ``name`` from ``data`` and return it wrapped, once checked for header use."""
-    secret = Secret(data.pop(name, None))
-    check_token(secret.get(), f"$.{name}", what)
+def _checked(value: str | None, path: str, what: str) -> Secret:
+    """``value`` wrapped, once checked for use in a header."""
+    secret = Secret(value or "")
+    check_token(secret.get(), path, what)
     return secret
 
 
 class WalletTokens:
-    """Acquires and caches the wallet's B2B token and its customers' B2B2C tokens.
+    """The wallet's token manager (B2B token, customers' B2B2C tokens) and its protocols.
 
-    ``post(path, body)`` sends a signed token request and returns the decoded success body
-    (raising the SNAP error otherwise); it is provided by the client.
+    Token requests go through the client's requestor with the SNAP token protocol (retry ─►
+    X-TIMESTAMP, X-CLIENT-KEY and the RSA X-SIGNATURE per attempt ─► log); wallet calls use
+    :meth:`protocol` (B2B, or B2B + B2B2C for a customer).
     """
 
     def __init__(
         self,
         credentials: WalletCredentials,
-        post: TokenPost,
+        requestor: Requestor,
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], _dt.datetime] | None = None,
     ) -> None:
         self.credentials = credentials
-        self._post = post
+        self._requestor = requestor
         self._clock = clock
+        self._given_wall_clock = wall_clock
         self._wall_clock = wall_clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
         self.b2b = TokenCache(self._fetch_b2b, clock=clock)
         self._customers: dict[str, WalletCustomer] = {}
+        json = {"Content-Type": "application/json", "Accept": "application/json"}
+        origin = requestor.base_url
+        self._token_protocol = requestor.protocol(
+            "snap-token", headers=json, read=read_snap, retry_safe=always_safe,
+            layers=(SignedHeadersMiddleware(self.signed_headers, origin), LoggingMiddleware()),
+        )
+        self._headers = {**json, "X-PARTNER-ID": credentials.partner_id,
+                         "CHANNEL-ID": credentials.channel_id}
+        self._b2b_protocol = self._snap_protocol(None)
+
+    def _snap_protocol(self, customer: WalletCustomer | None) -> Protocol:
+        origin = self._requestor.base_url
+        return self._requestor.protocol(
+            "snap", headers=self._headers, read=read_snap, retry_safe=snap_retry_safe,
+            layers=(
+                SnapAuthMiddleware(self.b2b, origin, customer,
+                                   max_response_bytes=self._requestor.max_response_bytes),
+                SnapSignatureMiddleware(self.credentials.client_secret, origin,
+                                        wall_clock=self._given_wall_clock),
+                LoggingMiddleware(),
+            ),
+        )
+
+    def protocol(self, customer: WalletCustomer | None) -> Protocol:
+        """The SNAP protocol of B2B calls (``None``) or of ``customer``'s calls."""
+        if customer is None:
+            return self._b2b_protocol
+        if customer._protocol is None:
+            customer._protocol = self._snap_protocol(customer)
+        return customer._protocol
 
     async def signed_headers(self) -> dict[str, str]:
         """X-TIMESTAMP, X-CLIENT-KEY and the RSA X-SIGNATURE of a token request."""
@@ -187,23 +221,18 @@ class WalletTokens:
         }
 
     async def _fetch_b2b(self) -> FetchedToken:
-        data = await self._post(
-            self.credentials.b2b_token_path,
-            _body({"grantType": "client_credentials", "additionalInfo": {}}),
+        resp: B2BTokenResponse = await self._requestor.request(
+            self._token_protocol, "POST", self.credentials.b2b_token_path, B2BTokenResponse,
+            body=_body({"grantType": "client_credentials", "additionalInfo": {}}),
         )
-        token = _take_token(data, "accessToken", "B2B token")
-        raw = data.get("expiresIn")
-        try:
-            lifetime = float(raw) if raw not in (None, "") else 900.0
-        except (TypeError, ValueError):
-            lifetime = 900.0
+        token = _checked(resp.access_token, "$.accessToken", "B2B token")
+        lifetime = resp.lifetime
+        del resp
         return FetchedToken(token, lifetime)
 
     def customer(self, binding_id: str) -> WalletCustomer:
         """The handle of the customer whose binding id is ``binding_id`` (one per id)."""
         if not isinstance(binding_id, str) or not binding_id:
-            from ._errors import RequestValidationError
-
             raise RequestValidationError("bindingId", "must be a non-empty string")
         handle = self._customers.get(binding_id)
         if handle is None:
@@ -233,17 +262,21 @@ class WalletTokens:
         else:
             body = _body({"grantType": "authorization_code", "authCode": binding_id,
                           "additionalInfo": {}})
-        data = await self._post(self.credentials.b2b2c_token_path, body)
-        access = _take_token(data, "accessToken", "B2B2C token")
-        expires = self._deadline(data.get("accessTokenExpiryTime"), started_mono, started_wall)
+        resp: B2B2CTokenResponse = await self._requestor.request(
+            self._token_protocol, "POST", self.credentials.b2b2c_token_path, B2B2CTokenResponse,
+            body=body,
+        )
+        access = _checked(resp.access_token, "$.accessToken", "B2B2C token")
+        expires = self._deadline(resp.access_token_expiry_time, started_mono, started_wall)
         lifetime = max(0.0, expires - started_mono)
         new_refresh: Secret | None = None
         refresh_expires: float | None = None
-        if data.get("refreshToken"):
-            new_refresh = _take_token(data, "refreshToken", "B2B2C token")
-            raw_refresh_expiry = data.get("refreshTokenExpiryTime")
-            if isinstance(raw_refresh_expiry, str):
-                refresh_expires = self._deadline(raw_refresh_expiry, started_mono, started_wall)
+        if resp.refresh_token:
+            new_refresh = _checked(resp.refresh_token, "$.refreshToken", "B2B2C token")
+            if isinstance(resp.refresh_token_expiry_time, str):
+                refresh_expires = self._deadline(resp.refresh_token_expiry_time, started_mono,
+                                                 started_wall)
+        del resp
         return CustomerTokens(
             access_token=access,
             access_refresh_at=expires - min(refresh_margin(lifetime), lifetime / 2),
@@ -263,7 +296,7 @@ class WalletCustomer:
     binding_id: str
     _state: CustomerTokens | None = field(default=None, repr=False)
     _flight: SingleFlight[Secret] = field(default_factory=SingleFlight, repr=False)
-    _chain: tuple[Any, ...] | None = field(default=None, repr=False)
+    _protocol: Protocol | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"WalletCustomer(binding_id={self.binding_id!r})"

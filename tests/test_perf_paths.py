@@ -19,10 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pivot_async import _client, _codec
-from pivot_async._errors import RequestValidationError, ResponseValidationError
+from pivot_async._errors import RequestValidationError
 from pivot_async._middlewares import new_request_id, validate_request_id
-from pivot_async.models import CreatePaymentRequest, Envelope, PaymentSession
+from pivot_async.models import CreatePaymentRequest
 from pivot_async.models._util import check_expiry_at, check_url
 from pivot_async.resources._base import _reject_floats, coerce_params
 from pivot_async.sandbox._util import parse_request_time
@@ -288,48 +287,6 @@ def test_url_whitespace_check_is_str_isspace() -> None:
         )
     for ch in lookalikes:
         assert outcome(check_url, f"https://shop.example/a{ch}b", "u") is None
-
-
-# ------------------------------------------------------------------ 4. envelope decoder cache
-
-SESSION = (
-    b'{"code":"00","message":"Success","data":{"id":"s1","clientReferenceId":"order1",'
-    b'"status":"PENDING","amount":{"value":"50000","currency":"IDR"}}}'
-)
-
-
-def test_envelope_decode_same_as_codec_and_cached() -> None:
-    got = _client._decode_envelope(SESSION, PaymentSession, 200)
-    expected = _codec.decode(SESSION, Envelope[PaymentSession], status=200)
-    assert got == expected and isinstance(got.data, PaymentSession)
-    assert got.data.amount is not None and got.data.amount.value == 50000
-    entry = _client._envelope_decoders[PaymentSession]
-    assert entry[1] is _codec.decoder_for(Envelope[PaymentSession])
-    assert _client._decode_envelope(SESSION, PaymentSession, 200) == expected
-    assert _client._envelope_decoders[PaymentSession] is entry
-    # generic cast_to types (pagination passes list[item_type]) are cached as well
-    listed = _client._decode_envelope(b'{"code":"00","data":["a","b"]}', list[str], 200)
-    assert listed.data == ["a", "b"] and list[str] in _client._envelope_decoders
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b"not json",
-        b'{"code":"00","data":{"id":"s1","amount":{"value":"x","currency":"IDR"}}}',
-        b'{"code":"00","data":[]}',
-        b"",
-    ],
-)
-def test_envelope_decode_errors_same_as_codec(raw: bytes) -> None:
-    with pytest.raises(ResponseValidationError) as new:
-        _client._decode_envelope(raw, PaymentSession, 201)
-    with pytest.raises(ResponseValidationError) as old:
-        _codec.decode(raw, Envelope[PaymentSession], status=201)
-    assert (str(new.value), new.value.path, new.value.status) == (
-        str(old.value), old.value.path, old.value.status
-    )
-    assert new.value.status == 201
 
 
 def test_secrets_module_is_the_request_id_source(monkeypatch: pytest.MonkeyPatch) -> None:

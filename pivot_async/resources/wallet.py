@@ -1,8 +1,9 @@
 """``client.wallet``: the Pivot Pay wallet over SNAP.
 
-Calls go through the client's one request path with the wallet middleware chain
-(retry ─► SNAP auth ─► X-EXTERNAL-ID ─► HMAC signature ─► log). Customer-scoped calls take a
-:class:`~pivot_async.WalletCustomer` from :meth:`Wallet.customer`.
+Calls go through the client's one requestor with the SNAP protocol (B2B, or B2B + B2B2C for
+a customer; see :mod:`pivot_async._requestor`): this module touches no header, token, retry
+or status code. Customer-scoped calls take a :class:`~pivot_async.WalletCustomer` from
+:meth:`Wallet.customer`.
 
 A debit whose outcome is ambiguous (timeout, connection lost after sending, 5xx, 504) is
 never re-sent blindly: ``debit/status`` with the original ``partnerReferenceNo`` decides, and
@@ -17,11 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import aiohttp
 import msgspec
 
-from .. import _codec
 from .._config import Timeout
-from .._error_factory import make_snap_error, snap_code_parts, snap_response_code
 from .._errors import (
     ConfigurationError,
     DuplicatePartnerReferenceError,
@@ -32,14 +32,8 @@ from .._errors import (
     ServerError,
     TransactionNotFoundError,
 )
-from .._middlewares import LoggingMiddleware, RetryMiddleware, always_safe
-from .._snap_middlewares import (
-    ExternalIdMiddleware,
-    SnapAuthMiddleware,
-    SnapSignatureMiddleware,
-    snap_retry_safe,
-)
-from .._transport import MaskedBody, SignedHeadersMiddleware, deadline
+from .._options import RequestOptions
+from .._transport import deadline
 from .._wallet import WalletCustomer, WalletTokens, wallet_path
 from ..models import (
     AccountCreationRequest,
@@ -77,6 +71,7 @@ from ._base import Resource, coerce_params
 
 if TYPE_CHECKING:
     from .._client import PivotClient
+    from .._requestor import Requestor
 
 __all__ = ["DebitResult", "Wallet"]
 
@@ -112,88 +107,22 @@ class DebitResult:
 class Wallet(Resource):
     """``client.wallet``: Pivot Pay wallet operations (needs ``PivotClient(wallet=...)``)."""
 
-    def __init__(self, client: PivotClient) -> None:
+    def __init__(
+        self, client: PivotClient, requestor: Requestor, tokens: WalletTokens | None
+    ) -> None:
         super().__init__(client)
-        self._tokens: WalletTokens | None = None
-        self._b2b_chain: tuple[Any, ...] | None = None
-        self._token_chain: tuple[Any, ...] | None = None
-
-    # -- plumbing ----------------------------------------------------------------------------
+        self._requestor = requestor
+        self._tokens = tokens
 
     @property
     def tokens(self) -> WalletTokens:
         """The wallet's token manager (B2B token and customer handles)."""
         if self._tokens is None:
-            creds = self._client.wallet_credentials
-            if creds is None:
-                raise ConfigurationError(
-                    "wallet credentials are not configured: PivotClient(..., wallet="
-                    "WalletCredentials(...)) or the PIVOT_WALLET_* variables"
-                )
-            self._tokens = WalletTokens(creds, self._token_post,
-                                        wall_clock=self._client._wall_clock)
+            raise ConfigurationError(
+                "wallet credentials are not configured: PivotClient(..., wallet="
+                "WalletCredentials(...)) or the PIVOT_WALLET_* variables"
+            )
         return self._tokens
-
-    def _chain(self, customer: WalletCustomer | None) -> tuple[Any, ...]:
-        client = self._client
-        if customer is not None and customer._chain is not None:
-            return customer._chain
-        if customer is None and self._b2b_chain is not None:
-            return self._b2b_chain
-        tokens = self.tokens
-        chain = (
-            RetryMiddleware(client.retry_policy, sleep=client._sleep, rng=client._rng,
-                            is_safe=snap_retry_safe),
-            SnapAuthMiddleware(tokens.b2b, client.base_url, customer,
-                               max_response_bytes=client.max_response_bytes),
-            ExternalIdMiddleware(wall_clock=client._wall_clock),
-            SnapSignatureMiddleware(tokens.credentials.client_secret, client.base_url,
-                                    wall_clock=client._wall_clock),
-            LoggingMiddleware(),
-        )
-        if customer is None:
-            self._b2b_chain = chain
-        else:
-            customer._chain = chain
-        return chain
-
-    async def _token_post(self, path: str, body: MaskedBody) -> dict[str, Any]:
-        """One signed token request, bounded by the client's ``timeout.total``.
-
-        The RSA X-SIGNATURE (and a fresh X-TIMESTAMP) is added per attempt by a middleware,
-        and the body (which may carry a refresh token) has a masked repr.
-        """
-        client = self._client
-        if self._token_chain is None:
-            self._token_chain = (
-                RetryMiddleware(client.retry_policy, sleep=client._sleep, rng=client._rng,
-                                is_safe=always_safe),
-                SignedHeadersMiddleware(self.tokens.signed_headers, client.base_url),
-                LoggingMiddleware(),
-            )
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        async with deadline(client.timeout.total, "POST " + path):
-            status, raw, resp_headers, _ = await client._send(
-                client._get_session(), "POST", client._url(path), data=body,
-                headers=headers, middlewares=self._token_chain, timeout=client.timeout,
-            )
-        self._check(status, raw, resp_headers)
-        result: dict[str, Any] = _codec.decode(raw, dict[str, Any], status=status)
-        return result
-
-    @staticmethod
-    def _check(status: int, raw: bytes, headers: Mapping[str, str]) -> None:
-        """Raise the SNAP error unless both the HTTP status and responseCode say success."""
-        from .._retry import parse_retry_after
-
-        parts = snap_code_parts(snap_response_code(raw))
-        http_ok = 200 <= status < 300
-        code_ok = parts is None or 200 <= parts[0] < 300
-        if not (http_ok and code_ok):
-            raise make_snap_error(
-                parts[0] if parts and http_ok else status, raw,
-                retry_after=parse_retry_after(headers.get("Retry-After")),
-            )
 
     def customer(self, binding_id: str) -> WalletCustomer:
         """The handle of a bound customer, from the binding's ``bindingId`` (the authCode)."""
@@ -222,23 +151,11 @@ class Wallet(Resource):
         customer: WalletCustomer | None,
         timeout: Timeout | float | None,
     ) -> R:
-        client = self._client
-        creds = self.tokens.credentials
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "X-PARTNER-ID": creds.partner_id,
-            "CHANNEL-ID": creds.channel_id,
-        }
-        limits = Timeout.coerce(timeout) if timeout is not None else client.timeout
-        async with deadline(limits.total, "POST " + endpoint):
-            status, raw, resp_headers, _ = await client._send(
-                client._get_session(), "POST", client._url(wallet_path(endpoint)),
-                data=_codec.encode(body), headers=headers, middlewares=self._chain(customer),
-                timeout=limits,
-            )
-        self._check(status, raw, resp_headers)
-        return _codec.decode(raw, response_type, status=status)
+        result: R = await self._requestor.request(
+            self.tokens.protocol(customer), "POST", wallet_path(endpoint), response_type,
+            body=body, options=RequestOptions(timeout=timeout) if timeout is not None else None,
+        )
+        return result
 
     # -- B2B operations ------------------------------------------------------------------------
 
@@ -298,7 +215,7 @@ class Wallet(Resource):
         body = coerce_params(params, DebitPaymentRequest)
         ref = body.partner_reference_no
         refs = {"partnerReferenceNo": ref, "bindingId": customer.binding_id}
-        total = (Timeout.coerce(timeout) if timeout is not None else self._client.timeout).total
+        total = (Timeout.coerce(timeout) if timeout is not None else self._requestor.timeout).total
         sent = [False]
         try:
             # One deadline for the whole procedure: debit attempts and status resolution.
@@ -403,7 +320,5 @@ class Wallet(Resource):
 
 
 def _not_sent(exc: PivotConnectionError) -> bool:
-    import aiohttp
-
     cause = exc.__cause__
     return isinstance(cause, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))

@@ -299,7 +299,7 @@ async def test_credentials_only_sent_to_the_configured_origin(
         async with session.get(
             f"http://127.0.0.1:{port}/elsewhere",
             headers={"Authorization": "Bearer leaked", "X-SIGNATURE": "sig"},
-            middlewares=client._chain,
+            middlewares=client._payments.chain,
         ) as resp:
             assert resp.status == 200
     finally:

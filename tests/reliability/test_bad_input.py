@@ -26,6 +26,7 @@ from pivot_async import (
     RequestValidationError,
     ResponseValidationError,
     _codec,
+    _requestor,
     callbacks,
     models,
 )
@@ -39,7 +40,6 @@ from pivot_async._error_factory import (
 from pivot_async._middlewares import validate_request_id
 from pivot_async.models import Envelope, parse_callback_event
 from pivot_async.resources._base import coerce_params, path_id
-from pivot_async.resources.wallet import Wallet
 
 from ._examples import VALID_REQUESTS
 
@@ -198,7 +198,12 @@ def test_snap_envelope_check_raises_only_api_errors(
     status: int, body: bytes, retry_after: str | None
 ) -> None:
     headers = {} if retry_after is None else {"Retry-After": retry_after}
-    _, exc = attempt(lambda: Wallet._check(status, body, headers), APIError)
+    def check() -> None:
+        error = _requestor.snap_error(status, body, headers)
+        if error is not None:
+            raise error
+
+    _, exc = attempt(check, APIError)
     parts = snap_code_parts(snap_response_code(body))
     ok = 200 <= status < 300 and (parts is None or 200 <= parts[0] < 300)
     assert (exc is None) is ok

@@ -134,9 +134,9 @@ async def test_chains_strip_credentials_even_when_redirects_are_followed(
             session = client._get_session()
             customer = client.wallet.customer("binding-1")
             chains = {
-                "payments": client._chain,
-                "wallet-b2b": client.wallet._chain(None),
-                "wallet-customer": client.wallet._chain(customer),
+                "payments": client._payments.chain,
+                "wallet-b2b": client.wallet.tokens.protocol(None).chain,
+                "wallet-customer": client.wallet.tokens.protocol(customer).chain,
             }
             explicit = {"Authorization": "Bearer explicit-0123456789",
                         "Authorization-Customer": "Bearer explicit-cust-0123456789",

@@ -1,0 +1,313 @@
+"""The one request path: ``Requestor.request(protocol, method, path, cast_to, ...)``.
+
+Every call goes through it: Payments resources, the wallet, and the token managers of both.
+What differs between the two APIs is data, a :class:`Protocol`:
+
+==================  ==========================================  ==============================
+                    Payments                                    SNAP (wallet)
+==================  ==========================================  ==============================
+static headers      Accept                                      Accept, X-PARTNER-ID,
+                                                                CHANNEL-ID
+per-call headers    X-REQUEST-ID (minted or the caller's key)   none
+chain, per attempt  retry ─► Bearer token ─► log                retry ─► B2B (+ B2B2C) tokens
+                                                                ─► X-EXTERNAL-ID, X-TIMESTAMP,
+                                                                HMAC-SHA512 ─► log
+reading the answer  :func:`read_envelope` (status, then         :func:`read_snap` (status and
+                    ``Envelope[T]``; payments error factory)    ``responseCode``; SNAP error
+                                                                factory), one decode
+==================  ==========================================  ==============================
+
+Token requests use protocols of their own (their chain: retry ─► secret or RSA signature ─►
+log), so a token fetch never runs through an auth layer that would need a token.
+
+A call: per-call options are merged once (headers, idempotency key, timeout, retries), the
+body is encoded once, the deadline scope opens (:func:`~pivot_async._transport.deadline`),
+the chain runs (its retries included), the body is read (capped), and the protocol's reader
+turns status and bytes into the result or the complete error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiohttp
+import msgspec
+from aiohttp.payload import Payload
+from yarl import URL
+
+from . import _codec
+from ._config import Timeout
+from ._error_factory import make_api_error, make_snap_error, snap_code_parts, snap_response_code
+from ._errors import (
+    APIError,
+    ConfigurationError,
+    PivotConnectionError,
+    PivotError,
+    PivotTimeoutError,
+    ResponseValidationError,
+)
+from ._middlewares import (
+    REQUEST_ID_HEADER,
+    RetryMiddleware,
+    SafePredicate,
+    new_request_id,
+    requires_request_id,
+    validate_request_id,
+)
+from ._options import RequestOptions
+from ._retry import RetryPolicy, parse_retry_after
+from ._transport import deadline, read_body, remaining
+from .models import Envelope
+
+__all__ = ["Protocol", "Reader", "Requestor", "read_envelope", "read_snap", "snap_error"]
+
+T = TypeVar("T")
+
+#: ``reader(status, body, response headers, cast_to, request id)`` -> the result, or raises.
+Reader = Callable[[int, bytes, Mapping[str, str], Any, "str | None"], Any]
+
+_NO_OPTIONS = RequestOptions()
+
+
+@dataclass(frozen=True, eq=False)
+class Protocol:
+    """How one API is spoken: headers, the per-attempt chain, how an answer is read.
+
+    Built by :meth:`Requestor.protocol`, which puts the retry layer (``retry_safe`` decides
+    what may be re-sent) in front of ``layers``. ``request_ids``: calls carry X-REQUEST-ID.
+    """
+
+    name: str
+    headers: Mapping[str, str]
+    read: Reader
+    retry_safe: SafePredicate
+    layers: tuple[Any, ...]
+    chain: tuple[Any, ...]
+    request_ids: bool = False
+
+
+class Requestor:
+    """Sends calls for every resource and token manager of one client (see the module docs).
+
+    ``session`` returns the client's HTTP session (raising once the client is closed).
+    """
+
+    def __init__(
+        self,
+        session: Callable[[], aiohttp.ClientSession],
+        base_url: URL,
+        *,
+        timeout: Timeout,
+        retry_policy: RetryPolicy,
+        max_response_bytes: int,
+        sleep: Callable[[float], Awaitable[None]],
+        rng: Any,
+    ) -> None:
+        self._session = session
+        self.base_url = base_url
+        self.timeout = timeout
+        self.retry_policy = retry_policy
+        self.max_response_bytes = max_response_bytes
+        self._sleep = sleep
+        self._rng = rng
+        self._prefix = base_url.path.rstrip("/")
+
+    def protocol(
+        self,
+        name: str,
+        *,
+        headers: Mapping[str, str],
+        read: Reader,
+        retry_safe: SafePredicate,
+        layers: tuple[Any, ...],
+        request_ids: bool = False,
+    ) -> Protocol:
+        """A :class:`Protocol` whose chain is the retry layer followed by ``layers``."""
+        chain = (self._retry(self.retry_policy, retry_safe), *layers)
+        return Protocol(name, dict(headers), read, retry_safe, layers, chain, request_ids)
+
+    def _retry(self, policy: RetryPolicy, retry_safe: SafePredicate) -> RetryMiddleware:
+        return RetryMiddleware(policy, sleep=self._sleep, rng=self._rng, is_safe=retry_safe)
+
+    def url(self, path: str) -> URL:
+        """The absolute URL of ``path`` on the client's gateway."""
+        return self.base_url.with_path(self._prefix + path, encoded=False)
+
+    async def request(
+        self,
+        protocol: Protocol,
+        method: str,
+        path: str,
+        cast_to: Any,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        options: RequestOptions | None = None,
+    ) -> Any:
+        """Send one logical call and return what ``protocol.read`` makes of the answer.
+
+        ``body`` (a Struct or plain data) is encoded exactly once and those bytes are sent on
+        every attempt; an aiohttp ``Payload`` (a token body with a masked repr) is sent as is.
+        ``Timeout.total`` is the deadline of the whole call (attempts, backoff sleeps,
+        Retry-After waits, a token fetch): see :func:`~pivot_async._transport.deadline`.
+        """
+        session = self._session()
+        opts = options or _NO_OPTIONS
+        headers = dict(protocol.headers)
+        data: bytes | Payload | None = None
+        if body is not None:
+            data = body if isinstance(body, Payload) else _codec.encode(body)
+            headers["Content-Type"] = "application/json"
+        if opts.headers:
+            headers.update(opts.headers)
+        if protocol.request_ids:
+            if opts.idempotency_key is not None:
+                headers[REQUEST_ID_HEADER] = validate_request_id(opts.idempotency_key)
+            elif requires_request_id(method, path):
+                # Minted once per logical call, before the chain: every retry and the 401
+                # replay reuse the request's headers, and an ambiguous failure names the key.
+                headers[REQUEST_ID_HEADER] = new_request_id()
+        chain = protocol.chain
+        if opts.max_retries is not None and opts.max_retries != self.retry_policy.max_retries:
+            try:
+                policy = RetryPolicy(
+                    max_retries=opts.max_retries,
+                    base_delay=self.retry_policy.base_delay,
+                    max_delay=self.retry_policy.max_delay,
+                    max_retry_after=self.retry_policy.max_retry_after,
+                )
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+            chain = (self._retry(policy, protocol.retry_safe), *protocol.layers)
+        timeout = Timeout.coerce(opts.timeout) if opts.timeout is not None else self.timeout
+        request_id = headers.get(REQUEST_ID_HEADER)
+        try:
+            async with deadline(timeout.total, f"{method} {path}", request_id=request_id):
+                status, raw, resp_headers = await self._send(
+                    session, method, self.url(path), data=data, headers=headers,
+                    middlewares=chain, timeout=timeout, params=params, request_id=request_id,
+                )
+        except (PivotConnectionError, ResponseValidationError) as exc:
+            if request_id is None or exc.request_id == request_id:
+                raise
+            # A failure shared with other calls (the token fetch): this call's own error,
+            # naming its key, built new rather than written onto the shared one.
+            raise exc.for_request(request_id) from exc
+        return protocol.read(status, raw, resp_headers, cast_to, request_id)
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        *,
+        data: bytes | Payload | None,
+        headers: dict[str, str],
+        middlewares: tuple[Any, ...],
+        timeout: Timeout,
+        params: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        """Run the chain once (its retries included) and read the body (capped).
+
+        Errors are built complete: a timeout or connection failure carries ``request_id``
+        (the X-REQUEST-ID of a state-changing call), so the caller can resolve the outcome.
+        Each attempt's aiohttp ``total`` is cut to what is left of the call's deadline.
+        """
+        left = remaining()
+        attempt_timeout = timeout.to_aiohttp()
+        if left is not None:
+            if left <= 0:
+                raise PivotTimeoutError(
+                    f"{method} {url.path}: the call's deadline passed before it was sent "
+                    f"(timeout.total={timeout.total:g}s)", request_id=request_id,
+                )
+            attempt_timeout = aiohttp.ClientTimeout(
+                total=min(timeout.total, left), sock_connect=timeout.connect,
+                sock_read=timeout.read,
+            )
+        try:
+            async with session.request(
+                method, url, data=data, headers=headers, params=params,
+                timeout=attempt_timeout, allow_redirects=False, middlewares=middlewares,
+            ) as resp:
+                raw = await read_body(resp, self.max_response_bytes, request_id=request_id)
+                return resp.status, raw, resp.headers
+        except PivotError:
+            raise
+        except asyncio.TimeoutError as exc:
+            raise PivotTimeoutError(
+                f"{method} {url.path} timed out (timeout={timeout})", request_id=request_id,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise PivotConnectionError(
+                f"{method} {url.path} failed: {type(exc).__name__}: {exc}",
+                request_id=request_id,
+            ) from exc
+
+
+# -- readers ---------------------------------------------------------------------------------
+
+
+def read_envelope(
+    status: int, raw: bytes, headers: Mapping[str, str], cast_to: Any, request_id: str | None
+) -> Envelope[Any]:
+    """Payments: a non-2xx status is the error of :func:`make_api_error`; a 2xx body is an
+    ``Envelope[cast_to]``. A state-changing call (it has a request id) answered without its
+    object is a :class:`ResponseValidationError` naming the key: its effect is unknown."""
+    if not 200 <= status < 300:
+        raise make_api_error(
+            status, raw, request_id=request_id,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
+        )
+    envelope: Envelope[Any] = _codec.decode(
+        raw, Envelope[cast_to], status=status, request_id=request_id
+    )
+    if envelope.data is None and request_id is not None:
+        raise ResponseValidationError(
+            "response envelope has no data", path="$.data", status=status,
+            request_id=request_id,
+        )
+    return envelope
+
+
+def snap_error(status: int, raw: bytes, headers: Mapping[str, str]) -> APIError | None:
+    """The SNAP error of an answer, or None when both the HTTP status and the body's
+    ``responseCode`` (when it has one) say success."""
+    parts = snap_code_parts(snap_response_code(raw))
+    http_ok = 200 <= status < 300
+    if http_ok and (parts is None or 200 <= parts[0] < 300):
+        return None
+    return make_snap_error(
+        parts[0] if parts and http_ok else status, raw,
+        retry_after=parse_retry_after(headers.get("Retry-After")),
+    )
+
+
+def read_snap(
+    status: int, raw: bytes, headers: Mapping[str, str], cast_to: Any, request_id: str | None
+) -> Any:
+    """SNAP: the body decoded once into ``cast_to`` (a wallet response model), unless the
+    HTTP status or its ``responseCode`` says failure (then the error of
+    :func:`make_snap_error`). A 2xx body that does not decode is read for a ``responseCode``
+    (an error of another shape), else it is the :class:`ResponseValidationError`."""
+    if 200 <= status < 300:
+        try:
+            result = _codec.decoder_for(cast_to).decode(raw)
+        except (msgspec.DecodeError, RecursionError):  # DecodeError: also ValidationError
+            pass
+        else:
+            code = getattr(result, "response_code", None)
+            parts = snap_code_parts(code) if isinstance(code, str) else None
+            if parts is None or 200 <= parts[0] < 300:
+                return result
+            raise make_snap_error(
+                parts[0], raw, retry_after=parse_retry_after(headers.get("Retry-After"))
+            )
+    error = snap_error(status, raw, headers)
+    if error is not None:
+        raise error
+    return _codec.decode(raw, cast_to, status=status, request_id=request_id)

@@ -1,0 +1,159 @@
+"""One requestor for both protocols (issue 16): every resource and token manager goes
+through ``Requestor.request``; resources touch no headers, tokens, retries or status codes."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pivot_async
+from pivot_async import PivotClient, _requestor
+from pivot_async._middlewares import BearerAuthMiddleware, LoggingMiddleware, RetryMiddleware
+from pivot_async._requestor import Requestor
+from pivot_async._snap_middlewares import SnapAuthMiddleware, SnapSignatureMiddleware
+from pivot_async._transport import SecretHeaderMiddleware, SignedHeadersMiddleware
+from pivot_async.sandbox import Sandbox
+from pivot_async.sandbox._wallet import WalletSandbox
+
+from .conftest import RecordingSleep, va_request
+from .test_wallet import bind, debit_params, wallet_env
+
+__all__ = ["wallet_env"]
+
+RESOURCES = Path(pivot_async.__file__).parent / "resources"
+
+
+class Calls:
+    """Records (protocol name, method, path) of every Requestor.request, then runs it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+        real = Requestor.request
+
+        async def request(self_: Requestor, protocol: Any, method: str, path: str,
+                          *args: Any, **kwargs: Any) -> Any:
+            self.seen.append((protocol.name, method, path))
+            return await real(self_, protocol, method, path, *args, **kwargs)
+
+        monkeypatch.setattr(Requestor, "request", request)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
+    return Calls(monkeypatch)
+
+
+async def test_a_debit_and_its_tokens_go_through_the_requestor(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient], calls: Calls,
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    calls.seen.clear()
+    await client.wallet.debit(customer, debit_params("ONEPATH1"))
+    creds = client.wallet.tokens.credentials
+    # the debit's auth layer fetches the customer's token through the same requestor
+    assert calls.seen == [
+        ("snap", "POST", "/wallet-backend/snap/v1.0/debit/payment-host-to-host"),
+        ("snap-token", "POST", creds.b2b2c_token_path),
+    ]
+    assert wallet.debit_count("ONEPATH1") == 1
+
+
+async def test_the_b2b_token_goes_through_the_requestor(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient], calls: Calls,
+) -> None:
+    _, _, client = wallet_env
+    await client.wallet.tokens.b2b.get()
+    assert calls.seen == [("snap-token", "POST", client.wallet.tokens.credentials.b2b_token_path)]
+
+
+async def test_a_payment_and_its_token_go_through_the_requestor(
+    client: PivotClient, calls: Calls,
+) -> None:
+    await client.payments.create(va_request("onepath1"))
+    assert calls.seen == [
+        ("payments", "POST", "/v2/payments"),
+        ("payments-token", "POST", "/v1/access-token"),
+    ]
+
+
+async def test_a_successful_snap_answer_is_decoded_once(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    await client.wallet.balance(customer)  # tokens fetched
+    second_reads: list[bytes] = []
+    real = _requestor.snap_response_code
+
+    def counting(body: bytes) -> str | None:
+        second_reads.append(body)
+        return real(body)
+
+    monkeypatch.setattr(_requestor, "snap_response_code", counting)
+    result = await client.wallet.debit(customer, debit_params("ONCE0001"))
+    assert result.response is not None and result.response.response_code == "2005400"
+    assert second_reads == []
+
+
+def test_chains_hold_only_per_attempt_layers(sleeps: RecordingSleep) -> None:
+    from pivot_async import WalletCredentials
+    from pivot_async._signing import generate_private_key
+
+    creds = WalletCredentials("ck", "hmac-secret", generate_private_key(1024),
+                              channel_id="12345")
+    client = PivotClient("id", "secret", base_url="http://127.0.0.1:1", wallet=creds,
+                         sleep=sleeps)
+    tokens = client.wallet.tokens
+    customer = client.wallet.customer("binding-1")
+
+    def kinds(chain: tuple[Any, ...]) -> list[type[Any]]:
+        return [type(layer) for layer in chain]
+
+    assert kinds(client._payments.chain) == [
+        RetryMiddleware, BearerAuthMiddleware, LoggingMiddleware]
+    assert kinds(client._token_protocol.chain) == [
+        RetryMiddleware, SecretHeaderMiddleware, LoggingMiddleware]
+    for snap in (tokens.protocol(None), tokens.protocol(customer)):
+        assert kinds(snap.chain) == [
+            RetryMiddleware, SnapAuthMiddleware, SnapSignatureMiddleware, LoggingMiddleware]
+    assert kinds(tokens._token_protocol.chain) == [
+        RetryMiddleware, SignedHeadersMiddleware, LoggingMiddleware]
+    # one protocol per customer, built once
+    assert tokens.protocol(customer) is tokens.protocol(client.wallet.customer("binding-1"))
+
+
+def _attribute_chains(tree: ast.AST) -> list[str]:
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+            inner = node.value
+            if isinstance(inner.value, ast.Name) and inner.value.id == "self":
+                out.append(f"self.{inner.attr}.{node.attr}")
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(RESOURCES.glob("*.py")), ids=lambda p: p.name)
+def test_resources_touch_no_header_token_retry_or_status(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    # the client is reached for its one request path (and public settings) only, never
+    # for its internals
+    reached = {c for c in _attribute_chains(tree) if c.startswith("self._client._")}
+    assert reached <= {"self._client._request"}, reached
+    strings = [n.value for n in ast.walk(tree)
+               if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    wire_headers = {s for s in strings if s.upper().startswith(("X-", "AUTHORIZATION"))
+                    or s.upper() in ("CHANNEL-ID", "CONTENT-TYPE", "ACCEPT")}
+    # x-submerchant-id is a call parameter (which sub-account), sent as a per-call header
+    assert wire_headers <= {"x-submerchant-id"}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert not names & {
+        "RetryMiddleware", "RetryPolicy", "TokenCache", "make_api_error", "make_snap_error",
+        "snap_response_code", "snap_code_parts", "_get_session", "Secret",
+        "access_secret", "signed_headers", "_chain",
+    }
