@@ -4,6 +4,7 @@ through ``Requestor.request``; resources touch no headers, tokens, retries or st
 from __future__ import annotations
 
 import ast
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,17 @@ import pytest
 
 import pivot_async
 from pivot_async import PivotClient, _requestor
+from pivot_async._errors import ResponseValidationError
 from pivot_async._middlewares import BearerAuthMiddleware, LoggingMiddleware, RetryMiddleware
 from pivot_async._requestor import Requestor
 from pivot_async._snap_middlewares import SnapAuthMiddleware, SnapSignatureMiddleware
 from pivot_async._transport import SecretHeaderMiddleware, SignedHeadersMiddleware
+from pivot_async.models import AccessToken
+from pivot_async.models.auth import DEFAULT_TOKEN_LIFETIME
 from pivot_async.sandbox import Sandbox
 from pivot_async.sandbox._wallet import WalletSandbox
 
+from ._fake import TOKEN_PATH, fake_gateway, ok, raw
 from .conftest import RecordingSleep, va_request
 from .test_wallet import bind, debit_params, wallet_env
 
@@ -157,3 +162,45 @@ def test_resources_touch_no_header_token_retry_or_status(path: Path) -> None:
         "snap_response_code", "snap_code_parts", "_get_session", "Secret",
         "access_secret", "signed_headers", "_chain",
     }
+
+
+# -- token lifetimes come from the models; errors are never changed once raised ---------------
+
+
+@pytest.mark.parametrize(("expires_in", "lifetime"), [
+    (None, DEFAULT_TOKEN_LIFETIME), (0, DEFAULT_TOKEN_LIFETIME), (-5, DEFAULT_TOKEN_LIFETIME),
+    ("600", 600), (1200, 1200),
+])
+async def test_access_token_lifetime_is_the_models(expires_in: object, lifetime: int) -> None:
+    data: dict[str, object] = {"accessToken": "tok-lifetime"}
+    if expires_in is not None:
+        data["expiresIn"] = expires_in
+    async with fake_gateway() as gw:
+        gw.on("POST", TOKEN_PATH, ok(data))
+        async with PivotClient("merchant", "secret-value", base_url=gw.url) as client:
+            fetched = await client._fetch_access_token()
+    assert fetched.lifetime == lifetime == AccessToken(expires_in=None if expires_in is None
+                                                       else int(str(expires_in))).lifetime
+
+
+async def test_a_shared_token_failure_gives_each_call_its_own_error() -> None:
+    """Concurrent creates share one failed token fetch: each raises an error built for it
+    (naming its own X-REQUEST-ID); the shared error, their cause, is left as it was."""
+    async with fake_gateway() as gw:
+        gw.on("POST", TOKEN_PATH, raw(200, b"not json"))
+        async with PivotClient("merchant", "secret-value", base_url=gw.url,
+                               sleep=RecordingSleep()) as client:
+            results = await asyncio.gather(
+                *(client.payments.create(va_request(f"order{i}")) for i in range(5)),
+                return_exceptions=True,
+            )
+    assert all(isinstance(r, ResponseValidationError) for r in results)
+    errors = [r for r in results if isinstance(r, ResponseValidationError)]
+    ids = {e.request_id for e in errors}
+    assert len(ids) == 5 and None not in ids
+    causes = {id(e.__cause__) for e in errors}
+    assert len(causes) == 1  # one shared fetch failure...
+    shared = errors[0].__cause__
+    assert isinstance(shared, ResponseValidationError)
+    assert shared.request_id is None  # ...never given any caller's key
+    assert gw.count("POST", TOKEN_PATH) == 1
