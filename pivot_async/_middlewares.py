@@ -2,7 +2,7 @@
 
 The first listed is the outermost. Retry wraps everything, so each attempt is authenticated
 again (a refreshed token is picked up) while the idempotency key, which the client puts in the
-request's headers before the chain runs (``PivotClient._request``), is reused unchanged by
+request's headers before the chain runs (``Requestor.request``), is reused unchanged by
 every retry and by the 401 replay.
 """
 

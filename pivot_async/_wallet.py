@@ -7,12 +7,16 @@ with the refresh token while that is alive, else re-issued from the binding id
 (``authorization_code``); when both are refused the handle raises
 :class:`~pivot_async.RebindRequiredError`.
 
-Token requests are signed with SHA256withRSA over ``clientKey|X-TIMESTAMP``; the RSA work
-(about 2 ms) runs in the default executor so the event loop never blocks.
+Token requests go through the client's one requestor with the SNAP token protocol (no
+resource in between); they are signed with SHA256withRSA over ``clientKey|X-TIMESTAMP`` per
+attempt, and the RSA work (about 2 ms) runs in the default executor so the event loop never
+blocks. Token answers are read through their models (:class:`B2BTokenResponse`,
+:class:`B2B2CTokenResponse`), lifetimes included.
 
-Secrets stay wrapped: the client secret and the tokens are :class:`Secret` values, the private
-key an opaque :class:`RSAPrivateKey`, a refresh token travels in a :class:`MaskedBody`; none of
-them is a plain local of a frame that a failing call's traceback would show.
+Secrets stay wrapped: the client secret and the tokens are :class:`Secret` values (a token
+answer's model masks them in its repr until they are taken out), the private key an opaque
+:class:`RSAPrivateKey`, a refresh token travels in a :class:`MaskedBody`; none of them is a
+plain local of a frame that a failing call's traceback would show.
 """
 
 from __future__ import annotations
