@@ -107,8 +107,12 @@ def is_list(value: Any) -> bool:
 
 
 def deeplink_flag(value: Any) -> bool:
-    """``urlParams[].isDeeplink``: a JSON boolean (Pivot's example) or SNAP's ``"Y"``/``"N"``."""
-    return isinstance(value, bool) or value in ("Y", "N")
+    """``urlParams[].isDeeplink``: a JSON boolean, as Pivot's field table and example give it.
+
+    The client sends only booleans; the sandbox refuses anything else (SNAP's ``"Y"``/``"N"``
+    flags included) so that client and sandbox enforce one rule.
+    """
+    return isinstance(value, bool)
 
 
 def user_resources(value: Any) -> bool:

@@ -103,6 +103,7 @@ async def test_debit_mandatory_fields(
         (lambda b: b["urlParams"][0].__setitem__("type", 7), "urlParams[0].type"),
         (lambda b: b["urlParams"][0].__setitem__("isDeeplink", "yes"), "urlParams[0].isDeeplink"),
         (lambda b: b["urlParams"][0].__setitem__("isDeeplink", 0), "urlParams[0].isDeeplink"),
+        (lambda b: b["urlParams"][0].__setitem__("isDeeplink", "Y"), "urlParams[0].isDeeplink"),
     ],
 )
 async def test_debit_field_formats(
@@ -119,7 +120,7 @@ async def test_debit_field_formats(
     "param",
     [
         {"url": "https://a.example/" + "p" * 237, "type": "T" * 20, "isDeeplink": True},  # 255
-        {"url": "merchantapp://paid", "type": "PAY_NOTIFY", "isDeeplink": "Y"},
+        {"url": "merchantapp://paid", "type": "PAY_NOTIFY", "isDeeplink": True},
     ],
 )
 async def test_debit_limits_are_inclusive(
