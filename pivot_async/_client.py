@@ -124,14 +124,11 @@ class PivotClient:
         self._session = session
         self._owns_session = session is None
         self._closed = False
-        self._sleep = sleep or asyncio.sleep
-        self._rng = rng
-        self._wall_clock = wall_clock
         self._tokens = TokenCache(self._fetch_access_token)
         self._requestor = Requestor(
             self._get_session, self.base_url, timeout=self.timeout,
             retry_policy=self.retry_policy, max_response_bytes=max_response_bytes,
-            sleep=self._sleep, rng=rng,
+            sleep=sleep or asyncio.sleep, rng=rng,
         )
         self._payments = self._requestor.protocol(
             "payments", headers={"Accept": "application/json"}, read=read_envelope,

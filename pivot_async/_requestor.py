@@ -29,6 +29,7 @@ turns status and bytes into the result or the complete error.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -104,7 +105,7 @@ class Requestor:
         retry_policy: RetryPolicy,
         max_response_bytes: int,
         sleep: Callable[[float], Awaitable[None]],
-        rng: Any,
+        rng: random.Random | None,
     ) -> None:
         self._session = session
         self.base_url = base_url
