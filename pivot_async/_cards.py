@@ -1,4 +1,6 @@
-"""Card data: validation and the gateway's hybrid card encryption (spec section 14).
+"""Card data: validation and the gateway's hybrid card encryption.
+
+The encryption: docs/reference/wire.md#card-encryption.
 
 :class:`Card` validates raw card data once, on construction, and never shows the full PAN or
 the CVC: its ``repr``/``str`` show at most the first six and last four digits, and every
@@ -11,8 +13,9 @@ for ``POST /v2/payments/{id}/confirm``, using the session's ``encryptionKey``:
 2. a random 32-byte AES-256 key and a random 12-byte nonce are drawn;
 3. ``ciphertext = AES-256-GCM(key, nonce, plaintext)``, no AAD, the 16-byte tag appended;
 4. the AES key is wrapped with RSA-OAEP, SHA-256 and MGF1-SHA-256, empty label;
-5. the envelope ``{"encryptedKey", "nonce", "ciphertext"}`` (lower camelCase, Decision k),
-   each value standard base64 with padding, is encoded as compact JSON;
+5. the envelope ``{"encryptedKey", "nonce", "ciphertext"}`` (lower camelCase,
+   docs/reference/wire.md#decision-k), each value standard base64 with padding, is encoded as
+   compact JSON;
 6. the result is the standard base64 of the envelope's UTF-8 bytes.
 
 It is a pure, synchronous function of its inputs (plus fresh randomness).
@@ -152,7 +155,9 @@ def encrypt_card(
     device: Mapping[str, str] | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> str:
-    """Encrypt ``card`` for ``paymentMethod.card.encryptedCard`` (spec section 14).
+    """Encrypt ``card`` for ``paymentMethod.card.encryptedCard``.
+
+    The scheme: docs/reference/wire.md#card-encryption.
 
     ``encryption_key`` is the payment session's ``encryptionKey`` (standard base64 of a DER
     SubjectPublicKeyInfo RSA public key, 2048 to 16384 bits). Parsed keys are cached (the 128

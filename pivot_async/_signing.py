@@ -1,16 +1,17 @@
 """SNAP signing primitives: pure, synchronous functions of their inputs.
 
-Everything here follows ``spec/SNAP.md`` and its Decisions:
+Everything here follows docs/reference/wire-snap.md and the decisions of
+docs/reference/wire.md#decisions:
 
 - X-TIMESTAMP is Jakarta time computed as UTC + 7 h, ``yyyy-MM-ddTHH:mm:ss+07:00``, fractional
-  seconds truncated, independent of the host time zone (Decision f).
+  seconds truncated, independent of the host time zone (docs/reference/wire.md#decision-f).
 - The body hash is the lower-case hex SHA-256 of the exact bytes sent; an empty body hashes the
-  empty string, ``{}`` hashes its two bytes (Decision g).
+  empty string, ``{}`` hashes its two bytes (docs/reference/wire.md#decision-g).
 - The transaction string to sign is ``METHOD:EndpointUrl:B2BToken:bodyHash:X-TIMESTAMP`` with
-  EndpointUrl the path without its query string (Decision e).
+  EndpointUrl the path without its query string (docs/reference/wire.md#decision-e).
 - The transaction signature is base64 HMAC-SHA512 keyed with the client secret's UTF-8 bytes;
   the token-request signature is base64 RSASSA-PKCS1-v1_5 SHA-256 over ``clientKey|X-TIMESTAMP``
-  (Decision h).
+  (docs/reference/wire.md#decision-h).
 
 RSA signing costs about 2 ms of CPU: async callers run :func:`token_signature` in an executor.
 No function here logs, and no error message ever contains key material, secrets or signatures.
@@ -84,7 +85,7 @@ def snap_timestamp(now: _dt.datetime | None = None) -> str:
     """The SNAP X-TIMESTAMP for ``now`` (default: the current time).
 
     ``yyyy-MM-ddTHH:mm:ss+07:00``, computed as UTC + 7 h with fractional seconds truncated,
-    whatever the host time zone (Decision f). ``now`` must be timezone-aware.
+    whatever the host time zone (docs/reference/wire.md#decision-f). ``now`` must be timezone-aware.
     """
     j = _jakarta_wall_clock(now)
     return (
@@ -131,7 +132,10 @@ def body_digest(body: bytes) -> str:
 
 
 def _endpoint_path(endpoint_url: str) -> str:
-    """EndpointUrl per Decision e: the path after the host, without query string or fragment."""
+    """EndpointUrl per docs/reference/wire.md#decision-e.
+
+    The path after the host, without query string or fragment.
+    """
     if "://" in endpoint_url:
         return urlsplit(endpoint_url).path
     return endpoint_url.split("?", 1)[0].split("#", 1)[0]
@@ -174,7 +178,10 @@ def transaction_signature(
     body: bytes,
     timestamp: str,
 ) -> str:
-    """The X-SIGNATURE of a SNAP transactional request (section 6)."""
+    """The X-SIGNATURE of a SNAP transactional request.
+
+    See docs/reference/wire-snap.md#snap-signature.
+    """
     return hmac_signature(
         client_secret, string_to_sign(method, endpoint_url, access_token, body, timestamp)
     )
@@ -387,7 +394,10 @@ def generate_private_key(bits: int = 2048) -> RSAPrivateKey:
 
 
 def token_string_to_sign(client_key: str, timestamp: str) -> str:
-    """``clientKey|X-TIMESTAMP``: the string a token request signs (section 4.2)."""
+    """``clientKey|X-TIMESTAMP``: the string a token request signs.
+
+    See docs/reference/wire-snap.md#snap-b2b-token.
+    """
     return f"{client_key}|{timestamp}"
 
 

@@ -1,4 +1,5 @@
-"""Card validation and card encryption (spec section 14, test cards 15.2).
+"""Card validation and card encryption (docs/reference/wire.md#card-encryption; test cards:
+wire.md#test-data).
 
 The envelope is checked by an independent decryption written here with the ``cryptography``
 package (RSA-OAEP SHA-256 / MGF1-SHA-256 and AES-GCM), not by the library decrypting itself.
@@ -39,7 +40,7 @@ TODAY = datetime.date(2026, 6, 15)
 PAN = "4440000112200001"
 CVC = "123"
 
-# Spec 15.2: Visa, Mastercard, JCB for each of the 15 scenarios.
+# docs/reference/wire.md#test-data: Visa, Mastercard, JCB for each of the 15 scenarios.
 TEST_PANS = [
     "4440000112200001", "5550000112230001", "3550000112280001",
     "4440000112290002", "5550000112220002", "3550000112270002",
@@ -58,7 +59,8 @@ TEST_PANS = [
     "4448100334430014", "5558100334460014", "3558100334410014",
 ]  # fmt: skip
 
-# The docs' UI example (spec 14.3, examples/payments__card_encryption__request__plaintext.json).
+# The docs' UI example (docs/reference/wire.md#card-encryption,
+# tests/data/examples/payments__card_encryption__request__plaintext.json).
 DOC_DEVICE = {
     "type": "",
     "userAgent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 "
@@ -493,7 +495,8 @@ def test_docs_example_plaintext(rsa2048: rsa.RSAPrivateKey, key2048: str, card: 
 
 def test_envelope_shape(rsa2048: rsa.RSAPrivateKey, key2048: str, card: Card) -> None:
     opened = independent_decrypt(rsa2048, encrypt_card(key2048, card))
-    # Lower camelCase keys (Decision k), in this order, compact JSON, standard padded base64.
+    # Lower camelCase keys (docs/reference/wire.md#decision-k), in this order, compact JSON,
+    # standard padded base64.
     assert list(opened.envelope) == ["encryptedKey", "nonce", "ciphertext"]
     assert opened.envelope_bytes == compact(opened.envelope)
     for value in opened.envelope.values():

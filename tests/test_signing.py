@@ -39,7 +39,8 @@ from pivot_async.signing import (
 UTC = dt.timezone.utc
 
 
-# A verbatim copy of spec/snap_vectors.json (published Midtrans sample values, test key only).
+# The vectors of docs/reference/wire-snap.md#snap-test-vectors (published Midtrans sample values,
+# test key only).
 VECTORS_PATH = Path(__file__).resolve().parent / "data" / "snap_vectors.json"
 
 
@@ -184,7 +185,7 @@ def test_verify_token_signature_rejects_bad_input(vectors: dict[str, Any]) -> No
     assert not verify_token_signature(pub, v["client_key"], v["timestamp"], "AAAA")
 
 
-# ----------------------------------------------------------------- timestamps (Decision f)
+# ------------------------------------------------ timestamps (docs/reference/wire.md#decision-f)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""Payments API access token (``POST /v1/access-token``, PIVOT_API.md 3.1)."""
+"""Payments API access token: ``POST /v1/access-token``.
+
+See docs/reference/wire.md#payments-access-token.
+"""
 
 from typing import Any
 

@@ -1,4 +1,6 @@
-"""Callback events: the body ``{"event": "<EVENT>", "data": <resource>}`` (PIVOT_API.md 16).
+"""Callback events: the body ``{"event": "<EVENT>", "data": <resource>}`` .
+
+See docs/reference/wire.md#callbacks.
 
 :func:`parse_callback_event` returns a typed event: payment events carry a
 :class:`PaymentSession`, refund events a :class:`Refund`. Both spellings of the refund

@@ -1,8 +1,10 @@
-"""Card encryption structures (PIVOT_API.md 14): the plaintext and the encrypted envelope.
+"""Card encryption structures: the plaintext and the encrypted envelope.
+
+See docs/reference/wire.md#card-encryption.
 
 The plaintext is encrypted client-side (RSA-OAEP-SHA256 + AES-256-GCM) and never sent as-is;
 ``base64(JSON(envelope))`` is the ``encryptedCard`` string. Keys are lower camelCase
-(Decision k). Card number and CVC are masked in ``repr``.
+(docs/reference/wire.md#decision-k). Card number and CVC are masked in ``repr``.
 """
 
 from typing import Any

@@ -1,4 +1,4 @@
-"""Customer models (PIVOT_API.md 13).
+"""Customer models (docs/reference/wire.md#customers).
 
 The gateway spells the family name ``surname`` or ``sureName`` and the stored methods
 ``storedPaymentMethods`` or ``storePaymentMethods``: both spellings are read, and the

@@ -29,7 +29,7 @@ __all__ = [
 
 
 class SessionStatus(str, enum.Enum):
-    """Payment session statuses (PIVOT_API.md 9.1)."""
+    """Payment session statuses (docs/reference/wire.md#statuses)."""
 
     REQUIRE_PAYMENT_METHOD = "REQUIRE_PAYMENT_METHOD"
     REQUIRE_CONFIRMATION = "REQUIRE_CONFIRMATION"
@@ -43,7 +43,7 @@ class SessionStatus(str, enum.Enum):
 
 
 class ChargeStatus(str, enum.Enum):
-    """Charge statuses (PIVOT_API.md 9.2)."""
+    """Charge statuses (docs/reference/wire.md#statuses)."""
 
     WAITING_FOR_USER_ACTION = "WAITING_FOR_USER_ACTION"
     WAITING_FOR_AUTHENTICATION = "WAITING_FOR_AUTHENTICATION"
@@ -118,7 +118,10 @@ class CancellationReason(str, enum.Enum):
 
 
 class FailureCode(str, enum.Enum):
-    """Charge ``failureCode`` values (PIVOT_API.md 10, plus the test-card FDS outcomes)."""
+    """Charge ``failureCode`` values, plus the test-card FDS outcomes.
+
+    See docs/reference/wire.md#failure-codes.
+    """
 
     DECLINED_BY_CHANNEL = "DECLINED_BY_CHANNEL"
     INVALID_ACCOUNT = "INVALID_ACCOUNT"
@@ -133,7 +136,7 @@ class FailureCode(str, enum.Enum):
 
 
 class RefundStatus(str, enum.Enum):
-    """Refund statuses (PIVOT_API.md 12.3)."""
+    """Refund statuses (docs/reference/wire.md#refunds)."""
 
     PENDING = "PENDING"
     WAITING_BANK_TRANSFER = "WAITING_BANK_TRANSFER"

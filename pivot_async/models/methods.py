@@ -1,4 +1,6 @@
-"""Payment method, payment method options, redirect URLs and split routing (PIVOT_API.md 7).
+"""Payment method, payment method options, redirect URLs and split routing.
+
+See docs/reference/wire.md#payment-objects.
 
 These objects appear in requests and are echoed in responses, so they are lenient: every
 member is optional and the request validators check what a request needs.
@@ -159,7 +161,7 @@ class PaymentMethod(Model, kw_only=True):
 
     ``qr`` appears only in responses (static QR). ``paymentMethodOptions`` nested here is
     read for leniency (the docs' confirm example nests it); the client sends it at the top
-    level of the request (Decision j).
+    level of the request (docs/reference/wire.md#decision-j).
     """
 
     type: str | None = None

@@ -1,4 +1,7 @@
-"""The order object (PIVOT_API.md 7.3): products, billing and shipping details."""
+"""The order object: products, billing and shipping details.
+
+See docs/reference/wire.md#order-object.
+"""
 
 from ._base import Model
 from ._util import check_idr_amount, check_list, check_struct, check_text, fail

@@ -285,8 +285,8 @@ class CreatePaymentRequest(Model, kw_only=True):
 class ConfirmPaymentRequest(Model, kw_only=True):
     """``POST /v2/payments/{id}/confirm``: confirm a session with a payment method.
 
-    ``paymentMethodOptions`` is sent at the top level (Decision j); one nested in
-    ``paymentMethod`` (as in the docs' example) is still read: see
+    ``paymentMethodOptions`` is sent at the top level (docs/reference/wire.md#decision-j);
+    one nested in ``paymentMethod`` (as in the docs' example) is still read: see
     :attr:`effective_payment_method_options`.
     """
 

@@ -1,4 +1,6 @@
-"""Refund models (PIVOT_API.md 12): the create request with its rules, and the refund object.
+"""Refund models: the create request with its rules, and the refund object.
+
+See docs/reference/wire.md#refunds.
 
 Refund amounts are decimals sent as strings with 2 decimals (``"10000.00"``); responses are
 read whether the value is a string or a number, never as a float.

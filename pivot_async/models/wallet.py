@@ -1,4 +1,7 @@
-"""Pivot Pay wallet (SNAP) request and response models (PIVOT_API.md 17, SNAP.md 4-5).
+"""Pivot Pay wallet (SNAP) request and response models.
+
+See docs/reference/wire-snap.md#wallet-endpoints, wire-snap.md#snap-b2b-token and
+wire-snap.md#snap-b2b2c-token.
 
 Wallet bodies use top-level ``responseCode`` / ``responseMessage`` instead of the Payments
 envelope. Amounts are :class:`~pivot_async.models.DecimalAmount`: requests always send 2
@@ -270,7 +273,7 @@ class DebitPaymentRequest(Model, kw_only=True):
     when absent).
 
     ``partnerReferenceNo`` is the money-duplicate key: reuse it when re-sending after an
-    ambiguous outcome (Decision i).
+    ambiguous outcome (docs/reference/wire.md#decision-i).
     """
 
     sub_merchant_id: str

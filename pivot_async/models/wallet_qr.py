@@ -1,4 +1,7 @@
-"""Pivot Pay wallet (SNAP) QRIS and transaction-history models (PIVOT_API.md 17.3)."""
+"""Pivot Pay wallet (SNAP) QRIS and transaction-history models.
+
+See docs/reference/wire-snap.md#wallet-endpoints.
+"""
 
 from collections.abc import Mapping
 from typing import Any, Union

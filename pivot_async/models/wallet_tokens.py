@@ -1,7 +1,8 @@
 """Pivot Pay wallet (SNAP) token models and the base of wallet responses.
 
 B2B token: ``POST /snap/v1.0/access-token/b2b``; B2B2C (customer) token:
-``POST /snap/v1.0/access-token/b2b2c`` (SNAP.md 4-5). Tokens are masked in ``repr``.
+``POST /snap/v1.0/access-token/b2b2c`` (docs/reference/wire-snap.md#snap-b2b-token,
+wire-snap.md#snap-b2b2c-token). Tokens are masked in ``repr``.
 """
 
 import datetime as _dt

@@ -1,4 +1,7 @@
-"""``POST /v1/access-token`` and bearer-token checks (spec 3.1, Decision b)."""
+"""``POST /v1/access-token`` and bearer-token checks.
+
+See docs/reference/wire.md#payments-access-token and wire.md#decision-b.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Callback delivery (spec 16): POST ``{"event", "data"}`` with ``X-API-Key``, retried.
+"""Callback delivery: POST ``{"event", "data"}`` with ``X-API-Key``, retried.
+
+See docs/reference/wire.md#callbacks.
 
 Every emitted event is recorded in :attr:`CallbackSender.events`. When a callback URL is
 configured, a :class:`CallbackDelivery` is queued; one worker sends first attempts in emission

@@ -1,4 +1,6 @@
-"""The card flow: card details, 3DS, authorisation, FDS review and capture (spec 8, 14, 15.2).
+"""The card flow: card details, 3DS, authorisation, FDS review and capture.
+
+See docs/reference/wire.md#confirm-cancel-capture, wire.md#card-encryption and wire.md#test-data.
 
 After confirm (or create with ``autoConfirm`` and card data) the charge waits at the 3DS page
 (``paymentUrl``). :meth:`CardFlow.authenticate` completes, fails or cancels that step, which the
@@ -241,7 +243,10 @@ class CardFlow:
 
     # -- capture ------------------------------------------------------------------------------
     def capture(self, session: Session, body: dict[str, Any]) -> Capture:
-        """``POST /v2/payments/{id}/capture`` (spec 8.3): a PENDING capture, settled later."""
+        """``POST /v2/payments/{id}/capture``: a PENDING capture, settled later.
+
+        See docs/reference/wire.md#confirm-cancel-capture.
+        """
         chk = Checker()
         release = body.get("releaseRemainingAmount")
         if release is None:

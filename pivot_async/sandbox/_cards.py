@@ -1,10 +1,10 @@
 """Cards: the merchant RSA keys, ``encryptedCard`` decryption and the test-card table.
 
-Decryption follows spec 14.2: ``encryptedCard`` is base64 of a JSON envelope
-``{encryptedKey, nonce, ciphertext}`` (keys matched case-insensitively, Decision k); the AES-256
-key is unwrapped with RSA-OAEP using SHA-256 for both the hash and MGF1 (pycryptodome defaults
-to SHA-1, so both are given explicitly), then AES-256-GCM opens ``ciphertext`` whose last 16
-bytes are the tag.
+Decryption follows docs/reference/wire.md#card-encryption: ``encryptedCard`` is base64 of a
+JSON envelope ``{encryptedKey, nonce, ciphertext}`` (keys matched case-insensitively,
+docs/reference/wire.md#decision-k); the AES-256 key is unwrapped with RSA-OAEP using SHA-256 for
+both the hash and MGF1 (pycryptodome defaults to SHA-1, so both are given explicitly), then
+AES-256-GCM opens ``ciphertext`` whose last 16 bytes are the tag.
 
 The sandbox never stores a PAN: a card is reduced to its display data (first6, first8, last4,
 expiry, BIN information, fingerprint) plus the key of its test scenario.
@@ -44,7 +44,7 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True)
 class Scenario:
-    """What a test card does (spec 15.2)."""
+    """What a test card does (docs/reference/wire.md#test-data)."""
 
     key: str
     challenge: bool
@@ -112,7 +112,7 @@ _TABLE = (
 )
 
 TEST_CARDS: dict[str, str] = {pan: key for key, *pans in _TABLE for pan in pans}
-"""Every documented test PAN (spec 15.2) -> its scenario key."""
+"""Every documented test PAN (docs/reference/wire.md#test-data) -> its scenario key."""
 
 AVS_RESULTS: dict[str, str] = {
     "alpha street": "SERVICE_NOT_AVAILABLE_RET",
@@ -129,11 +129,11 @@ AVS_RESULTS: dict[str, str] = {
     "lima street": "NOT_REQUESTED",
     "mike street": "NOT_VERIFIED",
 }
-"""``billingInfo.addressLine1`` -> ``avsResult`` (spec 15.5)."""
+"""``billingInfo.addressLine1`` -> ``avsResult`` (docs/reference/wire.md#test-data)."""
 
 
 def scenario_for(pan: str) -> Scenario:
-    """The scenario of a PAN; unknown PANs decline (spec 15.2)."""
+    """The scenario of a PAN; unknown PANs decline (docs/reference/wire.md#test-data)."""
     return SCENARIOS[TEST_CARDS.get(pan, "UNKNOWN")]
 
 
@@ -189,7 +189,10 @@ def _b64(value: Any, name: str) -> bytes:
 
 
 def decrypt_card(encrypted: str, key: RSA.RsaKey) -> dict[str, Any]:
-    """Open an ``encryptedCard`` value; returns the plaintext JSON object (spec 14.3)."""
+    """Open an ``encryptedCard`` value; returns the plaintext JSON object.
+
+    See docs/reference/wire.md#card-encryption.
+    """
     raw = _b64(encrypted, "encryptedCard")
     try:
         envelope = msgspec.json.decode(raw)
@@ -224,7 +227,7 @@ def decrypt_card(encrypted: str, key: RSA.RsaKey) -> dict[str, Any]:
 
 
 def card_from_plaintext(payload: dict[str, Any]) -> CardData:
-    """Validate the decrypted card object (spec 14.3 rules)."""
+    """Validate the decrypted card object (docs/reference/wire.md#card-encryption rules)."""
     card = payload["card"]
     number = card.get("number")
     month = card.get("expiryMonth")

@@ -1,4 +1,7 @@
-"""Channel artefacts: VA numbers, EMVCo QRIS strings and e-wallet deep links (spec 6.2, 7.6)."""
+"""Channel artefacts: VA numbers, EMVCo QRIS strings and e-wallet deep links.
+
+See docs/reference/wire.md#create-session and wire.md#session-object.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ EWALLET_TEST_PHONES: dict[str, tuple[str, str]] = {
     "08111111003": ("CANCELLED", "FAILED"),
     "08111111004": ("EXPIRED", "EXPIRED"),
 }
-"""E-wallet test accounts (spec 15.3): phone -> (session status, charge status)."""
+"""E-wallet test accounts (docs/reference/wire.md#test-data): phone -> (session, charge status)."""
 
 _DEEP_LINK_SCHEMES = {"SHOPEEPAY": "shopeepayid://main", "DANA": "dana://pay", "OVO": "ovo://pay"}
 

@@ -23,12 +23,18 @@ DEFAULT_CALLBACK_KEY = "sandbox-callback-key"
 """Default ``X-API-Key`` the sandbox sends with callbacks."""
 
 CALLBACK_RETRY_SCHEDULE = (300.0, 900.0, 3600.0, 10800.0, 21600.0, 43200.0)
-"""Seconds before each callback retry: 5 min, 15 min, 1 h, 3 h, 6 h, 12 h (spec 16.1)."""
+"""Seconds before each callback retry: 5 min, 15 min, 1 h, 3 h, 6 h, 12 h.
+
+See docs/reference/wire.md#callbacks.
+"""
 
 
 @dataclasses.dataclass(frozen=True)
 class MethodConfig:
-    """One row of ``GET /v2/payment-method-configs`` (spec 11)."""
+    """One row of ``GET /v2/payment-method-configs``.
+
+    See docs/reference/wire.md#payment-method-configs.
+    """
 
     enabled: bool
     accepted_channels: tuple[str, ...]
@@ -56,7 +62,10 @@ class MethodConfig:
 
 
 def default_method_configs() -> dict[str, MethodConfig]:
-    """The sample values of spec 11, keyed by ``paymentMethod.type``."""
+    """The documented sample values, keyed by ``paymentMethod.type``.
+
+    See docs/reference/wire.md#payment-method-configs.
+    """
     return {
         "CARD": MethodConfig(True, ("VISA", "MASTERCARD", "JCB"), 10_000, 9_999_999_999, "30 DAYS"),
         "VIRTUAL_ACCOUNT": MethodConfig(

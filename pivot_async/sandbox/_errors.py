@@ -1,4 +1,6 @@
-"""The gateway's response envelope and error envelope (spec 4.1, 4.4, 4.5).
+"""The gateway's response envelope and error envelope.
+
+See docs/reference/wire.md#envelope and wire.md#errors.
 
 Handlers raise :class:`SandboxError`; the error middleware turns it into
 ``{"code", "message", "error": {"type", "details", "traceId"}, "data": {}}``.
@@ -122,7 +124,10 @@ def validation_error(details: Sequence[tuple[str, str]], message: str = "") -> S
 
 
 def state_error(message: str, field: str = "") -> SandboxError:
-    """422 ``api_validation_error``: a valid request the resource's state forbids (spec 4.6)."""
+    """422 ``api_validation_error``: a valid request the resource's state forbids.
+
+    See docs/reference/wire.md#sandbox-errors.
+    """
     return SandboxError(422, "api_validation_error", message, [(field, message)])
 
 

@@ -1,4 +1,7 @@
-"""HTTP handlers of the documented routes (spec 5): thin, typed, all state in the services."""
+"""HTTP handlers of the documented routes: thin, typed, all state in the services.
+
+The routes: docs/reference/wire.md#endpoints.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +29,10 @@ T = TypeVar("T")
 
 
 def paginate(request: web.Request, items: Sequence[T]) -> tuple[list[T], dict[str, int]]:
-    """Slice ``items`` by ``page`` / ``perPage`` (default 20, capped at 100; spec 4.2)."""
+    """Slice ``items`` by ``page`` / ``perPage`` (default 20, capped at 100).
+
+    See docs/reference/wire.md#envelope.
+    """
     values = {}
     for name, default in (("page", 1), ("perPage", 20)):
         text = request.query.get(name)
@@ -220,7 +226,7 @@ async def get_customer(request: web.Request) -> web.Response:
 
 
 def add_api_routes(app: web.Application) -> None:
-    """Register the documented routes (spec 5)."""
+    """Register the documented routes (docs/reference/wire.md#endpoints)."""
     app.router.add_post("/v1/access-token", access_token)
     app.router.add_post("/v2/payments", create_payment)
     app.router.add_get("/v2/payments", list_payments)

@@ -1,4 +1,4 @@
-"""``X-REQUEST-ID`` idempotency (spec 3.3, section 19 item 2).
+"""``X-REQUEST-ID`` idempotency (docs/reference/wire.md#idempotency).
 
 Keys are scoped per merchant. The payload is the method, the path and the parsed JSON body.
 Only 2xx outcomes are stored, for ``ttl`` on the sandbox clock; a duplicate arriving while the

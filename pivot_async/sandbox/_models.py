@@ -1,4 +1,8 @@
-"""The sandbox's resources and their JSON shapes (spec 7.5, 7.6, 8.3, 12.2, 13)."""
+"""The sandbox's resources and their JSON shapes.
+
+See docs/reference/wire.md#session-object, wire.md#confirm-cancel-capture, wire.md#refunds and
+wire.md#customers.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ FINAL_CHARGE_STATUSES = frozenset({"SUCCESS", "FAILED", "EXPIRED"})
 
 
 def amount_json(value: int | None) -> dict[str, Any] | None:
-    """A payments amount object: integer IDR (Decision l)."""
+    """A payments amount object: integer IDR (docs/reference/wire.md#decision-l)."""
     return None if value is None else {"value": value, "currency": "IDR"}
 
 
@@ -109,7 +113,7 @@ class Charge:
 
 @dataclasses.dataclass
 class Session:
-    """A payment session (spec 7.5)."""
+    """A payment session (docs/reference/wire.md#session-object)."""
 
     id: str
     merchant_id: str
@@ -201,7 +205,10 @@ class Session:
 
 @dataclasses.dataclass
 class Capture:
-    """The object ``POST /v2/payments/{id}/capture`` answers with (spec 8.3)."""
+    """The object ``POST /v2/payments/{id}/capture`` answers with.
+
+    See docs/reference/wire.md#confirm-cancel-capture.
+    """
 
     id: str
     session_id: str
@@ -229,7 +236,7 @@ class Capture:
 
 @dataclasses.dataclass
 class Refund:
-    """A refund (spec 12.2); ``path`` holds the statuses still to come."""
+    """A refund (docs/reference/wire.md#refunds); ``path`` holds the statuses still to come."""
 
     id: str
     merchant_id: str
@@ -280,7 +287,7 @@ class Refund:
 
 @dataclasses.dataclass
 class Customer:
-    """A customer, created implicitly from ``customer.email`` (spec 13)."""
+    """A customer, created implicitly from ``customer.email`` (docs/reference/wire.md#customers)."""
 
     id: str
     merchant_id: str

@@ -1,6 +1,8 @@
-"""Payment sessions: create, confirm, cancel, simulate, and the customer-side steps (spec 6-9, 15).
+"""Payment sessions: create, confirm, cancel, simulate, and the customer-side steps.
 
-Statuses follow the transition table T1-T15 of spec 9.3; see :mod:`._transitions` for the
+See docs/reference/wire.md#create-session, wire.md#payment-objects,
+wire.md#confirm-cancel-capture, wire.md#statuses and wire.md#test-data. Statuses follow the
+transition table T1-T15 of docs/reference/wire.md#transitions; see :mod:`._transitions` for the
 shared changes and their events.
 """
 
@@ -275,8 +277,9 @@ class Payments:
         m, order = parse_confirm(
             body, self.ctx.config, self.ctx.now(), session.method_type, session.amount
         )
-        # No blanket orderInformation rule (PIVOT_API.md 6.1 and 8.1; docs/sandbox.md): a VA, QR
-        # or e-wallet confirm needs none, and a card needs billingInfo only for AVS (_card_flow).
+        # No blanket orderInformation rule (docs/reference/wire.md#create-session; docs/sandbox.md):
+        # a VA, QR or e-wallet confirm needs none, and a card needs billingInfo only for AVS
+        # (_card_flow).
         session_settings_apply(session, m.type)
         return await self._apply_method(merchant, session, m, order)
 
@@ -312,7 +315,7 @@ class Payments:
 
     # -- simulations --------------------------------------------------------------------------
     def simulate(self, merchant: Merchant, body: dict[str, Any]) -> None:
-        """``POST /v2/payments/simulations`` (spec 15.1)."""
+        """``POST /v2/payments/simulations`` (docs/reference/wire.md#test-data)."""
         chk = Checker()
         session_id = chk.string(body, "paymentSessionId", "paymentSessionId", required=True)
         status = chk.enum(
@@ -406,7 +409,10 @@ class Payments:
         return self.cancel(session, "REQUESTED_BY_CUSTOMER")
 
     def ewallet_page(self, session: Session, phone: str, otp: str) -> Session:
-        """The sandbox e-wallet page: phone and OTP (always ``000000``, spec 15.3)."""
+        """The sandbox e-wallet page: phone and OTP (always ``000000``).
+
+        See docs/reference/wire.md#test-data.
+        """
         charge = session.charges[-1] if session.charges else None
         if (
             charge is None
@@ -434,7 +440,8 @@ class Payments:
         }
         outcome = EWALLET_TEST_PHONES.get(phone)
         if outcome is None:
-            return  # other numbers wait for the simulation API or expiry (spec 15.3)
+            # other numbers wait for the simulation API or expiry (docs/reference/wire.md#test-data)
+            return
 
         def apply() -> None:
             if charge.status != "WAITING_FOR_USER_ACTION" or session.final:

@@ -1,4 +1,5 @@
-"""Refunds (spec 12 and the refund simulation table of 15.6).
+"""Refunds (docs/reference/wire.md#refunds) and the refund simulation table
+(docs/reference/wire.md#test-data).
 
 A refund starts ``PENDING`` and walks a status path chosen at creation; each step happens
 ``config.refund_step_seconds`` later on the sandbox clock (or at once through
@@ -35,7 +36,8 @@ __all__ = ["REFUND_EVENTS", "Refunds"]
 
 REFUND_EVENTS = {
     "PENDING": "REFUND.PENDING",
-    "WAITING_BANK_TRANSFER": "REFUND.WAITING_BANK_TRANFER",  # sic, as documented (Decision n)
+    # sic, as documented (docs/reference/wire.md#decision-n)
+    "WAITING_BANK_TRANSFER": "REFUND.WAITING_BANK_TRANFER",
     "SUCCESS": "REFUND.SUCCESS",
     "FAILED": "REFUND.FAILED",
 }

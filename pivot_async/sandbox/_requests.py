@@ -1,4 +1,7 @@
-"""Parsing of the payments requests into normalised values (spec 6.1, 7.1, 7.2, 8.1).
+"""Parsing of the payments requests into normalised values.
+
+The rules: docs/reference/wire.md#create-session, wire.md#payment-objects and
+wire.md#confirm-cancel-capture.
 
 Static problems are collected by :class:`~._validation.Checker` and answered with 400.
 """
@@ -205,7 +208,10 @@ def parse_method(
 
 
 def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime) -> CreateRequest:
-    """Validate a create-session body (spec 6.1) or raise 400 naming every bad field."""
+    """Validate a create-session body or raise 400 naming every bad field.
+
+    See docs/reference/wire.md#create-session.
+    """
     chk = Checker()
     reference = chk.string(
         body,
@@ -284,7 +290,10 @@ def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime)
 
 
 SAVE_METHODS = ("CARD", "EWALLET")
-"""``saveForFutureUse`` and ``expirationMode: STRICT`` take effect for these only (spec 6.1)."""
+"""``saveForFutureUse`` and ``expirationMode: STRICT`` take effect for these only.
+
+See docs/reference/wire.md#create-session.
+"""
 
 
 def _only_redirect(key: str, mode: str) -> str:
@@ -299,7 +308,9 @@ def _only_card_ewallet(key: str, kind: str) -> str:
 
 
 def _check_applicable(chk: Checker, req: CreateRequest, save_key: str) -> None:
-    """Refuse an "applicable only" setting that would not take effect (spec 6.1).
+    """Refuse an "applicable only" setting that would not take effect.
+
+    See docs/reference/wire.md#create-session.
 
     An explicit default (``false``, ``LOOSE``) passes. Without a ``paymentMethod`` the method
     is chosen later (hosted page or confirm), so the CARD/EWALLET settings are checked then.
@@ -349,7 +360,10 @@ def parse_confirm(
     session_type: str | None,
     amount: int,
 ) -> tuple[MethodInput, dict[str, Any] | None]:
-    """Validate a confirm body (spec 8.1); options at the top level win over nested ones."""
+    """Validate a confirm body; options at the top level win over nested ones.
+
+    See docs/reference/wire.md#confirm-cancel-capture.
+    """
     chk = Checker()
     pm = chk.mapping(body, "paymentMethod", "paymentMethod", required=True)
     top = chk.mapping(body, "paymentMethodOptions", "paymentMethodOptions")

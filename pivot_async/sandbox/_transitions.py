@@ -1,4 +1,6 @@
-"""State changes shared by every flow (spec 9.3), each with its callback event.
+"""State changes shared by every flow, each with its callback event.
+
+See docs/reference/wire.md#transitions.
 
 - :meth:`succeed`: SINGLE session PAID, charge SUCCESS with ``paidAt``, event PAYMENT.PAID;
   MULTIPLE session stays ACTIVE, event CHARGE.SUCCESS (T10-T12).
@@ -173,7 +175,10 @@ class Transitions:
 
     # -- tokens -------------------------------------------------------------------------------
     def save_method(self, session: Session, charge: Charge) -> None:
-        """``saveForFutureUse``: store the card or e-wallet on the customer (spec 13.2)."""
+        """``saveForFutureUse``: store the card or e-wallet on the customer.
+
+        See docs/reference/wire.md#customers.
+        """
         if not session.save_for_future_use or session.customer_id is None:
             return
         customer = self.ctx.state.customers.get(session.customer_id)

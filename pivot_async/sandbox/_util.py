@@ -27,7 +27,10 @@ __all__ = [
 ]
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
-"""The Go zero time the gateway shows as a static VA's ``expiryAt`` (Decision n)."""
+"""The Go zero time the gateway shows as a static VA's ``expiryAt``.
+
+See docs/reference/wire.md#decision-n.
+"""
 
 _encoder = msgspec.json.Encoder()
 _REQUEST_TIME = re.compile(

@@ -9,7 +9,8 @@ returns the :class:`WalletSandbox` holding its state::
 Routes (defaults; see :class:`WalletConfig`):
 
 - ``POST /snap/v1.0/access-token/b2b`` and ``/snap/v1.0/access-token/b2b2c``;
-- ``POST /wallet-backend/snap/v1.0/<endpoint>`` for the ten endpoints of PIVOT_API.md 17.3;
+- ``POST /wallet-backend/snap/v1.0/<endpoint>`` for the ten endpoints of
+  docs/reference/wire-snap.md#wallet-endpoints;
 - ``GET|POST /wallet-stg/whitelabel/{account-linkage-bind,account-linkage-unbind,payment,
   qris-payment}?token=...``: the customer's pages;
 - ``/_sandbox/wallet/...``: JSON control routes (bind, pay, cancel, balance, merchant).

@@ -74,9 +74,9 @@ HISTORY_STATUS = {
 
 @dataclass(frozen=True)
 class WalletConfig:
-    """Knobs of the wallet sandbox. Every default is the behaviour SNAP.md / PIVOT_API.md 17.4
-    describe; TTLs marked (example) are read off the UUIDv7 timestamps of the documented
-    examples (every link there lives 15 minutes)."""
+    """Knobs of the wallet sandbox. Every default is the behaviour of
+    docs/reference/wire-snap.md#wallet-sandbox; TTLs marked (example) are read off the UUIDv7
+    timestamps of the documented examples (every link there lives 15 minutes)."""
 
     b2b_token_path: str = "/snap/v1.0/access-token/b2b"  # noqa: S105 - a path
     b2b2c_token_path: str = "/snap/v1.0/access-token/b2b2c"  # noqa: S105 - a path
@@ -85,10 +85,10 @@ class WalletConfig:
     pages_prefix: str = "/wallet-stg/whitelabel"
     #: Mount point of the JSON control routes (bind, pay, cancel, balance, merchant).
     control_prefix: str = "/_sandbox/wallet"
-    #: Maximum |X-TIMESTAMP - now| in seconds (SNAP.md 8.3).
+    #: Maximum |X-TIMESTAMP - now| in seconds (docs/reference/wire-snap.md#snap-clock-skew).
     timestamp_skew_seconds: float = 300.0
-    #: True: X-TIMESTAMP must be ``yyyy-MM-ddTHH:mm:ss+07:00`` (Decision f). False: any offset,
-    #: ``Z`` and fractional seconds are accepted.
+    #: True: X-TIMESTAMP must be ``yyyy-MM-ddTHH:mm:ss+07:00`` (docs/reference/wire.md#decision-f).
+    #: False: any offset, ``Z`` and fractional seconds are accepted.
     strict_timestamp: bool = True
     #: X-EXTERNAL-ID uniqueness window: the Jakarta calendar day (default) or a rolling 24 h.
     external_id_window: Literal["jakarta_day", "rolling_24h"] = "jakarta_day"
@@ -307,7 +307,10 @@ def link_jwt(
 
 
 def minify_json_bytes(body: bytes) -> bytes:
-    """Remove whitespace outside JSON strings, keep everything else (SNAP.md 9.1)."""
+    """Remove whitespace outside JSON strings, keep everything else.
+
+    See docs/reference/wire-snap.md#snap-minify.
+    """
     out = bytearray()
     in_string = False
     escaped = False

@@ -258,7 +258,8 @@ def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 DEBIT_FIELDS = (
     Field("partnerReferenceNo", True, c.str_max(64)),
     *_AMOUNT_FIELDS,
-    # "Payment to Merchant" parameter table (PIVOT_API.md 17.3, debit 54): all mandatory
+    # "Payment to Merchant" parameter table (debit 54,
+    # docs/reference/wire-snap.md#wallet-endpoints): all mandatory
     Field("subMerchantId", True, c.str_max(36)),
     Field("urlParams", True, c.is_list),
     Field("urlParams[]", True, c.is_object),
@@ -306,7 +307,8 @@ def debit_status(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         raise SnapError("4045501", "Transaction Not Found")
     wallet._refresh(payment)
     out: dict[str, Any] = {
-        "originalPartnerReferenceCode": payment.partner_reference_no,  # sic (Decision n)
+        # sic (docs/reference/wire.md#decision-n)
+        "originalPartnerReferenceCode": payment.partner_reference_no,
         "originalReferenceNo": payment.reference_no,
         "serviceCode": "54",
         "latestTransactionStatus": payment.status,

@@ -29,7 +29,7 @@ __all__ = ["BoundCustomer", "SnapResult", "SnapTester", "WalletEnv", "compact", 
 
 
 def compact(obj: Any) -> bytes:
-    """Compact UTF-8 JSON bytes (Decision g)."""
+    """Compact UTF-8 JSON bytes (docs/reference/wire.md#decision-g)."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

@@ -1,4 +1,8 @@
-"""Token endpoints: B2B (service 73) and B2B2C (service 74), SNAP.md 4, 5 and 12.2."""
+"""Token endpoints: B2B (service 73) and B2B2C (service 74).
+
+See docs/reference/wire-snap.md#snap-b2b-token, wire-snap.md#snap-b2b2c-token and
+wire-snap.md#snap-verify-tokens.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +36,8 @@ def b2b2c_token(wallet: WalletSandbox, request: web.Request, raw_body: bytes) ->
     merchant, body, grant = verify_token_request(
         wallet, request, raw_body, "74", ("authorization_code", "refresh_token")
     )
-    # 5. grant material present (4007402) and valid (4017400), SNAP.md 5.5
+    # 5. grant material present (4007402) and valid (4017400),
+    # docs/reference/wire-snap.md#snap-b2b2c-sandbox
     now = wallet.clock.now()
     if grant == "authorization_code":
         code = body.get("authCode")

@@ -1,9 +1,10 @@
-"""SNAP request verification, in the order of SNAP.md section 12.
+"""SNAP request verification, in the order of docs/reference/wire-snap.md#snap-verification.
 
-Transactional endpoints (12.1): mandatory headers, header formats, timestamp skew, B2B token,
-X-PARTNER-ID, customer token, HMAC signature over the raw received bytes, X-EXTERNAL-ID reuse,
-then body validation (mandatory fields, then formats). Token endpoints (12.2): headers and
-``grantType`` present, formats, skew, client key and RSA signature. Each failure raises
+Transactional endpoints (wire-snap.md#snap-verify-transactional): mandatory headers, header
+formats, timestamp skew, B2B token, X-PARTNER-ID, customer token, HMAC signature over the raw
+received bytes, X-EXTERNAL-ID reuse, then body validation (mandatory fields, then formats).
+Token endpoints (wire-snap.md#snap-verify-tokens): headers and ``grantType`` present, formats,
+skew, client key and RSA signature. Each failure raises
 :class:`SnapError` with the documented code.
 """
 
@@ -117,7 +118,10 @@ def verify_transaction(
     *,
     customer: bool,
 ) -> SnapContext:
-    """Steps 1-7 of SNAP.md 12.1. Body validation (step 8) is :func:`validate_body`."""
+    """Steps 1-7 of docs/reference/wire-snap.md#snap-verify-transactional.
+
+    Body validation (step 8) is :func:`validate_body`.
+    """
     h = request.headers
     names = (*TRANSACTION_HEADERS, "Authorization-Customer") if customer else TRANSACTION_HEADERS
     # 1. mandatory headers
@@ -206,7 +210,10 @@ def _signature_hint(
     timestamp: str,
     signature: str,
 ) -> str | None:
-    """Diagnose the usual signing mistakes; never accepts them (SNAP.md 12.1, 13)."""
+    """Diagnose the usual signing mistakes; never accepts them.
+
+    See docs/reference/wire-snap.md#snap-verify-transactional and wire-snap.md#snap-pitfalls.
+    """
     secret = merchant.client_secret
 
     def matches(p: str, tok: str, body: bytes) -> bool:
@@ -218,7 +225,8 @@ def _signature_hint(
     if minified != raw_body and matches(path, token, minified):
         return (
             "signature matches the minified body: the client signed compact JSON but "
-            "sent other bytes (SNAP.md 13.1); send exactly the signed bytes"
+            "sent other bytes (docs/reference/wire-snap.md#snap-pitfalls); "
+            "send exactly the signed bytes"
         )
     if raw_body == b"{}" and matches(path, token, b""):
         return "signature hashes {} as the empty string; hash the exact bytes sent"
@@ -229,11 +237,14 @@ def _signature_hint(
             if matches(cand, token, raw_body):
                 return (
                     f"signature matches EndpointUrl {cand!r}; sign the full path "
-                    f"{path!r} (Decision e)"
+                    f"{path!r} (docs/reference/wire.md#decision-e)"
                 )
     customer = _bearer(customer_header) if customer_header else None
     if customer and matches(path, customer, raw_body):
-        return "signature uses the customer token; sign with the B2B token (SNAP.md 5.3)"
+        return (
+            "signature uses the customer token; sign with the B2B token "
+            "(docs/reference/wire-snap.md#snap-customer-calls)"
+        )
     return None
 
 
@@ -247,7 +258,10 @@ def verify_token_request(
     service: str,
     grants: tuple[str, ...],
 ) -> tuple[WalletMerchant, dict[str, Any], str]:
-    """Steps 1-4 of SNAP.md 12.2: returns the merchant, the body and the grant (lower case)."""
+    """Steps 1-4 of docs/reference/wire-snap.md#snap-verify-tokens.
+
+    Returns the merchant, the body and the grant (lower case).
+    """
     h = request.headers
     # 1. headers and grantType present
     _missing_header(h, TOKEN_HEADERS, f"400{service}02")

@@ -1,7 +1,8 @@
 """Helpers for the sandbox tests: a tiny JSON client over aiohttp and a card encryptor.
 
 The encryptor uses the ``cryptography`` package on purpose: it checks the sandbox's
-pycryptodome decryption against an independent implementation of spec 14.2.
+pycryptodome decryption against an independent implementation of
+docs/reference/wire.md#card-encryption.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ def encrypt_card(
     cvc: str = "123",
     capitalised: bool = False,
 ) -> str:
-    """``encryptedCard`` per spec 14.2: RSA-OAEP(SHA-256, MGF1-SHA-256) + AES-256-GCM."""
+    """``encryptedCard``: RSA-OAEP(SHA-256, MGF1-SHA-256) + AES-256-GCM.
+
+    See docs/reference/wire.md#card-encryption.
+    """
     public = serialization.load_der_public_key(base64.b64decode(encryption_key))
     assert isinstance(public, rsa.RSAPublicKey)
     plaintext = json.dumps(

@@ -1,4 +1,7 @@
-"""Callback delivery (spec 16): headers, body, retries on the scaled schedule, inspection."""
+"""Callback delivery: headers, body, retries on the scaled schedule, inspection.
+
+See docs/reference/wire.md#callbacks.
+"""
 
 from __future__ import annotations
 

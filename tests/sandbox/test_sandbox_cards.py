@@ -1,4 +1,7 @@
-"""Cards: encryption, every test card, 3DS actions, capture, review, tokens (spec 14, 15.2)."""
+"""Cards: encryption, every test card, 3DS actions, capture, review, tokens.
+
+See docs/reference/wire.md#card-encryption and wire.md#test-data.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""VA, QRIS and e-wallet charges (spec 6.2, 7.6, 15.1, 15.3)."""
+"""VA, QRIS and e-wallet charges.
+
+See docs/reference/wire.md#create-session, wire.md#session-object and
+wire.md#test-data.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Issue 15, point 2 (sandbox side): the seeds' own bodies work as Pivot documents them.
 
-- confirm needs no ``orderInformation`` (PIVOT_API.md 6.1 ``orderInformation`` row, 8.1);
+- confirm needs no ``orderInformation`` (docs/reference/wire.md#create-session);
 - ``sureName`` is accepted and stored as ``surname``;
 - "applicable only" settings are refused where they would not take effect;
 - one ``expiryAt`` rule.

@@ -1,4 +1,7 @@
-"""X-REQUEST-ID idempotency (spec 3.3): replay, conflict, failures, retention, concurrency."""
+"""X-REQUEST-ID idempotency: replay, conflict, failures, retention, concurrency.
+
+See docs/reference/wire.md#idempotency.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Payment sessions: each route and each transition of spec 9.3, allowed and refused."""
+"""Payment sessions: each route and each documented transition, allowed and refused.
+
+See docs/reference/wire.md#transitions.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Refunds (spec 12) and the refund simulation table (spec 15.6)."""
+"""Refunds and the refund simulation table.
+
+See docs/reference/wire.md#refunds and wire.md#test-data.
+"""
 
 from __future__ import annotations
 

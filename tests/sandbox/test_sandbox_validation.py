@@ -1,4 +1,7 @@
-"""400 api_validation_error with per-field details for bad create payloads (spec 6.1, 4.6)."""
+"""400 api_validation_error with per-field details for bad create payloads.
+
+See docs/reference/wire.md#create-session and wire.md#sandbox-errors.
+"""
 
 from __future__ import annotations
 

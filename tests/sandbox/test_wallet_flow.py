@@ -1,4 +1,7 @@
-"""Wallet sandbox: the account, payment and QRIS flows end to end (PIVOT_API.md 17.3, 17.4)."""
+"""Wallet sandbox: the account, payment and QRIS flows end to end.
+
+See docs/reference/wire-snap.md#wallet-endpoints and wire-snap.md#wallet-sandbox.
+"""
 
 from __future__ import annotations
 

@@ -96,7 +96,8 @@ async def test_debit_status_shape(env: WalletEnv, cust: BoundCustomer) -> None:
         "debit/status", example("debit_status__request"), token=cust.b2b, customer=cust.access
     )
     money = {"value": "str", "currency": "str"}
-    assert shape(res.body) == {  # no documented example: PIVOT_API.md 17.3 field table
+    # No documented example: the field table (docs/reference/wire-snap.md#wallet-endpoints).
+    assert shape(res.body) == {
         "responseCode": "str",
         "responseMessage": "str",
         "originalPartnerReferenceCode": "str",
@@ -144,7 +145,8 @@ async def test_history_shapes(env: WalletEnv, cust: BoundCustomer) -> None:
         customer=cust.access,
     )
     assert listing.code == "2001200"
-    assert shape(listing.body) == {  # no documented example: PIVOT_API.md 17.3
+    # No documented example (docs/reference/wire-snap.md#wallet-endpoints).
+    assert shape(listing.body) == {
         "responseCode": "str",
         "responseMessage": "str",
         "detailData": [

@@ -1,4 +1,8 @@
-"""Wallet sandbox: B2B and B2B2C token endpoints (SNAP.md 4, 5, 12.2)."""
+"""Wallet sandbox: B2B and B2B2C token endpoints.
+
+See docs/reference/wire-snap.md#snap-b2b-token, wire-snap.md#snap-b2b2c-token and
+wire-snap.md#snap-verify-tokens.
+"""
 
 from __future__ import annotations
 

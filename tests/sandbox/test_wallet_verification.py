@@ -1,4 +1,7 @@
-"""Wallet sandbox: SNAP verification of transactional requests (SNAP.md 12.1), step by step."""
+"""Wallet sandbox: SNAP verification of transactional requests, step by step.
+
+See docs/reference/wire-snap.md#snap-verify-transactional.
+"""
 
 from __future__ import annotations
 
@@ -399,6 +402,7 @@ async def test_signs_compact_sends_spaced_gets_diagnostic(
     )
     assert res.code == "4015400"  # never accepted...
     assert "minified" in res.headers["X-Sandbox-Diagnostic"]  # ...but diagnosed
+    assert "docs/reference/wire-snap.md#snap-pitfalls" in res.headers["X-Sandbox-Diagnostic"]
     assert env.wallet.signature_failures[-1]["hint"].startswith("signature matches the minif")
 
 
@@ -415,7 +419,7 @@ async def test_path_without_prefix_is_diagnosed(env: WalletEnv, cust: BoundCusto
         BALANCE, {}, token=cust.b2b, customer=cust.access, sign_path="/v1.0/balance-inquiry"
     )
     assert res.code == "4011100"
-    assert "Decision e" in res.headers["X-Sandbox-Diagnostic"]
+    assert "docs/reference/wire.md#decision-e" in res.headers["X-Sandbox-Diagnostic"]
 
 
 async def test_customer_token_in_string_to_sign_is_diagnosed(
@@ -426,6 +430,7 @@ async def test_customer_token_in_string_to_sign_is_diagnosed(
     )
     assert res.code == "4011100"
     assert "customer token" in res.headers["X-Sandbox-Diagnostic"]
+    assert "wire-snap.md#snap-customer-calls" in res.headers["X-Sandbox-Diagnostic"]
 
 
 async def test_query_string_is_not_signed(env: WalletEnv, cust: BoundCustomer) -> None:
