@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from pivot_async import PivotClient
+from pivot_async.models import CreatePaymentParams
 from pivot_async.sandbox import ManualClock, Sandbox
 
 
@@ -40,7 +41,7 @@ async def client(sandbox: Sandbox, sleeps: RecordingSleep) -> AsyncIterator[Pivo
         yield c
 
 
-def va_request(ref: str = "order1001", value: int = 50000) -> dict[str, object]:
+def va_request(ref: str = "order1001", value: int = 50000) -> CreatePaymentParams:
     """A minimal VA payment session request (wire format)."""
     return {
         "clientReferenceId": ref,
@@ -56,7 +57,7 @@ def va_request(ref: str = "order1001", value: int = 50000) -> dict[str, object]:
     }
 
 
-def hosted_request(ref: str = "order2001") -> dict[str, object]:
+def hosted_request(ref: str = "order2001") -> CreatePaymentParams:
     """A hosted-page session created with autoConfirm false (REQUIRE_CONFIRMATION)."""
     return {
         "clientReferenceId": ref,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pivot_async import Card, PivotClient, encrypt_card
-from pivot_async.models import ChargeStatus, FailureCode, SessionStatus
+from pivot_async.models import ChargeStatus, CreatePaymentParams, FailureCode, SessionStatus
 from pivot_async.sandbox import Sandbox
 
 from .conftest import hosted_request
@@ -17,7 +17,7 @@ NEXT_YEAR = dt.date.today().year + 1
 
 
 def card_api_request(ref: str, *, capture: str = "automatic", save: bool = False,
-                     email: str | None = None, value: int = 150000) -> dict[str, Any]:
+                     email: str | None = None, value: int = 150000) -> CreatePaymentParams:
     req = hosted_request(ref)
     req.update({
         "amount": {"value": value, "currency": "IDR"},

@@ -223,12 +223,12 @@ async def test_validation_happens_before_any_io(sandbox: Sandbox, client: PivotC
 
 async def test_float_money_is_refused(sandbox: Sandbox, client: PivotClient) -> None:
     bad = va_request("float1")
-    bad["amount"] = {"value": 50000.0, "currency": "IDR"}
+    bad["amount"] = {"value": 50000.0, "currency": "IDR"}  # type: ignore[typeddict-item]
     with pytest.raises(RequestValidationError) as info:
         await client.payments.create(bad)
     assert info.value.field == "amount.value"
     with pytest.raises(RequestValidationError) as info2:
-        await client.refunds.create({
+        await client.refunds.create({  # type: ignore[arg-type]
             "clientReferenceId": "r1", "paymentSessionId": "x", "reason": "OTHERS",
             "amount": {"value": 100.5, "currency": "IDR"},
         })

@@ -92,7 +92,7 @@ async def test_a_successful_snap_answer_is_decoded_once(
     customer = await bind(client, sandbox, wallet)
     await client.wallet.balance(customer)  # tokens fetched
     second_reads: list[bytes] = []
-    real = _requestor.snap_response_code
+    real = _requestor.snap_response_code  # type: ignore[attr-defined]
 
     def counting(body: bytes) -> str | None:
         second_reads.append(body)

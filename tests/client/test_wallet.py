@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import time
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import aiohttp
 import pytest
@@ -23,6 +24,7 @@ from pivot_async import (
     WalletCredentials,
     WalletCustomer,
 )
+from pivot_async.models import BalanceInquiryResponse, DebitPaymentParams, QrMpmPaymentParams
 from pivot_async.sandbox import ManualClock, Sandbox
 from pivot_async.sandbox._wallet import WALLET_APP_KEY, WalletSandbox
 
@@ -55,6 +57,7 @@ async def bind(client: PivotClient, sandbox: Sandbox, wallet: WalletSandbox,
     })
     assert created.response_code == "2000600"
     assert created.additional_info is not None
+    assert created.additional_info.activation_link is not None
     assert created.additional_info.activation_link.startswith(sandbox.url)
     url = f"{sandbox.url}/_sandbox/wallet/bind/{created.reference_no}"
     async with aiohttp.ClientSession() as http, http.post(url) as resp:
@@ -62,7 +65,7 @@ async def bind(client: PivotClient, sandbox: Sandbox, wallet: WalletSandbox,
     return client.wallet.customer(binding_id)
 
 
-def debit_params(ref: str, value: str = "10000.00") -> dict[str, object]:
+def debit_params(ref: str, value: str = "10000.00") -> DebitPaymentParams:
     return {
         "subMerchantId": "SUBMERCHANT1",
         "partnerReferenceNo": ref,
@@ -73,6 +76,14 @@ def debit_params(ref: str, value: str = "10000.00") -> dict[str, object]:
     }
 
 
+def available(balance: BalanceInquiryResponse) -> Decimal:
+    """The first account's available balance (asserted present)."""
+    assert balance.account_infos
+    amount = balance.account_infos[0].available_balance
+    assert amount is not None
+    return amount.value
+
+
 async def test_bind_balance_debit_complete_status_history(
     wallet_env: tuple[Sandbox, WalletSandbox, PivotClient],
 ) -> None:
@@ -80,6 +91,7 @@ async def test_bind_balance_debit_complete_status_history(
     customer = await bind(client, sandbox, wallet)
     before = await client.wallet.balance(customer)
     assert before.account_infos
+    assert before.account_infos[0].available_balance is not None
     start = before.account_infos[0].available_balance.value
     result = await client.wallet.debit(customer, debit_params("DEBIT0001", "25000.00"))
     assert not result.recovered
@@ -92,7 +104,7 @@ async def test_bind_balance_debit_complete_status_history(
     paid = await client.wallet.debit_status(customer, "DEBIT0001")
     assert paid.latest_transaction_status == "00"
     after = await client.wallet.balance(customer)
-    assert start - after.account_infos[0].available_balance.value == 25000
+    assert start - available(after) == 25000
     history = await client.wallet.history(customer, {
         "partnerReferenceNo": "", "fromDateTime": "2020-01-01T00:00:00+07:00",
         "toDateTime": "2099-01-01T00:00:00+07:00", "pageSize": "10", "pageNumber": "1",
@@ -223,7 +235,7 @@ async def test_qr_decode_pay_complete_and_history_detail(
 ) -> None:
     sandbox, wallet, client = wallet_env
     customer = await bind(client, sandbox, wallet)
-    start = (await client.wallet.balance(customer)).account_infos[0].available_balance.value
+    start = available(await client.wallet.balance(customer))
     decoded = await client.wallet.qr_decode(
         customer, {"qrContent": EXAMPLE_QR, "scanTime": "2026-03-02T10:00:00+07:00",
                    "additionalInfo": {}},
@@ -234,7 +246,7 @@ async def test_qr_decode_pay_complete_and_history_detail(
     assert decoded.additional_info.qris_type == "ISSUING_STATIC"
     qris_id = decoded.additional_info.qris_id
     assert qris_id
-    pay_params = {
+    pay_params: QrMpmPaymentParams = {
         "partnerReferenceNo": "QR0001",
         "amount": {"value": "36000", "currency": "IDR"},
         "additionalInfo": {"qrisId": qris_id, "mode": "JIT",
@@ -255,7 +267,7 @@ async def test_qr_decode_pay_complete_and_history_detail(
     detail = await client.wallet.history_detail(customer, "QR0001")
     assert (detail.status, detail.partner_reference_no) == ("SUCCESS", "QR0001")
     assert detail.amount is not None and detail.amount.value == 36000
-    after = (await client.wallet.balance(customer)).account_infos[0].available_balance.value
+    after = available(await client.wallet.balance(customer))
     assert start - after == 36000
     with pytest.raises(DuplicatePartnerReferenceError) as dup:
         await client.wallet.qr_payment(customer, pay_params)

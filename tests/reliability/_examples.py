@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tests.client.conftest import hosted_request, va_request
 
 _AMOUNT = {"value": "10000.00", "currency": "IDR"}
 
-VALID_REQUESTS: dict[str, dict[str, Any]] = {
+VALID_REQUESTS: dict[str, Mapping[str, Any]] = {
     "AccessTokenRequest": {"grantType": "client_credentials"},
     "B2BTokenRequest": {"grantType": "client_credentials", "additionalInfo": {}},
     "B2B2CTokenRequest": {"grantType": "authorization_code", "authCode": "bind123",

@@ -10,12 +10,12 @@ import datetime as dt
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from pivot_async import Card, PivotClient, Timeout, WalletCredentials, WalletCustomer
+from pivot_async.models import CreatePaymentParams, DebitPaymentParams
 from pivot_async.sandbox import ManualClock, RequestRecord, Sandbox
 from pivot_async.sandbox._wallet import WALLET_APP_KEY, WalletSandbox
 from tests.client.conftest import RecordingSleep, hosted_request, va_request
@@ -117,7 +117,7 @@ async def bind_customer(env: Env, phone: str = "081800008888") -> WalletCustomer
     return env.client.wallet.customer(binding_id)
 
 
-def debit_params(ref: str, value: str = "1000.00") -> dict[str, object]:
+def debit_params(ref: str, value: str = "1000.00") -> DebitPaymentParams:
     return {
         "subMerchantId": "SUBMERCHANT1",
         "partnerReferenceNo": ref,
@@ -135,7 +135,7 @@ async def paid_va_session(env: Env, ref: str) -> str:
     return session.id
 
 
-def card_request(ref: str, *, capture: str = "manual") -> dict[str, Any]:
+def card_request(ref: str, *, capture: str = "manual") -> CreatePaymentParams:
     req = hosted_request(ref)
     req.update({
         "amount": {"value": 150000, "currency": "IDR"},
@@ -145,7 +145,11 @@ def card_request(ref: str, *, capture: str = "manual") -> dict[str, Any]:
         "paymentMethodOptions": {"card": {"captureMethod": capture,
                                           "threeDsMethod": "CHALLENGE"}},
     })
-    req["orderInformation"]["productDetails"][0]["price"]["value"] = 150000
+    order = req["orderInformation"]
+    assert order is not None and order["productDetails"] is not None
+    price = order["productDetails"][0]["price"]
+    assert price is not None
+    price["value"] = 150000
     return req
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -126,9 +126,10 @@ def attempt(fn: Callable[[], Any], *expected: type[Exception]) -> tuple[Any, Any
 @PER_RESPONSE_MODEL
 @given(data=st.data())
 def test_response_decoders_raise_only_typed_errors(model: type[Any], data: Any) -> None:
+    tp: Any
     for tp in (model, Envelope[model], Envelope[list[model]]):  # type: ignore[valid-type]
         body = data.draw(bodies(tp))
-        value, exc = attempt(lambda b=body, t=tp: _codec.decode(b, t, status=200),
+        value, exc = attempt(functools.partial(_codec.decode, body, tp, status=200),
                              ResponseValidationError)
         if exc is not None:
             assert exc.status == 200 and str(exc)
@@ -289,7 +290,7 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def mutated(draw: Any, example: dict[str, Any]) -> Any:
+def mutated(draw: Any, example: Mapping[str, Any]) -> Any:
     """``example`` with one to three random edits: a node replaced by an arbitrary value, a
     key removed, or a key added."""
     value: Any = copy.deepcopy(example)
