@@ -59,6 +59,7 @@ from ._middlewares import (
     validate_request_id,
 )
 from ._options import RequestOptions
+from ._raw import EXTERNAL_ID_HEADER, Capture, capture_var
 from ._retry import RetryPolicy, parse_retry_after
 from ._transport import deadline, read_body, remaining
 from .models import Envelope
@@ -106,8 +107,10 @@ class Requestor:
         max_response_bytes: int,
         sleep: Callable[[float], Awaitable[None]],
         rng: random.Random | None,
+        proxy: URL | None = None,
     ) -> None:
         self._session = session
+        self.proxy = proxy
         self.base_url = base_url
         self.timeout = timeout
         self.retry_policy = retry_policy
@@ -115,6 +118,10 @@ class Requestor:
         self._sleep = sleep
         self._rng = rng
         self._prefix = base_url.path.rstrip("/")
+        #: Set by :func:`pivot_async.otel.instrument`: ``call(requestor, protocol, method,
+        #: path, cast_to, body=, params=, options=)`` wraps each call (its span) and sends it
+        #: with ``attempt_layer`` (the innermost middleware). None: no tracing, no cost.
+        self.instrumentation: Any = None
 
     def protocol(
         self,
@@ -147,6 +154,7 @@ class Requestor:
         body: Any = None,
         params: Mapping[str, str] | None = None,
         options: RequestOptions | None = None,
+        attempt_layer: Any = None,
     ) -> Any:
         """Send one logical call and return what ``protocol.read`` makes of the answer.
 
@@ -154,7 +162,12 @@ class Requestor:
         every attempt; an aiohttp ``Payload`` (a token body with a masked repr) is sent as is.
         ``Timeout.total`` is the deadline of the whole call (attempts, backoff sleeps,
         Retry-After waits, a token fetch): see :func:`~pivot_async._transport.deadline`.
+        ``attempt_layer``: a middleware run innermost, on each request sent (tracing).
         """
+        if self.instrumentation is not None and attempt_layer is None:
+            return await self.instrumentation.call(
+                self, protocol, method, path, cast_to, body=body, params=params, options=options
+            )
         session = self._session()
         opts = options or _NO_OPTIONS
         headers = dict(protocol.headers)
@@ -183,13 +196,22 @@ class Requestor:
             except ValueError as exc:
                 raise ConfigurationError(str(exc)) from None
             chain = (self._retry(policy, protocol.retry_safe), *protocol.layers)
+        if attempt_layer is not None:
+            chain = (*chain, attempt_layer)
+        user_layers = session._middlewares
+        if user_layers:
+            # The session's own middlewares (aiohttp replaces them by a per-request chain):
+            # innermost, so they see every attempt as sent. See docs/guides/configuration.md.
+            chain = (*chain, *user_layers)
         timeout = Timeout.coerce(opts.timeout) if opts.timeout is not None else self.timeout
         request_id = headers.get(REQUEST_ID_HEADER)
+        capture = capture_var.get()
         try:
             async with deadline(timeout.total, f"{method} {path}", request_id=request_id):
                 status, raw, resp_headers = await self._send(
                     session, method, self.url(path), data=data, headers=headers,
                     middlewares=chain, timeout=timeout, params=params, request_id=request_id,
+                    capture=capture,
                 )
         except (PivotConnectionError, ResponseValidationError) as exc:
             if request_id is None or exc.request_id == request_id:
@@ -197,7 +219,10 @@ class Requestor:
             # A failure shared with other calls (the token fetch): this call's own error,
             # naming its key, built new rather than written onto the shared one.
             raise exc.for_request(request_id) from exc
-        return protocol.read(status, raw, resp_headers, cast_to, request_id)
+        result = protocol.read(status, raw, resp_headers, cast_to, request_id)
+        if capture is not None:  # a with_raw_response call: the answer it was read from
+            capture.record(status, resp_headers, request_id or capture.answered_id, result)
+        return result
 
     async def _send(
         self,
@@ -211,6 +236,7 @@ class Requestor:
         timeout: Timeout,
         params: Mapping[str, str] | None = None,
         request_id: str | None = None,
+        capture: Capture | None = None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Run the chain once (its retries included) and read the body (capped).
 
@@ -234,8 +260,11 @@ class Requestor:
             async with session.request(
                 method, url, data=data, headers=headers, params=params,
                 timeout=attempt_timeout, allow_redirects=False, middlewares=middlewares,
+                proxy=self.proxy,
             ) as resp:
                 raw = await read_body(resp, self.max_response_bytes, request_id=request_id)
+                if capture is not None:
+                    capture.answered_id = resp.request_info.headers.get(EXTERNAL_ID_HEADER)
                 return resp.status, raw, resp.headers
         except PivotError:
             raise
