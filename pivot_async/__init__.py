@@ -6,7 +6,7 @@ Public surface:
   ``client.customers``, ``client.payment_method_configs``, ``client.simulations``,
   ``client.cards`` and ``client.wallet``;
 - configuration: :class:`Timeout`, :class:`RetryPolicy`, :class:`WalletCredentials`,
-  :data:`ENV_VARS`;
+  :data:`ENV_VARS`; :class:`RawResponse` (``client.with_raw_response``);
 - cards: :class:`Card`, :func:`encrypt_card`, :func:`encrypt_card_async`,
   :func:`encryption_process_pool`;
 - the error tree rooted at :class:`PivotError`;
@@ -51,6 +51,7 @@ from ._errors import (
     TransactionNotFoundError,
     UnprocessableEntityError,
 )
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._wallet import WalletCredentials, WalletCustomer
 from .resources.wallet import DebitResult
@@ -87,6 +88,7 @@ __all__ = [
     "PivotError",
     "PivotTimeoutError",
     "RateLimitError",
+    "RawResponse",
     "RebindRequiredError",
     "RequestValidationError",
     "ResponseTooLargeError",

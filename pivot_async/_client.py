@@ -20,6 +20,7 @@ from ._config import (
     kwargs_from_env,
     read_env,
     resolve_base_url,
+    resolve_proxy,
 )
 from ._errors import ClientClosedError, ConfigurationError
 from ._middlewares import (
@@ -29,6 +30,7 @@ from ._middlewares import (
     payments_retry_safe,
 )
 from ._options import RequestOptions
+from ._raw_resources import WithRawResponse
 from ._requestor import Requestor, read_envelope
 from ._retry import RetryPolicy
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, SecretHeaderMiddleware, check_token
@@ -69,6 +71,14 @@ class PivotClient:
     response body (default 10 MB): a larger one raises :class:`ResponseTooLargeError`
     without being read whole.
 
+    Bring your own HTTP setup: ``session``'s own middlewares run too, innermost (after the
+    client's retry, auth and signing layers: they see every attempt with its final
+    headers). ``proxy`` (``"http://[user:password@]host:port"``) sends the client's requests
+    through that proxy; ``trust_env=True`` lets the client's own session read
+    ``HTTP(S)_PROXY``/``NO_PROXY`` and ``~/.netrc`` (aiohttp's ``trust_env``). Credentials go
+    to the configured origin only, whichever way the request travels.
+    :attr:`with_raw_response` returns a call's status, headers and ids with its result.
+
     For tests: ``sleep`` replaces ``asyncio.sleep`` in retry backoff, ``rng`` the jitter source,
     and ``wall_clock`` (returning an aware datetime) the time used for SNAP timestamps, so a
     client can follow a sandbox on a manual clock.
@@ -91,6 +101,8 @@ class PivotClient:
         rng: random.Random | None = None,
         wall_clock: Callable[[], datetime.datetime] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        proxy: str | URL | None = None,
+        trust_env: bool = False,
     ) -> None:
         # Wrapped before anything can fail: no frame of a failing construction holds it.
         secret = client_secret if isinstance(client_secret, Secret) else Secret(client_secret)
@@ -107,6 +119,15 @@ class PivotClient:
             max_response_bytes < 1
         ):
             raise ConfigurationError("max_response_bytes must be a positive int")
+        if not isinstance(trust_env, bool):
+            raise ConfigurationError("trust_env must be a bool")
+        if trust_env and session is not None:
+            raise ConfigurationError(
+                "trust_env applies to the client's own session: create your session with "
+                "aiohttp.ClientSession(trust_env=True) instead"
+            )
+        self._proxy = resolve_proxy(proxy)
+        self._trust_env = trust_env
         self.max_response_bytes = max_response_bytes
         self.client_id = client_id
         self._client_secret = secret
@@ -128,7 +149,7 @@ class PivotClient:
         self._requestor = Requestor(
             self._get_session, self.base_url, timeout=self.timeout,
             retry_policy=self.retry_policy, max_response_bytes=max_response_bytes,
-            sleep=sleep or asyncio.sleep, rng=rng,
+            sleep=sleep or asyncio.sleep, rng=rng, proxy=self._proxy,
         )
         self._payments = self._requestor.protocol(
             "payments", headers={"Accept": "application/json"}, read=read_envelope,
@@ -149,6 +170,7 @@ class PivotClient:
             if wallet is not None else None
         )
         self._init_resources()
+        self._with_raw_response: WithRawResponse | None = None
 
     def _init_resources(self) -> None:
         self.payments = Payments(self)
@@ -159,6 +181,18 @@ class PivotClient:
         self.simulations = Simulations(self)
         self.cards = Cards(self)
         self.wallet = Wallet(self, self._requestor, self._wallet_tokens)
+
+    @property
+    def with_raw_response(self) -> WithRawResponse:
+        """The client's resources, each call returning a :class:`~pivot_async.RawResponse`
+        (``.parsed``, ``.status``, ``.headers``, ``.request_id``, ``.trace_id``)::
+
+            raw = await client.with_raw_response.payments.create({...})
+            print(raw.request_id, raw.parsed.status)
+        """
+        if self._with_raw_response is None:
+            self._with_raw_response = WithRawResponse(self)
+        return self._with_raw_response
 
     # -- construction from the environment -------------------------------------------------
 
@@ -220,6 +254,7 @@ class PivotClient:
                 timeout=self.timeout.to_aiohttp(),
                 headers={"User-Agent": _USER_AGENT},
                 raise_for_status=False,
+                trust_env=self._trust_env,
             )
         return self._session
 

@@ -23,6 +23,7 @@ __all__ = [
     "kwargs_from_env",
     "read_env",
     "resolve_base_url",
+    "resolve_proxy",
 ]
 
 Environment = Literal["sandbox", "production"]
@@ -143,6 +144,27 @@ def resolve_base_url(environment: str, base_url: str | None) -> URL:
     if url.query_string or url.fragment:
         raise ConfigurationError("base_url must not carry a query string or fragment")
     return url.with_path(url.path.rstrip("/"))
+
+
+def resolve_proxy(proxy: str | URL | None) -> URL | None:
+    """The validated ``proxy`` URL: ``http://`` or ``https://``, a host, optional port and
+    ``user:password@`` (sent as ``Proxy-Authorization``, to the proxy only), no path.
+
+    The error never repeats the value (it may hold the proxy's password).
+    """
+    if proxy is None:
+        return None
+    if not isinstance(proxy, (str, URL)):
+        raise ConfigurationError("proxy must be a URL string such as 'http://proxy:3128'")
+    try:
+        url = URL(proxy)
+    except ValueError:
+        raise ConfigurationError("proxy is not a valid URL") from None
+    if not url.is_absolute() or url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError("proxy must be an absolute http:// or https:// URL")
+    if url.path not in ("", "/") or url.query_string or url.fragment:
+        raise ConfigurationError("proxy must not carry a path, query string or fragment")
+    return url
 
 
 def env_value(env: Mapping[str, str] | None, name: str) -> str | None:
