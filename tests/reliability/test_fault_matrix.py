@@ -32,6 +32,7 @@ from pivot_async import (
     ServerError,
     Timeout,
 )
+from pivot_async.models import ConfirmPaymentParams, CreateRefundParams
 from pivot_async.resources.wallet import DebitResult
 from pivot_async.sandbox import Fault, RequestRecord
 
@@ -112,7 +113,7 @@ async def prep_create(env: Env, ref: str) -> Prepared:
 
 async def prep_confirm(env: Env, ref: str) -> Prepared:
     session = await env.client.payments.create(hosted_request(ref))
-    body = {"paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
+    body: ConfirmPaymentParams = {"paymentMethod": {"type": "VIRTUAL_ACCOUNT"},
             "paymentMethodOptions": {"virtualAccount": {"channel": "BCA"}}}
 
     def check(result: Any) -> None:
@@ -168,7 +169,7 @@ async def prep_cancel(env: Env, ref: str) -> Prepared:
 
 async def prep_refund(env: Env, ref: str) -> Prepared:
     sid = await paid_va_session(env, ref)
-    params = {"clientReferenceId": f"rf{ref}", "paymentSessionId": sid,
+    params: CreateRefundParams = {"clientReferenceId": f"rf{ref}", "paymentSessionId": sid,
               "amount": {"value": "10000", "currency": "IDR"},
               "reason": "REQUESTED_BY_CUSTOMER"}
 

@@ -206,7 +206,11 @@ async def run_payment_flows(env: Env, flows: Flows) -> None:
     hosted = await flows.call(lambda: client.payments.create(hosted_request("sec2")))
     bad = copy.deepcopy(hosted_request("sec3"))
     bad["amount"] = {"value": 1, "currency": "IDR"}  # below the method minimum: 400
-    bad["orderInformation"]["productDetails"][0]["price"]["value"] = 1
+    order = bad["orderInformation"]
+    assert order is not None and order["productDetails"] is not None
+    price = order["productDetails"][0]["price"]
+    assert price is not None
+    price["value"] = 1
     await flows.call(lambda: client.payments.create(bad))
     await flows.call(lambda: client.payments.cancel(hosted.id))
     await flows.call(lambda: client.payments.cancel(hosted.id))  # 422
@@ -340,6 +344,7 @@ def test_failing_construction_from_env_shows_no_secret_in_captured_locals() -> N
            + _ENV_PEM_BODY + "\n-----END RSA " + "PRIVATE KEY-----",
            "PIVOT_WALLET_CHANNEL_ID": "95221"}
     errors: list[BaseException] = []
+    make: Callable[[], PivotClient]
     for make in (lambda: PivotClient.from_env(env.copy()),
                  lambda: PivotClient("merchant", _ENV_SECRET, connection_limit=0)):
         try:
@@ -347,9 +352,9 @@ def test_failing_construction_from_env_shows_no_secret_in_captured_locals() -> N
         except PivotError as exc:
             errors.append(exc)
     assert len(errors) == 2
-    for exc in errors:
+    for error in errors:
         # the caller's own ``env`` mapping is the caller's: only library frames are checked
-        library = _library_locals(exc)
+        library = _library_locals(error)
         assert library
         for secret in (_ENV_SECRET, _ENV_HMAC, _ENV_PEM_BODY):
             assert secret not in library, library

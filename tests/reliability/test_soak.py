@@ -122,20 +122,20 @@ async def test_soak_no_duplicates_no_untyped_errors_no_leaks() -> None:
             slot = i % 10
             if slot < 4:
                 ref = f"SOAKC{i}"
-                plan.append(("create", ref, lambda ref=ref: client.payments.create(
+                plan.append(("create", ref, lambda ref=ref: client.payments.create(  # type: ignore[misc]
                     va_request(ref))))
             elif slot < 6:
                 sid = rng.choice(retrievable)
-                plan.append(("retrieve", sid, lambda sid=sid: client.payments.retrieve(sid)))
+                plan.append(("retrieve", sid, lambda sid=sid: client.payments.retrieve(sid)))  # type: ignore[misc]
             elif slot < 9:
                 ref = f"SOAKD{i}"
                 customer = customers[i % CUSTOMERS]
-                plan.append(("debit", ref, lambda ref=ref, c=customer: client.wallet.debit(
+                plan.append(("debit", ref, lambda ref=ref, c=customer: client.wallet.debit(  # type: ignore[misc]
                     c, debit_params(ref))))
             else:
                 ref = f"SOAKF{i}"
                 sid = paid[(i // 10) % len(paid)]
-                plan.append(("refund", ref, lambda ref=ref, sid=sid: client.refunds.create({
+                plan.append(("refund", ref, lambda ref=ref, sid=sid: client.refunds.create({  # type: ignore[misc]
                     "clientReferenceId": ref, "paymentSessionId": sid,
                     "amount": {"value": REFUND_VALUE, "currency": "IDR"},
                     "reason": "REQUESTED_BY_CUSTOMER",
@@ -197,7 +197,7 @@ async def test_soak_no_duplicates_no_untyped_errors_no_leaks() -> None:
                 assert _blind_resends(wallet_records, *_debit_hashes(ref)) == 0, ref
 
         # -- the faults really fired, at about the intended rate -----------------------------
-        fired = collections.Counter()
+        fired: collections.Counter[str] = collections.Counter()
         for fault in sandbox.faults.faults:
             fired[fault.kind if fault.kind != "status" else str(fault.status)] += fault.hits
         assert all(fired[k] > 0 for k in ("503", "429", "reset", "drop", "truncated",
@@ -208,7 +208,7 @@ async def test_soak_no_duplicates_no_untyped_errors_no_leaks() -> None:
         # -- no connection leaked ------------------------------------------------------------
         connector = client._get_session().connector
         assert connector is not None
-        assert len(connector._acquired) == 0  # type: ignore[attr-defined]
+        assert len(connector._acquired) == 0
         assert connector.limit == 100
 
         errors = collections.Counter(type(o).__name__ for o in outcomes

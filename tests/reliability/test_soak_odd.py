@@ -65,20 +65,20 @@ async def test_soak_odd_answers_no_duplicates_no_untyped_errors_no_leaks() -> No
             slot = i % 10
             if slot < 4:
                 ref = f"SOC{i}"
-                plan.append(("create", ref, lambda ref=ref: client.payments.create(
+                plan.append(("create", ref, lambda ref=ref: client.payments.create(  # type: ignore[misc]
                     va_request(ref))))
             elif slot < 6:
                 sid = rng.choice(retrievable)
-                plan.append(("retrieve", sid, lambda sid=sid: client.payments.retrieve(sid)))
+                plan.append(("retrieve", sid, lambda sid=sid: client.payments.retrieve(sid)))  # type: ignore[misc]
             elif slot < 9:
                 ref = f"SOD{i}"
                 customer = customers[i % len(customers)]
-                plan.append(("debit", ref, lambda ref=ref, c=customer: client.wallet.debit(
+                plan.append(("debit", ref, lambda ref=ref, c=customer: client.wallet.debit(  # type: ignore[misc]
                     c, debit_params(ref))))
             else:
                 ref = f"SOF{i}"
                 sid = paid[(i // 10) % len(paid)]
-                plan.append(("refund", ref, lambda ref=ref, sid=sid: client.refunds.create({
+                plan.append(("refund", ref, lambda ref=ref, sid=sid: client.refunds.create({  # type: ignore[misc]
                     "clientReferenceId": ref, "paymentSessionId": sid,
                     "amount": {"value": "10000", "currency": "IDR"},
                     "reason": "REQUESTED_BY_CUSTOMER",
@@ -131,7 +131,7 @@ async def test_soak_odd_answers_no_duplicates_no_untyped_errors_no_leaks() -> No
         assert sum(not isinstance(o, PivotError) for o in outcomes) > TOTAL_OPS // 2
         connector = client._get_session().connector
         assert connector is not None
-        assert len(connector._acquired) == 0  # type: ignore[attr-defined]
+        assert len(connector._acquired) == 0
         errors = collections.Counter(type(o).__name__ for o in outcomes
                                      if isinstance(o, PivotError))
         print(f"\nsoak-odd: {TOTAL_OPS} ops, {len(proxy.seen)} requests, faults {fired}, "
