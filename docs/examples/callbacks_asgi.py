@@ -1,49 +1,63 @@
 """Receiving Pivot's callbacks in any ASGI framework (Starlette, FastAPI, Django...).
 
-The building blocks are framework-free: ``verify_api_key`` (constant time), ``parse_event``
-(typed events) and a dedupe store. ``app`` below is a bare ASGI application; serve it with
-any ASGI server, e.g. ``uvicorn callbacks_asgi:app``.
+``callbacks.construct_event`` verifies the ``X-API-Key`` header (constant time) and parses the
+raw body into a typed event, from any framework's header mapping; a dedupe store drops
+redeliveries. ``handle_callback`` below is framework-free; in Starlette or FastAPI the endpoint
+is ``handle_callback(request.headers, await request.body())``. ``app`` is a bare ASGI
+application; serve it with any ASGI server, e.g. ``uvicorn callbacks_asgi:app``.
 """
 
-import asyncio
-import json
-from typing import Any
+# --8<-- [start:handler]
+from collections.abc import Mapping
 
-from pivot_async import CallbackVerificationError, PivotClient
-from pivot_async.callbacks import (
-    InMemoryDedupeStore,
-    dedupe_key,
-    parse_event,
-    verify_api_key,
-)
-from pivot_async.sandbox import Sandbox
+from pivot_async import callbacks
+from pivot_async.models import PaymentCallbackEvent
 
 CALLBACK_KEY = "my-callback-key-from-the-dashboard"
-store = InMemoryDedupeStore()  # use a shared store (Redis, SQL) with several workers
+store = callbacks.InMemoryDedupeStore()  # share one (Redis, SQL) between several workers
 processed: list[str] = []
 
 
-# --8<-- [start:handler]
-async def handle_callback(headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
-    """Framework-independent: (status, JSON reply) for one delivery."""
-    if not verify_api_key(headers, CALLBACK_KEY):
-        return 401, {"error": "unauthorized"}  # never read or log the body of a forgery
+async def on_event(event: callbacks.CallbackEvent) -> None:
+    """Your work, once per distinct event: keep it short (record it, enqueue the rest)."""
+    if isinstance(event, PaymentCallbackEvent):
+        processed.append(event.event)
+
+
+async def handle_callback(
+    headers: Mapping[str, str], body: bytes
+) -> tuple[int, dict[str, str]]:
+    """(status, JSON reply) for one delivery: the framework's headers and the raw body."""
     try:
-        event = parse_event(body)
-    except CallbackVerificationError:
+        event = callbacks.construct_event(body, headers, CALLBACK_KEY)
+    except callbacks.CallbackAuthenticationError:
+        return 401, {"error": "unauthorized"}  # Pivot does not retry; never log the body
+    except callbacks.CallbackPayloadError:
         return 400, {"error": "bad callback body"}
-    key = dedupe_key(event)
+    key = callbacks.dedupe_key(event, body=body)
     if not await store.claim(key):
-        return 200, {"status": "duplicate"}
+        return 200, {"status": "duplicate"}  # a redelivery: acknowledge it, do nothing
     try:
-        processed.append(event.event)  # your work: enqueue it, update the order...
+        await on_event(event)
     except Exception:
-        await store.release(key)  # let Pivot's retry be processed
-        return 500, {"error": "handler failed"}
+        await store.release(key)  # so that Pivot's retry is processed
+        return 500, {"error": "handler failed"}  # Pivot retries on its schedule
     return 200, {"status": "ok"}
 # --8<-- [end:handler]
 
 
+# The rest serves ``handle_callback`` as a bare ASGI app and runs it against the sandbox.
+import asyncio  # noqa: E402
+import json  # noqa: E402
+from typing import Any  # noqa: E402
+
+from multidict import CIMultiDict  # noqa: E402
+
+from pivot_async import PivotClient  # noqa: E402
+from pivot_async.sandbox import Sandbox  # noqa: E402
+
+
+# --8<-- [start:asgi]
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """A bare ASGI app: POST /pivot/callbacks."""
     if scope["type"] != "http" or scope["method"] != "POST":
@@ -56,11 +70,13 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    # every header, repeats included (a repeated X-API-Key is refused), decoded as Starlette does
+    headers = CIMultiDict((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
     status, reply = await handle_callback(headers, body)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": json.dumps(reply).encode()})
+# --8<-- [end:asgi]
 
 
 async def call_asgi(path: str, headers: dict[str, str], body: bytes) -> int:
