@@ -39,7 +39,7 @@ async def test_single_flight_for_many_concurrent_callers() -> None:
         nonlocal calls
         calls += 1
         await gate.wait()
-        return FetchedToken(f"tok{calls}", 900)
+        return FetchedToken(Secret(f"tok{calls}"), 900)
 
     cache = TokenCache(fetch)
     tasks = [asyncio.create_task(token_of(cache)) for _ in range(1000)]
@@ -57,7 +57,7 @@ async def test_refreshes_ahead_of_expiry_not_before() -> None:
     async def fetch() -> FetchedToken:
         nonlocal n
         n += 1
-        return FetchedToken(f"t{n}", 900)
+        return FetchedToken(Secret(f"t{n}"), 900)
 
     cache = TokenCache(fetch, clock=clock)
     assert await token_of(cache) == "t1"
@@ -73,7 +73,7 @@ async def test_invalidate_only_if_still_cached() -> None:
     async def fetch() -> FetchedToken:
         nonlocal n
         n += 1
-        return FetchedToken(f"t{n}", 900)
+        return FetchedToken(Secret(f"t{n}"), 900)
 
     cache = TokenCache(fetch)
     first = await token_of(cache)
@@ -93,7 +93,7 @@ async def test_fetch_error_propagates_and_next_call_retries() -> None:
         attempts += 1
         if attempts == 1:
             raise RuntimeError("boom")
-        return FetchedToken("ok", 900)
+        return FetchedToken(Secret("ok"), 900)
 
     cache = TokenCache(fetch)
     try:
@@ -112,7 +112,7 @@ async def test_short_lifetime_refreshes_at_half_life() -> None:
     async def fetch() -> FetchedToken:
         nonlocal n
         n += 1
-        return FetchedToken(f"t{n}", 30)
+        return FetchedToken(Secret(f"t{n}"), 30)
 
     cache = TokenCache(fetch, clock=clock)
     await token_of(cache)
@@ -140,7 +140,7 @@ class Gate:
         await self.release.wait()
         if self.error is not None and self.calls == 1:
             raise self.error
-        return FetchedToken(f"tok{self.calls}", 900)
+        return FetchedToken(Secret(f"tok{self.calls}"), 900)
 
 
 async def test_all_waiters_are_woken_together() -> None:
@@ -193,7 +193,7 @@ async def test_every_waiter_gets_the_fetch_error_complete_and_unchanged() -> Non
 
 async def test_tokens_are_handed_out_wrapped() -> None:
     async def fetch() -> FetchedToken:
-        return FetchedToken("tok-plain-value", 900)
+        return FetchedToken("tok-plain-value", 900)  # type: ignore[arg-type]  # str is wrapped
 
     cache = TokenCache(fetch)
     token = await cache.get()
@@ -250,7 +250,7 @@ async def test_invalidate_during_a_fetch_keeps_the_new_token() -> None:
         n += 1
         if n == 2:
             await release.wait()
-        return FetchedToken(f"t{n}", 900)
+        return FetchedToken(Secret(f"t{n}"), 900)
 
     cache = TokenCache(fetch)
     old = await token_of(cache)
@@ -286,7 +286,7 @@ class FakeWalletTokens:
         if self.error is not None and self.calls == 1:
             raise self.error
         return CustomerTokens(
-            access_token=f"cust{self.calls}", access_refresh_at=100.0,
+            access_token=Secret(f"cust{self.calls}"), access_refresh_at=100.0,
             refresh_token=None, refresh_expires_at=None,
         )
 
