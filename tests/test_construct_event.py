@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -249,3 +252,54 @@ async def test_handler_statuses_follow_the_errors(server: Any) -> None:
         (200, {"status": "duplicate"}),
     ]
     assert len(events) == 1
+
+
+# -- the ASGI example of the guide, driven in-process ----------------------------------------
+
+
+def _load_asgi_example() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "docs" / "examples" / "callbacks_asgi.py"
+    spec = importlib.util.spec_from_file_location("callbacks_asgi_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_the_asgi_example_answers_every_case() -> None:
+    example = _load_asgi_example()
+    key = example.CALLBACK_KEY
+    failing = {"left": 1}
+    original = example.on_event
+
+    async def on_event(event: CallbackEvent) -> None:
+        if failing["left"]:
+            failing["left"] -= 1
+            raise RuntimeError("database down")
+        await original(event)
+
+    example.__dict__["on_event"] = on_event  # looked up when called, as in user code
+
+    async def post(headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[int, Any]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/pivot/callbacks",
+                 "headers": headers}
+        await example.app(scope, receive, send)
+        return int(sent[0]["status"]), json.loads(sent[1]["body"])
+
+    good = [(b"x-api-key", key.encode())]
+    unauthorized = (401, {"error": "unauthorized"})
+    assert await post([*good, (b"X-API-Key", b"forged")], PAID) == unauthorized  # repeated
+    assert await post([(b"x-api-key", b"\xff\xfe")], PAID) == unauthorized
+    assert await post(good, b"junk") == (400, {"error": "bad callback body"})
+    assert await post(good, PAID) == (500, {"error": "handler failed"})  # released
+    assert await post(good, PAID) == (200, {"status": "ok"})  # Pivot's retry is processed
+    assert await post(good, PAID) == (200, {"status": "duplicate"})
+    assert example.processed == ["PAYMENT.PAID"]
