@@ -255,6 +255,7 @@ class PivotClient:
                 headers={"User-Agent": _USER_AGENT},
                 raise_for_status=False,
                 trust_env=self._trust_env,
+                proxy=self._proxy,
             )
         return self._session
 
