@@ -5,7 +5,8 @@ token awaits (:func:`await_shared`), so any number of concurrent callers cause e
 fetch and are all woken together when it ends. A failed fetch is raised to every caller then
 waiting and is not kept: the next call fetches again. Cancelling one caller never cancels the
 fetch the others wait for. ``invalidate(token)`` forgets the cached token only if it is still
-the one that failed, so a token another task already refreshed is kept (Decision b).
+the one that failed, so a token another task already refreshed is kept
+(docs/reference/wire.md#decision-b).
 
 Tokens are held as :class:`~pivot_async._config.Secret` (masked ``repr``): :meth:`TokenCache.get`
 returns one, and only the middleware that writes the header unwraps it.

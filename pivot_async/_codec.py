@@ -1,7 +1,8 @@
 """Encoding and decoding: one msgspec encoder, decoders built once per type.
 
 Request bodies are encoded exactly once to compact UTF-8 JSON (no whitespace, raw non-ASCII,
-``/`` not escaped: Decision g) and those bytes are what is sent and, for the wallet, signed.
+``/`` not escaped: docs/reference/wire.md#decision-g) and those bytes are what is sent and,
+for the wallet, signed.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ CREDENTIAL_HEADERS = (
 
 
 def new_request_id() -> str:
-    """A fresh X-REQUEST-ID: 32 random alphanumeric characters (Decision c).
+    """A fresh X-REQUEST-ID: 32 random alphanumeric characters (docs/reference/wire.md#decision-c).
 
     Lowercase hex of 16 bytes from :mod:`secrets` (128 random bits): one call instead of 32
     ``secrets.choice`` calls, about 1 us instead of about 35 us.
@@ -93,7 +93,10 @@ def validate_request_id(value: str) -> str:
 
 
 def requires_request_id(method: str, path: str) -> bool:
-    """True for the state-changing POSTs that carry X-REQUEST-ID (Decision c)."""
+    """True for the state-changing POSTs that carry X-REQUEST-ID.
+
+    See docs/reference/wire.md#decision-c.
+    """
     return method == "POST" and _IDEMPOTENT_PATH_RE.search(path) is not None
 
 
@@ -189,7 +192,8 @@ class BearerAuthMiddleware:
     """Adds ``Authorization: Bearer <token>`` for the configured origin only.
 
     On any 401 it invalidates the token that was used (only if it is still the cached one)
-    and replays the request once with a fresh token (Decision b). Any 401: Pivot's documented
+    and replays the request once with a fresh token (docs/reference/wire.md#decision-b).
+    Any 401: Pivot's documented
     ``credentials_invalid`` body comes with the code at the top level, nested in ``error``, or
     not at all (``{"error": {...}}`` only), and a 401 is a rejection before processing, so the
     one replay cannot duplicate an effect. The token stays a :class:`Secret` in this frame.

@@ -1,7 +1,8 @@
 """The wallet's middleware chain: retry ─► SNAP auth ─► X-EXTERNAL-ID + signature ─► log.
 
 Every attempt (retries and the 401 replay included) gets a new X-EXTERNAL-ID, a new
-X-TIMESTAMP and a new signature over the exact body bytes that are sent (Decision g, i).
+X-TIMESTAMP and a new signature over the exact body bytes that are sent
+(docs/reference/wire.md#decision-g, #decision-i).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ __all__ = [
     "snap_retry_safe",
 ]
 
-#: Wallet endpoint -> (service code, retry class) per SNAP.md 11.4.
+#: Wallet endpoint -> (service code, retry class);
+#: see docs/reference/wire-snap.md#snap-retry-classes.
 SERVICES: dict[str, tuple[str, str]] = {
     "registration-account-creation": ("06", "state"),
     "registration-account-unbinding": ("09", "state"),
@@ -142,8 +144,11 @@ class SnapAuthMiddleware:
 
 
 class SnapSignatureMiddleware:
-    """Per attempt: a new numeric X-EXTERNAL-ID (Decision i), and, for the configured origin,
-    X-TIMESTAMP and the HMAC-SHA512 X-SIGNATURE over the exact body bytes sent."""
+    """Per attempt: a new numeric X-EXTERNAL-ID, and, for the configured origin,
+    X-TIMESTAMP and the HMAC-SHA512 X-SIGNATURE over the exact body bytes sent.
+
+    See docs/reference/wire.md#decision-i.
+    """
 
     def __init__(
         self, client_secret: Secret, origin: URL, *, wall_clock: WallClock | None = None

@@ -65,7 +65,8 @@ class WalletCredentials:
     ``client_key`` is the X-CLIENT-KEY (and, unless ``partner_id`` is given, the X-PARTNER-ID);
     ``client_secret`` is the HMAC-SHA512 key; ``private_key`` the merchant's RSA private key as
     PEM (PKCS#1 or PKCS#8; ``\\n``-escaped newlines and CRLF are tolerated) or an already loaded
-    key; ``channel_id`` the CHANNEL-ID. The token paths default to Decision d's. The secret and
+    key; ``channel_id`` the CHANNEL-ID. The token paths default to those of
+    docs/reference/wire.md#decision-d. The secret and
     the PEM may also be given as :class:`~pivot_async._config.Secret`; either way they are
     wrapped before anything else runs, so a failing construction's traceback never shows them.
     """
@@ -361,5 +362,5 @@ class WalletCustomer:
 
 
 def wallet_path(endpoint: str) -> str:
-    """The full path of a wallet endpoint (Decision e)."""
+    """The full path of a wallet endpoint (docs/reference/wire.md#decision-e)."""
     return f"{WALLET_PREFIX}/{endpoint}"

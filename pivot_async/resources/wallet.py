@@ -8,7 +8,7 @@ or status code. Customer-scoped calls take a :class:`~pivot_async.WalletCustomer
 A debit whose outcome is ambiguous (timeout, connection lost after sending, 5xx, 504) is
 never re-sent blindly: ``debit/status`` with the original ``partnerReferenceNo`` decides, and
 the debit is re-sent (same ``partnerReferenceNo``, new X-EXTERNAL-ID) only when the status
-says "not found" (Decision i). The caller gets a definite result or an
+says "not found" (docs/reference/wire.md#decision-i). The caller gets a definite result or an
 :class:`~pivot_async.OutcomeUnknownError` carrying the references.
 """
 

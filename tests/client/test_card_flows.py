@@ -125,7 +125,8 @@ async def test_save_card_and_pay_again_with_token(sandbox: Sandbox, client: Pivo
     assert (await client.payments.retrieve(second.id)).status == SessionStatus.PAID
 
 
-# Spec 15.2, copied from the documentation's table (not from the sandbox's own data), so that
+# docs/reference/wire.md#test-data, copied from the documentation's table (not from the
+# sandbox's own data), so that
 # the sandbox and the client are both checked against the documented cards.
 FAILURE_CARDS: dict[FailureCode, list[str]] = {
     FailureCode.DECLINED_BY_CHANNEL: [

@@ -26,7 +26,7 @@ _CITATION = re.compile(r"\b(wire(?:-snap)?\.md)#([\w-]+)")
 _OLD = re.compile(
     r"\bDecisions? [a-n]\b|\bSNAP\.md\b|\bPIVOT_API\.md\b|\bspec (?:section )?\d|\bspec/"
 )
-OLD_CITATIONS_LEFT = 11
+OLD_CITATIONS_LEFT = 0
 
 
 def _anchors(page: Path) -> set[str]:
