@@ -98,8 +98,8 @@ async def _paid_session(url: str, ref: str) -> str:
         session = await client.payments.create({
             "clientReferenceId": ref, "amount": {"value": 50000, "currency": "IDR"},
             "mode": "API", "paymentMethod": {"type": "QR"},
-            "redirectUrl": dict(zip(("successReturnUrl", "failureReturnUrl",
-                                     "expirationReturnUrl"), URLS, strict=True))})
+            "redirectUrl": {"successReturnUrl": URLS[0], "failureReturnUrl": URLS[1],
+                            "expirationReturnUrl": URLS[2]}})
         await client.simulations.create({"paymentSessionId": session.id,
                                          "chargeStatus": "SUCCESS"})
         return str(session.id)

@@ -69,7 +69,8 @@ def _keys(prefix: str) -> set[str]:
 def has_job(journal: Path) -> bool:
     try:
         with sqlite3.connect(journal) as conn:
-            return conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] > 0
+            count: int = conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+            return count > 0
     except sqlite3.OperationalError:  # no schema: the copy holds nothing
         return False
 
