@@ -37,10 +37,6 @@ EXECUTED: dict[tuple[str, str, int], str] = {
 # here (which already exists and runs). Once a page includes it, delete its entry:
 # ``test_awaiting_entries_are_still_pending`` fails until then.
 AWAITING_INCLUDE: dict[tuple[str, str, int], str] = {
-    ("sandbox.md", "## Starting it", 0): "docs/examples/sandbox_start.py",
-    ("sandbox.md", "## Fault injection", 0): "docs/examples/sandbox_faults.py",
-    ("sandbox_wallet.md", "# Wallet sandbox (Pivot Pay, SNAP)", 0):
-        "docs/examples/wallet_sandbox_app.py",
 }
 
 
