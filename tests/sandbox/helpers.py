@@ -38,7 +38,7 @@ CUSTOMER = {
         },
     },
 }
-ORDER = {
+ORDER: dict[str, Any] = {
     "productDetails": [
         {
             "type": "PHYSICAL",
@@ -218,12 +218,14 @@ class Api:
     async def create(self, kind: str = "va", **overrides: Any) -> dict[str, Any]:
         status, body = await self.post("/v2/payments", session_body(kind, **overrides))
         assert status == 200, body
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
 
     async def session(self, session_id: str) -> dict[str, Any]:
         status, body = await self.get(f"/v2/payments/{session_id}")
         assert status == 200, body
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
 
     async def control(self, path: str, body: Any = None) -> tuple[int, Any]:
         return await self.call("POST", path, {} if body is None else body, auth=False)

@@ -18,7 +18,8 @@ from tests.sandbox.helpers import Api
 
 def _payload(token: str) -> dict[str, object]:
     part = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    payload: dict[str, object] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return payload
 
 
 async def test_access_token_shape(api: Api) -> None:

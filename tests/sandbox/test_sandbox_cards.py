@@ -62,7 +62,8 @@ async def confirm_card(
 async def three_ds(api: Api, session_id: str, action: str = "complete") -> dict[str, Any]:
     status, body = await api.control(f"/_sandbox/3ds/{session_id}", {"action": action})
     assert status == 200, body
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 @pytest.mark.parametrize(("pan", "scenario"), sorted(TEST_CARDS.items()))

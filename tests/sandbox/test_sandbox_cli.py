@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from pivot_async.__main__ import COMMANDS, build_parser, main
-from pivot_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox
+from pivot_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ManualClock, Sandbox
 from pivot_async.testing import (  # noqa: F401
     pivot_callback_url,
     pivot_clock,
@@ -74,7 +74,9 @@ async def test_fixture_pivot_sandbox(pivot_sandbox: Sandbox) -> None:  # noqa: F
         assert data["status"] == "REQUIRE_ACTION"
 
 
-async def test_fixture_manual(pivot_sandbox_manual: Sandbox, pivot_clock) -> None:  # noqa: F811
+async def test_fixture_manual(
+    pivot_sandbox_manual: Sandbox, pivot_clock: ManualClock  # noqa: F811
+) -> None:
     async with aiohttp.ClientSession() as http:
         api = Api(pivot_sandbox_manual, http)
         data = await api.create("va")

@@ -106,7 +106,7 @@ async def test_avs_card_still_needs_billing_info(api: Api) -> None:
 
 
 async def test_sure_name_in_billing_info_is_stored_as_surname(api: Api) -> None:
-    billing = {k: v for k, v in ORDER["billingInfo"].items() if k != "surname"}  # type: ignore[attr-defined]
+    billing = {k: v for k, v in ORDER["billingInfo"].items() if k != "surname"}
     order = {**ORDER, "billingInfo": {**billing, "sureName": "Geo"}}
     data = await api.create("va", orderInformation=order)
     billing = data["orderInformation"]["billingInfo"]

@@ -170,7 +170,7 @@ async def test_faults_reach_routes_added_by_hooks() -> None:
         return web.json_response({"pong": True})
 
     def hook(app: web.Application, ctx: SandboxContext) -> None:
-        assert ctx.get_base_url  # the context is handed over
+        assert callable(ctx.get_base_url)  # the context is handed over
         app.router.add_get("/extension/ping", ping)
 
     async with (

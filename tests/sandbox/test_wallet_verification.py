@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
@@ -25,8 +25,8 @@ from pivot_async._signing import (
 )
 from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._wallet import WalletConfig
-from pivot_async.sandbox._wallet_core import SnapError, WalletSandbox, jakarta_date
-from pivot_async.sandbox._wallet_model import Token
+from pivot_async.sandbox._wallet_core import SnapError, WalletSandbox
+from pivot_async.sandbox._wallet_model import Token, jakarta_date
 from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
 from pivot_async.sandbox._wallet_verify import verify_transaction
 
@@ -588,7 +588,9 @@ async def test_reuse_is_a_conflict_past_1024_ids_of_the_day(
 
 
 @pytest.mark.parametrize("window", ["jakarta_day", "rolling_24h"])
-def test_pruning_never_changes_an_answer(clock: ManualClock, window: str) -> None:
+def test_pruning_never_changes_an_answer(
+    clock: ManualClock, window: Literal["jakarta_day", "rolling_24h"]
+) -> None:
     # Against a model that remembers every id forever: random reuse over several days, with
     # enough ids that the sandbox prunes on every claim.
     wallet = WalletSandbox(
