@@ -10,7 +10,7 @@ table with one row per field (inherited ones included), in wire order:
 - **Type**: the annotation, with models linked to their own entry;
 - **Constraints**: required or the default, the ``msgspec.Meta`` constraints of an
   ``Annotated`` type (``ge``, ``max_length``, ``pattern``...), then the rules the field's
-  documentation states after its first line;
+  documentation states after its first line (a leading ``Rule:`` is dropped);
 - **Meaning**: the first line of the field's documentation.
 
 A field is documented by a string literal right below it (an attribute docstring) or by a
@@ -52,6 +52,9 @@ _META_RULES = (
     ("pattern", "matches `{}`"),
     ("tz", "timezone-aware: {}"),
 )
+_RULE_PREFIX = re.compile(r"^Rules?:\s*")
+_REQUIRED_PREFIX = re.compile(r"^Required(?:[,;]\s*|\.?$)")
+_CAPITAL = re.compile(r"^[A-Z][a-z]")
 _SKIP_COMMENT = re.compile(r"^(type:|noqa|pragma|fmt:|ruff:)")
 
 
@@ -160,8 +163,11 @@ def field_rows(
             doc = next((m.description for m in metas if m.description), "") or ""
         first, _, rest = doc.partition("\n")
         parts = [p for p in (_default(field), *_meta_rules(metas)) if p]
-        if rest.strip():
-            parts.append(rest.strip())
+        rule = _RULE_PREFIX.sub("", rest.strip())
+        if field.required:
+            rule = _REQUIRED_PREFIX.sub("", rule)
+        if rule:
+            parts.append(rule[0].lower() + rule[1:] if parts and _CAPITAL.match(rule) else rule)
         rows.append(
             FieldRow(
                 wire=field.encode_name,

@@ -18,6 +18,7 @@ class AccessTokenRequest(Model, kw_only=True):
     """The token request body: ``{"grantType":"client_credentials"}``."""
 
     grant_type: str | None = None
+    """The OAuth grant; always ``client_credentials``."""
 
     def __post_init__(self) -> None:
         # Filled here rather than as the field default so that ``omit_defaults`` still sends it.
@@ -33,8 +34,11 @@ class AccessToken(Model, kw_only=True):
     """
 
     access_token: str | None = None
+    """The bearer token sent as ``Authorization: Bearer ...`` (masked in repr)."""
     expires_in: int | None = None
+    """Lifetime in seconds, a string such as ``"900"`` (a number is read too)."""
     token_type: str | None = None
+    """The token type, ``Bearer``."""
 
     @property
     def lifetime(self) -> int:

@@ -39,7 +39,9 @@ class PaymentCallbackEvent(Model, kw_only=True):
     """A payment callback: ``event`` and the full payment session (with ``chargeDetails``)."""
 
     event: str
+    """Event name, e.g. ``PAYMENT.PAID`` (see ``CallbackEventName``)."""
     data: PaymentSession
+    """The payment session, with its ``chargeDetails``."""
 
 
 class PaymentProcessingEvent(PaymentCallbackEvent, kw_only=True):
@@ -62,7 +64,9 @@ class RefundCallbackEvent(Model, kw_only=True):
     """A refund callback: ``event`` and the refund object."""
 
     event: str
+    """Event name, e.g. ``REFUND.SUCCESS``, as received."""
     data: Refund
+    """The refund."""
 
 
 class RefundPendingEvent(RefundCallbackEvent, kw_only=True):
@@ -85,7 +89,9 @@ class UnknownCallbackEvent(Model, kw_only=True):
     """An event this version does not know: ``event`` and the undecoded JSON ``data``."""
 
     event: str
+    """The event name this version does not know."""
     data: Any = None
+    """The ``data`` member as decoded JSON, not validated."""
 
 
 # Every parsed event is one of these (the specific classes above subclass the first two).

@@ -45,7 +45,9 @@ class Amount(Model, kw_only=True):
     """
 
     value: int
+    """Whole number of IDR, a JSON integer (``10000``)."""
     currency: str = msgspec.field(default_factory=_idr)
+    """ISO 4217 currency code; only ``IDR``."""
 
 
 class DecimalAmount(Model, kw_only=True):
@@ -59,7 +61,9 @@ class DecimalAmount(Model, kw_only=True):
     """
 
     value: decimal.Decimal
+    """The amount as a decimal, sent as a string with 2 decimals (``"10000.00"``)."""
     currency: str = msgspec.field(default_factory=_idr)
+    """ISO 4217 currency code; only ``IDR``."""
 
     #: Requests read ``value`` as text or an integer first (see ``models._strict``), so that
     #: the ASCII-digits rule applies to the string as given.
@@ -88,7 +92,9 @@ class PhoneNumber(Model, kw_only=True):
     """A phone number: ``countryCode`` (e.g. ``+62``) and ``number``."""
 
     country_code: str | None = None
+    """Dialling prefix with its plus sign, e.g. ``+62``."""
     number: str | None = None
+    """The national number without the prefix, e.g. ``89699990001``."""
 
 
 class Pagination(Model, kw_only=True):
@@ -99,11 +105,17 @@ class Pagination(Model, kw_only=True):
     """
 
     page: int | None = None
+    """Current page, from 1."""
     per_page: int | None = None
+    """Items per page (default 20, at most 100)."""
     total_items: int | None = None
+    """Number of items over all pages."""
     total_pages: int | None = None
+    """Number of pages."""
     total_page: int | None = None
+    """``totalPages`` under an alternative spelling seen in examples."""
     total_data: int | None = None
+    """``totalItems`` under an alternative spelling seen in examples."""
 
     @property
     def pages(self) -> int | None:
@@ -120,7 +132,9 @@ class ErrorObjectDetail(Model, kw_only=True):
     """One ``error.details[]`` entry: the ``field`` (may be empty) and the ``message``."""
 
     field: str | None = None
+    """The wire name of the invalid field; empty when not about one field."""
     message: str | None = None
+    """What is wrong with it."""
 
 
 class ErrorObject(Model, kw_only=True):
@@ -131,10 +145,15 @@ class ErrorObject(Model, kw_only=True):
     """
 
     type: str | None = None
+    """Error category, e.g. ``API_ERROR``."""
     source: str | None = None
+    """The component that raised the error."""
     details: list[ErrorObjectDetail] | None = None
+    """One entry per invalid field (field may be empty) with its message."""
     trace_id: str | None = None
+    """Gateway trace id of the failed call (quote it to Pivot support)."""
     snake_trace_id: str | None = msgspec.field(default=None, name="trace_id")
+    """The same trace id under its snake_case spelling (``trace_id``)."""
 
     @property
     def effective_trace_id(self) -> str | None:
@@ -150,10 +169,15 @@ class Envelope(Model, Generic[T], kw_only=True):
     """
 
     code: str | int | None = None
+    """Result code, ``"00"`` on success."""
     message: str | None = None
+    """Human-readable result, e.g. ``Success``."""
     data: T | None = None
+    """The resource (or list of resources) of the call."""
     pagination: Pagination | None = None
+    """Paging of a list response."""
     error: ErrorObject | None = None
+    """Error details on a failed call."""
 
     @property
     def ok(self) -> bool:

@@ -28,22 +28,36 @@ class ChannelInformation(Model, kw_only=True):
     """Bank account of a transfer destination: ``accountNumber`` and ``accountName``."""
 
     account_number: str | None = None
+    """Bank account number.
+    Rule: 1-30 characters, required in a transfer destination."""
     account_name: str | None = None
+    """Account holder's name.
+    Rule: 1-50 characters."""
 
 
 class TransferDestination(Model, kw_only=True):
     """Where a refund bank transfer goes: ``channelCode``, account, optional ``description``."""
 
     channel_code: str | None = None
+    """Bank code of the destination, e.g. ``BCA``.
+    Rule: Required, 1-20 characters."""
     channel_information: ChannelInformation | None = None
+    """The account number and name.
+    Rule: Required."""
     description: str | None = None
+    """Transfer note.
+    Rule: At most 20 letters, digits or spaces (refunds)."""
 
 
 class RefundPreference(Model, kw_only=True):
     """A customer's refund preference: ``method`` and, for TRANSFER_ONLY, the destination."""
 
     method: str | None = None
+    """``AUTO`` or ``TRANSFER_ONLY``.
+    Rule: One of AUTO, TRANSFER_ONLY."""
     transfer_destination: TransferDestination | None = None
+    """Bank account for TRANSFER_ONLY refunds.
+    Rule: Required with TRANSFER_ONLY."""
 
 
 _STORED_SECRETS = frozenset({"token"})
@@ -53,14 +67,23 @@ class StoredCard(Model, kw_only=True):
     """Card details of a stored payment method (expiry fields are strings)."""
 
     fingerprint: str | None = None
+    """Stable fingerprint of the card number."""
     network: str | None = None
+    """Card network, e.g. ``VISA``."""
     first6: str | None = None
+    """First 6 digits of the card number."""
     first8: str | None = None
+    """First 8 digits of the card number."""
     last4: str | None = None
+    """Last 4 digits of the card number."""
     exp_month: str | int | None = None
+    """Expiry month (a string)."""
     exp_year: str | int | None = None
+    """Expiry year (a string)."""
     card_holder_first_name: str | None = None
+    """Card holder's first name."""
     card_holder_last_name: str | None = None
+    """Card holder's last name."""
 
 
 class StoredPaymentMethod(Model, kw_only=True):
@@ -71,11 +94,17 @@ class StoredPaymentMethod(Model, kw_only=True):
     """
 
     token: str | None = None
+    """Token to pay with this method again (``paymentMethod.card.token``)."""
     payment_method: str | None = None
+    """``CARD`` or ``EWALLET``."""
     payment_channel: str | None = None
+    """Card network or e-wallet channel."""
     created_at: str | None = None
+    """When it was saved (RFC 3339)."""
     status: str | None = None
+    """Whether it can still be used, e.g. ``ACTIVE``."""
     card: StoredCard | None = None
+    """The saved card (masked)."""
 
     def __repr__(self) -> str:
         return redacted_repr(self, _STORED_SECRETS)
@@ -88,14 +117,31 @@ class Customer(Model, kw_only=True):
     """The customer object: name, ``email`` (the unique key), phone and refund preference."""
 
     id: str | None = None
+    """Customer id (response only; derived from the email).
+    Rule: Refused in requests: send customerId instead."""
     given_name: str | None = None
+    """First name.
+    Rule: At most 255 characters."""
     surname: str | None = None
+    """Last name (the spelling that is sent).
+    Rule: At most 255 characters."""
     sure_name: str | None = None
+    """Older spelling of ``surname``, read and normalised to it.
+    Rule: Must agree with surname."""
     email: str | None = None
+    """Email address, the customer's unique key.
+    Rule: Required in requests, 1-255 characters."""
     phone_number: PhoneNumber | None = None
+    """Phone number.
+    Rule: countryCode 1-4, number 1-15 characters."""
     refund_preference: RefundPreference | None = None
+    """How refunds reach this customer."""
     stored_payment_methods: list[StoredPaymentMethod] | None = None
+    """Saved cards and e-wallets (response only).
+    Rule: Refused in requests."""
     store_payment_methods: list[StoredPaymentMethod] | None = None
+    """Saved methods under an alternative spelling (response only).
+    Rule: Refused in requests."""
 
     @property
     def last_name(self) -> str | None:

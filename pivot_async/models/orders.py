@@ -15,12 +15,26 @@ class ProductDetail(Model, kw_only=True):
     """One product: ``type`` (PHYSICAL, DIGITAL, SERVICE), names, ``quantity``, ``price``."""
 
     type: str | None = None
+    """``PHYSICAL``, ``DIGITAL`` or ``SERVICE``.
+    Rule: Required, 1-255 characters."""
     category: str | None = None
+    """Product category.
+    Rule: 1-255 characters."""
     sub_category: str | None = None
+    """Product sub-category.
+    Rule: 1-255 characters."""
     name: str | None = None
+    """Product name.
+    Rule: 1-255 characters."""
     description: str | None = None
+    """Product description.
+    Rule: 1-255 characters."""
     quantity: int | None = None
+    """Number of items.
+    Rule: Required positive integer."""
     price: Amount | None = None
+    """Unit price in whole IDR.
+    Rule: Required; a non-negative integer."""
 
 
 class BillingInfo(Model, kw_only=True):
@@ -30,16 +44,29 @@ class BillingInfo(Model, kw_only=True):
     """
 
     given_name: str | None = None
+    """First name.
+    Rule: At most 255 characters."""
     surname: str | None = None
+    """Last name (the spelling that is sent)."""
     sure_name: str | None = None
+    """Older spelling of ``surname``, read and normalised to it."""
     email: str | None = None
+    """Email address.
+    Rule: At most 255 characters."""
     phone_number: PhoneNumber | None = None
+    """Phone number."""
     address_line1: str | None = None
+    """First address line."""
     address_line2: str | None = None
+    """Second address line."""
     city: str | None = None
+    """City."""
     province_state: str | None = None
+    """Province or state."""
     country: str | None = None
+    """Country (ISO 3166 code)."""
     postal_code: str | None = None
+    """Postal code."""
 
     @property
     def last_name(self) -> str | None:
@@ -51,15 +78,22 @@ class ShippingInfo(BillingInfo, kw_only=True):
     """Shipping details: the billing fields plus ``method`` and ``shippingFee``."""
 
     method: str | None = None
+    """``REGULAR``, ``NEXTDAY``, ``SAMEDAY`` or ``INSTANT``."""
     shipping_fee: Amount | None = None
+    """Shipping fee in whole IDR.
+    Rule: A non-negative integer."""
 
 
 class OrderInformation(Model, kw_only=True):
     """The order: ``productDetails`` plus optional ``billingInfo`` and ``shippingInfo``."""
 
     product_details: list[ProductDetail] | None = None
+    """The products bought.
+    Rule: A list; see ProductDetail for each entry's rules."""
     billing_info: BillingInfo | None = None
+    """Billing details; needed for foreign cards with AVS."""
     shipping_info: ShippingInfo | None = None
+    """Shipping details and method."""
 
 
 def validate_order(order: OrderInformation, field: str) -> None:

@@ -218,25 +218,62 @@ class CreatePaymentRequest(Model, kw_only=True):
     """
 
     client_reference_id: str
+    """Your own unique reference for the payment.
+    Rule: Alphanumeric, 1-100 characters."""
     amount: Amount | None = None
+    """What the customer pays, whole IDR.
+    Rule: Positive integer; required except for a static MULTIPLE QR, where it must be omitted."""
     payment_type: str | None = None
+    """``SINGLE`` (default, paid once) or ``MULTIPLE`` (reusable VA or QR).
+    Rule: MULTIPLE only for QR / VIRTUAL_ACCOUNT and only with mode API."""
     payment_method: PaymentMethod | None = None
+    """The method to pay with; omit it to let the customer choose on the hosted page."""
     payment_method_options: PaymentMethodOptions | None = None
+    """Per-method options (card capture and 3DS, VA channel, e-wallet channel, expiries).
+    Rule: Each ``expiryAt`` formatted YYYY-MM-DDTHH:MM:SSZ."""
     save_for_future_use: bool | None = None
+    """Save the card or e-wallet on the customer once the charge succeeds.
+    Rule: true only for CARD and EWALLET."""
     save_for_future: bool | None = None
+    """Older spelling of ``saveForFutureUse``; sent as ``saveForFutureUse``.
+    Rule: Must agree with saveForFutureUse when both are given."""
     show_saved_payment: bool | None = None
+    """Offer the customer's saved methods on the hosted page.
+    Rule: true only with mode REDIRECT."""
     mode: str | None = None
+    """``REDIRECT`` (default: Pivot's hosted page, a ``paymentUrl``) or ``API``."""
     bypass_status_page: bool | None = None
+    """Skip Pivot's status page and return straight to your URLs.
+    Rule: true only with mode REDIRECT."""
     redirect_url: RedirectUrl | None = None
+    """Where the customer returns after paying, failing or expiring.
+    Rule: Required; each URL 1-255 characters."""
     customer_id: str | None = None
+    """Id of an existing customer (alternative to ``customer``).
+    Rule: At most 255 characters."""
     customer: Customer | None = None
+    """The customer, created or matched by ``email``.
+    Rule: email required (1-255); response-only members refused."""
     order_information: OrderInformation | None = None
+    """Products, billing and shipping details.
+    Rule: Each product: type required, quantity a positive integer, price in whole IDR."""
     auto_confirm: bool | None = None
+    """Charge at creation (default ``true``); ``false`` waits for ``confirm``."""
     statement_descriptor: str | None = None
+    """Text on the customer's statement (default: your short name).
+    Rule: At most 20 characters."""
     expiration_mode: str | None = None
+    """``LOOSE`` (default: the processor's expiry) or ``STRICT`` (your ``expiryAt``).
+    Rule: One of LOOSE, STRICT; STRICT only for CARD and EWALLET."""
     expiry_at: str | None = None
+    """When the session expires (default 15 minutes after creation).
+    Rule: Format YYYY-MM-DDTHH:MM:SSZ (see format_expiry_at)."""
     metadata: dict[str, Any] | None = None
+    """Your own key/value data, echoed back.
+    Rule: A JSON object."""
     split_routing_configurations: list[SplitRoutingConfiguration] | None = None
+    """How the amount is split between sub-accounts.
+    Rule: Each rule: merchantId, type FIXED or PERCENTAGE with its amount."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -291,8 +328,13 @@ class ConfirmPaymentRequest(Model, kw_only=True):
     """
 
     payment_method: PaymentMethod
+    """The method to pay with (card data, VA, e-wallet or QR).
+    Rule: Required; type 1-50 characters."""
     payment_method_options: PaymentMethodOptions | None = None
+    """Per-method options, sent at the top level.
+    Rule: Each expiryAt formatted YYYY-MM-DDTHH:MM:SSZ."""
     order_information: OrderInformation | None = None
+    """Products, billing and shipping details, if not given at creation."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -321,7 +363,11 @@ class CapturePaymentRequest(Model, kw_only=True):
     """
 
     release_remaining_amount: bool
+    """Release the part of the authorization not captured now.
+    Rule: a JSON boolean."""
     amount: Amount | None = None
+    """Amount to capture in whole IDR; omit to capture all that remains.
+    Rule: Positive integer."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -337,6 +383,8 @@ class CancelPaymentRequest(Model, kw_only=True):
     """``POST /v2/payments/{id}/cancel``: no documented fields; sent as ``{}`` by default."""
 
     cancellation_reason: str | None = None
+    """Why the session is cancelled (e.g. ``REQUESTED_BY_CUSTOMER``).
+    Rule: 1-100 characters."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -353,8 +401,14 @@ class SimulationRequest(Model, kw_only=True):
     """
 
     payment_session_id: str
+    """The session whose charge is simulated.
+    Rule: Required, 1-255 characters."""
     charge_status: str
+    """Outcome to simulate: ``SUCCESS`` or ``EXPIRED``.
+    Rule: Required; one of SUCCESS, EXPIRED."""
     amount: Amount | None = None
+    """Amount paid, needed for a MULTIPLE session.
+    Rule: Positive integer."""
 
     def __post_init__(self) -> None:
         self.validate()

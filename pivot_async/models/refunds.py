@@ -35,15 +35,35 @@ class CreateRefundRequest(Model, kw_only=True):
     """
 
     client_reference_id: str
+    """Your own unique reference for the refund.
+    Rule: Required, 1-100 characters."""
     payment_session_id: str | None = None
+    """The paid session to refund.
+    Rule: 1-255 characters; exactly one of paymentSessionId and chargeId."""
     charge_id: str | None = None
+    """The paid charge to refund.
+    Rule: 1-255 characters; exactly one of paymentSessionId and chargeId."""
     is_full_amount: bool | None = None
+    """Refund the whole captured amount.
+    Rule: A boolean."""
     amount: DecimalAmount | None = None
+    """Amount to refund in IDR, up to 2 decimals.
+    Rule: Required unless isFullAmount; positive, never a float."""
     reason: str
+    """Why the refund is made (see ``RefundReason``).
+    Rule: Required; one of the RefundReason values."""
     description: str | None = None
+    """Free text about the refund.
+    Rule: At most 50 characters."""
     method: str | None = None
+    """``AUTO`` (back to the payment method) or ``TRANSFER_ONLY`` (bank transfer).
+    Rule: One of AUTO, TRANSFER_ONLY."""
     transfer_destination: TransferDestination | None = None
+    """The bank account for a TRANSFER_ONLY refund.
+    Rule: Required with TRANSFER_ONLY; description at most 20 letters, digits or spaces."""
     metadata: dict[str, Any] | None = None
+    """Your own key/value data, echoed back.
+    Rule: A JSON object."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -84,21 +104,37 @@ class Refund(Model, kw_only=True):
     """The refund object (``data`` of create / retrieve / list and of REFUND.* callbacks)."""
 
     id: str
+    """Refund id."""
     client_reference_id: str | None = None
+    """Your reference, echoed from the request."""
     payment_session_id: str | None = None
+    """The refunded session."""
     charge_id: str | None = None
+    """The refunded charge."""
     captured_amount: DecimalAmount | None = None
+    """Amount captured on the charge."""
     is_full_amount: bool | None = None
+    """Whether the whole amount is refunded."""
     amount: DecimalAmount | None = None
+    """Amount refunded (``"10000.00"`` on the wire)."""
     status: str
+    """Refund status, see ``RefundStatus`` (e.g. ``PENDING``, ``SUCCESS``)."""
     reason: str | None = None
+    """Why the refund was made (see ``RefundReason``)."""
     description: str | None = None
+    """Your description."""
     destination_type: str | None = None
+    """Where the money goes, see ``DestinationType``."""
     method: str | None = None
+    """``AUTO`` or ``TRANSFER_ONLY``."""
     transfer_destination: TransferDestination | None = None
+    """The bank account of a transfer refund."""
     metadata: dict[str, Any] | None = None
+    """Your key/value data, echoed."""
     created_at: str | None = None
+    """When the refund was created (RFC 3339)."""
     updated_at: str | None = None
+    """When the refund last changed (RFC 3339)."""
 
     @property
     def is_final(self) -> bool:

@@ -105,11 +105,22 @@ class AccountCreationRequest(Model, kw_only=True):
     """``registration-account-creation`` (06): create or bind the user's wallet account."""
 
     partner_reference_no: str
+    """Your unique reference for the binding.
+    Rule: Required, 1-64 characters."""
     merchant_id: str
+    """Your wallet merchant id.
+    Rule: Required, 1-36 characters."""
     name: str | None = None
+    """The user's name.
+    Rule: At most 50 characters."""
     phone_no: str
+    """The user's mobile number.
+    Rule: Required, 1-15 characters."""
     redirect_url: str | None = None
+    """Where the user returns after activation.
+    Rule: A URL of at most 2048 characters."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object (``{}`` when absent)."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -129,15 +140,20 @@ class AccountCreationInfo(Model, kw_only=True):
     """``additionalInfo`` of account creation: the ``activationLink`` and its ``expiredAt``."""
 
     activation_link: str | None = None
+    """Page where the user activates or binds the wallet."""
     expired_at: str | None = None
+    """When the activation link expires."""
 
 
 class AccountCreationResponse(WalletResponse, kw_only=True):
     """Account creation response: Pivot's ``referenceNo`` and the activation link."""
 
     reference_no: str | None = None
+    """Pivot's reference of the binding."""
     partner_reference_no: str | None = None
+    """Your reference, echoed."""
     additional_info: AccountCreationInfo | None = None
+    """The activation link and its expiry."""
 
 
 class AccountUnbindingRedirects(Model, kw_only=True):
@@ -148,9 +164,17 @@ class AccountUnbindingRedirects(Model, kw_only=True):
     """
 
     redirect_url: str | None = None
+    """Where the user returns after unbinding.
+    Rule: A URL of at most 2048 characters."""
     failed_redirect_url: str | None = None
+    """Where the user returns if unbinding fails.
+    Rule: A URL of at most 2048 characters."""
     redirection_url: str | None = None
+    """Field-table spelling of ``redirectUrl``; sent as ``redirectUrl``.
+    Rule: Must agree with redirectUrl."""
     failed_redirection_url: str | None = None
+    """Field-table spelling of ``failedRedirectUrl``; sent as it.
+    Rule: Must agree with failedRedirectUrl."""
 
 
 _UNBIND_SECRETS = frozenset({"token_id"})
@@ -160,8 +184,13 @@ class AccountUnbindingRequest(Model, kw_only=True):
     """``registration-account-unbinding`` (09): unbind; ``tokenId`` is the binding id."""
 
     merchant_id: str
+    """Your wallet merchant id.
+    Rule: Required, 1-36 characters."""
     token_id: str
+    """The binding to remove.
+    Rule: Required, 1-2048 characters."""
     additional_info: AccountUnbindingRedirects | None = None
+    """Return URLs of the unbinding page."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -210,13 +239,16 @@ class AccountUnbindingInfo(Model, kw_only=True):
     """``additionalInfo`` of the unbinding response: ``redirectUrl`` and ``expiredIn``."""
 
     expired_in: str | None = None
+    """How long the unbinding page stays valid."""
     redirect_url: str | None = None
+    """Page where the user confirms the unbinding."""
 
 
 class AccountUnbindingResponse(WalletResponse, kw_only=True):
     """Unbinding response: the page where the user confirms the unbinding."""
 
     additional_info: AccountUnbindingInfo | None = None
+    """The unbinding page and its validity."""
 
 
 # -- balance ----------------------------------------------------------------------------------
@@ -226,6 +258,7 @@ class BalanceInquiryRequest(Model, kw_only=True):
     """``balance-inquiry`` (11): ``{"additionalInfo":{}}``."""
 
     additional_info: dict[str, Any] | None = None
+    """Free-form object, sent as ``{}``."""
 
     def __post_init__(self) -> None:
         self.additional_info = empty_info(self.additional_info)
@@ -236,18 +269,26 @@ class WalletAccountInfo(Model, kw_only=True):
     """One ``accountInfos[]`` entry: ``balanceType`` (e.g. CASH) and ``availableBalance``."""
 
     balance_type: str | None = None
+    """Kind of balance, e.g. ``CASH``."""
     available_balance: DecimalAmount | None = None
+    """Balance the user can spend."""
     amount: DecimalAmount | None = None
+    """Total balance."""
     hold_amount: DecimalAmount | None = None
+    """Amount on hold."""
     ledger_balance: DecimalAmount | None = None
+    """Ledger balance."""
     status: str | None = None
+    """Account status."""
 
 
 class BalanceInquiryResponse(WalletResponse, kw_only=True):
     """Balance inquiry response: ``accountInfos``."""
 
     account_infos: list[WalletAccountInfo] | None = None
+    """One entry per balance."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
 
 # -- debit ------------------------------------------------------------------------------------
@@ -259,8 +300,14 @@ class DebitUrlParam(Model, kw_only=True):
     """
 
     url: str
+    """A return URL or deep link.
+    Rule: Required, 1-255 characters."""
     type: str
+    """Its role, e.g. ``PAY_RETURN``.
+    Rule: Required, 1-20 characters."""
     is_deeplink: bool
+    """Whether ``url`` is an app deep link.
+    Rule: a JSON boolean (not a string)."""
 
 
 class DebitPaymentRequest(Model, kw_only=True):
@@ -277,10 +324,19 @@ class DebitPaymentRequest(Model, kw_only=True):
     """
 
     sub_merchant_id: str
+    """The sub-merchant that receives the payment.
+    Rule: Required, 1-36 characters."""
     partner_reference_no: str
+    """Your unique reference; reuse it to retry safely.
+    Rule: Required, 1-64 characters."""
     amount: DecimalAmount
+    """Amount to debit in IDR (sent with 2 decimals).
+    Rule: Required, positive."""
     url_params: list[DebitUrlParam]
+    """Return URLs after payment.
+    Rule: At least one entry."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object (``{}`` when absent)."""
 
     def __post_init__(self) -> None:
         self.additional_info = empty_info(self.additional_info)
@@ -310,15 +366,20 @@ class DebitPaymentInfo(Model, kw_only=True):
     """``additionalInfo`` of the debit response: ``urlExpiredAt`` of ``webRedirectUrl``."""
 
     url_expired_at: str | None = None
+    """When ``webRedirectUrl`` expires."""
 
 
 class DebitPaymentResponse(WalletResponse, kw_only=True):
     """Debit response: ``referenceNo`` and the ``webRedirectUrl`` where the user pays."""
 
     reference_no: str | None = None
+    """Pivot's reference of the debit."""
     partner_reference_no: str | None = None
+    """Your reference, echoed."""
     web_redirect_url: str | None = None
+    """Page where the user approves the payment."""
     additional_info: DebitPaymentInfo | None = None
+    """The expiry of ``webRedirectUrl``."""
 
 
 class DebitStatusRequest(Model, kw_only=True):
@@ -328,9 +389,14 @@ class DebitStatusRequest(Model, kw_only=True):
     """
 
     original_partner_reference_no: str
+    """Your reference of the debit.
+    Rule: Required, 1-64 characters."""
     service_code: str | None = None
+    """SNAP service code of the debit (``54``)."""
     original_reference_no: str | None = None
+    """Pivot's reference of the debit."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     def __post_init__(self) -> None:
         if self.service_code is None:
@@ -355,16 +421,27 @@ class DebitStatusResponse(WalletResponse, kw_only=True):
     """
 
     original_partner_reference_no: str | None = None
+    """Your reference of the debit."""
     original_partner_reference_code: str | None = None
+    """Reference code of the debit (as given)."""
     original_reference_no: str | None = None
+    """Pivot's reference of the debit."""
     original_external_id: str | None = None
+    """The ``X-EXTERNAL-ID`` of the debit request."""
     service_code: str | None = None
+    """SNAP service code of the debit."""
     latest_transaction_status: str | None = None
+    """Status code, see ``WalletTransactionStatus`` (``00`` = success)."""
     transaction_status_desc: str | None = None
+    """Description of the status."""
     paid_time: str | None = None
+    """When the debit was paid."""
     trans_amount: DecimalAmount | None = None
+    """Amount of the debit."""
     fee_amount: DecimalAmount | None = None
+    """Fee charged."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     @property
     def original_partner_reference(self) -> str | None:

@@ -54,16 +54,26 @@ class QrOttRequestInfo(Model, kw_only=True):
     """``additionalInfo`` of apply-OTT: ``partnerReferenceNo``, ``mode`` (JIT), redirects."""
 
     partner_reference_no: str | None = None
+    """Your unique reference.
+    Rule: 1-64 characters."""
     mode: str | None = None
+    """Payment mode, ``JIT``."""
     redirect_url: str | None = None
+    """Where the user returns after paying.
+    Rule: A URL of at most 2048 characters."""
     failed_redirect_url: str | None = None
+    """Where the user returns if paying fails.
+    Rule: A URL of at most 2048 characters."""
 
 
 class ApplyOttRequest(Model, kw_only=True):
     """``qr/apply-ott`` (49): get a one-time token and a QRIS payment link."""
 
     user_resources: list[str] | None = None
+    """Resources requested, e.g. ``["OTT"]``.
+    Rule: A non-empty list."""
     additional_info: QrOttRequestInfo | None = None
+    """Reference, mode and return URLs."""
 
     def __post_init__(self) -> None:
         if self.user_resources is None:
@@ -94,7 +104,9 @@ class UserResource(Model, kw_only=True):
     """One ``userResources[]`` entry of the apply-OTT response (the value is masked in repr)."""
 
     resource_type: str | None = None
+    """Kind of resource, e.g. ``OTT``."""
     value: str | None = None
+    """The one-time token; masked in repr."""
 
     def __repr__(self) -> str:
         return redacted_repr(self, _OTT_SECRETS)
@@ -107,22 +119,31 @@ class QrOttResult(Model, kw_only=True):
     """``additionalInfo`` of the apply-OTT / QR payment response: ``paymentUrl``, ``urlExpiry``."""
 
     payment_url: str | None = None
+    """Page where the user pays."""
     url_expiry: str | None = None
+    """When the page expires."""
 
 
 class ApplyOttResponse(WalletResponse, kw_only=True):
     """Apply-OTT response: the token(s) and the payment link."""
 
     user_resources: list[UserResource] | None = None
+    """The tokens issued."""
     additional_info: QrOttResult | None = None
+    """The payment link and its expiry."""
 
 
 class QrMpmDecodeRequest(Model, kw_only=True):
     """``qr/qr-mpm-decode`` (48): decode a merchant-presented QRIS string."""
 
     qr_content: str
+    """The scanned QRIS string.
+    Rule: Required, 1-512 characters."""
     scan_time: str | None = None
+    """When the QR was scanned.
+    Rule: 1-64 characters."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     def __post_init__(self) -> None:
         self.additional_info = empty_info(self.additional_info)
@@ -139,15 +160,20 @@ class QrMerchantInfo(Model, kw_only=True):
     """One ``merchantInfos[]`` entry: ``acquirerName`` and ``merchantPAN``."""
 
     acquirer_name: str | None = None
+    """Acquirer of the QR."""
     merchant_pan: str | None = msgspec.field(default=None, name="merchantPAN")
+    """Merchant PAN of the QR at that acquirer."""
 
 
 class QrDecodeInfo(Model, kw_only=True):
     """``additionalInfo`` of the decode response: ``merchantId``, ``qrisId``, ``qrisType``."""
 
     merchant_id: str | None = None
+    """Merchant id of the QR."""
     qris_id: str | None = None
+    """Id of the decoded QR; send it to pay."""
     qris_type: str | None = None
+    """Static or dynamic QR."""
 
 
 class QrMpmDecodeResponse(WalletResponse, kw_only=True):
@@ -158,10 +184,15 @@ class QrMpmDecodeResponse(WalletResponse, kw_only=True):
     """
 
     merchant_name: str | None = None
+    """Merchant name."""
     merchant_category: str | None = None
+    """Merchant category code."""
     merchant_location: str | None = None
+    """Merchant city."""
     merchant_infos: Union[list[QrMerchantInfo], QrMerchantInfo, None] = None
+    """Acquirers of the QR; read ``merchants``."""
     additional_info: QrDecodeInfo | None = None
+    """Merchant id, QRIS id and type."""
 
     @property
     def merchants(self) -> list[QrMerchantInfo]:
@@ -177,9 +208,15 @@ class QrPaymentRequestInfo(Model, kw_only=True):
     """``additionalInfo`` of QR payment: ``qrisId``, ``mode`` (JIT), redirect URLs."""
 
     qris_id: str | None = None
+    """The ``qrisId`` returned by decode."""
     mode: str | None = None
+    """Payment mode, ``JIT``."""
     redirect_url: str | None = None
+    """Where the user returns after paying.
+    Rule: A URL of at most 2048 characters."""
     failed_redirect_url: str | None = None
+    """Where the user returns if paying fails.
+    Rule: A URL of at most 2048 characters."""
 
 
 class QrMpmPaymentRequest(Model, kw_only=True):
@@ -191,9 +228,16 @@ class QrMpmPaymentRequest(Model, kw_only=True):
     """
 
     partner_reference_no: str
+    """Your unique reference.
+    Rule: Required, 1-64 characters."""
     amount: DecimalAmount
+    """Amount to pay in IDR (2 decimals).
+    Rule: Required, positive."""
     fee_amount: DecimalAmount | None = None
+    """Fee, if any (2 decimals).
+    Rule: Zero or positive."""
     additional_info: QrPaymentRequestInfo | None = None
+    """QRIS id, mode and return URLs."""
 
     @staticmethod
     def _prepare_mapping(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -228,17 +272,24 @@ class QrPaymentResult(Model, kw_only=True):
     """``additionalInfo`` of the QR payment response: ``paymentUrl`` and ``urlExpiry``."""
 
     payment_url: str | None = None
+    """Page where the user confirms the payment."""
     url_expiry: str | None = None
+    """When the page expires."""
 
 
 class QrMpmPaymentResponse(WalletResponse, kw_only=True):
     """QR payment response: references, amounts (2 decimals) and the payment link."""
 
     reference_no: str | None = None
+    """Pivot's reference of the payment."""
     partner_reference_no: str | None = None
+    """Your reference, echoed."""
     amount: DecimalAmount | None = None
+    """Amount paid."""
     fee_amount: DecimalAmount | None = None
+    """Fee charged."""
     additional_info: QrPaymentResult | None = None
+    """The payment link and its expiry."""
 
 
 # -- transaction history ----------------------------------------------------------------------
@@ -251,11 +302,22 @@ class TransactionHistoryListRequest(Model, kw_only=True):
     """
 
     from_date_time: str | None = None
+    """Start of the range.
+    Rule: 1-64 characters."""
     to_date_time: str | None = None
+    """End of the range.
+    Rule: 1-64 characters."""
     page_size: Union[str, int, None] = None
+    """Items per page.
+    Rule: Positive integer, sent as a string."""
     page_number: Union[str, int, None] = None
+    """Page to return.
+    Rule: Positive integer, sent as a string."""
     partner_reference_no: str | None = None
+    """Only this reference.
+    Rule: At most 64 characters."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     def __post_init__(self) -> None:
         self.additional_info = empty_info(self.additional_info)
@@ -282,33 +344,47 @@ class TransactionReferences(Model, kw_only=True):
     """``additionalInfo`` of a history entry: ``referenceNo`` and ``partnerReferenceNo``."""
 
     reference_no: str | None = None
+    """Pivot's reference."""
     partner_reference_no: str | None = None
+    """Your reference."""
 
 
 class TransactionHistoryItem(Model, kw_only=True):
     """One ``detailData[]`` entry: ``dateTime``, ``status``, ``type`` (TOP_UP, PAYMENT...)."""
 
     date_time: str | None = None
+    """When the transaction happened."""
     status: str | None = None
+    """Transaction status."""
     type: str | None = None
+    """Kind, e.g. ``TOP_UP``, ``PAYMENT``."""
     amount: DecimalAmount | None = None
+    """Amount of the transaction."""
     reference_no: str | None = None
+    """Pivot's reference."""
     partner_reference_no: str | None = None
+    """Your reference."""
     additional_info: TransactionReferences | None = None
+    """References of the transaction."""
 
 
 class TransactionHistoryListResponse(WalletResponse, kw_only=True):
     """Transaction history list: ``detailData``."""
 
     detail_data: list[TransactionHistoryItem] | None = None
+    """The transactions of the page."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
 
 class TransactionHistoryDetailRequest(Model, kw_only=True):
     """``transaction-history-detail`` (13): one transaction by ``originalPartnerReferenceNo``."""
 
     original_partner_reference_no: str
+    """Your reference of the transaction.
+    Rule: Required, 1-64 characters."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     def __post_init__(self) -> None:
         self.additional_info = empty_info(self.additional_info)
@@ -325,9 +401,16 @@ class TransactionHistoryDetailResponse(WalletResponse, kw_only=True):
     """Transaction history detail: amount, time, references, ``status`` and ``type``."""
 
     amount: DecimalAmount | None = None
+    """Amount of the transaction."""
     date_time: str | None = None
+    """When it happened."""
     partner_reference_no: str | None = None
+    """Your reference."""
     reference_no: str | None = None
+    """Pivot's reference."""
     status: str | None = None
+    """Transaction status."""
     type: str | None = None
+    """Kind, e.g. ``PAYMENT``."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""

@@ -26,7 +26,9 @@ class WalletResponse(Model, kw_only=True):
     """Base of wallet responses: the 7-character ``responseCode`` and ``responseMessage``."""
 
     response_code: str | None = None
+    """7-character SNAP result code (HTTP status, service code, case)."""
     response_message: str | None = None
+    """Human-readable result, e.g. ``Successful``."""
 
     @property
     def http_status(self) -> int | None:
@@ -55,7 +57,9 @@ class B2BTokenRequest(Model, kw_only=True):
     """B2B token request: ``{"grantType":"client_credentials","additionalInfo":{}}``."""
 
     grant_type: str | None = None
+    """Always ``client_credentials``."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object, sent as ``{}``."""
 
     def __post_init__(self) -> None:
         if self.grant_type is None:
@@ -68,9 +72,13 @@ class B2BTokenResponse(WalletResponse, kw_only=True):
     """B2B token response: ``accessToken``, ``tokenType``, ``expiresIn`` (string or number)."""
 
     access_token: str | None = None
+    """The merchant (B2B) access token; masked in repr."""
     token_type: str | None = None
+    """The token type, ``Bearer``."""
     expires_in: int | None = None
+    """Lifetime in seconds (string or number)."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     @property
     def lifetime(self) -> int:
@@ -94,9 +102,16 @@ class B2B2CTokenRequest(Model, kw_only=True):
     """
 
     grant_type: str | None = None
+    """``authorization_code`` or ``refresh_token``.
+    Rule: Required, 1-64 characters."""
     auth_code: str | None = None
+    """Code from the account-binding redirect (authorization_code); masked.
+    Rule: 1-2048 characters; required with authorization_code."""
     refresh_token: str | None = None
+    """Refresh token (refresh_token grant); masked.
+    Rule: 1-2048 characters; required with refresh_token."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     def __post_init__(self) -> None:
         if self.grant_type is None:
@@ -126,11 +141,17 @@ class B2B2CTokenResponse(WalletResponse, kw_only=True):
     """B2B2C token response: tokens with absolute ``+07:00`` expiry times (no ordering assumed)."""
 
     access_token: str | None = None
+    """The customer (B2B2C) access token; masked in repr."""
     token_type: str | None = None
+    """The token type, ``Bearer``."""
     access_token_expiry_time: str | None = None
+    """When the access token expires (``+07:00`` time)."""
     refresh_token: str | None = None
+    """Token to get a new access token; masked in repr."""
     refresh_token_expiry_time: str | None = None
+    """When the refresh token expires (``+07:00`` time)."""
     additional_info: dict[str, Any] | None = None
+    """Free-form object."""
 
     @property
     def access_token_expires(self) -> _dt.datetime | None:
