@@ -84,6 +84,14 @@ CHECKS: dict[str, Callable[[Any, str], tuple[object, ...] | None]] = {
         "2026-01-01T00:01:00+00:00" in out,
     ),
     "sandbox_faults": lambda r, out: (r == 3, "REQUIRE_ACTION after 3 attempts" in out),
+    "observability": lambda r, out: (
+        r == ["INTERNAL pivot POST /v2/payments", "INTERNAL pivot POST /v1/access-token",
+              "CLIENT POST /v1/access-token", "CLIENT POST /v2/payments",
+              "CLIENT POST /v2/payments"],
+        "http.response.status_code=503 error.type=503" in out,
+        "http.response.status_code=200 http.request.resend_count=1" in out,
+        "sandbox-secret-not-for-production" not in out, "Bearer" not in out,
+    ),
     "wallet_sandbox_app": lambda r, out: (
         r == "2000600", "mounted in the gateway sandbox: True" in out,
     ),
