@@ -83,6 +83,11 @@ CHECKS: dict[str, Callable[[Any, str], tuple[object, ...] | None]] = {
         len(r) == 2, all(u.startswith("http://127.0.0.1:") for u in r),
         "2026-01-01T00:01:00+00:00" in out,
     ),
+    "byo_http": lambda r, out: (
+        isinstance(r, str) and len(r) == 32, f"X-REQUEST-ID {r}" in out,
+        "POST /v2/payments -> 503\nPOST /v2/payments -> 200" in out,
+        "POST /v1/access-token -> 200" in out,
+    ),
     "sandbox_faults": lambda r, out: (r == 3, "REQUIRE_ACTION after 3 attempts" in out),
     "observability": lambda r, out: (
         r == ["INTERNAL pivot POST /v2/payments", "INTERNAL pivot POST /v1/access-token",
