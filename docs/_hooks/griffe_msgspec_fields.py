@@ -121,11 +121,11 @@ def _default(field: msgspec.structs.FieldInfo) -> str | None:
     if field.required:
         return "**required**"
     if field.default_factory is not msgspec.NODEFAULT:
-        factory = field.default_factory
-        return f"default `{getattr(factory, '__name__', factory)}()`"
-    if field.default is None or field.default is msgspec.NODEFAULT:
+        value = field.default_factory()  # our own factories: cheap, no side effect
+    elif field.default is None or field.default is msgspec.NODEFAULT:
         return None  # optional, absent means "not given": the common case needs no word
-    value = field.default
+    else:
+        value = field.default
     if isinstance(value, str) and hasattr(value, "value"):  # a str enum member
         value = value.value
     return f"default `{value!r}`"

@@ -129,7 +129,7 @@ def test_meta_constraints_and_defaults_are_listed() -> None:
     assert rows["pageSize"].constraints == "default `20`; ≥ 1; ≤ 100; sent as text."
     assert rows["pageSize"].meaning == "Items."
     assert rows["referenceNo"].constraints == "**required**; length ≥ 1; length ≤ 64"
-    assert rows["tags"].constraints == "default `list()`"
+    assert rows["tags"].constraints == "default `[]`"
     assert rows["note"].meaning == "A free note."  # Meta(description=) as the last resort
     assert rows["note"].constraints == ""
 
