@@ -14,10 +14,13 @@ Questions answered, all measured in one run:
    process, so that it does not compete for this loop) runs beside the encryptions, with a
    ticker task measuring the event loop's scheduling delay every 1 ms.
 
-Goals (reported, not asserted): executor throughput >= 1.6x inline on 2 cores; maximum loop
-lag < 10 ms with the executor. The goal is judged on the first process pool, the executor the
-docs recommend for throughput (pycryptodome's many short C calls make threads contend for the
-GIL, which the thread-pool rows show). The last line printed is one JSON object with every figure.
+Goals (reported, not asserted), judged on the DEFAULT path, ``encrypt_card_async`` with no
+executor (what ``client.cards.encrypt`` does unless told otherwise; row ``default``):
+throughput >= 1.6x inline on 2 cores alone (the issue's target under load: >= 1.3x), and
+maximum loop lag < 10 ms with 256 encryptions in flight beside the HTTP stream. The explicit
+pools are shown for comparison (pycryptodome's many short C calls make threads contend for the
+GIL, which the thread-pool rows show). The last line printed is one JSON object with every
+figure.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from Crypto.Cipher import AES, PKCS1_OAEP
 from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
 
-from pivot_async import _cards
+from pivot_async import _card_pool, _cards
 from pivot_async._cards import (
     Card,
     encrypt_card,
@@ -262,14 +265,19 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         name: (2 * w if name.startswith("threads") else args.process_in_flight)
         for name, w in [(k, int(k.rsplit("_", 1)[1])) for k in pools]
     }
+    # The default path: executor=None, whatever encrypt_card_async picks on this platform.
+    default_executor = _card_pool._default_executor()
+    default_kind = type(default_executor).__name__ if default_executor else "loop thread pool"
+    pools = {"default": None, **pools}  # type: ignore[dict-item]
+    in_flight["default"] = args.process_in_flight
     try:
         for name, pool in pools.items():
-            if isinstance(pool, ProcessPoolExecutor):  # start the workers outside the timing
+            if pool is None or isinstance(pool, ProcessPoolExecutor):  # start workers untimed
                 await asyncio.gather(
                     *(encrypt_card_async(encryption_key, card, executor=pool) for _ in range(64))
                 )
 
-            def via_pool(pool: Executor = pool) -> Awaitable[str]:
+            def via_pool(pool: Executor | None = pool) -> Awaitable[str]:
                 return encrypt_card_async(encryption_key, card, device=DEVICE, executor=pool)
 
             alone[name] = await run_executor(n, via_pool, in_flight[name])
@@ -290,7 +298,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
                 for name, pool in pools.items():
 
-                    def via(pool: Executor = pool) -> Awaitable[str]:
+                    def via(pool: Executor | None = pool) -> Awaitable[str]:
                         return encrypt_card_async(
                             encryption_key, card, device=DEVICE, executor=pool
                         )
@@ -300,11 +308,12 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     loaded[name] = {"enc_per_s": rate, **bg.figures()}
     finally:
         for pool in pools.values():
-            pool.shutdown()
+            if pool is not None:
+                pool.shutdown()
+        _card_pool._shutdown_default_pool()
 
-    # The goal is judged on the recommended executor for throughput: the first process pool
-    # (or the first thread pool when run with --processes "").
-    first = next((k for k in pools if k.startswith("processes")), f"threads_{workers[0]}")
+    # The goal is judged on the default path (executor=None).
+    first = "default"
     ratios = {
         "executor_over_inline_alone": alone[first] / alone["inline"],
         "executor_over_inline_under_load": loaded[first]["enc_per_s"]
@@ -321,6 +330,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             )
     goals = {
         "executor_ge_1_6x_inline": ratios["executor_over_inline_alone"] >= 1.6,
+        "executor_ge_1_3x_inline_under_load": ratios["executor_over_inline_under_load"] >= 1.3,
         "executor_loop_lag_max_lt_10ms": loaded[first]["loop_lag_max_ms"] < 10.0,
     }
     return {
@@ -328,7 +338,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "n": n,
         "workers": workers,
         "processes": args.processes,
-        "goal_executor": first,
+        "goal_executor": f"{first} ({default_kind})",
         "in_flight": in_flight,
         "inline_batch": args.inline_batch,
         "gc_freeze": args.gc_freeze,

@@ -29,7 +29,8 @@ import _common
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-SCRIPTS = ["throughput", "decode", "token_stampede", "memory", "card_encryption", "batch"]
+SCRIPTS = ["throughput", "decode", "token_stampede", "memory", "card_encryption", "batch",
+           "import_time"]
 EXTRA_ARGS = {"throughput": ["--profile"]}  # the profile explains any missed goal
 
 

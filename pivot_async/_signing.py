@@ -29,10 +29,6 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from Crypto.Hash import SHA256
-from Crypto.PublicKey import RSA
-from Crypto.Signature import pkcs1_15
-
 from ._config import Secret
 from ._errors import ConfigurationError
 
@@ -355,6 +351,8 @@ def _load_private(pem: Any) -> Any:
         raise ConfigurationError(
             f"expected an RSA private key PEM (PKCS#1 or PKCS#8), got a {label.lower()}"
         )
+    from Crypto.PublicKey import RSA  # pycryptodome loads on first use: import time
+
     try:
         key: Any = RSA.import_key(der)
     except (ValueError, IndexError, TypeError):
@@ -376,6 +374,8 @@ def load_public_key(pem: str | bytes) -> RSAPublicKey:
     allowed = ("PUBLIC KEY", "RSA PUBLIC KEY", "PRIVATE KEY", "RSA PRIVATE KEY")
     if label is not None and label not in allowed:
         raise ConfigurationError(f"expected an RSA public key PEM, got a {label.lower()}")
+    from Crypto.PublicKey import RSA
+
     try:
         key: Any = RSA.import_key(der)
     except (ValueError, IndexError, TypeError):
@@ -387,6 +387,8 @@ def generate_private_key(bits: int = 2048) -> RSAPrivateKey:
     """Generate a fresh RSA key pair (for tests and the sandbox; takes up to a second or two)."""
     if bits < 1024:
         raise ValueError("RSA keys shorter than 1024 bits are not supported")
+    from Crypto.PublicKey import RSA
+
     return RSAPrivateKey(RSA.generate(bits))
 
 
@@ -406,6 +408,9 @@ def token_signature(private_key: RSAPrivateKey, client_key: str, timestamp: str)
 
     ``timestamp`` is signed verbatim, whatever its format. Deterministic; about 2 ms of CPU.
     """
+    from Crypto.Hash import SHA256
+    from Crypto.Signature import pkcs1_15
+
     digest = SHA256.new(token_string_to_sign(client_key, timestamp).encode("utf-8"))
     raw: bytes = pkcs1_15.new(private_key._key).sign(digest)
     return base64.b64encode(raw).decode("ascii")
@@ -419,6 +424,9 @@ def verify_token_signature(
         raw = base64.b64decode(signature.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
         return False
+    from Crypto.Hash import SHA256
+    from Crypto.Signature import pkcs1_15
+
     digest = SHA256.new(token_string_to_sign(client_key, timestamp).encode("utf-8"))
     try:
         pkcs1_15.new(public_key._key).verify(digest, raw)

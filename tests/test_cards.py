@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pivot_async import _card, _cards
+from pivot_async import _card, _card_pool, _cards
 from pivot_async._cards import Card, encrypt_card, encrypt_card_async, encryption_process_pool
 from pivot_async._errors import EncryptionError, RequestValidationError
 
@@ -748,9 +748,12 @@ def _record_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return names
 
 
-async def test_async_default_executor(
+async def test_async_default_executor_without_spare_cpus_is_the_loop_thread_pool(
     rsa2048: rsa.RSAPrivateKey, key2048: str, card: Card, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the default process pool: tests/test_cards_default_pool.py
+    monkeypatch.setattr(_card_pool, "_usable_cpus", lambda: 1)
+    monkeypatch.setattr(_card_pool, "_default_pool", None)
     threads = _record_threads(monkeypatch)
     out = await encrypt_card_async(key2048, card, device=DOC_DEVICE)
     assert json.loads(independent_decrypt(rsa2048, out).plaintext) == DOC_PLAINTEXT

@@ -1,4 +1,4 @@
-"""Card encryption on the client: runs in an executor so the event loop never blocks."""
+"""Card encryption on the client: runs off the event loop (by default in a process pool)."""
 
 from __future__ import annotations
 
@@ -46,12 +46,14 @@ class Cards(Resource):
         metadata: Mapping[str, Any] | None = None,
         executor: concurrent.futures.Executor | None = None,
     ) -> str:
-        """``encryptedCard`` for a session's ``encryptionKey``, computed in ``executor``.
+        """``encryptedCard`` for a session's ``encryptionKey``, computed off the event loop.
 
-        Uses the loop's default thread pool when ``executor`` is None; for throughput on a
-        multi-core machine pass :func:`pivot_async.encryption_process_pool` (requests made
-        together are batched to its workers). See :func:`pivot_async.encrypt_card` for the
-        scheme and :func:`pivot_async.encrypt_card_async` for the trade-offs.
+        With ``executor=None`` (the default): a process pool shared by the whole process,
+        started at the first encryption, one below-priority worker per CPU, requests made
+        together batched to it, where the platform forks processes (Linux) and has two CPUs or
+        more; elsewhere the loop's default thread pool. Any executor may be passed instead.
+        See :func:`pivot_async.encrypt_card` for the scheme and
+        :func:`pivot_async.encrypt_card_async` for the trade-offs.
 
         ``device`` (``deviceInformations``) takes the documented wire names only
         (:class:`~pivot_async.models.params.DeviceInformationParams`): an unknown key is a
