@@ -184,8 +184,7 @@ def fields_table(cls: type[msgspec.Struct], rows: list[FieldRow]) -> str:
     """The Markdown appended to the docstring of ``cls``."""
     lines = [
         "",
-        '<p class="pivot-fields-title"><strong>Fields</strong> '
-        "(JSON keys in wire order; the Python attribute is the snake_case name)</p>",
+        '<p class="pivot-fields-title"><strong>Fields</strong></p>',
         "",
         '<div class="pivot-fields" markdown>',
         "",

@@ -39,7 +39,7 @@ class PaymentCallbackEvent(Model, kw_only=True):
     """A payment callback: ``event`` and the full payment session (with ``chargeDetails``)."""
 
     event: str
-    """Event name, e.g. ``PAYMENT.PAID`` (see ``CallbackEventName``)."""
+    """Event name as received, e.g. ``PAYMENT.PAID`` (see ``CallbackEventName``)."""
     data: PaymentSession
     """The payment session, with its ``chargeDetails``."""
 
