@@ -9,6 +9,7 @@ model and field at fault) and on the HTML of a real ``mkdocs build --strict``.
 from __future__ import annotations
 
 import html
+import importlib
 import importlib.util
 import inspect
 import os
@@ -144,10 +145,15 @@ def _build_site(site: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def models_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("mkdocs")
-    site = tmp_path_factory.mktemp("site")
-    _build_site(site)
+    out = tmp_path_factory.mktemp("site")
+    _build_site(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def models_html(site: Path) -> str:
     return (site / "reference" / "api" / "models" / "index.html").read_text("utf-8")
 
 
@@ -188,3 +194,41 @@ def test_built_reference_has_a_full_table_for_every_model(models_html: str) -> N
             [f.encode_name, f.name] for f in msgspec.structs.fields(cls)
         ], name
         assert all(len(row) == 5 and row[4] not in ("", "—") for row in cells), name
+
+
+def _signatures(page: str) -> dict[str, str]:
+    """heading id -> the text of the signature block rendered below it."""
+    out: dict[str, str] = {}
+    for match in re.finditer(
+        r'<h\d id="(?P<id>[^"]+)" class="doc doc-heading">.*?'
+        r'<div class="doc-signature highlight"><pre>(?P<sig>.*?)</pre>',
+        page, re.S,
+    ):
+        out.setdefault(match.group("id"), _text(match.group("sig")))
+    return out
+
+
+def test_method_signatures_are_formatted_whole(site: Path) -> None:
+    page = (site / "reference" / "api" / "resources" / "index.html").read_text("utf-8")
+    sigs = _signatures(page)
+    source = (ROOT / "docs" / "reference" / "api" / "resources.md").read_text("utf-8")
+    checked = 0
+    for path in re.findall(r"^::: (\S+)$", source, re.M):
+        module_name, _, cls_name = path.rpartition(".")
+        cls = getattr(importlib.import_module(module_name), cls_name)
+        for name, func in inspect.getmembers(cls, inspect.isfunction):
+            if name.startswith("_"):
+                continue
+            ident = f"{path}.{name}"
+            sig = sigs[ident]
+            for param in inspect.signature(func).parameters:
+                if param != "self":
+                    assert re.search(rf"\b{param}\b", sig), f"{ident}: {param} cut off"
+            assert max(len(line) for line in sig.splitlines()) <= 88, f"{ident}:\n{sig}"
+            if len(inspect.signature(func).parameters) > 3:
+                assert sig.count("\n") >= 3, f"{ident}: one parameter a line\n{sig}"
+            checked += 1
+    assert checked > 20
+    create = sigs["pivot_async.resources.payments.Payments.create"]
+    assert "    idempotency_key: str | None = None,\n" in create
+    assert create.rstrip().endswith(") -> PaymentSession")
