@@ -126,7 +126,8 @@ class PivotClient:
                 "trust_env applies to the client's own session: create your session with "
                 "aiohttp.ClientSession(trust_env=True) instead"
             )
-        self._proxy = resolve_proxy(proxy)
+        self._proxy, proxy_auth = resolve_proxy(proxy)
+        del proxy
         self._trust_env = trust_env
         self.max_response_bytes = max_response_bytes
         self.client_id = client_id
@@ -149,7 +150,7 @@ class PivotClient:
         self._requestor = Requestor(
             self._get_session, self.base_url, timeout=self.timeout,
             retry_policy=self.retry_policy, max_response_bytes=max_response_bytes,
-            sleep=sleep or asyncio.sleep, rng=rng, proxy=self._proxy,
+            sleep=sleep or asyncio.sleep, rng=rng, proxy=self._proxy, proxy_auth=proxy_auth,
         )
         self._payments = self._requestor.protocol(
             "payments", headers={"Accept": "application/json"}, read=read_envelope,
@@ -255,7 +256,6 @@ class PivotClient:
                 headers={"User-Agent": _USER_AGENT},
                 raise_for_status=False,
                 trust_env=self._trust_env,
-                proxy=self._proxy,
             )
         return self._session
 

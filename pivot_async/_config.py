@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
@@ -146,14 +147,15 @@ def resolve_base_url(environment: str, base_url: str | None) -> URL:
     return url.with_path(url.path.rstrip("/"))
 
 
-def resolve_proxy(proxy: str | URL | None) -> URL | None:
-    """The validated ``proxy`` URL: ``http://`` or ``https://``, a host, optional port and
-    ``user:password@`` (sent as ``Proxy-Authorization``, to the proxy only), no path.
+def resolve_proxy(proxy: str | URL | None) -> tuple[URL | None, Secret | None]:
+    """The validated ``proxy`` URL (``http://`` or ``https://``, a host, an optional port, no
+    path) without its ``user:password@``, and those credentials as the ``Proxy-Authorization``
+    value (a :class:`Secret`, sent to the proxy only), or None.
 
     The error never repeats the value (it may hold the proxy's password).
     """
     if proxy is None:
-        return None
+        return None, None
     if not isinstance(proxy, (str, URL)):
         raise ConfigurationError("proxy must be a URL string such as 'http://proxy:3128'")
     try:
@@ -164,7 +166,10 @@ def resolve_proxy(proxy: str | URL | None) -> URL | None:
         raise ConfigurationError("proxy must be an absolute http:// or https:// URL")
     if url.path not in ("", "/") or url.query_string or url.fragment:
         raise ConfigurationError("proxy must not carry a path, query string or fragment")
-    return url
+    if url.user is None and url.password is None:
+        return url, None
+    credentials = f"{url.user or ''}:{url.password or ''}".encode()
+    return url.with_user(None), Secret("Basic " + base64.b64encode(credentials).decode("ascii"))
 
 
 def env_value(env: Mapping[str, str] | None, name: str) -> str | None:

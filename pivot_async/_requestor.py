@@ -40,7 +40,7 @@ from aiohttp.payload import Payload
 from yarl import URL
 
 from . import _codec
-from ._config import Timeout
+from ._config import Secret, Timeout
 from ._error_factory import make_api_error, make_snap_error, snap_code_parts, snap_response_code
 from ._errors import (
     APIError,
@@ -108,9 +108,12 @@ class Requestor:
         sleep: Callable[[float], Awaitable[None]],
         rng: random.Random | None,
         proxy: URL | None = None,
+        proxy_auth: Secret | None = None,
     ) -> None:
         self._session = session
+        #: The proxy (no userinfo); its ``Proxy-Authorization`` value stays in a Secret.
         self.proxy = proxy
+        self._proxy_auth = proxy_auth
         self.base_url = base_url
         self.timeout = timeout
         self.retry_policy = retry_policy
@@ -256,11 +259,20 @@ class Requestor:
                 total=min(timeout.total, left), sock_connect=timeout.connect,
                 sock_read=timeout.read,
             )
+        proxy_headers: dict[str, str] | None = None
+        if self._proxy_auth is not None:
+            # https: on the proxy's CONNECT; http (loopback only): on the request the proxy
+            # relays (aiohttp reads ``proxy_headers`` for a CONNECT only).
+            if url.scheme == "https":
+                proxy_headers = {"Proxy-Authorization": self._proxy_auth.get()}
+            else:
+                headers = {**headers, "Proxy-Authorization": self._proxy_auth.get()}
+        refused: str | None = None
         try:
             async with session.request(
                 method, url, data=data, headers=headers, params=params,
                 timeout=attempt_timeout, allow_redirects=False, middlewares=middlewares,
-                proxy=self.proxy,
+                proxy=self.proxy, proxy_headers=proxy_headers,
             ) as resp:
                 raw = await read_body(resp, self.max_response_bytes, request_id=request_id)
                 if capture is not None:
@@ -268,6 +280,9 @@ class Requestor:
                 return resp.status, raw, resp.headers
         except PivotError:
             raise
+        except aiohttp.ClientHttpProxyError as exc:
+            # Its request_info holds the Proxy-Authorization sent: neither chained nor kept.
+            refused = f"{exc.status} {exc.message}"
         except asyncio.TimeoutError as exc:
             raise PivotTimeoutError(
                 f"{method} {url.path} timed out (timeout={timeout})", request_id=request_id,
@@ -277,6 +292,10 @@ class Requestor:
                 f"{method} {url.path} failed: {type(exc).__name__}: {exc}",
                 request_id=request_id,
             ) from exc
+        raise PivotConnectionError(
+            f"{method} {url.path} failed: the proxy refused the tunnel ({refused})",
+            request_id=request_id,
+        )
 
 
 # -- readers ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
-from pivot_async import APIError, ConfigurationError, PivotClient
+from pivot_async import APIError, ConfigurationError, PivotClient, PivotConnectionError
 from pivot_async._middlewares import CREDENTIAL_HEADERS
 from pivot_async.sandbox import Fault, ManualClock, Sandbox
 from pivot_async.sandbox._wallet import WALLET_APP_KEY
@@ -207,7 +207,7 @@ async def test_through_the_proxy_credentials_go_to_the_configured_origin_only() 
         session = client._get_session()
         explicit = {"Authorization": "Bearer explicit-0123456789"}
         async with session.post(f"{target}/direct", data=b"{}", headers=explicit,
-                                middlewares=client._payments.chain) as resp:
+                                middlewares=client._payments.chain, proxy=url) as resp:
             assert resp.status == 200
     assert [h for h in proxy.to_origin(gateway) if "authorization" in h]  # to the gateway
     elsewhere = proxy.to_origin(target)
@@ -226,6 +226,43 @@ async def test_a_refused_proxy_login_is_an_error_without_the_password() -> None:
     assert proxy.seen and proxy.seen[0][2].get("proxy-authorization")  # it was sent
     assert PROXY_PASSWORD not in str(err.value) and PROXY_PASSWORD not in repr(err.value)
     assert sandbox.requests == []
+
+
+async def test_a_refused_tunnel_is_a_connection_error_without_the_proxy_credentials() -> None:
+    """An https gateway through the proxy: the proxy refuses the CONNECT. aiohttp's error
+    holds the Proxy-Authorization it sent; the client's error neither says nor chains it."""
+
+    seen: list[tuple[str, str | None]] = []
+
+    @web.middleware
+    async def refuse(request: web.Request, handler: object) -> web.Response:
+        seen.append((request.method, request.headers.get("Proxy-Authorization")))
+        return web.Response(status=403)
+
+    app = web.Application(middlewares=[refuse])  # a CONNECT matches no route: catch all
+    encoded = base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode()
+    async with serve(app) as url, PivotClient(
+        "id", "secret", base_url="https://127.0.0.1:9", proxy=_with_credentials(url),
+        max_retries=0,
+    ) as client:
+        with pytest.raises(PivotConnectionError, match="the proxy refused the tunnel") as err:
+            await client.payments.retrieve("s1")
+    texts = [str(err.value), repr(err.value), repr(err.value.__cause__),
+             repr(err.value.__context__)]
+    assert not any(PROXY_PASSWORD in t or encoded in t for t in texts), texts
+    assert err.value.__cause__ is None and err.value.__context__ is None
+    assert seen == [("CONNECT", f"Basic {encoded}")]  # the credentials went to the proxy
+
+
+async def test_an_unreachable_proxy_is_a_connection_error_without_the_password() -> None:
+    async with PivotClient("id", "secret", base_url="https://127.0.0.1:9",
+                           proxy=f"http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:1",
+                           max_retries=0) as client:
+        with pytest.raises(PivotConnectionError) as err:
+            await client.payments.retrieve("s1")
+    chained = err.value.__cause__
+    texts = [str(err.value), repr(err.value), str(chained), repr(chained)]
+    assert not any(PROXY_PASSWORD in t for t in texts), texts
 
 
 @pytest.mark.parametrize("trust_env", [True, False])
