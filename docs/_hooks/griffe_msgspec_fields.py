@@ -180,8 +180,14 @@ def field_rows(
     return rows
 
 
-def fields_table(cls: type[msgspec.Struct], rows: list[FieldRow]) -> str:
-    """The Markdown appended to the docstring of ``cls``."""
+def fields_table(
+    cls: type[msgspec.Struct], rows: list[FieldRow], anchor_prefix: str | None = None
+) -> str:
+    """The Markdown appended to the docstring of ``cls``.
+
+    With ``anchor_prefix`` (the path the class is rendered under), each row is the target of
+    the cross-reference ``<anchor_prefix>.<python name>``, as an attribute entry would be.
+    """
     lines = [
         "",
         '<p class="pivot-fields-title"><strong>Fields</strong></p>',
@@ -192,8 +198,9 @@ def fields_table(cls: type[msgspec.Struct], rows: list[FieldRow]) -> str:
         "|---|---|---|---|---|",
     ]
     for row in rows:
+        anchor = f"[](){{#{anchor_prefix}.{row.python}}}" if anchor_prefix else ""
         lines.append(
-            f"| `{row.wire}` | `{row.python}` | {row.type} | {row.constraints or '—'} "
+            f"| {anchor}`{row.wire}` | `{row.python}` | {row.type} | {row.constraints or '—'} "
             f"| {row.meaning or '—'} |"
         )
     lines += ["", "</div>", ""]
@@ -266,7 +273,7 @@ class MsgspecFields(griffe.Extension):
             rows = field_rows(rcls, merged, links)
             if not rows:
                 continue
-            table = fields_table(rcls, rows)
+            table = fields_table(rcls, rows, links.get(rcls))
             if gcls.docstring is None:
                 gcls.docstring = griffe.Docstring(table, parent=gcls)
             else:

@@ -184,7 +184,11 @@ def test_built_reference_lists_create_payment_request_fields(models_html: str) -
     assert by_wire["clientReferenceId"][2] == "str"
     assert "1-100" in by_wire["clientReferenceId"][3]
     assert by_wire["redirectUrl"][2] == "RedirectUrl | None"
-    assert '<a class="autorefs autorefs-internal"' in _section(models_html, "CreatePaymentRequest")
+    section = _section(models_html, "CreatePaymentRequest")
+    assert '<a class="autorefs autorefs-internal"' in section  # types link to their models
+    # Each row is a cross-reference target, as an attribute entry would be.
+    assert 'id="pivot_async.models.CreatePaymentRequest.client_reference_id"' in section
+    assert 'href="#pivot_async.models.CreatePaymentRequest.client_reference_id"' in models_html
 
 
 def test_built_reference_has_a_full_table_for_every_model(models_html: str) -> None:
