@@ -30,7 +30,11 @@ griffe = pytest.importorskip("griffe")
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = ROOT / "docs" / "_hooks"
-_ROW = re.compile(r"^\| `(?P<wire>[^`]+)` \| `(?P<python>[^`]+)` \| (?P<rest>.*) \|$", re.M)
+_ROW = re.compile(
+    r"^\| (?:\[\]\(\)\{#(?P<anchor>[^}]+)\})?`(?P<wire>[^`]+)` \| `(?P<python>[^`]+)` "
+    r"\| (?P<rest>.*) \|$",
+    re.M,
+)
 
 
 def _public_structs() -> dict[str, type[msgspec.Struct]]:
@@ -105,6 +109,10 @@ def test_create_payment_request_rows_read_well() -> None:
         rows["amount"][1][0]
     )
     assert "&#124;" in rows["amount"][1][0]  # "Amount | None" without breaking the table
+    anchors = dict(re.findall(r"\[\]\(\)\{#([^}]+)\}`([^`]+)`", doc))
+    assert anchors["pivot_async.models.CreatePaymentRequest.client_reference_id"] == (
+        "clientReferenceId"
+    )
 
 
 def test_inherited_fields_keep_their_documentation() -> None:
