@@ -10,12 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pivot_async.models import (
-    PaymentPaidEvent,
-    PaymentSession,
-    Refund,
-    parse_callback_event,
-)
+from pivot_async.models import PaymentPaidEvent, PaymentSession, Refund, parse_callback_event
 
 
 @dataclass(frozen=True)

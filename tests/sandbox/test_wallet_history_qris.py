@@ -16,13 +16,7 @@ from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._wallet import WalletConfig
 from pivot_async.sandbox._wallet_checks import build_qris
 from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
-from tests.sandbox._wallet_flow_helpers import (
-    DEBIT,
-    START,
-    balance,
-    debit_body,
-    history_query,
-)
+from tests.sandbox._wallet_flow_helpers import DEBIT, START, balance, debit_body, history_query
 
 EXAMPLE_QR = (
     "00020101021126660014ID.LINKAJA.WWW011893600911000000000802152103124400000080303UMI5144"
