@@ -153,7 +153,10 @@ def field_rows(
 ) -> list[FieldRow]:
     """The rows of ``cls``; ``docs`` maps a Python field name to its documentation."""
     links = _public_models() if links is None else links
-    hints = typing.get_type_hints(cls, include_extras=True)
+    try:
+        hints = typing.get_type_hints(cls, include_extras=True)
+    except (NameError, TypeError):  # an annotation only importable for type checkers
+        hints = {}  # msgspec's own resolution of each field's type is used below
     rows: list[FieldRow] = []
     for field in msgspec.structs.fields(cls):
         metas: list[msgspec.Meta] = []
