@@ -2,7 +2,7 @@
 executor run in a shared, lazily started process pool where the platform forks processes, and
 in the loop's thread pool elsewhere (pivot_async/_card_pool.py).
 
-Envelopes are opened with the independent decryption of tests/test_cards.py.
+Envelopes are opened with the independent decryption of tests/_cards_shared.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pivot_async import PivotClient, _card_pool, _cards
 from pivot_async._cards import Card, encrypt_card_async
 
-from .test_cards import CVC, PAN, TODAY, independent_decrypt, spki_b64
+from ._cards_shared import CVC, PAN, TODAY, independent_decrypt, spki_b64
 
 FORKING = multiprocessing.get_all_start_methods()[0] in ("fork", "forkserver")
 needs_fork = pytest.mark.skipif(not FORKING, reason="the default pool needs fork or forkserver")
