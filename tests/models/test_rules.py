@@ -79,7 +79,7 @@ def test_debit_url_limits_are_inclusive() -> None:
 def test_debit_struct_form_needs_the_mandatory_fields() -> None:
     with pytest.raises(TypeError, match=r"sub_merchant_id|url_params"):
         m.DebitPaymentRequest(partner_reference_no="r",  # type: ignore[call-arg]
-                              amount=m.DecimalAmount(value="1.00"))
+                              amount=m.DecimalAmount(value="1.00"))  # type: ignore[arg-type]
     with pytest.raises(RequestValidationError) as info:
         m.DebitPaymentRequest(
             sub_merchant_id="s", partner_reference_no="r",

@@ -33,7 +33,7 @@ async def test_misspelled_capture_method_is_refused_and_nothing_is_sent(
                        paymentMethodOptions={"card": {"captureMetod": "manual"}})
     sandbox.reset_requests()
     with pytest.raises(RequestValidationError) as info:
-        await client.payments.create(body)
+        await client.payments.create(body)  # type: ignore[arg-type]  # misspelled key on purpose
     assert info.value.field == "paymentMethodOptions.card.captureMetod"
     assert "did you mean `captureMethod`?" in info.value.rule
     assert sandbox.request_count("POST", "/v2/payments") == 0
@@ -222,7 +222,7 @@ async def test_device_information_keys_are_checked(client: PivotClient) -> None:
     card = Card("4440000112290002", 12, 2030, "123")
     with pytest.raises(RequestValidationError) as info:
         await client.cards.encrypt("not-used", card,
-                                   device={"userAgnet": "x"})  # type: ignore[typeddict-unknown-key]
+                                   device={"userAgnet": "x"})  # type: ignore[arg-type]
     assert info.value.field == "deviceInformations.userAgnet"
     assert "did you mean `userAgent`?" in info.value.rule
 
