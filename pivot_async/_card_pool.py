@@ -31,15 +31,17 @@ __all__ = ["encryption_process_pool"]
 _Work = Callable[[list[tuple[str, bytes]]], list[str]]
 
 
-def _lower_priority(niceness: int) -> None:
-    """Process-pool initializer: let go of the parent's sockets, run below the loop's priority."""
+def _lower_priority(niceness: int, idle: bool = True) -> None:
+    """Process-pool initializer: let go of the parent's sockets, run below the loop's priority
+    (``nice``; with ``idle``, also Linux's ``SCHED_IDLE``, which runs only on an idle CPU)."""
     _release_inherited_sockets()
     if niceness <= 0:
         return
     with contextlib.suppress(OSError, AttributeError):  # not permitted, or not POSIX
         os.nice(niceness)
-    with contextlib.suppress(OSError, AttributeError):  # Linux only
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    if idle:
+        with contextlib.suppress(OSError, AttributeError):  # Linux only
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 def _release_inherited_sockets() -> None:
@@ -215,7 +217,9 @@ def _default_executor() -> Executor | None:
     """The executor of :func:`encrypt_card_async` when none is given.
 
     A process pool shared by the whole process (every client and direct call), created on
-    first use with one below-priority worker per usable CPU (:func:`encryption_process_pool`),
+    first use with one worker per usable CPU at ``nice`` +10 (the loop's thread goes first;
+    unlike :func:`encryption_process_pool`, not ``SCHED_IDLE``, so that encryptions still
+    progress on a machine kept busy by other processes),
     when the start method (the one set with :func:`multiprocessing.set_start_method`, else the
     platform's default) is ``fork`` or ``forkserver`` (Linux; workers
     start in milliseconds and need no ``if __name__ == "__main__"`` guard with ``fork``) and
@@ -247,7 +251,9 @@ def _default_executor() -> Executor | None:
 
     _default_pool = ProcessPoolExecutor(
         max_workers=cpus, mp_context=multiprocessing.get_context(method),
-        initializer=_lower_priority, initargs=(10,),
+        # nice 10 but not SCHED_IDLE: on a machine kept busy by other processes, an idle-
+        # policy worker could wait indefinitely; a niced one still gets its share.
+        initializer=_lower_priority, initargs=(10, False),
     )
     _default_pool_pid = pid
     if not _atexit_registered:

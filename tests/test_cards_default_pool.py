@@ -208,3 +208,14 @@ async def test_the_callers_start_method_is_respected(
     assert pool is not None
     context = pool._mp_context
     assert context is not None and context.get_start_method() == "forkserver"
+
+
+@needs_fork
+async def test_default_workers_run_niced_but_never_starve(key2048: str, card: Card) -> None:
+    await encrypt_card_async(key2048, card)
+    pool = _card_pool._default_pool
+    assert pool is not None
+    assert pool.submit(os.nice, 0).result(timeout=60) == min(os.nice(0) + 10, 19)
+    if hasattr(os, "sched_getscheduler"):  # not SCHED_IDLE: a busy machine cannot starve it
+        policy = pool.submit(os.sched_getscheduler, 0).result(timeout=60)
+        assert policy == os.sched_getscheduler(0)
