@@ -62,11 +62,21 @@ _SHA256_BYTES = 32
 # --- encryption ------------------------------------------------------------------------------
 
 
+def _crypto() -> tuple[Any, Any, Any, Any]:
+    """pycryptodome's AES, PKCS1_OAEP, SHA256 and RSA modules (imported on first use)."""
+    from Crypto.Cipher import AES, PKCS1_OAEP
+    from Crypto.Hash import SHA256
+    from Crypto.PublicKey import RSA
+
+    return AES, PKCS1_OAEP, SHA256, RSA
+
+
 @functools.lru_cache(maxsize=128)
 def _load_public_key(encryption_key: str) -> RsaKey:
     """Parse ``encryptionKey`` (base64 DER SubjectPublicKeyInfo, RSA >= 2048 bits). Cached."""
-    from Crypto.PublicKey import RSA
-
+    # Every module _seal needs is loaded here, in the caller's process, before any worker is
+    # forked: a fork never catches another thread half-way through importing them.
+    RSA = _crypto()[3]
     compact = _ASCII_WS.sub("", encryption_key)
     if not compact:
         raise EncryptionError("the encryption key is empty")
@@ -75,7 +85,7 @@ def _load_public_key(encryption_key: str) -> RsaKey:
     except (binascii.Error, ValueError) as exc:
         raise EncryptionError("the encryption key is not valid standard base64") from exc
     try:
-        key = RSA.import_key(der)
+        key: RsaKey = RSA.import_key(der)
     except (ValueError, IndexError, TypeError) as exc:
         raise EncryptionError(
             "the encryption key is not a DER SubjectPublicKeyInfo RSA public key"
@@ -202,9 +212,7 @@ def _checked_key(encryption_key: object) -> RsaKey:
 
 def _seal(rsa_key: RsaKey, plaintext: bytes) -> str:
     """The hybrid encryption itself: steps 2 to 6 of the scheme, inputs already validated."""
-    from Crypto.Cipher import AES, PKCS1_OAEP  # cached in sys.modules after the first call
-    from Crypto.Hash import SHA256
-
+    AES, PKCS1_OAEP, SHA256, _ = _crypto()
     aes_key = secrets.token_bytes(_AES_KEY_BYTES)
     nonce = secrets.token_bytes(_NONCE_BYTES)
     gcm = AES.new(aes_key, AES.MODE_GCM, nonce=nonce, mac_len=_TAG_BYTES)
