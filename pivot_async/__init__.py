@@ -53,6 +53,7 @@ from ._errors import (
 )
 from ._raw import RawResponse
 from ._retry import RetryPolicy
+from ._token_store import MemoryTokenStore, StoredToken, TokenStore, TokenStoreError
 from ._wallet import WalletCredentials, WalletCustomer
 from .resources.wallet import DebitResult
 
@@ -79,6 +80,7 @@ __all__ = [
     "InvalidCustomerTokenError",
     "InvalidSignatureError",
     "InvalidTokenError",
+    "MemoryTokenStore",
     "NotFoundError",
     "OutcomeUnknownError",
     "PRODUCTION_BASE_URL",
@@ -96,7 +98,10 @@ __all__ = [
     "RetryPolicy",
     "SANDBOX_BASE_URL",
     "ServerError",
+    "StoredToken",
     "Timeout",
+    "TokenStore",
+    "TokenStoreError",
     "TransactionNotFoundError",
     "UnprocessableEntityError",
     "WalletCredentials",

@@ -15,12 +15,14 @@ returns one, and only the middleware that writes the header unwraps it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ._config import Secret
+from ._token_store import StoredToken, TokenStore, TokenStoreError
 from ._transport import clear_deadline
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+logger = logging.getLogger("pivot_async")
 
 
 def refresh_margin(lifetime: float) -> float:
@@ -69,6 +72,15 @@ class TokenCache:
 
     ``fetch`` performs the token request. Expiry is measured from the monotonic clock at the
     *start* of the fetch, so network time never extends a token's life.
+
+    With a ``store`` (a :class:`~pivot_async._token_store.TokenStore`) the token is shared under
+    ``key``: this cache's single-flight stays in front (one task per process asks the store), a
+    fresh stored token is adopted (its wall-clock expiry turned into local monotonic time), and
+    otherwise the process that gets the store's fetch lease (TTL ``lock_ttl`` seconds) fetches
+    and stores while the others poll the store briefly; a holder that died loses the lease when
+    its TTL runs out and a waiter takes it. :meth:`invalidate` also compare-and-deletes the
+    stored token (only the one that failed). A store that fails is bypassed: this process
+    fetches its own token and a warning is logged once per outage.
     """
 
     def __init__(
@@ -76,12 +88,24 @@ class TokenCache:
         fetch: Callable[[], Awaitable[FetchedToken]],
         *,
         clock: Callable[[], float] = time.monotonic,
+        store: TokenStore | None = None,
+        key: str = "token",
+        wall_clock: Callable[[], float] = time.time,
+        lock_ttl: float = 10.0,
     ) -> None:
         self._fetch = fetch
         self._clock = clock
         self._cached: _Cached | None = None
         self._flight: SingleFlight[Secret] = SingleFlight()
         self.fetch_count = 0
+        self.store = store
+        self.key = key
+        self._wall = wall_clock
+        self._lock_ttl = lock_ttl
+        self._failed: Secret | None = None  # the last token refused: never adopted again
+        self._pending: set[asyncio.Task[None]] = set()  # compare-and-deletes under way
+        self._outage = False
+        self.store_hits = 0
 
     def _usable(self, cached: _Cached | None) -> bool:
         return cached is not None and self._clock() < cached.refresh_at
@@ -94,26 +118,117 @@ class TokenCache:
         return await self._flight.run(self._refresh)
 
     async def _refresh(self) -> Secret:
-        started = self._clock()
+        if self.store is None:
+            return await self._fetch_now(None)
+        return await self._refresh_shared(self.store)
+
+    async def _fetch_now(self, store: TokenStore | None) -> Secret:
+        """Fetch, cache locally and (with ``store``) share the token."""
+        started, started_wall = self._clock(), self._wall()
         fetched = await self._fetch()
         self.fetch_count += 1
         lifetime = max(0.0, fetched.lifetime)
+        early = min(refresh_margin(lifetime), lifetime / 2)
         self._cached = _Cached(
-            value=fetched.value,
-            expires_at=started + lifetime,
-            refresh_at=started + lifetime - min(refresh_margin(lifetime), lifetime / 2),
+            value=fetched.value, expires_at=started + lifetime,
+            refresh_at=started + lifetime - early,
         )
+        if store is not None:
+            stored = StoredToken(fetched.value, started_wall + lifetime,
+                                 started_wall + lifetime - early)
+            try:
+                await store.set(self.key, stored)
+            except Exception as exc:  # any store failure: keep the local token
+                self._store_failed(exc)
         return fetched.value
 
+    async def _refresh_shared(self, store: TokenStore) -> Secret:
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+        delay = 0.005
+        lease = self.key + ":lease"
+        while True:
+            try:
+                stored = await store.get(self.key)
+                if stored is not None and self._adopt(stored):
+                    return stored.value
+                owner = await store.acquire(lease, self._lock_ttl)
+                if owner is not None:
+                    stored = await store.get(self.key)  # stored while we asked for the lease?
+            except Exception as exc:  # any store failure: fetch our own token
+                self._store_failed(exc)
+                return await self._fetch_now(None)
+            if owner is not None:
+                break
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1)
+        try:
+            if stored is not None and self._adopt(stored):
+                return stored.value
+            value = await self._fetch_now(store)
+            self._store_ok()
+            return value
+        finally:
+            try:
+                await store.release(lease, owner)
+            except Exception as exc:  # the lease's TTL ends it anyway
+                self._store_failed(exc)
+
+    def _adopt(self, stored: StoredToken) -> bool:
+        """Use a stored token if it is fresh and not the one known to have failed."""
+        now_wall = self._wall()
+        if not stored.fresh(now_wall) or stored.value == self._failed:
+            return False
+        now = self._clock()
+        self._cached = _Cached(value=stored.value, expires_at=now + stored.expires_at - now_wall,
+                               refresh_at=now + stored.refresh_at - now_wall)
+        self.store_hits += 1
+        self._store_ok()
+        return True
+
+    def _store_failed(self, exc: Exception) -> None:
+        if not self._outage:
+            self._outage = True
+            if not isinstance(exc, TokenStoreError):  # an adapter's own error: already logged
+                logger.warning("token store unavailable (%s): this process uses its own token "
+                               "until it is back", type(exc).__name__)
+
+    def _store_ok(self) -> None:
+        if self._outage:
+            self._outage = False
+            logger.info("token store reachable again: tokens are shared")
+
     def invalidate(self, token: Secret | str) -> bool:
-        """Forget ``token`` if it is still the cached one; True if it was."""
+        """Forget ``token`` if it is still the cached one; True if it was.
+
+        With a store, the stored token is also deleted if it is still ``token``
+        (compare-and-delete, awaited by the next refresh), and ``token`` is never adopted again.
+        """
         cached = self._cached
         if isinstance(token, str):
             token = Secret(token)
+        if self.store is not None:
+            self._failed = token
+            self._delete_later(self.store, token)
         if cached is not None and cached.value == token:
             self._cached = None
             return True
         return False
+
+    def _delete_later(self, store: TokenStore, token: Secret) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a synchronous caller): _failed still guards adoption
+            return
+        task = loop.create_task(self._delete(store, token))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _delete(self, store: TokenStore, token: Secret) -> None:
+        try:
+            await store.delete_if(self.key, token)
+        except Exception as exc:  # the failed token is never adopted anyway
+            self._store_failed(exc)
 
     def peek(self) -> str | None:
         """The cached token, if any, without fetching (for tests and diagnostics)."""
@@ -121,7 +236,8 @@ class TokenCache:
 
     def __repr__(self) -> str:
         state = "cached" if self._cached is not None else "empty"
-        return f"<TokenCache {state} fetches={self.fetch_count}>"
+        shared = " shared" if self.store is not None else ""
+        return f"<TokenCache {state}{shared} fetches={self.fetch_count}>"
 
 
 class SingleFlight(Generic[T]):

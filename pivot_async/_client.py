@@ -33,6 +33,7 @@ from ._options import RequestOptions
 from ._raw_resources import WithRawResponse
 from ._requestor import Requestor, read_envelope
 from ._retry import RetryPolicy
+from ._token_store import TokenStore, credential_key
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, SecretHeaderMiddleware, check_token
 from ._wallet import WalletCredentials, WalletTokens
 from .models import AccessToken, AccessTokenRequest, Envelope
@@ -77,6 +78,10 @@ class PivotClient:
     through that proxy; ``trust_env=True`` lets the client's own session read
     ``HTTP(S)_PROXY``/``NO_PROXY`` and ``~/.netrc`` (aiohttp's ``trust_env``). Credentials go
     to the configured origin only, whichever way the request travels.
+    ``token_store`` (a :class:`~pivot_async.TokenStore`, for example
+    :class:`pivot_async.redis_store.RedisTokenStore`) shares the access and SNAP B2B tokens
+    with every client using the same store: one token request per expiry per credential across
+    processes (docs/guides/scaling.md); without it each client keeps its own tokens.
     :attr:`with_raw_response` returns a call's status, headers and ids with its result.
 
     For tests: ``sleep`` replaces ``asyncio.sleep`` in retry backoff, ``rng`` the jitter source,
@@ -103,6 +108,7 @@ class PivotClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         proxy: str | URL | None = None,
         trust_env: bool = False,
+        token_store: TokenStore | None = None,
     ) -> None:
         # Wrapped before anything can fail: no frame of a failing construction holds it.
         secret = client_secret if isinstance(client_secret, Secret) else Secret(client_secret)
@@ -146,7 +152,12 @@ class PivotClient:
         self._session = session
         self._owns_session = session is None
         self._closed = False
-        self._tokens = TokenCache(self._fetch_access_token)
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise ConfigurationError("token_store must be a TokenStore")
+        self._tokens = TokenCache(
+            self._fetch_access_token, store=token_store,
+            key=credential_key("payments", client_id, str(self.base_url)),
+        )
         self._requestor = Requestor(
             self._get_session, self.base_url, timeout=self.timeout,
             retry_policy=self.retry_policy, max_response_bytes=max_response_bytes,
@@ -167,7 +178,7 @@ class PivotClient:
                                            self.base_url), LoggingMiddleware()),
         )
         self._wallet_tokens = (
-            WalletTokens(wallet, self._requestor, wall_clock=wall_clock)
+            WalletTokens(wallet, self._requestor, wall_clock=wall_clock, token_store=token_store)
             if wallet is not None else None
         )
         self._init_resources()

@@ -1,10 +1,11 @@
 """Pivot Pay wallet (SNAP): credentials, the B2B token and per-customer B2B2C tokens.
 
 The B2B token uses :class:`~pivot_async._auth.TokenCache` (single-flight, refreshed ahead of
-expiry, invalidate-if-still-cached). Each bound customer gets a :class:`WalletCustomer`
-handle with its own single-flight renewal (one shared task): its access token is refreshed
-with the refresh token while that is alive, else re-issued from the binding id
-(``authorization_code``); when both are refused the handle raises
+expiry, invalidate-if-still-cached), shared through the client's ``token_store`` when there is
+one (B2B2C tokens stay per process: docs/guides/scaling.md). Each bound customer gets a
+:class:`WalletCustomer` handle with its own single-flight renewal (one shared task): its
+access token is refreshed with the refresh token while that is alive, else re-issued from the
+binding id (``authorization_code``); when both are refused the handle raises
 :class:`~pivot_async.RebindRequiredError`.
 
 Token requests go through the client's one requestor with the SNAP token protocol (no
@@ -49,6 +50,7 @@ from ._signing import (
     token_signature,
 )
 from ._snap_middlewares import SnapAuthMiddleware, SnapSignatureMiddleware, snap_retry_safe
+from ._token_store import TokenStore, credential_key
 from ._transport import MaskedBody, SignedHeadersMiddleware, check_token
 from .models import B2B2CTokenResponse, B2BTokenResponse
 
@@ -173,13 +175,17 @@ class WalletTokens:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], _dt.datetime] | None = None,
+        token_store: TokenStore | None = None,
     ) -> None:
         self.credentials = credentials
         self._requestor = requestor
         self._clock = clock
         self._given_wall_clock = wall_clock
         self._wall_clock = wall_clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
-        self.b2b = TokenCache(self._fetch_b2b, clock=clock)
+        self.b2b = TokenCache(
+            self._fetch_b2b, clock=clock, store=token_store,
+            key=credential_key("snap-b2b", credentials.client_key, str(requestor.base_url)),
+        )
         self._customers: dict[str, WalletCustomer] = {}
         json = {"Content-Type": "application/json", "Accept": "application/json"}
         origin = requestor.base_url

@@ -86,7 +86,8 @@ def test_public_api_is_curated_and_sorted() -> None:
         assert getattr(pivot_async, name) is not None
         assert not name.startswith("_")
     public = {n for n in vars(pivot_async) if not n.startswith("_")}
-    modules = {"models", "resources", "sandbox", "signing", "callbacks", "testing", "batch", "otel"}
+    modules = {"models", "resources", "sandbox", "signing", "callbacks", "testing", "batch", "otel",
+               "redis_store"}
     assert public - set(pivot_async.__all__) <= modules
 
 

@@ -27,6 +27,7 @@ PUBLIC_MODULES = [
     "pivot_async.batch",
     "pivot_async.sandbox",
     "pivot_async.testing",
+    "pivot_async.redis_store",
 ]
 
 Definition = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | ast.Assign | ast.AnnAssign
