@@ -216,3 +216,27 @@ async def test_calls_keep_working_when_redis_stops_with_one_warning(
         for r in caplog.records:
             assert token not in r.getMessage()
     await s.aclose()
+
+
+async def test_two_clients_share_the_snap_b2b_token(store: RedisTokenStore) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        sandbox = await stack.enter_async_context(Sandbox())
+        creds = sandbox.wallet.credentials()
+        clients = [
+            await stack.enter_async_context(PivotClient(
+                sandbox.client_id, sandbox.client_secret, base_url=sandbox.url, wallet=creds,
+                token_store=store))
+            for _ in range(2)
+        ]
+        caches = [c.wallet.tokens.b2b for c in clients]
+        first = await asyncio.gather(*(c.get() for c in caches for _ in range(10)))
+        assert len(set(first)) == 1
+        assert sandbox.wallet.tokens_issued("b2b") == 1
+        # A 401 on the B2B token in one client: one new token, which the other adopts.
+        assert caches[1].invalidate(first[0])
+        caches[0]._cached = None  # the other process's local copy has run out
+        second = [await caches[1].get(), await caches[0].get()]
+        assert second[0] == second[1] != first[0]
+        assert sandbox.wallet.tokens_issued("b2b") == 2
+        # Payments and SNAP tokens of the same client are separate credentials in the store.
+        assert caches[0].key != clients[0]._tokens.key
