@@ -31,6 +31,8 @@ EXECUTED: dict[tuple[str, str, int], str] = {
         "tests/reliability/test_docs_recipes.py::test_ambiguous_create_recipe_gives_one_session",
     ("reliability.md", "## Receiving callbacks", 0):
         "tests/reliability/test_docs_recipes.py::test_callback_recipe_receives_a_real_delivery",
+    ("guides/scaling.md", "## The shared token store", 0):
+        "tests/scale/test_docs_recipe.py::test_the_redis_recipe_shares_a_sealed_token",
 }
 
 # Blocks on pages edited elsewhere, to be replaced by an include of the example file given
