@@ -84,7 +84,8 @@ def encryption_process_pool(
     policy (both ignored where unsupported), so that when the workers keep every core busy the
     operating system still runs the event loop's thread first as soon as it has work:
     encryption throughput comes from the spare CPU, not from the loop's latency. Pass
-    ``niceness=0`` to keep the workers at normal priority and policy.
+    ``niceness=0`` to keep the workers at normal priority and policy. Forked workers let go of
+    the sockets they inherit (see :func:`_release_inherited_sockets`).
 
     Use it as a context manager, or call ``shutdown()`` when done::
 
