@@ -85,7 +85,7 @@ def encryption_process_pool(
     operating system still runs the event loop's thread first as soon as it has work:
     encryption throughput comes from the spare CPU, not from the loop's latency. Pass
     ``niceness=0`` to keep the workers at normal priority and policy. Forked workers let go of
-    the sockets they inherit (see :func:`_release_inherited_sockets`).
+    the sockets they inherit (``_release_inherited_sockets``).
 
     Use it as a context manager, or call ``shutdown()`` when done::
 
