@@ -51,6 +51,7 @@ from ._errors import (
     TransactionNotFoundError,
     UnprocessableEntityError,
 )
+from ._rate_limit import RateLimiter, TokenBucket
 from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._token_store import MemoryTokenStore, StoredToken, TokenStore, TokenStoreError
@@ -90,6 +91,7 @@ __all__ = [
     "PivotError",
     "PivotTimeoutError",
     "RateLimitError",
+    "RateLimiter",
     "RawResponse",
     "RebindRequiredError",
     "RequestValidationError",
@@ -100,6 +102,7 @@ __all__ = [
     "ServerError",
     "StoredToken",
     "Timeout",
+    "TokenBucket",
     "TokenStore",
     "TokenStoreError",
     "TransactionNotFoundError",

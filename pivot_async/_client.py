@@ -30,6 +30,7 @@ from ._middlewares import (
     payments_retry_safe,
 )
 from ._options import RequestOptions
+from ._rate_limit import RateLimiter
 from ._raw_resources import WithRawResponse
 from ._requestor import Requestor, read_envelope
 from ._retry import RetryPolicy
@@ -82,6 +83,10 @@ class PivotClient:
     :class:`pivot_async.redis_store.RedisTokenStore`) shares the access and SNAP B2B tokens
     with every client using the same store: one token request per expiry per credential across
     processes (docs/guides/scaling.md); without it each client keeps its own tokens.
+    ``rate_limiter`` (a :class:`~pivot_async.RateLimiter`: :class:`~pivot_async.TokenBucket`,
+    or :class:`pivot_async.redis_limiter.RedisRateLimiter` shared by every process) is waited
+    on before each attempt, retries and token fetches included; a 429's Retry-After still
+    applies. Default: no limit.
     :attr:`with_raw_response` returns a call's status, headers and ids with its result.
 
     For tests: ``sleep`` replaces ``asyncio.sleep`` in retry backoff, ``rng`` the jitter source,
@@ -109,6 +114,7 @@ class PivotClient:
         proxy: str | URL | None = None,
         trust_env: bool = False,
         token_store: TokenStore | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         # Wrapped before anything can fail: no frame of a failing construction holds it.
         secret = client_secret if isinstance(client_secret, Secret) else Secret(client_secret)
@@ -158,10 +164,13 @@ class PivotClient:
             self._fetch_access_token, store=token_store,
             key=credential_key("payments", client_id, str(self.base_url)),
         )
+        if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
+            raise ConfigurationError("rate_limiter must be a RateLimiter")
         self._requestor = Requestor(
             self._get_session, self.base_url, timeout=self.timeout,
             retry_policy=self.retry_policy, max_response_bytes=max_response_bytes,
             sleep=sleep or asyncio.sleep, rng=rng, proxy=self._proxy, proxy_auth=proxy_auth,
+            rate_limiter=rate_limiter,
         )
         self._payments = self._requestor.protocol(
             "payments", headers={"Accept": "application/json"}, read=read_envelope,

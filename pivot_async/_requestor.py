@@ -59,6 +59,7 @@ from ._middlewares import (
     validate_request_id,
 )
 from ._options import RequestOptions
+from ._rate_limit import RateLimiter, RateLimitMiddleware
 from ._raw import EXTERNAL_ID_HEADER, Capture, capture_var
 from ._retry import RetryPolicy, parse_retry_after
 from ._transport import deadline, read_body, remaining
@@ -109,8 +110,11 @@ class Requestor:
         rng: random.Random | None,
         proxy: URL | None = None,
         proxy_auth: Secret | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._session = session
+        #: Consulted before each attempt of every protocol (inside the retry layer).
+        self._limit = () if rate_limiter is None else (RateLimitMiddleware(rate_limiter),)
         #: The proxy (no userinfo); its ``Proxy-Authorization`` value stays in a Secret.
         self.proxy = proxy
         self._proxy_auth = proxy_auth
@@ -136,7 +140,9 @@ class Requestor:
         layers: tuple[Any, ...],
         request_ids: bool = False,
     ) -> Protocol:
-        """A :class:`Protocol` whose chain is the retry layer followed by ``layers``."""
+        """A :class:`Protocol` whose chain is the retry layer, the rate limit (if any), then
+        ``layers``."""
+        layers = (*self._limit, *layers)
         chain = (self._retry(self.retry_policy, retry_safe), *layers)
         return Protocol(name, dict(headers), read, retry_safe, layers, chain, request_ids)
 

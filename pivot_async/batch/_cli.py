@@ -189,6 +189,9 @@ def build_batch(subparsers: Any) -> None:
                         help="requests per second at most, across the job (default: no limit)")
     parser.add_argument("--burst", type=_burst, default=None, metavar="B",
                         help="requests allowed at once under --rate (default 1)")
+    parser.add_argument("--redis", default=None, metavar="URL",
+                        help="share --rate with every process using this Redis server "
+                             "(default $PIVOT_REDIS_URL; needs the redis extra)")
     parser.add_argument("--journal", default=None, metavar="FILE",
                         help="the SQLite journal (default INPUT.journal.sqlite)")
     parser.add_argument("--out", default=None, metavar="FILE",
@@ -252,6 +255,9 @@ def run_batch_command(args: argparse.Namespace, *, env: Mapping[str, str] | None
         if args.dry_run:
             return asyncio.run(_dry_run(plan.input, args.operation, out, err))
         _check_journal(plan.journal, resume=args.resume)
+        if args.redis is not None and args.rate is None:
+            raise _Fail(EXIT_USAGE, "--redis shares the rate limit: pass --rate too")
+        args.redis = args.redis or (os.environ if env is None else env).get("PIVOT_REDIS_URL")
         if not args.sandbox:
             _check_credentials(env)
         return asyncio.run(_main(args, plan, env, out, err))
@@ -404,9 +410,16 @@ async def _preflight(client: Any) -> None:
 async def _run(client: Any, args: argparse.Namespace, plan: _Plan, out: TextIO,
                err: TextIO) -> int:
     await _preflight(client)
+    limiter = None
+    if args.rate is not None and args.redis:  # one budget for every process on that server
+        from ..redis_limiter import RedisRateLimiter
+
+        limiter = RedisRateLimiter.from_url(args.redis, rate=args.rate, burst=args.burst,
+                                            name=f"batch:{client.client_id}")
     try:
         summary = await run_batch_file(
             client, plan.input, concurrency=args.concurrency, rate=args.rate, burst=args.burst,
+            rate_limiter=limiter,
             journal_path=plan.journal, results_path=plan.results, resume=args.resume,
             progress=args.progress, job_id=args.job_id, strict=args.strict,
             default_operation=args.operation, check_gateway=args.check_gateway,
@@ -427,6 +440,9 @@ async def _run(client: Any, args: argparse.Namespace, plan: _Plan, out: TextIO,
                                 f"at byte {exc.start} of a chunk)") from None
     except OSError as exc:
         raise _Fail(EXIT_USAGE, f"{exc.strerror or exc}: {exc.filename or plan.input}") from None
+    finally:
+        if limiter is not None:
+            await limiter.aclose()
     out.write(summary.format() + "\n")
     out.flush()
     report_problems(summary, plan.journal, err)

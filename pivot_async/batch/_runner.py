@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO, TypeAlias
 
 from ._journal import MEMORY, Intent, Journal, JournalRow, OutcomeRecord
-from ._limits import TokenBucket
+from ._limits import RateLimiter, TokenBucket
 from ._model import (
     REFERENCE_FIELDS,
     BatchError,
@@ -51,7 +51,8 @@ class BatchRunner:
 
     ``concurrency`` operations are in flight at most; ``rate`` (requests per second, with
     ``burst``) is shared by every request of the job, including the lookup made before a row
-    is created (not the single refund-list scan that refund rows may need).
+    is created (not the single refund-list scan that refund rows may need). ``rate_limiter``
+    (a :class:`~pivot_async.RateLimiter`, e.g. a shared ``RedisRateLimiter``) replaces it.
     ``journal`` is the SQLite file recording every intent before it is sent and every outcome;
     by default it is ``<results_path>.journal.sqlite`` (in memory, not crash-safe, when there
     is no results file either). ``progress``: ``None`` draws on a TTY only. ``strict=True``
@@ -78,6 +79,7 @@ class BatchRunner:
         concurrency: int = 32,
         rate: float | None = None,
         burst: float | None = None,
+        rate_limiter: RateLimiter | None = None,
         journal: PathLike | None = None,
         progress: bool | None = None,
         strict: bool = False,
@@ -95,6 +97,7 @@ class BatchRunner:
         self.concurrency = concurrency
         self.rate = rate
         self.burst = burst
+        self.rate_limiter = rate_limiter  # replaces the job's own TokenBucket(rate, burst)
         self.journal = journal
         self.progress = progress
         self.strict = strict
@@ -186,8 +189,8 @@ class _Job:
         self.resumed = resumed
         self.clock = runner.clock
         self.cursor = journal.cursor(job_id) if resumed else None
-        self.bucket = None if runner.rate is None else TokenBucket(
-            runner.rate, burst=runner.burst, clock=runner.clock, sleep=runner.sleep)
+        self.bucket: RateLimiter | None = runner.rate_limiter or (None if runner.rate is None else
+            TokenBucket(runner.rate, burst=runner.burst, clock=runner.clock, sleep=runner.sleep))
         self.merchant = merchant_of(runner.client)
 
         async def refund_references() -> set[str] | None:
@@ -437,6 +440,7 @@ async def run_batch_file(
     concurrency: int = 32,
     rate: float | None = None,
     burst: float | None = None,
+    rate_limiter: RateLimiter | None = None,
     journal_path: PathLike | None = None,
     results_path: PathLike | None = None,
     resume: bool = False,
@@ -471,6 +475,7 @@ async def run_batch_file(
     draw = wants_progress(progress, progress_stream)
     total = await asyncio.to_thread(count_rows, path) if draw else None
     runner = BatchRunner(client, concurrency=concurrency, rate=rate, burst=burst,
+                         rate_limiter=rate_limiter,
                          journal=journal, progress=draw, strict=strict, durable=durable,
                          check_gateway=check_gateway, progress_stream=progress_stream)
     return await runner.run(operations, job_id=job_id, resume=resume, results_path=results,
