@@ -2,7 +2,8 @@
 
 Middlewares, outermost first, apply to every route, including routes added by hooks:
 
-1. ``record``: sweeps due transitions, then logs the request (secrets redacted);
+1. ``record``: sweeps due transitions, then logs the request (secrets redacted) in the one
+   bounded :class:`~._recording.RequestLog`;
 2. ``faults``: fault injection and rate limits (:mod:`._faults`);
 3. ``errors``: turns :class:`~._errors.SandboxError` and aiohttp's 404/405 into the documented
    error envelope, and any other exception into 500 ``internal_error``.
@@ -10,7 +11,6 @@ Middlewares, outermost first, apply to every route, including routes added by ho
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -19,12 +19,12 @@ from aiohttp import web
 from ._context import CONTEXT_KEY, SandboxContext
 from ._control import add_control_routes
 from ._errors import SandboxError, error_body, json_response
-from ._faults import CONTROL_PREFIX, fault_middleware
+from ._faults import fault_middleware
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY, add_api_routes
 from ._pages import add_page_routes
 from ._payments import Payments
+from ._recording import recording_middleware
 from ._refunds import Refunds
-from ._state import CURRENT_RECORD, RequestRecord, redact_headers
 
 __all__ = ["SetupHook", "create_app"]
 
@@ -33,33 +33,6 @@ _log = logging.getLogger("pivot_async.sandbox")
 SetupHook = Callable[[web.Application, SandboxContext], None]
 """An extension: adds routes (and startup/cleanup callbacks) to the sandbox application."""
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def _record(request: web.Request, handler: Handler) -> web.StreamResponse:
-    ctx = request.app[CONTEXT_KEY]
-    ctx.sweep()
-    if request.path.startswith(CONTROL_PREFIX):
-        return await handler(request)
-    body = await request.read()
-    record = RequestRecord(
-        at=ctx.now(),
-        method=request.method,
-        path=request.path,
-        query=request.query_string,
-        headers=redact_headers(request.headers),
-        request_id=request.headers.get("X-REQUEST-ID"),
-        body_sha256=hashlib.sha256(body).hexdigest(),
-    )
-    ctx.state.requests.append(record)
-    token = CURRENT_RECORD.set(record)
-    try:
-        response = await handler(request)
-    finally:
-        CURRENT_RECORD.reset(token)
-    if record.fault not in ("reset", "drop"):
-        record.status = response.status
-    return response
 
 
 @web.middleware
@@ -86,7 +59,8 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 def create_app(ctx: SandboxContext, setup_hooks: Sequence[SetupHook] = ()) -> web.Application:
     """The sandbox application for ``ctx``; each hook may add routes to it."""
-    app = web.Application(middlewares=[_record, fault_middleware(ctx.faults), _errors])
+    record = recording_middleware(ctx.requests, ctx.now, before=ctx.sweep)
+    app = web.Application(middlewares=[record, fault_middleware(ctx.faults), _errors])
     app[CONTEXT_KEY] = ctx
     app[PAYMENTS_KEY] = Payments(ctx)
     app[REFUNDS_KEY] = Refunds(ctx)

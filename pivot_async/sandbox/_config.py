@@ -104,4 +104,6 @@ class SandboxConfig:
     """Factor applied to the callback retry schedule (real seconds), e.g. ``0.001`` in tests."""
     callback_timeout: float = 10.0
     """Real seconds one callback attempt may take."""
+    request_log_size: int = 10_000
+    """How many requests the request log keeps (the oldest are forgotten); counts are kept."""
     methods: dict[str, MethodConfig] = dataclasses.field(default_factory=default_method_configs)

@@ -14,6 +14,7 @@ from ._clock import Clock
 from ._config import SandboxConfig
 from ._faults import FaultRegistry
 from ._idempotency import IdempotencyStore
+from ._recording import RequestLog
 from ._state import Merchant, SandboxState
 
 __all__ = ["CONTEXT_KEY", "SandboxContext"]
@@ -23,9 +24,9 @@ class SandboxContext:
     """Shared services of one sandbox.
 
     Extensions (``setup_hooks``) receive it together with the application. Stable attributes:
-    ``clock``, ``config``, ``state``, ``faults``, ``callbacks``, ``idempotency``; and the methods
-    :meth:`now`, :meth:`get_base_url` (also the ``base_url`` property), :meth:`send_callback`,
-    :meth:`merchant_by_client_id` and :meth:`sweep`.
+    ``clock``, ``config``, ``state``, ``requests``, ``faults``, ``callbacks``, ``idempotency``;
+    and the methods :meth:`now`, :meth:`get_base_url` (also the ``base_url`` property),
+    :meth:`send_callback`, :meth:`merchant_by_client_id` and :meth:`sweep`.
     """
 
     def __init__(
@@ -41,6 +42,8 @@ class SandboxContext:
         self.clock = clock
         self.config = config
         self.state = SandboxState()
+        self.requests = RequestLog(config.request_log_size)
+        """The one request log (payments and wallet routes), bounded."""
         self.faults = FaultRegistry(clock, seed)
         self.callbacks = CallbackSender(
             now=clock.now,

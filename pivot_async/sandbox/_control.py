@@ -307,7 +307,7 @@ async def retry_callback(request: web.Request) -> web.Response:
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    records = request.app[CONTEXT_KEY].state.requests
+    records = request.app[CONTEXT_KEY].requests
     return ok(
         [
             {

@@ -8,6 +8,7 @@ Handlers raise :class:`SandboxError`; the error middleware turns it into
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -52,6 +53,16 @@ STATUS_CODES: dict[int, tuple[str, str]] = {
     504: ("gateway_timeout", "No response from a downstream service in time"),
 }
 """Code and message the sandbox uses for each injectable error status."""
+
+SNAP_STATUS_MESSAGES: dict[int, str] = {
+    408: "Request Timeout",
+    429: "Too Many Requests",
+    500: "General Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Timeout",
+}
+"""``responseMessage`` of an injected error status on a SNAP (wallet) route."""
 
 
 class SandboxError(Exception):
@@ -107,6 +118,16 @@ def json_response(
         content_type="application/json",
         headers=headers,
     )
+
+
+def snap_status_response(
+    status: int, service: str, retry_after: float | None = None
+) -> web.Response:
+    """An injected error status on a SNAP route: ``responseCode`` ``<status><service>00``;
+    ``Retry-After`` only when ``retry_after`` is given."""
+    headers = {} if retry_after is None else {"Retry-After": str(max(0, math.ceil(retry_after)))}
+    body = {"responseCode": f"{status}{service}00", "responseMessage": SNAP_STATUS_MESSAGES[status]}
+    return json_response(body, status=status, headers=headers)
 
 
 def ok(data: Any, pagination: Mapping[str, int] | None = None) -> web.Response:

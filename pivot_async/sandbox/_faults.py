@@ -38,7 +38,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from ._clock import Clock
-from ._errors import STATUS_CODES, error_body, json_response
+from ._errors import STATUS_CODES, error_body, json_response, snap_status_response
+from ._recording import CONTROL_PREFIX
 from ._state import note
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultRegistry", "RateLimit", "fault_middleware"]
@@ -46,7 +47,6 @@ __all__ = ["FAULT_KINDS", "Fault", "FaultRegistry", "RateLimit", "fault_middlewa
 FAULT_KINDS = frozenset({"latency", "status", "reset", "malformed", "truncated", "drop"})
 _STATUSES = frozenset(STATUS_CODES)
 _MALFORMED = b'{"code":"00","message":"Success","data":{"id":,"status":}}'
-CONTROL_PREFIX = "/_sandbox/"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -184,6 +184,8 @@ class FaultRegistry:
         self.rng = random.Random(seed)
         self.faults: list[Fault] = []
         self.rate_limits: list[RateLimit] = []
+        self.snap_services: dict[str, str] = {}
+        """SNAP path -> service code: a status fault there answers ``responseCode``."""
         self._ids = itertools.count(1)
 
     def add(self, fault: Fault | None = None, /, **fields: Any) -> Fault:
@@ -247,7 +249,11 @@ def _abort(request: web.Request) -> web.Response:
     return web.Response(status=500)
 
 
-def _status_response(status: int, retry_after: float | None) -> web.Response:
+def _status_response(
+    status: int, retry_after: float | None, snap_service: str | None = None
+) -> web.Response:
+    if snap_service is not None:
+        return snap_status_response(status, snap_service, retry_after)
     code, message = STATUS_CODES[status]
     headers = {}
     if status == 429 or (retry_after is not None and status == 503):
@@ -267,7 +273,7 @@ def fault_middleware(registry: FaultRegistry) -> Middleware:
         wait = registry.rate_limited(request.method, request.path)
         if wait is not None:
             note(fault="rate_limit")
-            return _status_response(429, wait)
+            return _status_response(429, wait, registry.snap_services.get(request.path))
         delay, fault = registry.pick(request.method, request.path)
         if delay:
             await asyncio.sleep(delay)
@@ -275,7 +281,8 @@ def fault_middleware(registry: FaultRegistry) -> Middleware:
             return await handler(request)
         note(fault=fault.kind)
         if fault.kind == "status":
-            return _status_response(fault.status, fault.retry_after)
+            service = registry.snap_services.get(request.path)
+            return _status_response(fault.status, fault.retry_after, service)
         if fault.kind == "reset":
             return _abort(request)
         response: web.StreamResponse | None = None

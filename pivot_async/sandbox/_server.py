@@ -295,8 +295,9 @@ class Sandbox:
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """Every non-control request received, oldest first (credentials redacted)."""
-        return self.context.state.requests
+        """The non-control requests received, oldest first (credentials redacted): the last
+        ``config.request_log_size`` of them (a copy)."""
+        return list(self.context.requests)
 
     def requests_to(
         self, method: str | None = None, path: str | None = None
@@ -304,13 +305,16 @@ class Sandbox:
         """The logged requests with this method and/or path."""
         return [
             r
-            for r in self.context.state.requests
+            for r in self.context.requests
             if (method is None or r.method == method.upper()) and (path is None or r.path == path)
         ]
 
     def request_count(self, method: str | None = None, path: str | None = None) -> int:
-        """How many requests matched, e.g. ``request_count("POST", "/v1/access-token")``."""
-        return len(self.requests_to(method, path))
+        """How many requests matched, e.g. ``request_count("POST", "/v1/access-token")``.
+
+        Counted since the last :meth:`reset_requests`, including those the bounded log forgot.
+        """
+        return self.context.requests.count(method, path)
 
     def request_ids(self, method: str | None = None, path: str | None = None) -> Counter[str]:
         """How many times each ``X-REQUEST-ID`` was seen."""
@@ -347,7 +351,7 @@ class Sandbox:
 
     def reset_requests(self) -> None:
         """Forget the request log."""
-        self.context.state.requests.clear()
+        self.context.requests.clear()
 
     def __repr__(self) -> str:
         return f"Sandbox(url={self._url!r}, client_id={self.client_id!r})"

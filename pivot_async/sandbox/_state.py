@@ -123,7 +123,6 @@ class SandboxState:
         self.customers: dict[str, Customer] = {}
         self.customer_ids: dict[tuple[str, str], str] = {}
         self.card_tokens: dict[str, StoredCard] = {}
-        self.requests: list[RequestRecord] = []
         self.va_numbers: dict[tuple[str, str], str] = {}
         """``(channel, number)`` -> id of the session holding that static VA number."""
         self.counters: Counter[str] = Counter()

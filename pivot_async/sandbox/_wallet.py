@@ -30,6 +30,8 @@ from aiohttp import web
 from . import _wallet_account_api as acct
 from . import _wallet_pay_api as pay
 from ._clock import Clock
+from ._faults import FaultRegistry, fault_middleware
+from ._recording import RequestLog, recording_middleware
 from ._wallet_core import SnapError, WalletSandbox, WalletStateError
 from ._wallet_model import (
     DEFAULT_CHANNEL_ID,
@@ -103,13 +105,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("debit/status", "55", True, pay.DEBIT_STATUS_FIELDS, pay.debit_status),
 )
 
-_FAULTS = {
-    "status_500": ("500", "General Error"),
-    "status_504": ("504", "Timeout"),
-    "429": ("429", "Too Many Requests"),
-}
-
-
 def _json(
     payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
@@ -126,37 +121,18 @@ def _error(exc: SnapError) -> web.Response:
     return _json({"responseCode": exc.code, "responseMessage": exc.message}, exc.status, headers)
 
 
-def _drop_connection(request: web.Request) -> None:
-    """Close the socket before answering: the client sees the connection lost."""
-    transport = request.transport
-    if transport is not None:
-        transport.close()
-
-
 def _wrap(
-    wallet: WalletSandbox,
-    path: str,
-    service: str,
     process: Callable[[web.Request, bytes], dict[str, Any]],
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """Fault injection, then ``process`` (which raises SnapError), then the response."""
+    """``process`` (which raises SnapError), then the response. Faults are applied around it
+    by the sandbox's one fault middleware (:mod:`._faults`), as on every route."""
 
     async def handle(request: web.Request) -> web.Response:
-        wallet._request_counts[path] += 1
-        fault = wallet._take_fault(path)
-        if fault in _FAULTS:
-            status, message = _FAULTS[fault]
-            return _json(
-                {"responseCode": f"{status}{service}00", "responseMessage": message}, int(status)
-            )
         raw = await request.read()
         try:
-            response = _json(process(request, raw))
+            return _json(process(request, raw))
         except SnapError as exc:
-            response = _error(exc)
-        if fault == "response_lost":
-            _drop_connection(request)
-        return response
+            return _error(exc)
 
     return handle
 
@@ -182,28 +158,37 @@ def setup_wallet(
     clock: Clock,
     base_url: Callable[[], str],
     config: WalletConfig | None = None,
+    requests: RequestLog | None = None,
+    faults: FaultRegistry | None = None,
 ) -> WalletSandbox:
     """Add the wallet sandbox's routes to ``app`` and return its state.
 
     ``clock`` drives token expiry, timestamp skew, link expiry and the X-EXTERNAL-ID day;
     ``base_url()`` (called lazily, so the port may be known only after start-up) is the
     origin used in the links the wallet returns. Call before the application starts.
+    ``requests`` and ``faults`` are the host sandbox's request log and fault registry (whose
+    middlewares already wrap ``app``); without them the wallet brings its own and installs
+    the same two middlewares on ``app``.
     """
-    wallet = WalletSandbox(clock=clock, base_url=base_url, config=config)
+    if requests is None or faults is None:
+        requests = requests or RequestLog()
+        faults = faults or FaultRegistry(clock)
+        app.middlewares.append(recording_middleware(requests, clock.now))
+        app.middlewares.append(fault_middleware(faults))
+    wallet = WalletSandbox(
+        clock=clock, base_url=base_url, config=config, requests=requests, faults=faults
+    )
     cfg = wallet.config
     app[WALLET_APP_KEY] = wallet
-    app.router.add_post(
-        cfg.b2b_token_path,
-        _wrap(wallet, cfg.b2b_token_path, "73", lambda r, raw: b2b_token(wallet, r, raw)),
-    )
-    app.router.add_post(
-        cfg.b2b2c_token_path,
-        _wrap(wallet, cfg.b2b2c_token_path, "74", lambda r, raw: b2b2c_token(wallet, r, raw)),
-    )
+    routes: list[tuple[str, str, Callable[[web.Request, bytes], dict[str, Any]]]] = [
+        (cfg.b2b_token_path, "73", lambda r, raw: b2b_token(wallet, r, raw)),
+        (cfg.b2b2c_token_path, "74", lambda r, raw: b2b2c_token(wallet, r, raw)),
+    ]
     prefix = cfg.api_prefix.rstrip("/")
-    for ep in ENDPOINTS:
-        full = f"{prefix}/{ep.path}"
-        app.router.add_post(full, _wrap(wallet, full, ep.service, _transactional(wallet, ep)))
+    routes += [(f"{prefix}/{ep.path}", ep.service, _transactional(wallet, ep)) for ep in ENDPOINTS]
+    for path, service, process in routes:
+        faults.snap_services[path] = service
+        app.router.add_post(path, _wrap(process))
 
     known = {f"{prefix}/{ep.path}" for ep in ENDPOINTS}
 
@@ -237,11 +222,18 @@ def wallet_hook(
 ) -> Callable[[web.Application, HookContext], None]:
     """A ``setup_hooks`` entry mounting the wallet into a host sandbox application.
 
-    ``Sandbox(setup_hooks=[wallet_hook()])``; the wallet shares the host's clock and base URL,
-    and is reachable afterwards as ``app[WALLET_APP_KEY]``.
+    ``Sandbox(setup_hooks=[wallet_hook()])``; the wallet shares the host's clock, base URL,
+    request log and fault registry, and is reachable afterwards as ``app[WALLET_APP_KEY]``.
     """
 
     def hook(app: web.Application, ctx: HookContext) -> None:
-        setup_wallet(app, clock=ctx.clock, base_url=ctx.get_base_url, config=config)
+        setup_wallet(
+            app,
+            clock=ctx.clock,
+            base_url=ctx.get_base_url,
+            config=config,
+            requests=getattr(ctx, "requests", None),
+            faults=getattr(ctx, "faults", None),
+        )
 
     return hook

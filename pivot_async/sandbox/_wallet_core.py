@@ -20,6 +20,8 @@ from yarl import URL
 
 from .._signing import RSAPublicKey, generate_private_key, load_private_key, load_public_key
 from ._clock import Clock
+from ._faults import Fault, FaultRegistry
+from ._recording import RequestLog
 
 if TYPE_CHECKING:
     from .._wallet import WalletCredentials
@@ -102,8 +104,14 @@ class WalletSandbox:
         clock: Clock,
         base_url: Callable[[], str],
         config: WalletConfig | None = None,
+        requests: RequestLog | None = None,
+        faults: FaultRegistry | None = None,
     ) -> None:
         self.config = config or WalletConfig()
+        self.requests = requests if requests is not None else RequestLog()
+        """The request log (the host sandbox's one when mounted by ``wallet_hook``)."""
+        self.faults = faults if faults is not None else FaultRegistry(clock)
+        """The fault registry (the host sandbox's one when mounted by ``wallet_hook``)."""
         self.clock = clock
         self._base_url = base_url
         self._starting_balance = to_decimal(self.config.starting_balance)
@@ -126,13 +134,14 @@ class WalletSandbox:
         self._qris: dict[str, DecodedQris] = {}
         self._qris_by_content: dict[str, str] = {}
         self._unbind_links: dict[str, UnbindLink] = {}
-        self._faults: dict[str, collections.deque[str]] = {}
         self._token_requests: collections.Counter[str] = collections.Counter()
         self._tokens_issued: collections.Counter[str] = collections.Counter()
-        self._request_counts: collections.Counter[str] = collections.Counter()
         self._debit_attempts: collections.Counter[str] = collections.Counter()
-        #: One dict per rejected signature: path, client key and the diagnostic hint, if any.
-        self.signature_failures: list[dict[str, Any]] = []
+        #: One dict per rejected signature: path, client key and the diagnostic hint, if any
+        #: (the last 1,000).
+        self.signature_failures: collections.deque[dict[str, Any]] = collections.deque(
+            maxlen=1000
+        )
         pem = self.config.default_private_key_pem or sandbox_key_pem()
         self.default_merchant = self.register_merchant(
             DEFAULT_CLIENT_KEY,
@@ -224,28 +233,29 @@ class WalletSandbox:
     # ------------------------------------------------------------------ faults
 
     def fail_next(self, path: str, kind: FaultKind) -> None:
-        """Make the next request to ``path`` fail with ``kind``.
+        """Make the next request to ``path`` fail with ``kind``: a shorthand for
+        ``faults.add(Fault(..., route="POST <path>", times=1))``, the one fault API.
 
         ``path`` is a full path (``/wallet-backend/snap/v1.0/debit/payment-host-to-host``, a
         token path) or one relative to the API prefix (``debit/payment-host-to-host``).
         ``"status_500"``, ``"status_504"`` and ``"429"`` answer ``500xx00``, ``504xx00`` or
-        ``429xx00`` without processing; ``"response_lost"`` processes and commits the request,
-        then drops the connection without answering. Calls queue up per path.
+        ``429xx00`` without processing (a ``status`` fault); ``"response_lost"`` processes and
+        commits the request, then drops the connection without answering (a ``drop`` fault).
+        Calls queue up per path.
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")
-        self._faults.setdefault(self._full_path(path), collections.deque()).append(kind)
+        route = f"POST {self._full_path(path)}"
+        if kind == "response_lost":
+            self.faults.add(Fault(kind="drop", route=route, times=1))
+        else:
+            status = 429 if kind == "429" else int(kind.removeprefix("status_"))
+            self.faults.add(Fault(kind="status", status=status, route=route, times=1))
 
     def _full_path(self, path: str) -> str:
         if path.startswith("/"):
             return path
         return f"{self.config.api_prefix.rstrip('/')}/{path}"
-
-    def _take_fault(self, path: str) -> str | None:
-        queue = self._faults.get(path)
-        if not queue:
-            return None
-        return queue.popleft()
 
     # ------------------------------------------------------------------ inspection
 
@@ -263,7 +273,7 @@ class WalletSandbox:
 
     def request_count(self, path: str) -> int:
         """Requests received on a wallet or token path (full or API-relative), any outcome."""
-        return self._request_counts[self._full_path(path)]
+        return self.requests.count("POST", self._full_path(path))
 
     def debit_count(self, partner_reference_no: str) -> int:
         """Debits recorded (committed) with this ``partnerReferenceNo``: 0 or 1 per merchant."""

@@ -1,4 +1,4 @@
-"""Wallet sandbox: its own fault hook, ``WalletSandbox.fail_next(path, kind)``."""
+"""Wallet faults via `WalletSandbox.fail_next(path, kind)`, a shorthand of the one fault API."""
 
 from __future__ import annotations
 

@@ -1,0 +1,105 @@
+"""The one request log of the sandbox (payments and wallet routes alike), bounded.
+
+:class:`RequestLog` keeps the last ``maxlen`` requests (a ``deque``: a long-running sandbox does
+not grow) and, for every request ever seen since the last :meth:`RequestLog.clear`, a count per
+``(method, path)``. :func:`recording_middleware` fills it; it is the outermost middleware, so
+faulted and rate-limited requests are logged too. Control routes (``/_sandbox/``) are not.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as _dt
+import hashlib
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from ._state import CURRENT_RECORD, RequestRecord, redact_headers
+
+__all__ = ["CONTROL_PREFIX", "RequestLog", "recording_middleware"]
+
+CONTROL_PREFIX = "/_sandbox/"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class RequestLog:
+    """The last ``maxlen`` requests, oldest first, and a count per ``(method, path)`` of all."""
+
+    def __init__(self, maxlen: int = 10_000) -> None:
+        if maxlen < 1:
+            raise ValueError("the request log needs room for at least one record")
+        self.records: collections.deque[RequestRecord] = collections.deque(maxlen=maxlen)
+        self.counts: collections.Counter[tuple[str, str]] = collections.Counter()
+
+    @property
+    def maxlen(self) -> int:
+        """How many records are kept."""
+        return self.records.maxlen or 0
+
+    def append(self, record: RequestRecord) -> None:
+        """Log ``record`` (the oldest is forgotten once the log is full) and count it."""
+        self.records.append(record)
+        self.counts[(record.method, record.path)] += 1
+
+    def clear(self) -> None:
+        """Forget the records and the counts."""
+        self.records.clear()
+        self.counts.clear()
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many requests with this method and/or path were seen (kept or not)."""
+        m = None if method is None else method.upper()
+        return sum(
+            n
+            for (rm, rp), n in self.counts.items()
+            if (m is None or rm == m) and (path is None or rp == path)
+        )
+
+    def __iter__(self) -> Iterator[RequestRecord]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> RequestRecord:
+        return self.records[index]
+
+
+def recording_middleware(
+    log: RequestLog,
+    now: Callable[[], _dt.datetime],
+    before: Callable[[], Any] | None = None,
+) -> Middleware:
+    """Log every non-control request into ``log``; ``before()`` runs first on every request."""
+
+    @web.middleware
+    async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if before is not None:
+            before()
+        if request.path.startswith(CONTROL_PREFIX):
+            return await handler(request)
+        body = await request.read()
+        entry = RequestRecord(
+            at=now(),
+            method=request.method,
+            path=request.path,
+            query=request.query_string,
+            headers=redact_headers(request.headers),
+            request_id=request.headers.get("X-REQUEST-ID"),
+            body_sha256=hashlib.sha256(body).hexdigest(),
+        )
+        log.append(entry)
+        token = CURRENT_RECORD.set(entry)
+        try:
+            response = await handler(request)
+        finally:
+            CURRENT_RECORD.reset(token)
+        if entry.fault not in ("reset", "drop"):
+            entry.status = response.status
+        return response
+
+    return record

@@ -1,0 +1,106 @@
+"""One request log (bounded) and one fault API for the payments and the wallet routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from pivot_async.sandbox import Fault, ManualClock, Sandbox, SandboxConfig
+from pivot_async.sandbox._wallet_testing import SnapTester
+
+B2B = "/snap/v1.0/access-token/b2b"
+DEBIT = "/wallet-backend/snap/v1.0/debit/payment-host-to-host"
+
+
+@pytest.fixture
+async def snap(sandbox: Sandbox, clock: ManualClock) -> AsyncIterator[SnapTester]:
+    wallet = sandbox.wallet
+    async with aiohttp.ClientSession() as session:
+        yield SnapTester(session, sandbox.url, wallet.default_merchant, clock, wallet.config)
+
+
+def test_the_request_log_keeps_10000_records_by_default() -> None:
+    assert SandboxConfig().request_log_size == 10_000
+    assert Sandbox(setup_hooks=()).context.requests.maxlen == 10_000
+
+
+async def test_a_long_running_sandbox_keeps_a_bounded_log_and_exact_counts(
+    clock: ManualClock,
+) -> None:
+    config = SandboxConfig(request_log_size=5)
+    async with Sandbox(clock=clock, config=config) as sandbox, aiohttp.ClientSession() as http:
+        for i in range(12):
+            async with http.get(f"{sandbox.url}/v2/payments/x", headers={"X-REQUEST-ID": f"r{i}"}):
+                pass
+        assert len(sandbox.requests) == 5
+        assert [r.request_id for r in sandbox.requests] == [f"r{i}" for i in range(7, 12)]
+        assert sandbox.request_ids("GET", "/v2/payments/x") == {f"r{i}": 1 for i in range(7, 12)}
+        assert sandbox.request_count("GET", "/v2/payments/x") == 12  # counts are not bounded
+        assert sandbox.request_count() == 12
+        async with http.get(f"{sandbox.url}/_sandbox/requests") as res:
+            listed = (await res.json())["data"]
+        assert [r["requestId"] for r in listed] == [f"r{i}" for i in range(7, 12)]
+        sandbox.reset_requests()
+        assert (sandbox.requests, sandbox.request_count()) == ([], 0)
+
+
+async def test_wallet_requests_go_to_the_one_log(sandbox: Sandbox, snap: SnapTester) -> None:
+    assert await snap.b2b_token()
+    assert sandbox.request_count("POST", B2B) == 1 == sandbox.wallet.request_count(B2B)
+    assert [r.path for r in sandbox.requests] == [B2B]
+    assert sandbox.wallet.requests is sandbox.context.requests
+
+
+async def test_a_wallet_route_takes_a_fault_exactly_like_a_payments_route(
+    sandbox: Sandbox, snap: SnapTester
+) -> None:
+    fault = sandbox.faults.add(Fault(kind="status", status=503, route=f"POST {B2B}", times=1))
+    res = await snap.token_request("b2b", {"grantType": "client_credentials"})
+    # rendered for the protocol of the route: a SNAP responseCode, not the payments envelope
+    assert (res.status, res.body) == (
+        503,
+        {"responseCode": "5037300", "responseMessage": "Service Unavailable"},
+    )
+    assert "Retry-After" not in res.headers
+    assert sandbox.wallet.tokens_issued("b2b") == 0
+    assert await snap.b2b_token()
+    assert (fault.hits, sandbox.wallet.tokens_issued("b2b")) == (1, 1)
+    assert [r.fault for r in sandbox.requests] == ["status", None]
+
+
+async def test_wallet_drop_and_malformed_faults_through_the_registry(
+    sandbox: Sandbox, snap: SnapTester
+) -> None:
+    cust = await snap.bind_customer()
+    body = {
+        "subMerchantId": "sub-1",
+        "partnerReferenceNo": "one-api-1",
+        "amount": {"value": "10000.00", "currency": "IDR"},
+        "urlParams": [{"url": "https://merchant.example/back", "type": "PAY_RETURN",
+                       "isDeeplink": False}],
+        "additionalInfo": {},
+    }
+    sandbox.faults.add(kind="drop", route=f"POST {DEBIT}", times=1)
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await snap.call("debit/payment-host-to-host", body, token=cust.b2b, customer=cust.access)
+    assert sandbox.wallet.debit_count("one-api-1") == 1  # processed, then the answer was lost
+    sandbox.faults.add(kind="malformed", route="/wallet-backend/snap/v1.0/*", times=1)
+    async with snap.session.post(f"{sandbox.url}/wallet-backend/snap/v1.0/balance-inquiry") as res:
+        assert res.status == 200
+        with pytest.raises(ValueError):
+            await res.json(content_type=None)
+
+
+async def test_fail_next_is_a_shorthand_for_the_one_fault_api(
+    sandbox: Sandbox, snap: SnapTester
+) -> None:
+    sandbox.wallet.fail_next("/snap/v1.0/access-token/b2b", "429")
+    sandbox.wallet.fail_next("debit/payment-host-to-host", "response_lost")
+    assert [(f.kind, f.route, f.status, f.times) for f in sandbox.faults.faults] == [
+        ("status", f"POST {B2B}", 429, 1),
+        ("drop", f"POST {DEBIT}", 503, 1),
+    ]
+    res = await snap.token_request("b2b", {"grantType": "client_credentials"})
+    assert (res.status, res.body["responseCode"]) == (429, "4297300")
