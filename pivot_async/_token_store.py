@@ -99,6 +99,9 @@ class MemoryTokenStore:
     ``wall_clock`` is the time source of expiries (``time.time`` by default).
     """
 
+    seals_values = True
+    """What it holds never leaves this process: customers' tokens may be shared through it."""
+
     def __init__(self, *, wall_clock: Callable[[], float] = time.time) -> None:
         self._clock = wall_clock
         self._tokens: dict[str, StoredToken] = {}

@@ -23,10 +23,12 @@ plain local of a frame that a failing call's traceback would show.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from . import _codec
@@ -50,7 +52,7 @@ from ._signing import (
     token_signature,
 )
 from ._snap_middlewares import SnapAuthMiddleware, SnapSignatureMiddleware, snap_retry_safe
-from ._token_store import TokenStore, credential_key
+from ._token_store import StoredToken, TokenStore, credential_key
 from ._transport import MaskedBody, SignedHeadersMiddleware, check_token
 from .models import B2B2CTokenResponse, B2BTokenResponse
 
@@ -59,6 +61,7 @@ __all__ = ["WalletCredentials", "WalletCustomer", "WalletTokens"]
 DEFAULT_B2B_TOKEN_PATH = "/snap/v1.0/access-token/b2b"  # noqa: S105 - a path
 DEFAULT_B2B2C_TOKEN_PATH = "/snap/v1.0/access-token/b2b2c"  # noqa: S105 - a path
 WALLET_PREFIX = "/wallet-backend/snap/v1.0"
+DEFAULT_REFRESH_LIFETIME = 86400.0  # seconds a refresh token without an expiry time is kept
 
 
 class WalletCredentials:
@@ -140,6 +143,7 @@ class CustomerTokens:
     access_refresh_at: float  # monotonic
     refresh_token: Secret | None
     refresh_expires_at: float | None  # monotonic
+    access_expires_at: float | None = None  # monotonic
 
     def __post_init__(self) -> None:
         for name in ("access_token", "refresh_token"):
@@ -185,6 +189,11 @@ class WalletTokens:
         self.b2b = TokenCache(
             self._fetch_b2b, clock=clock, store=token_store,
             key=credential_key("snap-b2b", credentials.client_key, str(requestor.base_url)),
+        )
+        # Customers' tokens (refresh tokens are customer secrets) are shared only through a
+        # store that seals what it stores (docs/guides/scaling.md#encryption-of-stored-tokens).
+        self.customer_store: TokenStore | None = (
+            token_store if getattr(token_store, "seals_values", False) else None
         )
         self._customers: dict[str, WalletCustomer] = {}
         json = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -293,6 +302,7 @@ class WalletTokens:
             access_refresh_at=expires - min(refresh_margin(lifetime), lifetime / 2),
             refresh_token=new_refresh,
             refresh_expires_at=refresh_expires,
+            access_expires_at=expires,
         )
 
 
@@ -308,9 +318,52 @@ class WalletCustomer:
     _state: CustomerTokens | None = field(default=None, repr=False)
     _flight: SingleFlight[Secret] = field(default_factory=SingleFlight, repr=False)
     _protocol: Protocol | None = field(default=None, repr=False)
+    _shared: TokenCache | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"WalletCustomer(binding_id={self.binding_id!r})"
+
+    def _shared_cache(self) -> TokenCache | None:
+        """The access token's cache in the client's token store, if customers are shared."""
+        store = getattr(self._tokens, "customer_store", None)
+        if store is None:
+            return None
+        if self._shared is None:
+            creds = self._tokens.credentials
+            key = credential_key("snap-b2b2c", creds.client_key,
+                                 str(self._tokens._requestor.base_url), self.binding_id)
+            self._shared = TokenCache(partial(self._fetch_shared, store, key + ":refresh"),
+                                      clock=self._tokens._clock, store=store, key=key)
+        return self._shared
+
+    async def _fetch_shared(self, store: TokenStore, refresh_key: str) -> FetchedToken:
+        """One renewal under the store's lease: with the newest refresh token any process
+        stored (else this handle's own, else the binding id); the new refresh token is stored
+        for the others."""
+        clock, wall = self._tokens._clock, time.time
+        state = self._state
+        try:
+            stored = await store.get(refresh_key)
+        except Exception:  # the store is down: this handle's own refresh token, if any
+            stored = None
+        if stored is not None:
+            state = CustomerTokens(
+                access_token=Secret(""), access_refresh_at=float("-inf"),
+                refresh_token=stored.value,
+                refresh_expires_at=clock() + stored.expires_at - wall(),
+            )
+        started = clock()
+        new = await self._renew(state)
+        self._state = new
+        if new.refresh_token is not None:
+            left = (new.refresh_expires_at - clock() if new.refresh_expires_at is not None
+                    else DEFAULT_REFRESH_LIFETIME)
+            at = wall() + left
+            with contextlib.suppress(Exception):  # kept locally; the next renewal retries
+                await store.set(refresh_key, StoredToken(new.refresh_token, at, at))
+        expires = new.access_expires_at
+        lifetime = (expires - started) if expires is not None else new.access_refresh_at - started
+        return FetchedToken(new.access_token, lifetime)
 
     def _fresh(self, state: CustomerTokens | None) -> bool:
         return state is not None and self._tokens._clock() < state.access_refresh_at
@@ -321,6 +374,9 @@ class WalletCustomer:
 
     async def access_secret(self) -> Secret:
         """:meth:`access_token` wrapped in a :class:`Secret` (what the middleware uses)."""
+        shared = self._shared_cache()
+        if shared is not None:
+            return await shared.get()
         state = self._state
         if state is not None and self._fresh(state):
             return state.access_token
@@ -357,6 +413,9 @@ class WalletCustomer:
         state = self._state
         if isinstance(token, str):
             token = Secret(token)
+        shared = self._shared_cache()
+        if shared is not None:
+            return shared.invalidate(token)  # the refresh token stays (stored and local)
         if state is not None and state.access_token == token:
             # Keep the refresh token: the next call refreshes instead of re-binding.
             self._state = CustomerTokens(

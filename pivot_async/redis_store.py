@@ -89,6 +89,12 @@ class RedisTokenStore:
         self._delete_if_equal = redis.register_script(_DELETE_IF_EQUAL)
         del key, encryption_key
 
+    @property
+    def seals_values(self) -> bool:
+        """True with an ``encryption_key``: only then are wallet customers' tokens (their
+        refresh tokens are customer secrets) shared through this store."""
+        return self._key is not None
+
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisTokenStore:
         """A store on a new client for ``url`` (short connect/read timeouts: a server that is

@@ -1,6 +1,7 @@
 """One worker process of the multi-process token test: ``callers`` concurrent callers on one
 PivotClient whose tokens are shared through Redis. Prints ``ready``, waits for a start line
-on stdin (a wall-clock time), calls until ``duration`` seconds after it, then prints a JSON
+on stdin (a wall-clock time), calls (each caller pausing ``pause`` seconds between its calls)
+until ``duration`` seconds after it, then prints a JSON
 summary: calls that succeeded, failed, and this process's token fetches."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pivot_async.redis_store import RedisTokenStore
 
 
 async def main(url: str, client_id: str, secret: str, redis_url: str, prefix: str,
-               callers: int, duration: float) -> None:
+               callers: int, duration: float, pause: float) -> None:
     store = RedisTokenStore.from_url(redis_url, prefix=prefix)
     ok = failed = 0
     async with PivotClient(client_id, secret, base_url=url, token_store=store,
@@ -31,6 +32,7 @@ async def main(url: str, client_id: str, secret: str, redis_url: str, prefix: st
                 try:
                     await client.payment_method_configs.retrieve()
                     ok += 1
+                    await asyncio.sleep(pause)
                 except Exception as exc:  # counted, and named for the test's message
                     failed += 1
                     print(f"failure: {type(exc).__name__}", file=sys.stderr, flush=True)
@@ -42,5 +44,6 @@ async def main(url: str, client_id: str, secret: str, redis_url: str, prefix: st
 
 
 if __name__ == "__main__":
-    url, client_id, secret, redis_url, prefix, callers, duration = sys.argv[1:8]
-    asyncio.run(main(url, client_id, secret, redis_url, prefix, int(callers), float(duration)))
+    url, client_id, secret, redis_url, prefix, callers, duration, pause = sys.argv[1:9]
+    asyncio.run(main(url, client_id, secret, redis_url, prefix, int(callers), float(duration),
+                     float(pause)))

@@ -29,6 +29,9 @@ PROCESSES = 4
 CALLERS = 100
 TOKEN_TTL = 4  # seconds; the client refreshes at half-life (2 s)
 DURATION = 5.0  # seconds of calls: about three token lifetimes' worth of refreshes
+# Each caller pauses between its calls: the sandbox's request log (bounded) keeps every one,
+# and every refresh instant still finds hundreds of callers needing the token at once.
+PAUSE = 0.5
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def test_processes_share_one_token_per_expiry(
         subprocess.Popen(
             [sys.executable, str(WORKER), sandbox_process["url"], sandbox_process["id"],
              sandbox_process["secret"], redis_server.url, "procs:", str(CALLERS),
-             str(DURATION)],
+             str(DURATION), str(PAUSE)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=env, cwd=ROOT,
         )
