@@ -60,6 +60,8 @@ line per row, regenerated from the journal at the end of every run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._limits import TokenBucket
 from ._model import (
     BatchError,
@@ -95,3 +97,12 @@ __all__ = [
     "read_operations",
     "run_batch_file",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # DaskExecutor needs the optional ``dask`` extra: imported on first use only.
+    if name == "DaskExecutor":
+        from ._dask import DaskExecutor
+
+        return DaskExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

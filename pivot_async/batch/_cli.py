@@ -216,6 +216,11 @@ def build_batch(subparsers: Any) -> None:
                              "before creating them (faster; only for input that was certainly "
                              "never run: without its journal, a re-run would rely on the "
                              "gateway's 24 h idempotency alone)")
+    parser.add_argument("--dask", default=None, metavar="CLUSTER",
+                        help="run the rows on a Dask cluster, in chunks: local:N (N worker "
+                             "processes) or tcp://host:8786 (needs pivot-async[dask])")
+    parser.add_argument("--chunk-size", type=_positive_int, default=100, metavar="N",
+                        help="rows per Dask task with --dask (default 100)")
     parser.add_argument("--dry-run", action="store_true",
                         help="read and check every row, report malformed ones, send nothing")
     progress = parser.add_mutually_exclusive_group()
@@ -367,7 +372,7 @@ async def _main(args: argparse.Namespace, plan: _Plan, env: Mapping[str, str] | 
         except ConfigurationError as exc:
             raise _Fail(EXIT_USAGE, f"configuration: {exc}") from None
         async with client:
-            return await _run(client, args, plan, out, err)
+            return await _run(client, args, plan, out, err, _executor(args, env, None))
     except asyncio.CancelledError:
         raise KeyboardInterrupt from None
     finally:
@@ -386,7 +391,20 @@ async def _with_sandbox(args: argparse.Namespace, plan: _Plan, out: TextIO,
                   "command ends)\n")
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=wallet) as client:
-            return await _run(client, args, plan, out, err)
+            return await _run(client, args, plan, out, err, _executor(args, None, sandbox))
+
+
+def _executor(args: argparse.Namespace, env: Mapping[str, str] | None, sandbox: Any) -> Any:
+    if getattr(args, "dask", None) is None:
+        return None
+    try:
+        from ._dask import executor_for_cli
+    except ImportError:
+        raise _Fail(EXIT_USAGE, "--dask needs Dask: pip install 'pivot-async[dask]'") from None
+    try:
+        return executor_for_cli(args.dask, args.chunk_size, env, sandbox)
+    except BatchError as exc:
+        raise _Fail(EXIT_USAGE, str(exc)) from None
 
 
 async def _preflight(client: Any) -> None:
@@ -408,7 +426,7 @@ async def _preflight(client: Any) -> None:
 
 
 async def _run(client: Any, args: argparse.Namespace, plan: _Plan, out: TextIO,
-               err: TextIO) -> int:
+               err: TextIO, executor: Any = None) -> int:
     await _preflight(client)
     limiter = None
     if args.rate is not None and args.redis:  # one budget for every process on that server
@@ -423,7 +441,7 @@ async def _run(client: Any, args: argparse.Namespace, plan: _Plan, out: TextIO,
             journal_path=plan.journal, results_path=plan.results, resume=args.resume,
             progress=args.progress, job_id=args.job_id, strict=args.strict,
             default_operation=args.operation, check_gateway=args.check_gateway,
-            progress_stream=err)
+            progress_stream=err, executor=executor)
     except InvalidRowError as exc:
         if exc.summary is not None:
             out.write(exc.summary.format() + "\n")

@@ -9,7 +9,7 @@ import time
 from array import array
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import TextIO, TypeAlias
+from typing import Any, TextIO, TypeAlias
 
 from ._journal import MEMORY, Intent, Journal, JournalRow, OutcomeRecord
 from ._limits import RateLimiter, TokenBucket
@@ -88,6 +88,7 @@ class BatchRunner:
         progress_stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        executor: Any = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError("concurrency must be a positive int")
@@ -106,6 +107,7 @@ class BatchRunner:
         self.progress_stream = progress_stream
         self.clock = clock
         self.sleep = sleep
+        self.executor = executor  # a DaskExecutor (pivot_async.batch._dask) or None
 
     async def run(
         self,
@@ -155,7 +157,8 @@ class BatchRunner:
         journal = await Journal.open(journal_path, durable=self.durable)
         try:
             job_id, resumed = await journal.start_job(job_id, resume=resume)
-            job = _Job(self, journal, job_id, resumed, total)
+            job_type = _Job if self.executor is None else self.executor.job_type()
+            job = job_type(self, journal, job_id, resumed, total)
             return await job.run(operations, results_path)
         finally:
             await journal.close()
@@ -214,15 +217,8 @@ class _Job:
                   results_path: PathLike | None) -> BatchSummary:
         source = _aiter(operations)
         started = self.clock()
-        workers = [asyncio.ensure_future(self._worker(source))
-                   for _ in range(self.runner.concurrency)]
         try:
-            await asyncio.gather(*workers)
-        except BaseException:
-            for w in workers:
-                w.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            raise
+            await self._pipeline(source)
         finally:
             with contextlib.suppress(Exception):
                 await source.aclose()
@@ -263,6 +259,18 @@ class _Job:
         )
 
     # -- the pipeline ------------------------------------------------------------------------
+
+    async def _pipeline(self, source: AsyncGenerator[Operation, None]) -> None:
+        """Process every row of ``source`` (a Dask job overrides this to use a cluster)."""
+        workers = [asyncio.ensure_future(self._worker(source))
+                   for _ in range(self.runner.concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
 
     async def _worker(self, source: AsyncGenerator[Operation, None]) -> None:
         while True:
@@ -451,6 +459,7 @@ async def run_batch_file(
     durable: bool = True,
     check_gateway: bool = True,
     progress_stream: TextIO | None = None,
+    executor: Any = None,
 ) -> BatchSummary:
     """Run a CSV or JSON Lines file as a job (what ``python -m pivot_async batch`` calls).
 
@@ -462,7 +471,8 @@ async def run_batch_file(
     succeeded; a process killed at any point can be resumed this way. ``default_operation`` is
     the operation of rows that name none. The other arguments are those of
     :class:`BatchRunner`; when a progress line is drawn the file's rows are counted first, for
-    the ETA.
+    the ETA. ``executor``: a :class:`~pivot_async.batch.DaskExecutor` spreads the rows over a
+    Dask cluster in chunks (this process stays the only writer of the journal and results).
 
     Raises :class:`BatchError` for an unusable file name, CSV header or journal, and
     :class:`InvalidRowError` (``strict=True``) at the first malformed row.
@@ -477,6 +487,7 @@ async def run_batch_file(
     runner = BatchRunner(client, concurrency=concurrency, rate=rate, burst=burst,
                          rate_limiter=rate_limiter,
                          journal=journal, progress=draw, strict=strict, durable=durable,
-                         check_gateway=check_gateway, progress_stream=progress_stream)
+                         check_gateway=check_gateway, progress_stream=progress_stream,
+                         executor=executor)
     return await runner.run(operations, job_id=job_id, resume=resume, results_path=results,
                             total=total)

@@ -1,0 +1,198 @@
+"""Batch jobs on a real Dask LocalCluster (2 worker processes) against a sandbox process.
+
+Exactly one session per row: in a plain run, when worker processes are SIGKILLed in the middle
+of chunks (Dask runs the chunk again; the rows it had sent are found at the gateway), and when
+the driver is SIGKILLed and the job is resumed. ``PIVOT_SOAK_FULL=1`` runs 10,000 rows (the
+issue's size); the default keeps every Dask test under a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from distributed import Client, LocalCluster
+
+from pivot_async import PivotClient
+from pivot_async.batch import run_batch_file
+from pivot_async.batch._dask import DaskExecutor
+from pivot_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from tests.batch.conftest import standalone_sandbox
+from tests.batch.test_crash import journal_states, sessions_by_reference, write_input
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = 10_000 if os.environ.get("PIVOT_SOAK_FULL") else 1_200
+_SUMMARY = re.compile(r"this run: (\d+) processed, (\d+) skipped \(already done\), (\d+) resolved"
+                      r" in flight, (\d+) re-sent, (\d+) found at the gateway")
+
+
+@pytest.fixture(scope="module")
+def sandbox_url() -> Iterator[str]:
+    with standalone_sandbox(seed=11) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Client]:
+    """A real LocalCluster: 2 worker processes, 1 thread each (nannies restart killed ones)."""
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as lc, Client(lc) as client:
+        yield client
+
+
+def _env(url: str) -> dict[str, str]:
+    return {"PIVOT_CLIENT_ID": DEFAULT_CLIENT_ID, "PIVOT_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+            "PIVOT_BASE_URL": url, "PIVOT_MAX_RETRIES": "6", "PIVOT_TIMEOUT": "60"}
+
+
+def _cli(tmp_path: Path, url: str, dask: str, *, resume: bool = False) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "pivot_async", "batch", str(tmp_path / "orders.csv"),
+           "--out", str(tmp_path / "orders.results.jsonl"), "--dask", dask,
+           "--chunk-size", "50", "--concurrency", "16", "--no-progress"]
+    if resume:
+        cmd.append("--resume")
+    env = dict(os.environ, **_env(url))
+    env.pop("PIVOT_WALLET_CLIENT_KEY", None)
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _assert_one_session_per_row(tmp_path: Path, url: str, refs: list[str], prefix: str) -> None:
+    results = [json.loads(line) for line in
+               (tmp_path / "orders.results.jsonl").read_text("utf-8").splitlines()]
+    assert [r["row"] for r in results] == list(range(1, len(refs) + 1))
+    assert {r["outcome"] for r in results} == {"succeeded"}
+    sessions = asyncio.run(sessions_by_reference(url, prefix))
+    assert set(sessions) == set(refs)
+    doubled = {ref: ids for ref, ids in sessions.items() if len(ids) != 1}
+    assert not doubled, f"rows with more than one session: {doubled}"
+    assert {r["reference"]: r["id"] for r in results} == {
+        ref: ids[0] for ref, ids in sessions.items()}
+
+
+async def test_python_api_over_two_worker_processes(tmp_path: Path, sandbox_url: str,
+                                                    cluster: Client) -> None:
+    refs = write_input(tmp_path / "orders.csv", "dapi", ROWS)
+    before = await asyncio.to_thread(cluster.run, _clients_opened)
+    executor = DaskExecutor(cluster.scheduler.address, client_env=_env(sandbox_url),
+                            chunk_size=50)
+    assert "SECRET" not in repr(executor) and DEFAULT_CLIENT_SECRET not in repr(executor)
+    async with PivotClient(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+                           base_url=sandbox_url) as client:
+        summary = await run_batch_file(client, tmp_path / "orders.csv", executor=executor,
+                                       results_path=tmp_path / "orders.results.jsonl",
+                                       progress=False)
+    assert (summary.succeeded, summary.processed, summary.sent) == (ROWS, ROWS, ROWS)
+    # both worker processes ran chunks, each on its own long-lived client
+    after = await asyncio.to_thread(cluster.run, _clients_opened)
+    assert {w: after[w] - before[w] for w in after} == dict.fromkeys(after, 1)
+    await asyncio.to_thread(_assert_one_session_per_row, tmp_path, sandbox_url, refs, "dapi")
+
+
+def _clients_opened() -> int:
+    from pivot_async.batch import _dask
+
+    return _dask.CLIENTS_OPENED[0]
+
+
+def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
+    tmp_path: Path, sandbox_url: str, cluster: Client
+) -> None:
+    refs = write_input(tmp_path / "orders.csv", "dkill", ROWS)
+    proc = _cli(tmp_path, sandbox_url, cluster.scheduler.address)
+    journal = tmp_path / "orders.csv.journal.sqlite"
+    killed = 0
+    try:
+        for at in (ROWS // 5, ROWS // 2, (ROWS * 4) // 5):
+            deadline = time.monotonic() + 60
+            while True:  # the kill point passed, and a worker is running a chunk
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "no progress"
+                busy = [w for w, tasks in cluster.processing().items() if tasks]
+                if sum(journal_states(journal).values()) >= at and busy:
+                    break
+                time.sleep(0.01)
+            pids = cluster.run(os.getpid, workers=busy[:1])
+            for pid in pids.values():
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            cluster.wait_for_workers(2, timeout=60)
+        out, err = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert killed == 3
+    assert proc.returncode == 0, err
+    match = _SUMMARY.search(out)
+    assert match, out
+    processed, _skipped, _resolved, _resent, found = map(int, match.groups())
+    assert processed == ROWS
+    assert found > 0  # rows sent by a killed worker's chunk were found, not sent again
+    _assert_one_session_per_row(tmp_path, sandbox_url, refs, "dkill")
+
+
+def test_driver_sigkilled_then_resumed_loses_nothing_and_doubles_nothing(
+    tmp_path: Path, sandbox_url: str, cluster: Client
+) -> None:
+    refs = write_input(tmp_path / "orders.csv", "ddrv", ROWS)
+    journal = tmp_path / "orders.csv.journal.sqlite"
+    proc = _cli(tmp_path, sandbox_url, cluster.scheduler.address)
+    try:
+        deadline = time.monotonic() + 60
+        while sum(journal_states(journal).values()) < ROWS // 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no progress"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    states = journal_states(journal)
+    assert states["pending"] > 0  # killed with chunks in flight
+    assert sum(states.values()) < ROWS
+    # chunks of the dead driver may still be running on the cluster: let them end
+    deadline = time.monotonic() + 60
+    while any(cluster.processing().values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+    done = _cli(tmp_path, sandbox_url, cluster.scheduler.address, resume=True)
+    out, err = done.communicate(timeout=180)
+    assert done.returncode == 0, err
+    match = _SUMMARY.search(out)
+    assert match, out
+    processed, skipped, resolved, resent, _found = map(int, match.groups())
+    assert processed + skipped == ROWS
+    assert resolved + resent == states["pending"] + states["unknown"]
+    _assert_one_session_per_row(tmp_path, sandbox_url, refs, "ddrv")
+
+
+def test_cli_local_cluster(tmp_path: Path, sandbox_url: str) -> None:
+    """``--dask local:2`` starts its own LocalCluster; exit code and summary as without it."""
+    refs = write_input(tmp_path / "orders.csv", "dloc", 200)
+    proc = _cli(tmp_path, sandbox_url, "local:2")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "succeeded 200" in out
+    assert DEFAULT_CLIENT_SECRET not in out + err
+    _assert_one_session_per_row(tmp_path, sandbox_url, refs, "dloc")
+
+
+def test_cli_rejects_a_bad_cluster_address(tmp_path: Path, sandbox_url: str) -> None:
+    write_input(tmp_path / "orders.csv", "dbad", 3)
+    proc = _cli(tmp_path, sandbox_url, "local:zero")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "--dask 'local:zero'" in err
