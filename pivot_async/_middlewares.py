@@ -199,6 +199,8 @@ class BearerAuthMiddleware:
     one replay cannot duplicate an effect. The token stays a :class:`Secret` in this frame.
     """
 
+    fetches_tokens = True  # a rate limit goes after it: the slot is not spent on a token wait
+
     def __init__(self, tokens: TokenCache, origin: URL) -> None:
         self._tokens = tokens
         self._origin = origin

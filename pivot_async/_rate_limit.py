@@ -3,8 +3,10 @@
 arithmetic that :class:`pivot_async.redis_limiter.RedisRateLimiter` runs inside Redis.
 
 A limiter is consulted once per HTTP attempt (retries and token fetches included), inside the
-retry layer: a 429's ``Retry-After`` wait happens first in the retry layer, then the next
-attempt still waits for its slot, so the longer of the two always wins.
+retry layer and after the auth layer (the attempt has its token before it takes a slot, so a
+slot is never spent waiting for a token and requests leave as spread out as their slots): a
+429's ``Retry-After`` wait happens first in the retry layer, then the next attempt still waits
+for its slot, so the longer of the two always wins.
 """
 
 from __future__ import annotations

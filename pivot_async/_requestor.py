@@ -140,9 +140,12 @@ class Requestor:
         layers: tuple[Any, ...],
         request_ids: bool = False,
     ) -> Protocol:
-        """A :class:`Protocol` whose chain is the retry layer, the rate limit (if any), then
-        ``layers``."""
-        layers = (*self._limit, *layers)
+        """A :class:`Protocol` whose chain is the retry layer followed by ``layers``, with the
+        rate limit (if any) after the layers that fetch tokens (an attempt takes its slot
+        once it has its token, then is sent at once) and before signing and logging."""
+        at = max((i + 1 for i, layer in enumerate(layers)
+                  if getattr(layer, "fetches_tokens", False)), default=0)
+        layers = (*layers[:at], *self._limit, *layers[at:])
         chain = (self._retry(self.retry_policy, retry_safe), *layers)
         return Protocol(name, dict(headers), read, retry_safe, layers, chain, request_ids)
 

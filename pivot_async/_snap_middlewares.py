@@ -91,6 +91,8 @@ class SnapAuthMiddleware:
     :class:`Secret` values in this frame.
     """
 
+    fetches_tokens = True  # a rate limit goes after it: the slot is not spent on a token wait
+
     def __init__(
         self, b2b: TokenCache, origin: URL, customer: WalletCustomer | None = None,
         *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,

@@ -178,14 +178,39 @@ async def test_the_client_waits_before_each_attempt_and_retry_after_still_applie
     async with Sandbox(clock=ManualClock()) as sandbox:
         sandbox.faults.add(Fault(kind="status", status=429, retry_after=7,
                                  route="GET /v2/payment-method-configs", times=1))
+        seen: list[int] = []  # requests the sandbox had received at each acquisition
+
+        async def acquire() -> None:
+            seen.append(len(list(sandbox.requests)))
+            await Counting.acquire(limiter)
+
+        limiter.acquire = acquire  # type: ignore[method-assign]
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                sleep=sleep, rate_limiter=limiter) as client:
             await client.payment_method_configs.retrieve()
         sent = len(list(sandbox.requests))
-    # token fetch, the 429, the retry: one acquisition per request sent
+    # token fetch, the 429, the retry: one acquisition per request sent...
     assert limiter.count == sent == 3
+    # ...each taken just before its request: the call takes its slot once it has its token
+    # (a slot is never spent waiting for a token, so requests leave spread out)
+    assert seen == [0, 1, 2]
     # the Retry-After wait is not replaced by the limiter: it comes first, then a slot
     assert events[-2:] == [("sleep", 7.0), "acquire"]
+
+
+async def test_the_wallet_takes_its_slot_after_its_tokens_and_before_signing() -> None:
+    async with Sandbox(clock=ManualClock()) as sandbox, PivotClient(
+        sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
+        wallet=sandbox.wallet.credentials(), rate_limiter=Counting(),
+    ) as client:
+        assert client._wallet_tokens is not None
+        names = [type(layer).__name__
+                 for layer in client._wallet_tokens.protocol(None).chain]
+        assert names == ["RetryMiddleware", "SnapAuthMiddleware", "RateLimitMiddleware",
+                         "SnapSignatureMiddleware", "LoggingMiddleware"]
+        names = [type(layer).__name__ for layer in client._payments.chain]
+        assert names == ["RetryMiddleware", "BearerAuthMiddleware", "RateLimitMiddleware",
+                         "LoggingMiddleware"]
 
 
 def test_the_client_refuses_a_limiter_that_is_not_one() -> None:
