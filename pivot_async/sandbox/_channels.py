@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from ._qris import build_qris
+
 __all__ = [
     "EWALLET_TEST_PHONES",
-    "crc16_ccitt",
     "dynamic_va_number",
     "ewallet_deep_link",
     "qris_content",
@@ -49,52 +50,23 @@ def static_va_number(channel: str, custom: str) -> str:
     return _VA_PREFIX.get(channel, ("9999", "9998"))[1] + f"{int(custom):012d}"
 
 
-def crc16_ccitt(text: str) -> str:
-    """CRC-16/CCITT-FALSE as EMVCo tag 63 wants it (4 upper-case hex digits)."""
-    crc = 0xFFFF
-    for byte in text.encode("utf-8"):
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return f"{crc:04X}"
-
-
-def _tlv(tag: str, value: str) -> str:
-    return f"{tag}{len(value):02d}{value}"
-
-
 def qris_content(
     *, merchant_name: str, reference: str, amount: int | None, store_id: str = ""
 ) -> str:
-    """An EMVCo merchant-presented QRIS string with a valid CRC.
+    """The ``qrContent`` of a QRIS session: an EMVCo MPM string with a valid CRC.
 
     ``amount`` None gives a static QR (point of initiation ``11``, no tag 54).
     """
-    account = (
-        _tlv("00", "ID.CO.PIVOTSANDBOX.WWW")
-        + _tlv("01", "936000000000000001")
-        + _tlv("02", (store_id or "SANDBOX000000001")[:15])
-        + _tlv("03", "UKE")
+    return build_qris(
+        merchant_name=merchant_name[:25] or "Pivot Sandbox",
+        merchant_pan="936000000000000001",
+        merchant_id=(store_id or "SANDBOX000000001")[:15],
+        mcc="5999",
+        acquirer="ID.CO.PIVOTSANDBOX.WWW",
+        criterion="UKE",
+        amount=None if amount is None else str(amount),
+        reference=reference[:25],
     )
-    parts = [
-        _tlv("00", "01"),
-        _tlv("01", "11" if amount is None else "12"),
-        _tlv("26", account),
-        _tlv("52", "5999"),
-        _tlv("53", "360"),
-    ]
-    if amount is not None:
-        parts.append(_tlv("54", str(amount)))
-    parts += [
-        _tlv("58", "ID"),
-        _tlv("59", merchant_name[:25] or "Pivot Sandbox"),
-        _tlv("60", "JAKARTA"),
-        _tlv("61", "10110"),
-        _tlv("62", _tlv("01", reference[:25])),
-    ]
-    body = "".join(parts) + "6304"
-    return body + crc16_ccitt(body)
 
 
 def ewallet_deep_link(channel: str, page_url: str) -> str:

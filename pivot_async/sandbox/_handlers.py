@@ -6,7 +6,7 @@ The routes: docs/reference/wire.md#endpoints.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -15,6 +15,7 @@ from ._auth import access_token, authenticate
 from ._context import CONTEXT_KEY, SandboxContext
 from ._errors import not_found, ok, validation_error
 from ._idempotency import IdempotencyStore, check_request_id
+from ._models import Refund, Session
 from ._payments import Payments
 from ._refunds import Refunds
 from ._requests import parse_create
@@ -137,17 +138,24 @@ async def get_payment(request: web.Request) -> web.Response:
     return ok(session.to_json())
 
 
+def _list_owned(
+    request: web.Request, merchant: Merchant, items: Iterable[Session | Refund]
+) -> web.Response:
+    """One page of the merchant's items, newest first, filtered by ``clientReferenceId``."""
+    reference = request.query.get("clientReferenceId")
+    owned: list[Session | Refund] = [
+        item
+        for item in reversed(list(items))
+        if item.merchant_id == merchant.id
+        and (reference is None or item.client_reference_id == reference)
+    ]
+    page, pagination = paginate(request, owned)
+    return ok([item.to_json() for item in page], pagination)
+
+
 async def list_payments(request: web.Request) -> web.Response:
     ctx, _, merchant = _services(request)
-    reference = request.query.get("clientReferenceId")
-    sessions = [
-        s
-        for s in reversed(ctx.state.sessions.values())
-        if s.merchant_id == merchant.id
-        and (reference is None or s.client_reference_id == reference)
-    ]
-    page, pagination = paginate(request, sessions)
-    return ok([s.to_json() for s in page], pagination)
+    return _list_owned(request, merchant, ctx.state.sessions.values())
 
 
 async def list_charges(request: web.Request) -> web.Response:
@@ -206,15 +214,7 @@ async def get_refund(request: web.Request) -> web.Response:
 
 async def list_refunds(request: web.Request) -> web.Response:
     ctx, _, merchant = _services(request)
-    reference = request.query.get("clientReferenceId")
-    refunds = [
-        r
-        for r in reversed(ctx.state.refunds.values())
-        if r.merchant_id == merchant.id
-        and (reference is None or r.client_reference_id == reference)
-    ]
-    page, pagination = paginate(request, refunds)
-    return ok([r.to_json() for r in page], pagination)
+    return _list_owned(request, merchant, ctx.state.refunds.values())
 
 
 async def get_customer(request: web.Request) -> web.Response:

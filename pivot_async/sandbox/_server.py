@@ -35,20 +35,10 @@ __all__ = ["Sandbox", "default_setup_hooks"]
 
 
 def default_setup_hooks() -> tuple[SetupHook, ...]:
-    """Extensions shipped with the package: ``pivot_async.sandbox._wallet`` when present.
+    """Extensions shipped with the package: the Pivot Pay wallet (SNAP), ``wallet_hook()``."""
+    from ._wallet import wallet_hook
 
-    A module extends the sandbox by exposing ``setup_sandbox(app, ctx)`` (or a factory
-    ``wallet_hook()`` returning such a hook).
-    """
-    try:
-        from . import _wallet  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return ()
-    hook = getattr(_wallet, "setup_sandbox", None)
-    if callable(hook):
-        return (hook,)
-    factory = getattr(_wallet, "wallet_hook", None)  # ``wallet_hook()`` builds the hook
-    return (factory(),) if callable(factory) else ()
+    return (wallet_hook(),)
 
 
 class Sandbox:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import _wallet_checks as c
+from ._qris import parse_qris
 from ._wallet_core import SnapError, WalletSandbox
 from ._wallet_model import (
     STATUS_DESC,
@@ -45,7 +46,7 @@ QR_DECODE_FIELDS = (
 
 def qr_decode(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     content: str = ctx.body["qrContent"]
-    parsed = c.parse_qris(content)
+    parsed = parse_qris(content)
     qris_id = wallet._qris_by_content.get(content)
     if qris_id is None:
         qris_id = str(uuid.uuid4())

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv
 
 START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)  # 10:00 in Jakarta
 DEBIT = "debit/payment-host-to-host"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pivot_async.sandbox import Sandbox
-from pivot_async.sandbox._channels import crc16_ccitt
+from pivot_async.sandbox._qris import crc16_ccitt
 from tests.sandbox.helpers import Api, session_body
 
 EXAMPLE_QR = (

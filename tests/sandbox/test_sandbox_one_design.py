@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from pivot_async.sandbox import Fault, ManualClock, Sandbox, SandboxConfig
-from pivot_async.sandbox._wallet_testing import SnapTester
+from tests.sandbox._wallet_testing import SnapTester
 
 B2B = "/snap/v1.0/access-token/b2b"
 DEBIT = "/wallet-backend/snap/v1.0/debit/payment-host-to-host"
@@ -104,3 +104,28 @@ async def test_fail_next_is_a_shorthand_for_the_one_fault_api(
     ]
     res = await snap.token_request("b2b", {"grantType": "client_credentials"})
     assert (res.status, res.body["responseCode"]) == (429, "4297300")
+
+
+def test_one_qris_builder_and_parser_serve_both_halves() -> None:
+    """The payments ``qrContent`` is what the wallet's parser reads back (one QRIS module)."""
+    from pivot_async.sandbox._channels import qris_content
+    from pivot_async.sandbox._qris import crc16_ccitt, parse_qris
+
+    content = qris_content(merchant_name="Pivot Sandbox", reference="ref-1", amount=15000)
+    parsed = parse_qris(content)
+    assert (parsed.merchant_name, parsed.amount, parsed.qris_type) == (
+        "Pivot Sandbox",
+        "15000",
+        "ISSUING_DYNAMIC",
+    )
+    assert parsed.merchant_infos[0]["acquirerName"] == "CO"  # "ID.CO.PIVOTSANDBOX.WWW"
+    assert content[-4:] == crc16_ccitt(content[:-4])
+    static = parse_qris(qris_content(merchant_name="Shop", reference="r", amount=None))
+    assert (static.amount, static.qris_type) == (None, "ISSUING_STATIC")
+
+
+def test_the_default_hooks_mount_the_wallet() -> None:
+    from pivot_async.sandbox._server import default_setup_hooks
+
+    assert len(default_setup_hooks()) == 1
+    assert Sandbox().wallet.requests is not None

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from pivot_async.sandbox._clock import ManualClock
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "examples"
 START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from pivot_async.sandbox._clock import ManualClock
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)
 DEBIT = "debit/payment-host-to-host"

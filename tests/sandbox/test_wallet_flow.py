@@ -16,7 +16,6 @@ from yarl import URL
 
 from pivot_async._signing import parse_snap_datetime
 from pivot_async.sandbox._clock import ManualClock
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 from tests.sandbox._wallet_flow_helpers import (
     DEBIT,
     START,
@@ -25,6 +24,7 @@ from tests.sandbox._wallet_flow_helpers import (
     history_query,
     status,
 )
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 OTHER_KEY_PEM: str = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8")

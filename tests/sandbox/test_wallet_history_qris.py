@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from pivot_async.sandbox._clock import ManualClock
+from pivot_async.sandbox._qris import build_qris
 from pivot_async.sandbox._wallet import WalletConfig
-from pivot_async.sandbox._wallet_checks import build_qris
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 from tests.sandbox._wallet_flow_helpers import DEBIT, START, balance, debit_body, history_query
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 EXAMPLE_QR = (
     "00020101021126660014ID.LINKAJA.WWW011893600911000000000802152103124400000080303UMI5144"
@@ -274,7 +274,7 @@ async def test_wallet_hook_mounts_into_a_host_app(clock: ManualClock) -> None:
     from aiohttp.test_utils import TestServer
 
     from pivot_async.sandbox._wallet import WALLET_APP_KEY, wallet_hook
-    from pivot_async.sandbox._wallet_testing import SnapTester
+    from tests.sandbox._wallet_testing import SnapTester
 
     holder: dict[str, str] = {}
 

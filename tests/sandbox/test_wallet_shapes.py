@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pivot_async.sandbox._clock import ManualClock
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 # 2025-07-23 10:00 Jakarta: inside the example history-list window.

@@ -16,7 +16,7 @@ import pytest
 
 from pivot_async._signing import load_private_key, parse_snap_datetime, token_signature
 from pivot_async.sandbox._clock import ManualClock
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8")

@@ -21,7 +21,7 @@ from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._wallet import WalletConfig
 from pivot_async.sandbox._wallet_core import WalletSandbox
 from pivot_async.sandbox._wallet_model import jakarta_date
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, START, debit_body
 
 

@@ -21,8 +21,8 @@ from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._wallet import WalletConfig
 from pivot_async.sandbox._wallet_core import SnapError, WalletSandbox
 from pivot_async.sandbox._wallet_model import Token
-from pivot_async.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
 from pivot_async.sandbox._wallet_verify import verify_transaction
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
 from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, START, debit_body
 
 VECTORS = json.loads(

@@ -21,9 +21,9 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from .._signing import external_id, snap_timestamp, token_signature, transaction_signature
-from ._clock import Clock, SystemClock
-from ._wallet import WalletConfig, WalletMerchant, WalletSandbox, setup_wallet
+from pivot_async._signing import external_id, snap_timestamp, token_signature, transaction_signature
+from pivot_async.sandbox._clock import Clock, SystemClock
+from pivot_async.sandbox._wallet import WalletConfig, WalletMerchant, WalletSandbox, setup_wallet
 
 __all__ = ["BoundCustomer", "SnapResult", "SnapTester", "WalletEnv", "compact", "wallet_server"]
 

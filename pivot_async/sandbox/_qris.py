@@ -1,0 +1,140 @@
+"""QRIS (EMVCo merchant-presented) strings: the one builder and parser of the sandbox.
+
+The payments side builds the ``qrContent`` of QRIS sessions with it, the wallet side parses
+the QRIS a customer scans (``qr/qr-mpm-decode``, ``qr/qr-mpm-payment``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ParsedQris", "build_qris", "crc16_ccitt", "parse_qris", "parse_tlv", "tlv"]
+
+
+def crc16_ccitt(text: str) -> str:
+    """CRC-16/CCITT-FALSE as EMVCo tag 63 wants it (4 upper-case hex digits)."""
+    crc = 0xFFFF
+    for byte in text.encode("utf-8"):
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return f"{crc:04X}"
+
+
+def tlv(tag: str, value: str) -> str:
+    """One EMVCo data object: tag, two-digit length, value."""
+    return f"{tag}{len(value):02d}{value}"
+
+
+def build_qris(
+    *,
+    merchant_name: str,
+    merchant_pan: str = "936009110000000008",
+    merchant_id: str = "210312440000008",
+    mcc: str = "5812",
+    city: str = "JAKARTA",
+    postal: str = "10110",
+    acquirer: str = "ID.LINKAJA.WWW",
+    criterion: str = "UMI",
+    amount: str | None = None,
+    reference: str | None = None,
+) -> str:
+    """A valid QRIS string (static unless ``amount`` is given; tag 62.01 is ``reference``)."""
+    account = "".join(
+        tlv(tag, value)
+        for tag, value in (("00", acquirer), ("01", merchant_pan), ("02", merchant_id),
+                           ("03", criterion))
+    )
+    body = (
+        tlv("00", "01")
+        + tlv("01", "12" if amount else "11")
+        + tlv("26", account)
+        + tlv("52", mcc)
+        + tlv("53", "360")
+        + (tlv("54", amount) if amount else "")
+        + tlv("58", "ID")
+        + tlv("59", merchant_name)
+        + tlv("60", city)
+        + tlv("61", postal)
+        + (tlv("62", tlv("01", reference)) if reference is not None else "")
+        + "6304"
+    )
+    return body + crc16_ccitt(body)
+
+
+@dataclass(frozen=True)
+class ParsedQris:
+    merchant_name: str
+    merchant_category: str
+    merchant_location: str
+    merchant_infos: list[dict[str, str]]
+    merchant_id: str
+    qris_type: str
+    amount: str | None
+
+
+def parse_tlv(data: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(data):
+        tag, length = data[i : i + 2], data[i + 2 : i + 4]
+        if len(tag) != 2 or not length.isdigit() or not tag.isdigit():
+            raise ValueError("bad TLV")
+        end = i + 4 + int(length)
+        if end > len(data):
+            raise ValueError("truncated TLV")
+        out.append((tag, data[i + 4 : end]))
+        i = end
+    return out
+
+
+def _luhn_digit(number: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def parse_qris(content: str) -> ParsedQris:
+    """Parse and check a QRIS string (TLV structure and CRC16 tag 63). Raises ValueError."""
+    if not isinstance(content, str) or not content.isascii() or len(content) > 512:
+        raise ValueError("not a QRIS string")
+    tags = parse_tlv(content)
+    top = dict(tags)
+    if top.get("00") != "01" or tags[-1][0] != "63":
+        raise ValueError("not a QRIS string")
+    if crc16_ccitt(content[:-4]) != top["63"].upper():
+        raise ValueError("QRIS CRC mismatch")
+    if "59" not in top or "52" not in top:
+        raise ValueError("QRIS without merchant name or category")
+    infos: list[dict[str, str]] = []
+    merchant_id = ""
+    for tag, value in tags:
+        if not ("26" <= tag <= "45"):
+            continue
+        sub = dict(parse_tlv(value))
+        gui = sub.get("00", "")
+        parts = gui.split(".")
+        acquirer = parts[1] if len(parts) >= 3 else gui
+        pan = sub.get("01", "")
+        if pan.isdigit():
+            pan += _luhn_digit(pan)
+        infos.append({"acquirerName": acquirer, "merchantPAN": pan})
+        merchant_id = merchant_id or sub.get("02", "")
+    if not infos:
+        raise ValueError("QRIS without merchant account information")
+    city, postal, country = top.get("60", ""), top.get("61", ""), top.get("58", "")
+    location = f"{city:<13} {postal} {country}".strip()
+    return ParsedQris(
+        merchant_name=top["59"],
+        merchant_category=top["52"],
+        merchant_location=location,
+        merchant_infos=infos,
+        merchant_id=merchant_id,
+        qris_type="ISSUING_DYNAMIC" if top.get("01") == "12" else "ISSUING_STATIC",
+        amount=top.get("54"),
+    )
