@@ -33,6 +33,8 @@ EXECUTED: dict[tuple[str, str, int], str] = {
         "tests/reliability/test_docs_recipes.py::test_callback_recipe_receives_a_real_delivery",
     ("guides/scaling.md", "## The shared token store", 0):
         "tests/scale/test_docs_recipe.py::test_the_redis_recipe_shares_a_sealed_token",
+    ("guides/scaling.md", "## One rate limit for all workers", 0):
+        "tests/scale/test_rate_limit.py::test_the_guide_recipe_shares_the_rate_through_redis",
 }
 
 # Blocks on pages edited elsewhere, to be replaced by an include of the example file given

@@ -24,6 +24,7 @@ from pivot_async.sandbox import Fault, ManualClock, Sandbox
 from tests.batch._fakes import FakeClient, payment
 
 from ._server import RedisServer
+from .test_docs_recipe import python_blocks
 
 NOW = 1_765_000_000_000_000  # microseconds since the epoch: 16 digits, as Redis TIME gives
 
@@ -38,6 +39,12 @@ class Counting:
     async def acquire(self) -> None:
         self.count += 1
         self.events.append("acquire")
+
+
+def script_runs(stats: dict[str, dict[str, int]]) -> int:
+    """How many times the limiter's script ran (a first EVALSHA fails: not loaded yet)."""
+    return sum(v["calls"] - v.get("failed_calls", 0) - v.get("rejected_calls", 0)
+               for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval"))
 
 
 def sends(nows: list[int], interval: int, tolerance: int) -> list[int]:
@@ -248,7 +255,7 @@ def test_the_batch_cli_shares_the_rate_through_redis(
         stats = r.info("commandstats")
     finally:
         r.close()
-    calls = sum(v["calls"] for k, v in stats.items() if k in ("cmdstat_evalsha", "cmdstat_eval"))
+    calls = script_runs(stats)
     assert calls >= 10  # a lookup and a create per row, each one slot of the shared budget
 
 
@@ -263,3 +270,31 @@ def test_redis_without_rate_is_a_usage_error(tmp_path: Path,
 
 def test_token_bucket_is_the_in_process_rate_limiter() -> None:
     assert isinstance(TokenBucket(5), RateLimiter)
+
+
+async def test_the_guide_recipe_shares_the_rate_through_redis(
+    disposable_redis: RedisServer, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (block,) = python_blocks("## One rate limit for all workers")
+    namespace: dict[str, object] = {}
+    exec(compile(block, "docs/guides/scaling.md", "exec"), namespace)  # noqa: S102
+    main = namespace["main"]
+    assert callable(main)
+    async with Sandbox() as sandbox:
+        for name, value in {"PIVOT_CLIENT_ID": sandbox.client_id,
+                            "PIVOT_CLIENT_SECRET": sandbox.client_secret,
+                            "PIVOT_BASE_URL": sandbox.url,
+                            "REDIS_URL": disposable_redis.url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("PIVOT_ENVIRONMENT", raising=False)
+        await main()
+        sent = len(list(sandbox.requests))
+    assert "virtual accounts configured:" in capsys.readouterr().out
+    r = sync_redis.Redis.from_url(disposable_redis.url)
+    try:
+        stats = r.info("commandstats")
+    finally:
+        r.close()
+    calls = script_runs(stats)
+    assert calls == sent == 2  # the token request and the call, each one shared slot
