@@ -7,56 +7,16 @@ JSON twin, then redirects to the next page. No page changes state on GET.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 
 from aiohttp import web
 
 from ._cards import SCENARIOS, TEST_CARDS
 from ._context import CONTEXT_KEY
+from ._html import form, page
 from ._models import Session
 from ._util import jwt_decode
 
 __all__ = ["add_page_routes", "page_for", "status_url"]
-
-_STYLE = """
-body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-h1{font-size:1.3rem}.box{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0}
-button{padding:.5rem 1rem;margin:.25rem;border-radius:6px;border:1px solid #555;cursor:pointer}
-label{display:block;margin:.4rem 0}code{word-break:break-all}.muted{color:#666;font-size:.9rem}
-"""
-
-
-def _page(title: str, *parts: str) -> web.Response:
-    body = "".join(parts)
-    text = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}"
-        "<p class='muted'>Pivot sandbox: test page, no real money moves.</p></body></html>"
-    )
-    return web.Response(text=text, content_type="text/html")
-
-
-def _form(
-    action: str,
-    fields: Iterable[tuple[str, str]],
-    buttons: Iterable[tuple[str, str, str]],
-    *,
-    extra: str = "",
-    auto: bool = False,
-) -> str:
-    hidden = "".join(
-        f"<input type='hidden' name='{html.escape(k)}' value='{html.escape(v)}'>" for k, v in fields
-    )
-    buttons_html = "".join(
-        f"<button type='submit' name='{html.escape(n)}' value='{html.escape(v)}'>"
-        f"{html.escape(t)}</button>"
-        for n, v, t in buttons
-    )
-    form_id = " id='auto'" if auto else ""
-    script = "<script>document.getElementById('auto').submit()</script>" if auto else ""
-    opening = f"<form method='post' action='{html.escape(action)}'{form_id}>"
-    return f"{opening}{hidden}{extra}{buttons_html}</form>{script}"
-
 
 def _summary(session: Session) -> str:
     rows = [
@@ -101,21 +61,21 @@ def _card_form(session: Session) -> str:
     )
     return (
         "<div class='box'><b>Pay by card</b>"
-        + _form(f"/_sandbox/payments/{session.id}/pay", [], [("go", "card", "Pay")], extra=extra)
+        + form(f"/_sandbox/payments/{session.id}/pay", [], [("go", "card", "Pay")], extra=extra)
         + "</div>"
     )
 
 
 def _method_forms(session: Session) -> str:
     action = f"/_sandbox/payments/{session.id}/pay"
-    va = _form(
+    va = form(
         action,
         [("type", "VIRTUAL_ACCOUNT")],
         [("go", "va", "Virtual account (BCA)")],
         extra="<input type='hidden' name='channel' value='BCA'>",
     )
-    qr = _form(action, [("type", "QR")], [("go", "qr", "QRIS")])
-    wallet = _form(
+    qr = form(action, [("type", "QR")], [("go", "qr", "QRIS")])
+    wallet = form(
         action, [("type", "EWALLET"), ("channel", "DANA")], [("go", "ewallet", "DANA e-wallet")]
     )
     return f"<div class='box'><b>Other methods</b>{va}{qr}{wallet}</div>"
@@ -123,7 +83,7 @@ def _method_forms(session: Session) -> str:
 
 def _waiting(session: Session) -> str:
     charge = session.charges[-1]
-    simulate = _form(
+    simulate = form(
         f"/_sandbox/payments/{session.id}/simulate",
         [],
         [
@@ -163,7 +123,7 @@ async def hosted_page(request: web.Request) -> web.Response:
         if session.method_type is None:
             parts.append(_method_forms(session))
         parts.append(
-            _form(
+            form(
                 f"/_sandbox/payments/{session.id}/customer-cancel",
                 [],
                 [("go", "cancel", "Cancel payment")],
@@ -173,7 +133,7 @@ async def hosted_page(request: web.Request) -> web.Response:
         parts.append(_waiting(session))
     else:
         parts.append(f"<p><a href='{status_url(session)}'>Payment status</a></p>")
-    return _page("Pivot checkout", *parts)
+    return page("Pivot checkout", *parts)
 
 
 def _session_or_404(request: web.Request, session_id: str) -> Session:
@@ -188,18 +148,18 @@ async def three_ds_page(request: web.Request) -> web.Response:
     session = _session_or_404(request, request.query.get("session_id", ""))
     action = f"/_sandbox/3ds/{session.id}"
     if not session.awaiting_3ds:
-        return _page(
+        return page(
             "3-D Secure", _summary(session), f"<p><a href='{status_url(session)}'>Status</a></p>"
         )
     charge = session.charges[-1]
     scenario = SCENARIOS[charge.card_key or "UNKNOWN"]
     frictionless = not scenario.challenge or session.three_ds_method == "NEVER"
     if frictionless:
-        body = "<p>Authenticating without a challenge...</p>" + _form(
+        body = "<p>Authenticating without a challenge...</p>" + form(
             action, [("action", "complete")], [("go", "continue", "Continue")], auto=True
         )
     else:
-        body = "<p>Mock challenge: the one-time password is 123456.</p>" + _form(
+        body = "<p>Mock challenge: the one-time password is 123456.</p>" + form(
             action,
             [],
             [
@@ -208,7 +168,7 @@ async def three_ds_page(request: web.Request) -> web.Response:
                 ("action", "cancel", "Cancel"),
             ],
         )
-    return _page("3-D Secure", _summary(session), body)
+    return page("3-D Secure", _summary(session), body)
 
 
 async def token_page(request: web.Request) -> web.Response:
@@ -216,7 +176,7 @@ async def token_page(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT_KEY]
     payload = jwt_decode(request.query.get("cred", ""), ctx.signing_key)
     session = _session_or_404(request, str((payload or {}).get("uuid")))
-    body = "<p>Confirm the saved card with its CVC.</p>" + _form(
+    body = "<p>Confirm the saved card with its CVC.</p>" + form(
         f"/_sandbox/3ds/{session.id}",
         [],
         [
@@ -225,7 +185,7 @@ async def token_page(request: web.Request) -> web.Response:
             ("action", "cancel", "Cancel"),
         ],
     )
-    return _page("Saved card", _summary(session), body)
+    return page("Saved card", _summary(session), body)
 
 
 async def ewallet_page(request: web.Request) -> web.Response:
@@ -236,10 +196,10 @@ async def ewallet_page(request: web.Request) -> web.Response:
         "<label>OTP <input name='otp' value='000000'></label>"
         "<p class='muted'>08111111001 paid, 002 processing, 003 failed, 004 expired.</p>"
     )
-    body = _form(
+    body = form(
         f"/_sandbox/payments/{session.id}/ewallet", [], [("go", "pay", "Pay")], extra=extra
     )
-    return _page("E-wallet", _summary(session), body)
+    return page("E-wallet", _summary(session), body)
 
 
 async def qr_page(request: web.Request) -> web.Response:
@@ -249,12 +209,12 @@ async def qr_page(request: web.Request) -> web.Response:
         session.charges[-1].qr if session.charges else None
     )
     content = html.escape(str((qr or {}).get("qrContent", "")))
-    simulate = _form(
+    simulate = form(
         f"/_sandbox/payments/{session.id}/simulate",
         [("amount", str(session.amount or 10000))],
         [("chargeStatus", "SUCCESS", "Simulate payment")],
     )
-    return _page(
+    return page(
         "QRIS", _summary(session), f"<div class='box'><code>{content}</code>{simulate}</div>"
     )
 
@@ -272,7 +232,7 @@ async def status_page(request: web.Request) -> web.Response:
     failure = ""
     if session.charges and session.charges[-1].failure_code:
         failure = f"<p>Reason: {html.escape(str(session.charges[-1].failure_code))}</p>"
-    return _page("Payment status", _summary(session), failure, link)
+    return page("Payment status", _summary(session), failure, link)
 
 
 def add_page_routes(app: web.Application) -> None:

@@ -10,34 +10,22 @@ from typing import Any, NoReturn
 import msgspec
 from aiohttp import web
 
+from ._html import form, page
 from ._wallet_core import WalletSandbox, WalletStateError
 from ._wallet_model import STATUS_DESC, WalletPayment, jakarta, money
 
 __all__ = ["add_page_routes"]
 
-_STYLE = (
-    "body{font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}"
-    "button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem}"
-    ".muted{color:#666;font-size:.85rem}"
-)
+_FOOTER = "Pivot Pay wallet sandbox - no real money moves."
 
 
 def _page(title: str, body: str, *, status: int = 200) -> web.Response:
-    doc = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-        f"</title><style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}"
-        "<p class='muted'>Pivot Pay wallet sandbox - no real money moves.</p></body></html>"
-    )
-    return web.Response(text=doc, status=status, content_type="text/html")
+    return page(title, body, status=status, footer=_FOOTER)
 
 
 def _form(*buttons: tuple[str, str]) -> str:
-    inner = "".join(
-        f"<button type='submit' name='action' value='{html.escape(v)}'>{html.escape(label)}"
-        "</button>"
-        for v, label in buttons
-    )
-    return f"<form method='post'>{inner}</form>"
+    """A form posting ``action=<value>`` to the page itself, one button per choice."""
+    return form(None, (), [("action", value, label) for value, label in buttons])
 
 
 def _redirect(location: str) -> NoReturn:
@@ -226,14 +214,14 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
             }
         )
 
-    for page, handler in (
+    for name, handler in (
         ("account-linkage-bind", bind_page),
         ("account-linkage-unbind", unbind_page),
         ("payment", payment_page),
         ("qris-payment", payment_page),
     ):
-        app.router.add_get(f"{pages}/{page}", handler)
-        app.router.add_post(f"{pages}/{page}", handler)
+        app.router.add_get(f"{pages}/{name}", handler)
+        app.router.add_post(f"{pages}/{name}", handler)
     app.router.add_get(f"{control}/merchant", merchant_control)
     app.router.add_post(f"{control}/bind/{{reference}}", bind_control)
     app.router.add_post(f"{control}/pay/{{reference}}", pay_control)
