@@ -81,8 +81,9 @@ class PivotClient:
     to the configured origin only, whichever way the request travels.
     ``token_store`` (a :class:`~pivot_async.TokenStore`, for example
     :class:`pivot_async.redis_store.RedisTokenStore`) shares the access and SNAP B2B tokens
-    with every client using the same store: one token request per expiry per credential across
-    processes (docs/guides/scaling.md); without it each client keeps its own tokens.
+    (and wallet customers' tokens, if the store seals them) with every client using the same
+    store: one token request per expiry per credential across processes
+    (docs/guides/scaling.md); without it each client keeps its own tokens.
     ``rate_limiter`` (a :class:`~pivot_async.RateLimiter`: :class:`~pivot_async.TokenBucket`,
     or :class:`pivot_async.redis_limiter.RedisRateLimiter` shared by every process) is waited
     on before each attempt, retries and token fetches included; a 429's Retry-After still

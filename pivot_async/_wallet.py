@@ -2,11 +2,11 @@
 
 The B2B token uses :class:`~pivot_async._auth.TokenCache` (single-flight, refreshed ahead of
 expiry, invalidate-if-still-cached), shared through the client's ``token_store`` when there is
-one (B2B2C tokens stay per process: docs/guides/scaling.md). Each bound customer gets a
-:class:`WalletCustomer` handle with its own single-flight renewal (one shared task): its
-access token is refreshed with the refresh token while that is alive, else re-issued from the
-binding id (``authorization_code``); when both are refused the handle raises
-:class:`~pivot_async.RebindRequiredError`.
+one (B2B2C tokens only through a store that seals them: docs/guides/scaling.md). Each bound
+customer gets a :class:`WalletCustomer` handle with its own single-flight renewal (one shared
+task): its access token is refreshed with the refresh token while that is alive, else
+re-issued from the binding id (``authorization_code``); when both are refused the handle
+raises :class:`~pivot_async.RebindRequiredError`.
 
 Token requests go through the client's one requestor with the SNAP token protocol (no
 resource in between); they are signed with SHA256withRSA over ``clientKey|X-TIMESTAMP`` per
