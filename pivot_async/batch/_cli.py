@@ -430,8 +430,11 @@ async def _run(client: Any, args: argparse.Namespace, plan: _Plan, out: TextIO,
     await _preflight(client)
     limiter = None
     if args.rate is not None and args.redis:  # one budget for every process on that server
-        from ..redis_limiter import RedisRateLimiter
-
+        try:
+            from ..redis_limiter import RedisRateLimiter
+        except ImportError:
+            raise _Fail(EXIT_USAGE, "--redis needs redis-py: pip install "
+                                    "'pivot-async[redis]'") from None
         limiter = RedisRateLimiter.from_url(args.redis, rate=args.rate, burst=args.burst,
                                             name=f"batch:{client.client_id}")
     try:

@@ -9,6 +9,7 @@ import itertools
 import json
 import logging
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,16 @@ async def test_the_guide_recipe_shares_the_rate_through_redis(
         r.close()
     calls = script_runs(stats)
     assert calls == sent == 2  # the token request and the call, each one shared slot
+
+
+def test_redis_without_the_extra_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "pivot_async.redis_limiter", None)  # import fails
+    src = tmp_path / "orders.csv"
+    src.write_text("clientReferenceId\n")
+    code = main(["batch", str(src), "--sandbox", "--rate", "10", "--redis",
+                 "redis://127.0.0.1:1/0", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "--redis needs redis-py: pip install 'pivot-async[redis]'" in err
+    assert "Traceback" not in err
