@@ -89,6 +89,30 @@ class SandboxError(Exception):
         return json_response(body, status=self.status, headers=self.headers)
 
 
+class SnapError(SandboxError):
+    """The same error on a SNAP (wallet) route, rendered as ``{"responseCode",
+    "responseMessage"}``; the HTTP status is the code's first 3 digits. ``hint`` (a signature
+    diagnostic) goes to the ``X-Sandbox-Diagnostic`` header."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        extra = dict(headers or {})
+        if hint:
+            extra["X-Sandbox-Diagnostic"] = hint
+        super().__init__(int(code[:3]), code, message, headers=extra)
+        self.hint = hint
+
+    def response(self, trace_id: str | None = None) -> web.Response:
+        body = {"responseCode": self.code, "responseMessage": self.message}
+        return json_response(body, status=self.status, headers=self.headers or None)
+
+
 def error_body(
     code: str,
     message: str,
@@ -126,8 +150,9 @@ def snap_status_response(
     """An injected error status on a SNAP route: ``responseCode`` ``<status><service>00``;
     ``Retry-After`` only when ``retry_after`` is given."""
     headers = {} if retry_after is None else {"Retry-After": str(max(0, math.ceil(retry_after)))}
-    body = {"responseCode": f"{status}{service}00", "responseMessage": SNAP_STATUS_MESSAGES[status]}
-    return json_response(body, status=status, headers=headers)
+    return SnapError(
+        f"{status}{service}00", SNAP_STATUS_MESSAGES[status], headers=headers
+    ).response()
 
 
 def ok(data: Any, pagination: Mapping[str, int] | None = None) -> web.Response:

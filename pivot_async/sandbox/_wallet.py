@@ -24,15 +24,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import msgspec
 from aiohttp import web
 
 from . import _wallet_account_api as acct
 from . import _wallet_pay_api as pay
 from ._clock import Clock
+from ._errors import SnapError, json_response
 from ._faults import FaultRegistry, fault_middleware
 from ._recording import RequestLog, recording_middleware
-from ._wallet_core import SnapError, WalletSandbox, WalletStateError
+from ._wallet_core import WalletSandbox, WalletStateError
 from ._wallet_model import (
     DEFAULT_CHANNEL_ID,
     DEFAULT_CLIENT_KEY,
@@ -105,20 +105,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("debit/status", "55", True, pay.DEBIT_STATUS_FIELDS, pay.debit_status),
 )
 
-def _json(
-    payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.Response(
-        body=msgspec.json.encode(payload),
-        status=status,
-        headers=headers,
-        content_type="application/json",
-    )
-
-
-def _error(exc: SnapError) -> web.Response:
-    headers = {"X-Sandbox-Diagnostic": exc.hint} if exc.hint else None
-    return _json({"responseCode": exc.code, "responseMessage": exc.message}, exc.status, headers)
+def _json(payload: dict[str, Any]) -> web.Response:
+    return json_response(payload)
 
 
 def _wrap(
@@ -132,7 +120,7 @@ def _wrap(
         try:
             return _json(process(request, raw))
         except SnapError as exc:
-            return _error(exc)
+            return exc.response()
 
     return handle
 
@@ -194,14 +182,8 @@ def setup_wallet(
 
     async def unknown(request: web.Request) -> web.Response:
         if request.path in known:
-            return _json(
-                {
-                    "responseCode": "4050000",
-                    "responseMessage": "Requested Function Is Not Supported",
-                },
-                405,
-            )
-        return _json({"responseCode": "4040002", "responseMessage": "Invalid Routing"}, 404)
+            return SnapError("4050000", "Requested Function Is Not Supported").response()
+        return SnapError("4040002", "Invalid Routing").response()
 
     app.router.add_route("*", prefix + "/{tail:.*}", unknown)
     add_page_routes(app, wallet)

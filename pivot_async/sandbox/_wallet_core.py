@@ -49,21 +49,7 @@ from ._wallet_model import (
     to_decimal,
 )
 
-__all__ = ["SnapError", "WalletSandbox", "WalletStateError"]
-
-
-class SnapError(Exception):
-    """A SNAP error answer: ``responseCode`` (HTTP status = its first 3 digits) and message."""
-
-    def __init__(self, code: str, message: str, *, hint: str | None = None) -> None:
-        self.code = code
-        self.message = message
-        self.hint = hint
-        super().__init__(f"{code} {message}")
-
-    @property
-    def status(self) -> int:
-        return int(self.code[:3])
+__all__ = ["WalletSandbox", "WalletStateError"]
 
 
 class WalletStateError(Exception):

@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from . import _wallet_checks as c
+from ._errors import SnapError
 from ._qris import parse_qris
-from ._wallet_core import SnapError, WalletSandbox
+from ._wallet_core import WalletSandbox
 from ._wallet_model import (
     STATUS_DESC,
     DecodedQris,

@@ -10,7 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ._wallet_core import SnapError, WalletSandbox
+from ._errors import SnapError
+from ._wallet_core import WalletSandbox
 from ._wallet_model import jakarta
 from ._wallet_verify import verify_token_request
 

@@ -25,7 +25,8 @@ from .._signing import (
     verify_hmac_signature,
     verify_token_signature,
 )
-from ._wallet_core import SnapError, WalletSandbox
+from ._errors import SnapError
+from ._wallet_core import WalletSandbox
 from ._wallet_model import Token, WalletBinding, WalletMerchant, minify_json_bytes
 
 __all__ = ["Field", "SnapContext", "validate_body", "verify_token_request", "verify_transaction"]

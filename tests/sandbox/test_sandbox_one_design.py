@@ -129,3 +129,28 @@ def test_the_default_hooks_mount_the_wallet() -> None:
 
     assert len(default_setup_hooks()) == 1
     assert Sandbox().wallet.requests is not None
+
+
+def test_one_error_type_rendered_per_protocol() -> None:
+    import json
+
+    from pivot_async.sandbox._errors import SandboxError, SnapError
+
+    snap = SnapError("4017300", "Unauthorized. Signature", hint="check the body")
+    assert isinstance(snap, SandboxError)
+    assert snap.status == 401
+    res = snap.response()
+    assert isinstance(res.body, bytes)
+    assert json.loads(res.body) == {
+        "responseCode": "4017300",
+        "responseMessage": "Unauthorized. Signature",
+    }
+    assert (res.status, res.headers["X-Sandbox-Diagnostic"]) == (401, "check the body")
+    payments = SandboxError(401, "unauthorized", "Invalid token").response("trace-1")
+    assert isinstance(payments.body, bytes)
+    envelope = json.loads(payments.body)
+    assert (payments.status, envelope["code"], envelope["message"]) == (
+        401,
+        "unauthorized",
+        "Invalid token",
+    )

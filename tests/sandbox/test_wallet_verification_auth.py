@@ -18,8 +18,9 @@ from aiohttp.test_utils import make_mocked_request
 
 from pivot_async._signing import string_to_sign, transaction_signature, verify_hmac_signature
 from pivot_async.sandbox._clock import ManualClock
+from pivot_async.sandbox._errors import SnapError
 from pivot_async.sandbox._wallet import WalletConfig
-from pivot_async.sandbox._wallet_core import SnapError, WalletSandbox
+from pivot_async.sandbox._wallet_core import WalletSandbox
 from pivot_async.sandbox._wallet_model import Token
 from pivot_async.sandbox._wallet_verify import verify_transaction
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
