@@ -104,7 +104,7 @@ class TokenCache:
         self._lock_ttl = lock_ttl
         self._failed: Secret | None = None  # the last token refused: never adopted again
         self._pending: set[asyncio.Task[None]] = set()  # compare-and-deletes under way
-        self._outage = False
+        self._outage: str | None = None  # who logged the outage under way: "own", "adapter"
         self.store_hits = 0
 
     def _usable(self, cached: _Cached | None) -> bool:
@@ -188,15 +188,17 @@ class TokenCache:
 
     def _store_failed(self, exc: Exception) -> None:
         if not self._outage:
-            self._outage = True
-            if not isinstance(exc, TokenStoreError):  # an adapter's own error: already logged
+            # An adapter's own error (TokenStoreError) was logged by the adapter: once.
+            self._outage = "adapter" if isinstance(exc, TokenStoreError) else "own"
+            if self._outage == "own":
                 logger.warning("token store unavailable (%s): this process uses its own token "
                                "until it is back", type(exc).__name__)
 
     def _store_ok(self) -> None:
         if self._outage:
-            self._outage = False
-            logger.info("token store reachable again: tokens are shared")
+            if self._outage == "own":
+                logger.info("token store reachable again: tokens are shared")
+            self._outage = None
 
     def invalidate(self, token: Secret | str) -> bool:
         """Forget ``token`` if it is still the cached one; True if it was.

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -240,3 +241,61 @@ async def test_two_clients_share_the_snap_b2b_token(store: RedisTokenStore) -> N
         assert sandbox.wallet.tokens_issued("b2b") == 2
         # Payments and SNAP tokens of the same client are separate credentials in the store.
         assert caches[0].key != clients[0]._tokens.key
+
+
+async def test_sharing_resumes_when_redis_is_back_and_each_outage_warns_once(
+    disposable_redis: RedisServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pivot_async")
+    s = RedisTokenStore.from_url(disposable_redis.url, prefix="back:", retry_after=0)
+    server = disposable_redis
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push_async_callback(s.aclose)
+        sandbox = await stack.enter_async_context(Sandbox())
+        client = await stack.enter_async_context(PivotClient(
+            sandbox.client_id, sandbox.client_secret, base_url=sandbox.url, token_store=s))
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+
+        async def refresh() -> None:
+            await http.post(sandbox.url + "/_sandbox/tokens/revoke")
+            await client.payment_method_configs.retrieve()
+
+        for _ in range(2):  # two outages, each followed by the server coming back
+            server.stop()
+            await refresh()
+            await refresh()
+            server = RedisServer(tmp_path / "again", port=server.port)
+            stack.callback(server.stop)
+            await refresh()  # stored in Redis again
+            got = await s.get(client._tokens.key)
+            assert got is not None and got.value.get() == client._tokens.peek()
+        messages = [(r.levelno, r.getMessage()) for r in caplog.records]
+        warnings = [m for lvl, m in messages if lvl == logging.WARNING]
+        assert len(warnings) == 2, messages
+        assert sum("reachable again" in m for _, m in messages) == 2, messages
+
+
+class BrokenStore(MemoryTokenStore):
+    """A user's own store whose server is down: every operation raises its own error."""
+
+    async def get(self, key: str) -> StoredToken | None:
+        raise RuntimeError("user store down")
+
+
+async def test_a_failing_custom_store_falls_back_with_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fetched = iter(["tok-1", "tok-2"])
+
+    async def fetch() -> FetchedToken:
+        return FetchedToken(Secret(next(fetched)), 900)
+
+    cache = TokenCache(fetch, store=BrokenStore(), key="k")
+    with caplog.at_level(logging.WARNING, logger="pivot_async"):
+        assert (await cache.get()).get() == "tok-1"
+        assert cache.invalidate("tok-1")
+        assert (await cache.get()).get() == "tok-2"
+    assert [r.getMessage() for r in caplog.records] == [
+        "token store unavailable (RuntimeError): this process uses its own token until it is "
+        "back"
+    ]
