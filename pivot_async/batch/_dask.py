@@ -237,6 +237,13 @@ class ChunkRow:
     resume: bool = False  # in flight in an earlier run: looked up whatever the settings
     changed: Result | None = None  # on resume, recorded instead of re-sending when not found
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # flat tuples: a dataclass's default pickling (fields() per object) costs the driver
+        # more CPU than the rest of the hand-off
+        op, t = self.op, self.target
+        return (_chunk_row, (op.kind, op.row, op.params, op.binding_id, t.reference, t.amount,
+                             self.key, self.resume, _flat(self.changed)))
+
 
 @dataclass(frozen=True, slots=True)
 class RowDone:
@@ -247,6 +254,29 @@ class RowDone:
     latency: float | None = None
     sent: bool = False
     found: bool = False  # found at the gateway with a final outcome
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (_row_done, (self.row, _flat(self.result), self.latency, self.sent, self.found))
+
+
+def _flat(result: Result | None) -> tuple[Any, ...] | None:
+    if result is None:
+        return None
+    return (result.outcome, result.result_id, result.status, result.url, result.error_code,
+            result.error_field, result.error_message)
+
+
+def _chunk_row(kind: str, row: int, params: Any, binding_id: str | None, reference: str,
+               amount: str | None, key: str, resume: bool,
+               changed: tuple[Any, ...] | None) -> ChunkRow:
+    return ChunkRow(Operation(kind, row, params, binding_id),
+                    Target(kind, reference, binding_id, amount), key, resume,
+                    None if changed is None else Result(*changed))
+
+
+def _row_done(row: int, result: tuple[Any, ...], latency: float | None, sent: bool,
+              found: bool) -> RowDone:
+    return RowDone(row, Result(*result), latency, sent, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,22 +392,27 @@ class _DaskJob(_Job):
                 for done_row, row in zip(outcomes, rows, strict=True):
                     self._account(row, done_row)
 
-        chunk: list[ChunkRow] = []
         try:
             while self.stop is None:
-                item = await self._next(source)
-                if item is None:
+                items: list[tuple[Operation, JournalRow | None]] = []
+                try:
+                    while len(items) < chunk_size:
+                        item = await self._next(source)
+                        if item is None:
+                            break
+                        items.append(item)
+                    # intents of a whole chunk at once: one group commit, not one per row
+                    prepared = await asyncio.gather(*(self._prepare(*i) for i in items))
+                except Exception as exc:
+                    self._halt(exc)
                     break
-                prepared = await self._prepare(*item)
-                if prepared is not None:
-                    chunk.append(prepared)
-                if len(chunk) >= chunk_size:
-                    submit(chunk)
-                    chunk = []
+                rows = [p for p in prepared if p is not None]
+                if rows:
+                    submit(rows)
                 while len(running) >= limit:
                     await collect()
-            if chunk and self.stop is None:
-                submit(chunk)
+                if len(items) < chunk_size:
+                    break
             while running:
                 await collect()
         except BaseException:

@@ -1,0 +1,117 @@
+"""Batch jobs on Dask: 2 worker processes against one process, on the canned server.
+
+Usage::
+
+    python benchmarks/batch_dask.py [--rows 20000] [--workers 2] [--chunk-size 200]
+
+The same CSV of payment sessions is run twice against ``benchmarks/canned_server.py`` (its own
+process; it answers a create at a fraction of a client's CPU cost):
+
+1. **one process**: :func:`pivot_async.batch.run_batch_file` in this process (what
+   ``pivot-async batch orders.csv`` runs);
+2. **Dask**: the same call with ``executor=DaskExecutor("local:N")`` (what ``--dask local:N``
+   runs): a LocalCluster of N worker processes (1 thread each) runs chunks of rows on a
+   long-lived client each; this process reads the file and writes the journal and results.
+
+Both runs use ``check_gateway=False`` (the canned server has no session list to look rows up
+in) and the default durable journal. The cluster start-up (a few seconds) is not part of the
+measured job time: the cluster is started first and passed by address. Goal: Dask ≥ 1.6× the
+rows per second of one process on a 2-core machine (the server and the driver share those
+cores). The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import CannedServer, emit, goal_line, machine, raise_fd_limit, ratio, versions
+
+from pivot_async import PivotClient
+from pivot_async.batch import run_batch_file
+
+TARGET = 1.6
+HEADER = ["clientReferenceId", "amount", "currency", "method", "channel", "mode",
+          "redirectUrl.successReturnUrl", "redirectUrl.failureReturnUrl",
+          "redirectUrl.expirationReturnUrl"]
+URLS = ["https://shop.example/ok", "https://shop.example/fail", "https://shop.example/expired"]
+CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
+
+
+def _write(path: Path, rows: int, prefix: str) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        for i in range(1, rows + 1):
+            w.writerow([f"{prefix}{i:07d}", 10000 + i % 1000, "IDR", "VIRTUAL_ACCOUNT", "BCA",
+                        "API", *URLS])
+
+
+async def _job(url: str, src: Path, executor: Any, concurrency: int) -> dict[str, Any]:
+    async with PivotClient(CLIENT_ID, CLIENT_SECRET, base_url=url) as client:
+        started, cpu = time.perf_counter(), time.process_time()
+        summary = await run_batch_file(client, src, concurrency=concurrency, progress=False,
+                                       check_gateway=False, executor=executor)
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"rows": summary.total, "succeeded": summary.succeeded, "wall_s": round(wall, 2),
+            "rows_per_s": round(summary.total / wall, 1),
+            "this_process_cpu_s": round(cpu, 2)}
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    from distributed import Client, LocalCluster
+
+    from pivot_async.batch._dask import DaskExecutor
+
+    raise_fd_limit()
+    env = {"PIVOT_CLIENT_ID": CLIENT_ID, "PIVOT_CLIENT_SECRET": CLIENT_SECRET}
+    async with CannedServer() as server:
+        env["PIVOT_BASE_URL"] = server.url
+        with tempfile.TemporaryDirectory(prefix="pivot-bench-dask-") as tmp:
+            one_src, dask_src = Path(tmp) / "one.csv", Path(tmp) / "dask.csv"
+            _write(one_src, args.rows, "one")
+            _write(dask_src, args.rows, "dsk")
+            one = await _job(server.url, one_src, None, args.concurrency)
+            async with LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                    processes=True, asynchronous=True,
+                                    dashboard_address=None) as cluster, \
+                    Client(cluster, asynchronous=True) as dask:
+                executor = DaskExecutor(dask, client_env=env, chunk_size=args.chunk_size,
+                                        concurrency=args.concurrency)
+                spread = await _job(server.url, dask_src, executor, args.concurrency)
+        stats = await server.stats()
+    speedup = ratio(spread["rows_per_s"], one["rows_per_s"])
+    return {"benchmark": "batch_dask", "workers": args.workers, "chunk_size": args.chunk_size,
+            "concurrency": args.concurrency, "one_process": one, "dask": spread,
+            "speedup": round(speedup, 2), "target": TARGET, "met": speedup >= TARGET,
+            "server_requests": stats.get("requests"), "machine": machine(),
+            "versions": versions("pivot-async", "distributed", "aiohttp")}
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    result = asyncio.run(main(args))
+    one, spread = result["one_process"], result["dask"]
+    print(f"batch on Dask, {args.rows} rows, canned server, {result['machine']['cpus']} cpus",
+          file=sys.stderr)
+    print(f"  one process      {one['rows_per_s']:>9.1f} rows/s  ({one['wall_s']} s)")
+    print(f"  Dask, {args.workers} workers  {spread['rows_per_s']:>9.1f} rows/s  "
+          f"({spread['wall_s']} s)")
+    print(goal_line(f"Dask {args.workers} workers / one process", result["speedup"],
+                    f">= {TARGET}x", result["met"]))
+    emit(result)
+
+
+if __name__ == "__main__":
+    cli()
