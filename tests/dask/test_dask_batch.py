@@ -66,7 +66,9 @@ def _cli(tmp_path: Path, url: str, dask: str, *, resume: bool = False) -> subpro
                             stderr=subprocess.PIPE, text=True)
 
 
-def _assert_one_session_per_row(tmp_path: Path, url: str, refs: list[str], prefix: str) -> None:
+def _assert_one_session_per_row(tmp_path: Path, url: str, refs: list[str], prefix: str) -> int:
+    """Exactly one session per row at the gateway, the one the results file names; their
+    number."""
     results = [json.loads(line) for line in
                (tmp_path / "orders.results.jsonl").read_text("utf-8").splitlines()]
     assert [r["row"] for r in results] == list(range(1, len(refs) + 1))
@@ -77,6 +79,7 @@ def _assert_one_session_per_row(tmp_path: Path, url: str, refs: list[str], prefi
     assert not doubled, f"rows with more than one session: {doubled}"
     assert {r["reference"]: r["id"] for r in results} == {
         ref: ids[0] for ref, ids in sessions.items()}
+    return sum(len(ids) for ids in sessions.values())
 
 
 async def test_python_api_over_two_worker_processes(tmp_path: Path, sandbox_url: str,
@@ -138,7 +141,9 @@ def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
     processed, _skipped, _resolved, _resent, found = map(int, match.groups())
     assert processed == ROWS
     assert found > 0  # rows sent by a killed worker's chunk were found, not sent again
-    _assert_one_session_per_row(tmp_path, sandbox_url, refs, "dkill")
+    sessions = _assert_one_session_per_row(tmp_path, sandbox_url, refs, "dkill")
+    print(f"\nworker kills: rows={ROWS} workers_killed={killed} found_at_gateway={found} "
+          f"sessions={sessions}")
 
 
 def test_driver_sigkilled_then_resumed_loses_nothing_and_doubles_nothing(
@@ -176,7 +181,10 @@ def test_driver_sigkilled_then_resumed_loses_nothing_and_doubles_nothing(
     processed, skipped, resolved, resent, _found = map(int, match.groups())
     assert processed + skipped == ROWS
     assert resolved + resent == states["pending"] + states["unknown"]
-    _assert_one_session_per_row(tmp_path, sandbox_url, refs, "ddrv")
+    sessions = _assert_one_session_per_row(tmp_path, sandbox_url, refs, "ddrv")
+    print(f"\ndriver kill: rows={ROWS} journal_at_kill={dict(states)} resumed: "
+          f"processed={processed} skipped={skipped} resolved={resolved} resent={resent} "
+          f"sessions={sessions}")
 
 
 def test_cli_local_cluster(tmp_path: Path, sandbox_url: str) -> None:
