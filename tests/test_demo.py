@@ -87,7 +87,7 @@ def test_public_api_is_curated_and_sorted() -> None:
         assert not name.startswith("_")
     public = {n for n in vars(pivot_async) if not n.startswith("_")}
     modules = {"models", "resources", "sandbox", "signing", "callbacks", "testing", "batch", "otel",
-               "redis_store"}
+               "redis_store", "redis_limiter"}
     assert public - set(pivot_async.__all__) <= modules
 
 
