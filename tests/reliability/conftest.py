@@ -16,7 +16,7 @@ from aiohttp import web
 
 from pivot_async import Card, PivotClient, Timeout, WalletCredentials, WalletCustomer
 from pivot_async.models import CreatePaymentParams, DebitPaymentParams
-from pivot_async.sandbox import ManualClock, RequestRecord, Sandbox
+from pivot_async.sandbox import ManualClock, RequestRecord, Sandbox, SandboxConfig
 from pivot_async.sandbox._wallet import WALLET_APP_KEY, WalletSandbox
 from tests.client.conftest import RecordingSleep, hosted_request, va_request
 
@@ -62,11 +62,17 @@ async def open_env(
     seed: int | None = 1,
     connection_limit: int = 100,
     session: aiohttp.ClientSession | None = None,
+    request_log_size: int | None = None,
 ) -> AsyncIterator[Env]:
     """A started sandbox on a :class:`ManualClock` at real now (the wallet checks the SNAP
     timestamp against it) and a client that follows that clock and records its sleeps."""
     clock = ManualClock(dt.datetime.now(dt.timezone.utc))
-    async with Sandbox(clock=clock, seed=seed, callback_delay_scale=0.0001) as sandbox:
+    config = None
+    if request_log_size is not None:  # the soak reads every request back from the log
+        config = SandboxConfig(callback_delay_scale=0.0001, request_log_size=request_log_size)
+    async with Sandbox(
+        clock=clock, seed=seed, callback_delay_scale=0.0001, config=config
+    ) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
         creds = wallet.credentials()
         sleeps = RecordingSleep()

@@ -95,7 +95,7 @@ def _blind_resends(records: list[RequestRecord], debit_sha: str, status_sha: str
 @pytest.mark.soak
 async def test_soak_no_duplicates_no_untyped_errors_no_leaks() -> None:
     timeout = Timeout(total=60, connect=5, read=2.0)
-    async with open_env(timeout=timeout, seed=20260101) as env:
+    async with open_env(timeout=timeout, seed=20260101, request_log_size=10**6) as env:
         sandbox, client = env.sandbox, env.client
         # -- setup, without faults --------------------------------------------------------
         customers: list[WalletCustomer] = [

@@ -42,7 +42,9 @@ API = r"^/(v1|v2|snap|wallet-backend)/.*"
 
 @pytest.mark.soak
 async def test_soak_odd_answers_no_duplicates_no_untyped_errors_no_leaks() -> None:
-    async with open_env(seed=15) as base, rewriting_proxy(base.sandbox.url) as proxy, \
+    async with open_env(
+        seed=15, request_log_size=10**6
+    ) as base, rewriting_proxy(base.sandbox.url) as proxy, \
             PivotClient(base.sandbox.client_id, base.sandbox.client_secret,
                         base_url=proxy.url, wallet=base.credentials, sleep=base.sleeps,
                         wall_clock=base.clock.now, max_response_bytes=64 * 1024) as client:
