@@ -80,7 +80,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             one = await _job(server.url, one_src, None, args.concurrency)
             async with LocalCluster(n_workers=args.workers, threads_per_worker=1,
                                     processes=True, asynchronous=True,
-                                    dashboard_address=None) as cluster, \
+                                    dashboard_address=":0") as cluster, \
                     Client(cluster, asynchronous=True) as dask:
                 executor = DaskExecutor(dask, client_env=env, chunk_size=args.chunk_size,
                                         concurrency=args.concurrency)

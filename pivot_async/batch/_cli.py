@@ -217,8 +217,7 @@ def build_batch(subparsers: Any) -> None:
                              "never run: without its journal, a re-run would rely on the "
                              "gateway's 24 h idempotency alone)")
     parser.add_argument("--dask", default=None, metavar="CLUSTER",
-                        help="run the rows on a Dask cluster, in chunks: local:N (N worker "
-                             "processes) or tcp://host:8786 (needs pivot-async[dask])")
+                        help="run the rows on a Dask cluster: local:N or tcp://HOST:8786")
     parser.add_argument("--chunk-size", type=_positive_int, default=100, metavar="N",
                         help="rows per Dask task with --dask (default 100)")
     parser.add_argument("--dry-run", action="store_true",
@@ -395,14 +394,13 @@ async def _with_sandbox(args: argparse.Namespace, plan: _Plan, out: TextIO,
 
 
 def _executor(args: argparse.Namespace, env: Mapping[str, str] | None, sandbox: Any) -> Any:
-    if getattr(args, "dask", None) is None:
+    if args.dask is None:
         return None
     try:
         from ._dask import executor_for_cli
+        return executor_for_cli(args.dask, args.chunk_size, env, sandbox, args.redis)
     except ImportError:
         raise _Fail(EXIT_USAGE, "--dask needs Dask: pip install 'pivot-async[dask]'") from None
-    try:
-        return executor_for_cli(args.dask, args.chunk_size, env, sandbox)
     except BatchError as exc:
         raise _Fail(EXIT_USAGE, str(exc)) from None
 

@@ -28,18 +28,14 @@ import contextlib
 import hashlib
 import json
 import os
-import threading
-import time
 import uuid
 from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from distributed import Client, LocalCluster, get_worker
-from distributed.diagnostics.plugin import WorkerPlugin
+from distributed import Client, LocalCluster
 
+from ._dask_worker import ChunkRow, ChunkSettings, RowDone, _Config, _Plugin, run_chunk
 from ._journal import Intent, JournalRow
-from ._limits import TokenBucket
 from ._model import (
     REFERENCE_FIELDS,
     BatchError,
@@ -50,8 +46,8 @@ from ._model import (
     input_text,
     validate_operation,
 )
-from ._ops import RefundIndex, Result, Target, classify, classify_lookup, lookup, send
-from ._runner import _FINAL, _IN_FLIGHT, _Job
+from ._ops import Result, Target
+from ._runner import _IN_FLIGHT, _Job
 
 __all__ = ["DaskExecutor", "client_env_from", "executor_for_cli", "run_chunk"]
 
@@ -66,13 +62,16 @@ def client_env_from(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def executor_for_cli(address: str, chunk_size: int, env: Mapping[str, str] | None,
-                     sandbox: Any = None) -> DaskExecutor:
+                     sandbox: Any = None, redis: str | None = None) -> DaskExecutor:
     """``--dask``: the workers get the ``PIVOT_*`` variables, or the embedded sandbox's URL
-    (a real port on 127.0.0.1) and default merchants, as plain data."""
+    (a real port on 127.0.0.1) and default merchants, as plain data; ``--redis`` as
+    ``PIVOT_REDIS_URL`` (with ``--rate``, every worker then shares that rate)."""
+    extra = {"PIVOT_REDIS_URL": redis} if redis else {}
     if sandbox is None:
-        return DaskExecutor(address, client_env=client_env_from(env), chunk_size=chunk_size)
+        return DaskExecutor(address, client_env={**client_env_from(env), **extra},
+                            chunk_size=chunk_size)
     m = sandbox.wallet.default_merchant
-    return DaskExecutor(address, chunk_size=chunk_size, client_env={
+    return DaskExecutor(address, chunk_size=chunk_size, client_env={**extra,
         "PIVOT_CLIENT_ID": sandbox.client_id, "PIVOT_CLIENT_SECRET": sandbox.client_secret,
         "PIVOT_BASE_URL": sandbox.url, "PIVOT_WALLET_CLIENT_KEY": m.client_key,
         "PIVOT_WALLET_CLIENT_SECRET": m.client_secret,
@@ -91,7 +90,10 @@ class DaskExecutor:
     ``concurrency`` rows of a chunk are in flight at once on its worker; at most
     ``chunks_in_flight`` chunks (default: 2 per worker) are submitted at a time, so memory on
     the driver stays bounded for any input size. A job's ``rate`` is split evenly over the
-    workers (each worker process has its own bucket of ``rate / workers``).
+    workers (each worker process has its own bucket of ``rate / workers``), unless
+    ``client_env`` holds ``PIVOT_REDIS_URL``: then every worker takes its slots from one
+    :class:`~pivot_async.redis_limiter.RedisRateLimiter` of the whole ``rate`` (named
+    ``batch:<client id>``, like ``pivot-async batch --redis``).
     """
 
     def __init__(self, address: Any = "local:2", *, client_env: Mapping[str, str] | None = None,
@@ -140,206 +142,13 @@ class DaskExecutor:
             workers = int(self.address.removeprefix("local:"))
             cluster = LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers, threads_per_worker=1, processes=True, asynchronous=True,
-                dashboard_address=None)
+                dashboard_address=":0")
             async with cluster, Client(  # type: ignore[no-untyped-call]
                     cluster, asynchronous=True) as client:
                 yield client
             return
         async with Client(self.address, asynchronous=True) as client:  # type: ignore[no-untyped-call]
             yield client
-
-
-# -- the worker side --------------------------------------------------------------------------
-
-
-class _Config:
-    """The workers' client configuration; its ``repr`` names the variables, never a value."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = dict(env)
-
-    def __repr__(self) -> str:
-        return f"<client configuration: {', '.join(sorted(self.env))}>"
-
-
-CLIENTS_OPENED = [0]  # per process: how many worker clients were made (tests read it)
-
-
-class _WorkerClient:
-    """A long-lived client on its own event loop thread, in one worker process."""
-
-    def __init__(self, config: _Config) -> None:
-        CLIENTS_OPENED[0] += 1
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True,
-                                       name="pivot-async-batch-client")
-        self.thread.start()
-        self.buckets: dict[tuple[float, float | None], TokenBucket] = {}
-        self.client = self.call(self._open(config))
-
-    @staticmethod
-    async def _open(config: _Config) -> Any:
-        from .. import PivotClient
-
-        return PivotClient.from_env(config.env)
-
-    def call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.call(self.client.aclose())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-
-
-class _Plugin(WorkerPlugin):
-    """Dask worker plugin holding the configuration; the client is made on first use."""
-
-    def __init__(self, name: str, config: _Config) -> None:
-        self.name = name
-        self.config = config
-        self.lock = threading.Lock()
-        self.worker_client: _WorkerClient | None = None
-
-    def __repr__(self) -> str:
-        return f"<pivot_async batch worker plugin {self.name}>"
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"name": self.name, "config": self.config}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["name"], state["config"])  # type: ignore[misc]
-
-    def setup(self, worker: Any) -> None:
-        pass
-
-    def teardown(self, worker: Any) -> None:
-        with self.lock:
-            if self.worker_client is not None:
-                self.worker_client.close()
-                self.worker_client = None
-
-    def client(self) -> _WorkerClient:
-        with self.lock:
-            if self.worker_client is None:
-                self.worker_client = _WorkerClient(self.config)
-            return self.worker_client
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkRow:
-    """One row of a chunk, as sent to a worker (plain data)."""
-
-    op: Operation
-    target: Target
-    key: str
-    resume: bool = False  # in flight in an earlier run: looked up whatever the settings
-    changed: Result | None = None  # on resume, recorded instead of re-sending when not found
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # flat tuples: a dataclass's default pickling (fields() per object) costs the driver
-        # more CPU than the rest of the hand-off
-        op, t = self.op, self.target
-        return (_chunk_row, (op.kind, op.row, op.params, op.binding_id, t.reference, t.amount,
-                             self.key, self.resume, _flat(self.changed)))
-
-
-@dataclass(frozen=True, slots=True)
-class RowDone:
-    """One row's outcome, as returned to the driver (plain data)."""
-
-    row: int
-    result: Result
-    latency: float | None = None
-    sent: bool = False
-    found: bool = False  # found at the gateway with a final outcome
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return (_row_done, (self.row, _flat(self.result), self.latency, self.sent, self.found))
-
-
-def _flat(result: Result | None) -> tuple[Any, ...] | None:
-    if result is None:
-        return None
-    return (result.outcome, result.result_id, result.status, result.url, result.error_code,
-            result.error_field, result.error_message)
-
-
-def _chunk_row(kind: str, row: int, params: Any, binding_id: str | None, reference: str,
-               amount: str | None, key: str, resume: bool,
-               changed: tuple[Any, ...] | None) -> ChunkRow:
-    return ChunkRow(Operation(kind, row, params, binding_id),
-                    Target(kind, reference, binding_id, amount), key, resume,
-                    None if changed is None else Result(*changed))
-
-
-def _row_done(row: int, result: tuple[Any, ...], latency: float | None, sent: bool,
-              found: bool) -> RowDone:
-    return RowDone(row, Result(*result), latency, sent, found)
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkSettings:
-    check_gateway: bool
-    concurrency: int
-    rate: float | None
-    burst: float | None
-
-
-def run_chunk(plugin_name: str, rows: list[ChunkRow], settings: ChunkSettings) -> list[RowDone]:
-    """The Dask task: run ``rows`` on this worker's long-lived client; their outcomes."""
-    plugin: _Plugin = get_worker().plugins[plugin_name]  # type: ignore[assignment]
-    wc: _WorkerClient = plugin.client()
-    bucket = None
-    if settings.rate is not None:
-        bucket = wc.buckets.get((settings.rate, settings.burst))
-        if bucket is None:
-            bucket = wc.buckets[(settings.rate, settings.burst)] = TokenBucket(
-                settings.rate, burst=settings.burst)
-    result: list[RowDone] = wc.call(_run_rows(wc.client, rows, settings, bucket))
-    return result
-
-
-async def _run_rows(client: Any, rows: list[ChunkRow], settings: ChunkSettings,
-                    bucket: TokenBucket | None) -> list[RowDone]:
-    refunds = RefundIndex(_index_all)
-    gate = asyncio.Semaphore(settings.concurrency)
-
-    async def one(r: ChunkRow) -> RowDone:
-        async with gate:
-            return await _run_row(client, r, settings.check_gateway, bucket, refunds)
-
-    return list(await asyncio.gather(*(one(r) for r in rows)))
-
-
-async def _index_all() -> set[str] | None:
-    return None
-
-
-async def _run_row(client: Any, r: ChunkRow, check_gateway: bool, bucket: TokenBucket | None,
-                   refunds: RefundIndex) -> RowDone:
-    """The runner's per-row logic: look up first (always for rows in flight), then send."""
-    row = r.op.row
-    if r.resume or check_gateway:
-        if bucket is not None:
-            await bucket.acquire()
-        try:
-            found = await lookup(client, r.target, refunds)
-        except Exception as exc:
-            return RowDone(row, classify_lookup(exc, new_row=not r.resume))
-        if found is not None:
-            return RowDone(row, found, found=found.outcome in _FINAL)
-        if r.changed is not None:
-            return RowDone(row, r.changed)
-    if bucket is not None:
-        await bucket.acquire()
-    started = time.monotonic()
-    try:
-        result = await send(client, r.op, r.key)
-    except Exception as exc:
-        result = classify(exc)  # configuration errors fail the task: the job stops
-    return RowDone(row, result, time.monotonic() - started, sent=True)
 
 
 # -- the driver side --------------------------------------------------------------------------
@@ -356,11 +165,20 @@ class _DaskJob(_Job):
         async with executor.connect() as dask:
             await dask.register_plugin(_Plugin(name, config), name=name)
             workers = max(1, len(dask.scheduler_info()["workers"]))
-            rate = None if self.runner.rate is None else self.runner.rate / workers
+            rate, shared = self.runner.rate, None
+            if rate is not None and config.env.get("PIVOT_REDIS_URL"):
+                shared = f"batch:{self.merchant}"  # the name the one-process CLI uses
+            elif self.runner.rate_limiter is not None:
+                raise BatchError(
+                    "a rate_limiter object cannot be sent to Dask workers: put "
+                    "PIVOT_REDIS_URL in the executor's client_env (and pass rate) so that "
+                    "every worker shares the rate through Redis")
+            elif rate is not None:
+                rate /= workers
             settings = ChunkSettings(
                 self.runner.check_gateway,
                 executor.concurrency or self.runner.concurrency, rate,
-                self.runner.burst)
+                self.runner.burst, shared)
             limit = executor.chunks_in_flight or 2 * workers
             try:
                 await self._drive(dask, source, name, settings, executor.chunk_size, limit)

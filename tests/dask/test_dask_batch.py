@@ -45,7 +45,7 @@ def sandbox_url() -> Iterator[str]:
 def cluster() -> Iterator[Client]:
     """A real LocalCluster: 2 worker processes, 1 thread each (nannies restart killed ones)."""
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as lc, Client(lc) as client:
+                      dashboard_address=":0") as lc, Client(lc) as client:
         yield client
 
 
@@ -54,12 +54,14 @@ def _env(url: str) -> dict[str, str]:
             "PIVOT_BASE_URL": url, "PIVOT_MAX_RETRIES": "6", "PIVOT_TIMEOUT": "60"}
 
 
-def _cli(tmp_path: Path, url: str, dask: str, *, resume: bool = False) -> subprocess.Popen[str]:
+def _cli(tmp_path: Path, url: str, dask: str, *, resume: bool = False,
+         extra: list[str] | None = None) -> subprocess.Popen[str]:
     cmd = [sys.executable, "-m", "pivot_async", "batch", str(tmp_path / "orders.csv"),
            "--out", str(tmp_path / "orders.results.jsonl"), "--dask", dask,
            "--chunk-size", "50", "--concurrency", "16", "--no-progress"]
     if resume:
         cmd.append("--resume")
+    cmd += extra or []
     env = dict(os.environ, **_env(url))
     env.pop("PIVOT_WALLET_CLIENT_KEY", None)
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -102,9 +104,9 @@ async def test_python_api_over_two_worker_processes(tmp_path: Path, sandbox_url:
 
 
 def _clients_opened() -> int:
-    from pivot_async.batch import _dask
+    from pivot_async.batch import _dask_worker
 
-    return _dask.CLIENTS_OPENED[0]
+    return _dask_worker.CLIENTS_OPENED[0]
 
 
 def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
@@ -124,6 +126,7 @@ def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
                 if sum(journal_states(journal).values()) >= at and busy:
                     break
                 time.sleep(0.01)
+            time.sleep(0.02)  # into the chunk: some of its rows are sent, not yet returned
             pids = cluster.run(os.getpid, workers=busy[:1])
             for pid in pids.values():
                 os.kill(pid, signal.SIGKILL)
