@@ -207,3 +207,19 @@ def test_cli_rejects_a_bad_cluster_address(tmp_path: Path, sandbox_url: str) -> 
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert "--dask 'local:zero'" in err
+
+
+def test_cli_sandbox_is_reachable_from_the_workers(tmp_path: Path) -> None:
+    """``--sandbox --dask local:2``: the embedded sandbox listens on a real port and the
+    workers get its URL and credentials as plain data; no secret reaches the output."""
+    write_input(tmp_path / "orders.csv", "dsbx", 100)
+    cmd = [sys.executable, "-m", "pivot_async", "batch", str(tmp_path / "orders.csv"),
+           "--sandbox", "--dask", "local:2", "--chunk-size", "20", "--no-progress"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIVOT_")}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "succeeded 100" in proc.stdout
+    assert "100 sent" in proc.stdout
+    for secret in (DEFAULT_CLIENT_SECRET, "PRIVATE KEY"):
+        assert secret not in proc.stdout + proc.stderr
