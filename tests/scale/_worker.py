@@ -1,8 +1,8 @@
-"""One worker process of the multi-process token test: ``callers`` concurrent callers on one
-PivotClient whose tokens are shared through Redis. Prints ``ready``, waits for a start line
-on stdin (a wall-clock time), calls (each caller pausing ``pause`` seconds between its calls)
-until ``duration`` seconds after it, then prints a JSON
-summary: calls that succeeded, failed, and this process's token fetches."""
+"""One worker process of the multi-process token scenario: ``callers`` concurrent callers on
+one PivotClient whose tokens are shared through Redis (``-`` as the Redis URL: no token store).
+Prints ``ready``, waits for a start line on stdin (a wall-clock time), calls (each caller
+pausing ``pause`` seconds between its calls) until ``duration`` seconds after it, then prints a
+JSON summary: calls that succeeded, failed, and this process's token fetches."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pivot_async.redis_store import RedisTokenStore
 
 async def main(url: str, client_id: str, secret: str, redis_url: str, prefix: str,
                callers: int, duration: float, pause: float) -> None:
-    store = RedisTokenStore.from_url(redis_url, prefix=prefix)
+    store = RedisTokenStore.from_url(redis_url, prefix=prefix) if redis_url != "-" else None
     ok = failed = 0
     async with PivotClient(client_id, secret, base_url=url, token_store=store,
                            timeout=30) as client:
@@ -39,7 +39,8 @@ async def main(url: str, client_id: str, secret: str, redis_url: str, prefix: st
 
         await asyncio.gather(*(caller() for _ in range(callers)))
         fetches = client._tokens.fetch_count
-    await store.aclose()
+    if store is not None:
+        await store.aclose()
     print(json.dumps({"ok": ok, "failed": failed, "fetches": fetches}), flush=True)
 
 
