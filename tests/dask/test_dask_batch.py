@@ -223,3 +223,26 @@ def test_cli_sandbox_is_reachable_from_the_workers(tmp_path: Path) -> None:
     assert "100 sent" in proc.stdout
     for secret in (DEFAULT_CLIENT_SECRET, "PRIVATE KEY"):
         assert secret not in proc.stdout + proc.stderr
+
+
+async def test_the_guide_recipe_runs_a_file_on_the_cluster(
+    tmp_path: Path, sandbox_url: str, cluster: Client, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The Python recipe of docs/guides/batch.md, run as written on the test's cluster."""
+    page = ROOT / "docs" / "guides" / "batch.md"
+    body = page.read_text("utf-8").split("## Batch jobs on Dask\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"^```python\n(.*?)^```$", body, flags=re.S | re.M)
+    namespace: dict[str, object] = {}
+    exec(compile(block, str(page), "exec"), namespace)  # noqa: S102 - the page's own recipe
+    refs = write_input(tmp_path / "orders.csv", "ddoc", 60)
+    for name, value in {**_env(sandbox_url), "DASK_SCHEDULER": cluster.scheduler.address}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PIVOT_ENVIRONMENT", raising=False)
+    main = namespace["main"]
+    assert callable(main)
+    await main(str(tmp_path / "orders.csv"))
+    assert "succeeded 60" in capsys.readouterr().out
+    sessions = await sessions_by_reference(sandbox_url, "ddoc")
+    assert sorted(sessions) == sorted(refs)
+    assert all(len(ids) == 1 for ids in sessions.values())
