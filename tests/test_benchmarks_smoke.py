@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 from pivot_async import PivotClient, WalletCredentials
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -47,8 +45,7 @@ async def test_canned_server_answers_the_client_with_documented_responses() -> N
 
 
 def test_decode_payload_has_four_charges_decoded_alike() -> None:
-    pytest.importorskip("pydantic")
-    decode = bench_module("decode")
+    decode = bench_module("decode")  # pydantic comes with the test extra
     raw = decode.payload()
     info = decode.check(raw)  # raises if the three decoders disagree
     assert info["charges"] == 4
@@ -56,9 +53,7 @@ def test_decode_payload_has_four_charges_decoded_alike() -> None:
 
 
 def test_every_throughput_contender_completes_its_calls() -> None:
-    for dep in ("httpx", "pydantic", "requests"):
-        pytest.importorskip(dep)
-    proc = subprocess.run(
+    proc = subprocess.run(  # httpx, pydantic and requests come with the test extra
         [sys.executable, str(BENCH / "throughput.py"), "--n", "12", "--slow-n", "12",
          "--wallet-n", "12", "--warmup", "4", "--rounds", "1", "--concurrency", "3"],
         capture_output=True, text=True, timeout=120, check=False,

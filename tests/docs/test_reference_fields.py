@@ -21,12 +21,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
 
+import griffe  # the test extra brings the docs extra (griffe, mkdocs)
 import msgspec
 import pytest
 
 import pivot_async.models as models
-
-griffe = pytest.importorskip("griffe")
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = ROOT / "docs" / "_hooks"
@@ -154,7 +153,6 @@ def _build_site(site: Path) -> None:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("mkdocs")
     out = tmp_path_factory.mktemp("site")
     _build_site(out)
     return out

@@ -132,7 +132,6 @@ async def main(client: PivotClient, customer: WalletCustomer) -> None:
 
 
 def test_mypy_flags_a_misspelled_key_in_a_dict_literal(tmp_path: Path) -> None:
-    pytest.importorskip("mypy")
     snippet = tmp_path / "snippet.py"
     snippet.write_text(textwrap.dedent(_SNIPPET), encoding="utf-8")
     proc = subprocess.run(
