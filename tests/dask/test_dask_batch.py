@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from distributed import Client, LocalCluster
@@ -44,9 +45,25 @@ def sandbox_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Client]:
     """A real LocalCluster: 2 worker processes, 1 thread each (nannies restart killed ones)."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as lc, Client(lc) as client:
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as lc, Client(lc) as client:  # type: ignore[no-untyped-call]
         yield client
+
+
+def _processing(client: Client) -> dict[str, Any]:
+    """Tasks each worker is processing now (distributed's method is untyped)."""
+    tasks: dict[str, Any] = client.processing()  # type: ignore[no-untyped-call]
+    return tasks
+
+
+def _address(client: Client) -> str:
+    """The scheduler's address, as the CLI and the workers are given it."""
+    scheduler = client.scheduler
+    assert scheduler is not None
+    address = scheduler.address
+    assert isinstance(address, str)
+    return address
 
 
 def _env(url: str) -> dict[str, str]:
@@ -88,7 +105,7 @@ async def test_python_api_over_two_worker_processes(tmp_path: Path, sandbox_url:
                                                     cluster: Client) -> None:
     refs = write_input(tmp_path / "orders.csv", "dapi", ROWS)
     before = await asyncio.to_thread(cluster.run, _clients_opened)
-    executor = DaskExecutor(cluster.scheduler.address, client_env=_env(sandbox_url),
+    executor = DaskExecutor(_address(cluster), client_env=_env(sandbox_url),
                             chunk_size=50)
     assert "SECRET" not in repr(executor) and DEFAULT_CLIENT_SECRET not in repr(executor)
     async with PivotClient(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
@@ -113,7 +130,7 @@ def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
     tmp_path: Path, sandbox_url: str, cluster: Client
 ) -> None:
     refs = write_input(tmp_path / "orders.csv", "dkill", ROWS)
-    proc = _cli(tmp_path, sandbox_url, cluster.scheduler.address)
+    proc = _cli(tmp_path, sandbox_url, _address(cluster))
     journal = tmp_path / "orders.csv.journal.sqlite"
     killed = 0
     try:
@@ -122,7 +139,7 @@ def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
             while True:  # the kill point passed, and a worker is running a chunk
                 assert proc.poll() is None, proc.communicate()
                 assert time.monotonic() < deadline, "no progress"
-                busy = [w for w, tasks in cluster.processing().items() if tasks]
+                busy = [w for w, tasks in _processing(cluster).items() if tasks]
                 if sum(journal_states(journal).values()) >= at and busy:
                     break
                 time.sleep(0.01)
@@ -154,7 +171,7 @@ def test_driver_sigkilled_then_resumed_loses_nothing_and_doubles_nothing(
 ) -> None:
     refs = write_input(tmp_path / "orders.csv", "ddrv", ROWS)
     journal = tmp_path / "orders.csv.journal.sqlite"
-    proc = _cli(tmp_path, sandbox_url, cluster.scheduler.address)
+    proc = _cli(tmp_path, sandbox_url, _address(cluster))
     try:
         deadline = time.monotonic() + 60
         while sum(journal_states(journal).values()) < ROWS // 2:
@@ -172,11 +189,11 @@ def test_driver_sigkilled_then_resumed_loses_nothing_and_doubles_nothing(
     assert sum(states.values()) < ROWS
     # chunks of the dead driver may still be running on the cluster: let them end
     deadline = time.monotonic() + 60
-    while any(cluster.processing().values()):
+    while any(_processing(cluster).values()):
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
-    done = _cli(tmp_path, sandbox_url, cluster.scheduler.address, resume=True)
+    done = _cli(tmp_path, sandbox_url, _address(cluster), resume=True)
     out, err = done.communicate(timeout=180)
     assert done.returncode == 0, err
     match = _SUMMARY.search(out)
@@ -236,7 +253,7 @@ async def test_the_guide_recipe_runs_a_file_on_the_cluster(
     namespace: dict[str, object] = {}
     exec(compile(block, str(page), "exec"), namespace)  # noqa: S102 - the page's own recipe
     refs = write_input(tmp_path / "orders.csv", "ddoc", 60)
-    for name, value in {**_env(sandbox_url), "DASK_SCHEDULER": cluster.scheduler.address}.items():
+    for name, value in {**_env(sandbox_url), "DASK_SCHEDULER": _address(cluster)}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("PIVOT_ENVIRONMENT", raising=False)
     main = namespace["main"]

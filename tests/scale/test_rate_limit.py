@@ -113,7 +113,9 @@ async def test_the_script_computes_what_the_reference_does(redis_server: RedisSe
             now += rng.choice([0, 0, rng.randrange(400_000)])
             tat, wait = gcra_step(tat, now, limiter.interval, limiter.tolerance)
             assert await limiter.reserve(now=now) == wait / 1e6
-        assert int(await redis.get(limiter.key)) == tat  # 16 digits, stored exactly
+        stored = await redis.get(limiter.key)
+        assert stored is not None
+        assert int(stored) == tat  # 16 digits, stored exactly
         assert 0 < await redis.pttl(limiter.key) <= (tat - now) / 1000 + 1000
     finally:
         await redis.aclose()
