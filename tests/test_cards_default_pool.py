@@ -15,6 +15,7 @@ import signal
 import socket
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -79,6 +80,12 @@ def _fd_is_socket(fd: int) -> bool:
         return stat.S_ISSOCK(os.fstat(fd).st_mode)
     except OSError:
         return False
+
+
+def _pid_and_fd_is_socket(fd: int) -> tuple[int, bool]:
+    """Run in a worker (so its initializer has finished): its pid and :func:`_fd_is_socket`."""
+    time.sleep(0.02)  # hold this worker a moment, so that the others take tasks too
+    return os.getpid(), _fd_is_socket(fd)
 
 
 @needs_fork
@@ -173,7 +180,18 @@ async def test_workers_let_go_of_the_parents_sockets(key2048: str, card: Card) -
     await encrypt_card_async(key2048, card)  # the workers fork while the listener is open
     pool = _card_pool._default_pool
     assert pool is not None
-    assert not any(pool.submit(_fd_is_socket, listener.fileno()).result(60) for _ in range(8))
+    # Ask every worker (a worker answers only once its initializer has run): none of them
+    # holds the listener. Closing it before a worker has started would race that worker.
+    workers = set(pool._processes)
+    holds: dict[int, bool] = {}
+    deadline = time.monotonic() + 60
+    while set(holds) != workers:
+        assert time.monotonic() < deadline, f"workers {workers - set(holds)} never answered"
+        futures = [pool.submit(_pid_and_fd_is_socket, listener.fileno()) for _ in workers]
+        for future in futures:
+            pid, holding = future.result(60)
+            holds[pid] = holds.get(pid, False) or holding
+    assert not any(holds.values())
     listener.close()
     # closed in the parent means closed: no worker keeps the port listening
     with pytest.raises(ConnectionRefusedError):
