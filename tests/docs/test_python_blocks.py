@@ -39,12 +39,6 @@ EXECUTED: dict[tuple[str, str, int], str] = {
         "tests/dask/test_dask_batch.py::test_the_guide_recipe_runs_a_file_on_the_cluster",
 }
 
-# Blocks on pages edited elsewhere, to be replaced by an include of the example file given
-# here (which already exists and runs). Once a page includes it, delete its entry:
-# ``test_awaiting_entries_are_still_pending`` fails until then.
-AWAITING_INCLUDE: dict[tuple[str, str, int], str] = {
-}
-
 
 @dataclass(frozen=True)
 class Block:
@@ -120,7 +114,7 @@ def uncovered(blocks: list[Block], executed: dict[tuple[str, str, int], str]) ->
 def test_every_python_block_is_an_include_or_executed() -> None:
     blocks = _all_blocks()
     assert len(blocks) > 20, len(blocks)
-    missing = [b for b in uncovered(blocks, EXECUTED) if b.key not in AWAITING_INCLUDE]
+    missing = [b for b in uncovered(blocks, EXECUTED)]
     assert not missing, (
         "python blocks in docs/ that no test runs; move each into docs/examples/ and include it "
         "(--8<--), or run it from a test and list it in EXECUTED:\n"
@@ -149,20 +143,6 @@ def test_executed_entries_name_a_test_that_reads_the_section(key: tuple[str, str
     source = (ROOT / test_file).read_text("utf-8")
     assert re.search(rf"\bdef {re.escape(test_name)}\(", source), EXECUTED[key]
     assert key[1] in source, f"{test_file} does not read the section {key[1]!r}"
-
-
-@pytest.mark.parametrize("key", sorted(AWAITING_INCLUDE), ids=lambda k: f"{k[0]}:{k[2]}:{k[1]}")
-def test_awaiting_entries_are_still_pending(key: tuple[str, str, int]) -> None:
-    target = AWAITING_INCLUDE[key]
-    path, _, section = target.partition(":")
-    assert (ROOT / path).is_file(), target
-    if section:
-        assert f"# --8<-- [start:{section}]" in (ROOT / path).read_text("utf-8"), target
-    pending = {b.key for b in uncovered(_all_blocks(), EXECUTED)}
-    assert key in pending, (
-        f"{key} is no longer a bare block (the page now includes {target}?): "
-        "delete its entry from AWAITING_INCLUDE"
-    )
 
 
 def test_a_bare_block_is_reported() -> None:
