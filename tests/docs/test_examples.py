@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from pivot_async.sandbox import Sandbox
-from tests.docs.test_python_blocks import AWAITING_INCLUDE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = ROOT / "docs" / "examples"
@@ -149,8 +148,7 @@ async def test_example_runs(
 def test_example_is_included_in_a_page(name: str) -> None:
     include = f"docs/examples/{name}.py"
     pages = [p for p in (ROOT / "docs").rglob("*.md") if include in p.read_text("utf-8")]
-    awaiting = {target.partition(":")[0] for target in AWAITING_INCLUDE.values()}
-    assert pages or include in awaiting, f"{include} is not included in any docs page"
+    assert pages, f"{include} is not included in any docs page"
 
 
 def test_readme_first_payment_matches_the_quick_start_example() -> None:
