@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pivot_async import PivotError, Timeout, WalletCustomer, _codec
+from pivot_async import PivotClient, PivotError, Timeout, WalletCustomer, _codec
 from pivot_async.models import (
     DebitPaymentRequest,
     DebitStatusRequest,
@@ -48,6 +48,43 @@ TOTAL_OPS = 5_000 if FULL else 1_000
 CONCURRENCY = 200
 CUSTOMERS = 8
 REFUND_VALUE = "10000"
+
+
+Plan = list[tuple[str, str, Callable[[], Awaitable[Any]]]]
+
+
+def soak_plan(
+    client: PivotClient, *, total: int, prefix: str, seed: int, retrievable: list[str],
+    customers: list[WalletCustomer], paid: list[str], refund_value: str,
+) -> Plan:
+    """The soak's operations in a seeded, shuffled order: per 10, 4 creates, 2 retrieves,
+    3 wallet debits and 1 refund (kind, reference, call)."""
+    rng = random.Random(seed)
+    plan: Plan = []
+    for i in range(total):
+        slot = i % 10
+        if slot < 4:
+            ref = f"{prefix}C{i}"
+            plan.append(("create", ref, lambda ref=ref: client.payments.create(  # type: ignore[misc]
+                va_request(ref))))
+        elif slot < 6:
+            sid = rng.choice(retrievable)
+            plan.append(("retrieve", sid, lambda sid=sid: client.payments.retrieve(sid)))  # type: ignore[misc]
+        elif slot < 9:
+            ref = f"{prefix}D{i}"
+            customer = customers[i % len(customers)]
+            plan.append(("debit", ref, lambda ref=ref, c=customer: client.wallet.debit(  # type: ignore[misc]
+                c, debit_params(ref))))
+        else:
+            ref = f"{prefix}F{i}"
+            sid = paid[(i // 10) % len(paid)]
+            plan.append(("refund", ref, lambda ref=ref, sid=sid: client.refunds.create({  # type: ignore[misc]
+                "clientReferenceId": ref, "paymentSessionId": sid,
+                "amount": {"value": refund_value, "currency": "IDR"},
+                "reason": "REQUESTED_BY_CUSTOMER",
+            })))
+    rng.shuffle(plan)
+    return plan
 SAFETY_BOUND = 900.0  # seconds: turns a hang into a failure; not a performance assertion
 
 # Probabilities per request; together about 10% of all API requests get a fault.
@@ -116,31 +153,8 @@ async def test_soak_no_duplicates_no_untyped_errors_no_leaks() -> None:
         since = len(sandbox.requests)
 
         # -- the run --------------------------------------------------------------------------
-        rng = random.Random(7)
-        plan: list[tuple[str, str, Callable[[], Awaitable[Any]]]] = []
-        for i in range(TOTAL_OPS):
-            slot = i % 10
-            if slot < 4:
-                ref = f"SOAKC{i}"
-                plan.append(("create", ref, lambda ref=ref: client.payments.create(  # type: ignore[misc]
-                    va_request(ref))))
-            elif slot < 6:
-                sid = rng.choice(retrievable)
-                plan.append(("retrieve", sid, lambda sid=sid: client.payments.retrieve(sid)))  # type: ignore[misc]
-            elif slot < 9:
-                ref = f"SOAKD{i}"
-                customer = customers[i % CUSTOMERS]
-                plan.append(("debit", ref, lambda ref=ref, c=customer: client.wallet.debit(  # type: ignore[misc]
-                    c, debit_params(ref))))
-            else:
-                ref = f"SOAKF{i}"
-                sid = paid[(i // 10) % len(paid)]
-                plan.append(("refund", ref, lambda ref=ref, sid=sid: client.refunds.create({  # type: ignore[misc]
-                    "clientReferenceId": ref, "paymentSessionId": sid,
-                    "amount": {"value": REFUND_VALUE, "currency": "IDR"},
-                    "reason": "REQUESTED_BY_CUSTOMER",
-                })))
-        rng.shuffle(plan)
+        plan = soak_plan(client, total=TOTAL_OPS, prefix="SOAK", seed=7, retrievable=retrievable,
+                         customers=customers, paid=paid, refund_value=REFUND_VALUE)
 
         gate = asyncio.Semaphore(CONCURRENCY)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,13 +25,12 @@ from .conftest import (
     DEBIT_PATH,
     STATUS_PATH,
     bind_customer,
-    debit_params,
     open_env,
     paid_va_session,
     settle,
     va_request,
 )
-from .test_soak import _blind_resends, _debit_hashes
+from .test_soak import _blind_resends, _debit_hashes, soak_plan
 
 TOTAL_OPS = 400
 CONCURRENCY = 100
@@ -61,31 +59,8 @@ async def test_soak_odd_answers_no_duplicates_no_untyped_errors_no_leaks() -> No
             proxy.faults.append(ProxyFault(kind, "*", API, probability=p))
         since = len(sandbox.requests)
 
-        rng = random.Random(15)
-        plan: list[tuple[str, str, Callable[[], Awaitable[Any]]]] = []
-        for i in range(TOTAL_OPS):
-            slot = i % 10
-            if slot < 4:
-                ref = f"SOC{i}"
-                plan.append(("create", ref, lambda ref=ref: client.payments.create(  # type: ignore[misc]
-                    va_request(ref))))
-            elif slot < 6:
-                sid = rng.choice(retrievable)
-                plan.append(("retrieve", sid, lambda sid=sid: client.payments.retrieve(sid)))  # type: ignore[misc]
-            elif slot < 9:
-                ref = f"SOD{i}"
-                customer = customers[i % len(customers)]
-                plan.append(("debit", ref, lambda ref=ref, c=customer: client.wallet.debit(  # type: ignore[misc]
-                    c, debit_params(ref))))
-            else:
-                ref = f"SOF{i}"
-                sid = paid[(i // 10) % len(paid)]
-                plan.append(("refund", ref, lambda ref=ref, sid=sid: client.refunds.create({  # type: ignore[misc]
-                    "clientReferenceId": ref, "paymentSessionId": sid,
-                    "amount": {"value": "10000", "currency": "IDR"},
-                    "reason": "REQUESTED_BY_CUSTOMER",
-                })))
-        rng.shuffle(plan)
+        plan = soak_plan(client, total=TOTAL_OPS, prefix="SO", seed=15, retrievable=retrievable,
+                         customers=customers, paid=paid, refund_value="10000")
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def run(call: Callable[[], Awaitable[Any]]) -> Any:
