@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -26,6 +25,7 @@ from pivot_async.models import (
 )
 from pivot_async.sandbox import ManualClock, Sandbox
 from tests.client.conftest import va_request
+from tests.test_construct_event import raw_post
 
 KEY = "cb-key-0123456789"
 
@@ -199,22 +199,7 @@ async def test_unknown_events_without_id_are_each_handled_and_replays_are_not(
 
 async def _raw_post(port: int, key_header: bytes) -> int:
     body = b'{"event":"PAYMENT.PAID","data":{"id":"s1","status":"PAID"}}'
-    request = (
-        b"POST /cb HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        + b"X-API-Key: " + key_header + b"\r\n"
-        + b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
-        + body
-    )
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        status_line = await reader.readline()
-        await reader.read()
-    finally:
-        writer.close()
-        await writer.wait_closed()
-    return int(status_line.split()[1])
+    return await raw_post(port, b"X-API-Key: " + key_header + b"\r\n", body)
 
 
 @pytest.mark.parametrize(

@@ -206,7 +206,8 @@ async def server() -> Any:
         await runner.cleanup()
 
 
-async def _raw_post(port: int, header_lines: bytes, body: bytes = PAID) -> int:
+async def raw_post(port: int, header_lines: bytes, body: bytes = PAID) -> int:
+    """POST raw header lines (bytes, as a client may send them) and the body; the status."""
     request = (
         b"POST /cb HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         + header_lines
@@ -228,10 +229,10 @@ async def _raw_post(port: int, header_lines: bytes, body: bytes = PAID) -> int:
 async def test_handler_refuses_a_repeated_key_header(server: Any) -> None:
     port, events = server
     key = KEY.encode()
-    assert await _raw_post(port, b"X-API-Key: " + key + b"\r\nX-API-Key: forged\r\n") == 401
-    assert await _raw_post(port, b"X-API-Key: " + key + b"\r\nx-api-key: " + key + b"\r\n") == 401
+    assert await raw_post(port, b"X-API-Key: " + key + b"\r\nX-API-Key: forged\r\n") == 401
+    assert await raw_post(port, b"X-API-Key: " + key + b"\r\nx-api-key: " + key + b"\r\n") == 401
     assert events == []
-    assert await _raw_post(port, b"x-api-key: " + key + b"\r\n") == 200
+    assert await raw_post(port, b"x-api-key: " + key + b"\r\n") == 200
     assert [e.event for e in events] == ["PAYMENT.PAID"]
 
 
