@@ -35,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, goal_line, machine, table  # noqa: E402
 
-from tests.scale._rate_worker import run_workers, sandbox_process  # noqa: E402
+from tests.scale._rate_worker import run_workers  # noqa: E402
 from tests.scale._server import RedisServer  # noqa: E402
+from tests.scale._token_workers import sandbox_process  # noqa: E402
 
 
 def measure(t0: float, arrivals: list[float], rate: float, burst: float) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import os
@@ -15,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,36 +55,6 @@ async def main(a: argparse.Namespace) -> None:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextlib.contextmanager
-def sandbox_process() -> Iterator[dict[str, str]]:
-    """``python -m pivot_async sandbox`` in its own process: its url, id and secret."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pivot_async", "sandbox", "--port", "0", "--stop-on-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    info: dict[str, str] = {}
-    try:
-        for line in proc.stdout:
-            if "listening on" in line:
-                info["url"] = line.split()[-1]
-            elif "client id:" in line:
-                info["id"] = line.split()[-1]
-            elif "client secret:" in line:
-                info["secret"] = line.split()[-1]
-                break
-        assert set(info) == {"url", "id", "secret"}, "the sandbox did not start"
-        yield info
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
 
 
 def run_workers(sandbox: dict[str, str], redis_url: str, name: str, *, processes: int,

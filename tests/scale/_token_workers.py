@@ -22,11 +22,11 @@ WORKER = Path(__file__).with_name("_worker.py")
 
 
 @contextlib.contextmanager
-def sandbox_process(token_ttl: int) -> Iterator[dict[str, str]]:
+def sandbox_process(token_ttl: int | None = None) -> Iterator[dict[str, str]]:
     """``python -m pivot_async sandbox`` on a free port: its url, client id and secret."""
+    ttl = [] if token_ttl is None else ["--token-ttl", str(token_ttl)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pivot_async", "sandbox", "--port", "0",
-         "--token-ttl", str(token_ttl), "--stop-on-eof"],
+        [sys.executable, "-m", "pivot_async", "sandbox", "--port", "0", *ttl, "--stop-on-eof"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     assert proc.stdout is not None and proc.stdin is not None

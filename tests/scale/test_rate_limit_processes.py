@@ -17,8 +17,9 @@ import os
 
 import pytest
 
-from ._rate_worker import run_workers, sandbox_process
+from ._rate_worker import run_workers
 from ._server import RedisServer
+from ._token_workers import sandbox_process
 
 PROCESSES = 4
 RATE = 40.0
