@@ -35,15 +35,12 @@ from typing import Any
 from distributed import Client, LocalCluster
 
 from ._dask_worker import ChunkRow, ChunkSettings, RowDone, _Config, _Plugin, run_chunk
-from ._journal import Intent, JournalRow
+from ._journal import JournalRow
 from ._model import (
-    REFERENCE_FIELDS,
     BatchError,
     Operation,
-    RowError,
     fingerprint,
     idempotency_key,
-    input_text,
     validate_operation,
 )
 from ._ops import Result, Target
@@ -259,18 +256,8 @@ class _DaskJob(_Job):
         if error is not None:
             self._done(op, lambda: self._invalid(op, error, "invalid_row"))
             return None
-        target = Target.of(op)
-        key = idempotency_key(op.kind, target.reference, self.merchant)
-        conflict = await self.journal.intent(Intent(
-            self.job_id, op.row, op.kind, target.reference, op.binding_id, target.amount, key,
-            fingerprint(op), input_text(op)))
-        if conflict == op.row:
-            raise BatchError(f"row {op.row} is already in the journal of job {self.job_id}")
-        if conflict is not None:
-            field = REFERENCE_FIELDS[op.kind]
-            problem = RowError(op.row, field, (
-                f"{target.reference!r} is already used by row {conflict} of this job; each "
-                "row needs its own reference"))
+        target, key, problem = await self._record_intent(op)
+        if problem is not None:
             self._done(op, lambda: self._invalid(op, problem, "duplicate_reference"))
             return None
         return ChunkRow(op, target, key)

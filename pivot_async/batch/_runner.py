@@ -324,6 +324,16 @@ class _Job:
         if error is not None:
             self._invalid(op, error, "invalid_row")
             return
+        target, key, problem = await self._record_intent(op)
+        if problem is not None:
+            self._invalid(op, problem, "duplicate_reference")
+            return
+        if self.runner.check_gateway and await self._already_there(op, target):
+            return
+        await self._send(op, key)
+
+    async def _record_intent(self, op: Operation) -> tuple[Target, str, RowError | None]:
+        """Journal a new row's intent and key; the problem if another row has its reference."""
         target = Target.of(op)
         key = idempotency_key(op.kind, target.reference, self.merchant)
         conflict = await self.journal.intent(Intent(
@@ -331,15 +341,11 @@ class _Job:
             fingerprint(op), input_text(op)))
         if conflict == op.row:
             raise BatchError(f"row {op.row} is already in the journal of job {self.job_id}")
-        if conflict is not None:
-            name = REFERENCE_FIELDS[op.kind]
-            self._invalid(op, RowError(op.row, name, (
-                f"{target.reference!r} is already used by row {conflict} of this job; each "
-                "row needs its own reference")), "duplicate_reference")
-            return
-        if self.runner.check_gateway and await self._already_there(op, target):
-            return
-        await self._send(op, key)
+        if conflict is None:
+            return target, key, None
+        return target, key, RowError(op.row, REFERENCE_FIELDS[op.kind], (
+            f"{target.reference!r} is already used by row {conflict} of this job; each "
+            "row needs its own reference"))
 
     async def _already_there(self, op: Operation, target: Target) -> bool:
         """Look a row the journal does not know as finished up at the gateway before sending.
