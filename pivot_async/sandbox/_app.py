@@ -11,14 +11,13 @@ Middlewares, outermost first, apply to every route, including routes added by ho
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
 from ._context import CONTEXT_KEY, SandboxContext
 from ._control import add_control_routes
-from ._errors import SandboxError, error_body, json_response
+from ._errors import error_middleware
 from ._faults import fault_middleware
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY, add_api_routes
 from ._pages import add_page_routes
@@ -28,39 +27,14 @@ from ._refunds import Refunds
 
 __all__ = ["SetupHook", "create_app"]
 
-_log = logging.getLogger("pivot_async.sandbox")
-
 SetupHook = Callable[[web.Application, SandboxContext], None]
 """An extension: adds routes (and startup/cleanup callbacks) to the sandbox application."""
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except SandboxError as exc:
-        return exc.response(request.headers.get("X-TRACE-ID"))
-    except web.HTTPNotFound:
-        body = error_body("not_found", "The requested URL was not found", [("", request.path)])
-        return json_response(body, status=404)
-    except web.HTTPMethodNotAllowed:
-        message = f"Method {request.method} is not allowed on {request.path}"
-        return json_response(error_body("not_found", message, [("", message)]), status=405)
-    except web.HTTPException:
-        raise
-    except Exception:
-        _log.exception("sandbox handler failed for %s %s", request.method, request.path)
-        body = error_body(
-            "internal_error", "Internal server error", [("", "Internal server error")]
-        )
-        return json_response(body, status=500)
 
 
 def create_app(ctx: SandboxContext, setup_hooks: Sequence[SetupHook] = ()) -> web.Application:
     """The sandbox application for ``ctx``; each hook may add routes to it."""
     record = recording_middleware(ctx.requests, ctx.now, before=ctx.sweep)
-    app = web.Application(middlewares=[record, fault_middleware(ctx.faults), _errors])
+    app = web.Application(middlewares=[record, fault_middleware(ctx.faults), error_middleware])
     app[CONTEXT_KEY] = ctx
     app[PAYMENTS_KEY] = Payments(ctx)
     app[REFUNDS_KEY] = Refunds(ctx)

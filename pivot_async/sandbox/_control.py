@@ -22,7 +22,7 @@ from ._pages import page_for
 from ._state import Merchant
 from ._validation import Checker, parse_body
 
-__all__ = ["add_control_routes", "register_merchant"]
+__all__ = ["add_control_routes"]
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _FAULT_FIELDS = {
@@ -37,25 +37,6 @@ _FAULT_FIELDS = {
     "skip": "skip",
     "process": "process",
 }
-
-
-def register_merchant(
-    ctx: SandboxContext,
-    client_id: str,
-    client_secret: str,
-    *,
-    name: str = "Pivot Sandbox",
-    callback_url: str | None = None,
-    callback_key: str | None = None,
-) -> Merchant:
-    """Add a merchant with its own state scope and RSA key (key made on first use)."""
-    if client_id in ctx.state.merchants:
-        raise ValueError(f"merchant {client_id!r} already exists")
-    merchant = Merchant(
-        client_id, client_secret, name[:20], len(ctx.state.merchants), callback_url, callback_key
-    )
-    ctx.state.merchants[client_id] = merchant
-    return merchant
 
 
 async def _input(request: web.Request) -> tuple[dict[str, Any], bool]:
@@ -209,8 +190,8 @@ async def add_merchant(request: web.Request) -> web.Response:
     callback = chk.string(data, "callbackUrl", "callbackUrl", max_len=2000)
     chk.raise_if_failed()
     try:
-        merchant = register_merchant(
-            ctx, str(client_id), str(secret), name=name, callback_url=callback
+        merchant = ctx.state.merchants.register(
+            str(client_id), str(secret), name=name, callback_url=callback
         )
     except ValueError as exc:
         raise SandboxError(409, "duplicate_error", str(exc), [("clientId", str(exc))]) from None

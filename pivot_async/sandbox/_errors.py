@@ -8,24 +8,30 @@ Handlers raise :class:`SandboxError`; the error middleware turns it into
 
 from __future__ import annotations
 
+import logging
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
 
+from ._state import note
 from ._util import encode_json
 
 __all__ = [
     "SandboxError",
+    "control_error",
     "error_body",
+    "error_middleware",
     "json_response",
     "not_found",
     "ok",
     "state_error",
     "validation_error",
 ]
+
+_log = logging.getLogger("pivot_async.sandbox")
 
 _TYPES = {
     "api_validation_error": "API_ERROR",
@@ -177,7 +183,54 @@ def state_error(message: str, field: str = "") -> SandboxError:
     return SandboxError(422, "api_validation_error", message, [(field, message)])
 
 
+_CONTROL_CODES = {404: "resource_missing", 410: "resource_missing"}
+
+
+def control_error(status: int, message: str) -> SandboxError:
+    """A control action or customer page that the record's state forbids: 404 unknown, 409 the
+    wrong state, 410 an expired link. Control routes answer it as the error envelope, customer
+    pages as an HTML page with the same status."""
+    code = _CONTROL_CODES.get(status, "forbidden_access")
+    return SandboxError(status, code, message, [("", message)])
+
+
 def not_found(what: str, field: str = "") -> SandboxError:
     """404 ``resource_missing``."""
     message = f"Make sure {what} id is correct"
     return SandboxError(404, "resource_missing", f"{what} not found", [(field, message)])
+
+
+@web.middleware
+async def error_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The innermost middleware: a :class:`SandboxError` becomes its response (the envelope,
+    or a SNAP ``responseCode`` for :class:`SnapError`); aiohttp's 404/405 and any other
+    exception become the envelope too (500 ``internal_error``). It notes in the request log
+    that a handler answered, and with which status."""
+    response = await _answer(request, handler)
+    note(handled=response.status)
+    return response
+
+
+async def _answer(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except SandboxError as exc:
+        return exc.response(request.headers.get("X-TRACE-ID"))
+    except web.HTTPNotFound:
+        body = error_body("not_found", "The requested URL was not found", [("", request.path)])
+        return json_response(body, status=404)
+    except web.HTTPMethodNotAllowed:
+        message = f"Method {request.method} is not allowed on {request.path}"
+        return json_response(error_body("not_found", message, [("", message)]), status=405)
+    except web.HTTPException:
+        raise
+    except Exception:
+        _log.exception("sandbox handler failed for %s %s", request.method, request.path)
+        body = error_body(
+            "internal_error", "Internal server error", [("", "Internal server error")]
+        )
+        return json_response(body, status=500)

@@ -2,8 +2,10 @@
 
 :class:`RequestLog` keeps the last ``maxlen`` requests (a ``deque``: a long-running sandbox does
 not grow) and, for every request ever seen since the last :meth:`RequestLog.clear`, a count per
-``(method, path)``. :func:`recording_middleware` fills it; it is the outermost middleware, so
-faulted and rate-limited requests are logged too. Control routes (``/_sandbox/``) are not.
+``(method, path)`` and per ``(method, path, status)`` of those a handler answered (a request a
+fault answered first is not handled). :func:`recording_middleware` fills it; it is the outermost
+middleware, so faulted and rate-limited requests are logged too. Control routes (``/_sandbox/``)
+are not.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class RequestLog:
             raise ValueError("the request log needs room for at least one record")
         self.records: collections.deque[RequestRecord] = collections.deque(maxlen=maxlen)
         self.counts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.outcomes: collections.Counter[tuple[str, str, int]] = collections.Counter()
 
     @property
     def maxlen(self) -> int:
@@ -45,10 +48,24 @@ class RequestLog:
         self.records.append(record)
         self.counts[(record.method, record.path)] += 1
 
+    def finish(self, record: RequestRecord) -> None:
+        """Count the outcome of ``record`` once answered (if its handler ran)."""
+        if record.handled is not None:
+            self.outcomes[(record.method, record.path, record.handled)] += 1
+
     def clear(self) -> None:
         """Forget the records and the counts."""
         self.records.clear()
         self.counts.clear()
+        self.outcomes.clear()
+
+    def handled(self, method: str, path: str, status: int | None = None) -> int:
+        """How many requests to ``method path`` a handler answered (with ``status``)."""
+        return sum(
+            n
+            for (rm, rp, rs), n in self.outcomes.items()
+            if rm == method.upper() and rp == path and (status is None or rs == status)
+        )
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests with this method and/or path were seen (kept or not)."""
@@ -98,6 +115,7 @@ def recording_middleware(
             response = await handler(request)
         finally:
             CURRENT_RECORD.reset(token)
+            log.finish(entry)
         if entry.fault not in ("reset", "drop"):
             entry.status = response.status
         return response

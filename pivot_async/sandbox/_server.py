@@ -22,9 +22,9 @@ from ._config import (
     SandboxConfig,
 )
 from ._context import SandboxContext
-from ._control import register_merchant
 from ._faults import FaultRegistry
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
+from ._merchants import SnapCredentials
 from ._models import Charge, Refund, Session
 from ._state import Merchant, RequestRecord, SandboxState
 
@@ -97,8 +97,8 @@ class Sandbox:
             callback_url=callback_url,
             callback_key=callback_key,
         )
-        self.merchant: Merchant = register_merchant(
-            self.context, client_id, client_secret, name=merchant_name
+        self.merchant: Merchant = self.context.state.merchants.register(
+            client_id, client_secret, name=merchant_name
         )
         hooks = default_setup_hooks() if setup_hooks is None else tuple(setup_hooks)
         self.app = create_app(self.context, hooks)
@@ -237,15 +237,18 @@ class Sandbox:
         name: str = "Pivot Sandbox",
         callback_url: str | None = None,
         callback_key: str | None = None,
+        snap: SnapCredentials | None = None,
     ) -> Merchant:
-        """Register another merchant with its own state scope, RSA key and callback URL."""
-        return register_merchant(
-            self.context,
+        """Register another merchant with its own state scope, RSA key and callback URL and,
+        if given, its SNAP credentials (the wallet then accepts them): the one registry
+        ``state.merchants``."""
+        return self.context.state.merchants.register(
             client_id,
             client_secret,
             name=name,
             callback_url=callback_url,
             callback_key=callback_key,
+            snap=snap,
         )
 
     # -- time ---------------------------------------------------------------------------------

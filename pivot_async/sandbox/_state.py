@@ -19,28 +19,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ._merchants import Merchant, Merchants
 from ._models import Charge, Customer, Refund, Session
 
 _log = logging.getLogger("pivot_async.sandbox")
 
 __all__ = ["CURRENT_RECORD", "Merchant", "RequestRecord", "SandboxState", "StoredCard", "note"]
-
-
-@dataclasses.dataclass
-class Merchant:
-    """A sandbox merchant: credentials and its RSA key for card encryption."""
-
-    client_id: str
-    client_secret: str = dataclasses.field(repr=False)
-    name: str
-    key_index: int
-    callback_url: str | None = None
-    callback_key: str | None = dataclasses.field(default=None, repr=False)
-
-    @property
-    def id(self) -> str:
-        """The merchant id: the same value as the client id, as in the gateway's tokens."""
-        return self.client_id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +52,8 @@ class RequestRecord:
     status: int | None = None
     fault: str | None = None
     replayed: bool = False
+    handled: int | None = None
+    """The status the route's handler answered (None: a fault answered before it ran)."""
 
 
 CURRENT_RECORD: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
@@ -76,8 +62,10 @@ CURRENT_RECORD: contextvars.ContextVar[RequestRecord | None] = contextvars.Conte
 """The log entry of the request being handled (set by the outermost middleware)."""
 
 
-def note(*, fault: str | None = None, replayed: bool = False) -> None:
-    """Mark the current request's log entry as faulted or replayed."""
+def note(
+    *, fault: str | None = None, replayed: bool = False, handled: int | None = None
+) -> None:
+    """Mark the current request's log entry as faulted, replayed or handled (with a status)."""
     record = CURRENT_RECORD.get()
     if record is None:
         return
@@ -85,6 +73,8 @@ def note(*, fault: str | None = None, replayed: bool = False) -> None:
         record.fault = fault
     if replayed:
         record.replayed = True
+    if handled is not None:
+        record.handled = handled
 
 
 _REDACTED_HEADERS = frozenset(
@@ -116,7 +106,8 @@ class SandboxState:
     """All resources of all merchants, indexed by id."""
 
     def __init__(self) -> None:
-        self.merchants: dict[str, Merchant] = {}
+        self.merchants = Merchants()
+        """The one merchant registry (payments and SNAP credentials)."""
         self.sessions: dict[str, Session] = {}
         self.charges: dict[str, Charge] = {}
         self.refunds: dict[str, Refund] = {}

@@ -29,10 +29,12 @@ from aiohttp import web
 from . import _wallet_account_api as acct
 from . import _wallet_pay_api as pay
 from ._clock import Clock
-from ._errors import SnapError, json_response
+from ._context import SandboxContext
+from ._errors import SnapError, error_middleware, json_response
 from ._faults import FaultRegistry, fault_middleware
+from ._merchants import Merchant, Merchants, SnapCredentials
 from ._recording import RequestLog, recording_middleware
-from ._wallet_core import WalletSandbox, WalletStateError
+from ._wallet_core import WalletSandbox
 from ._wallet_model import (
     DEFAULT_CHANNEL_ID,
     DEFAULT_CLIENT_KEY,
@@ -43,7 +45,6 @@ from ._wallet_model import (
     WalletAccount,
     WalletBinding,
     WalletConfig,
-    WalletMerchant,
     WalletPayment,
 )
 from ._wallet_pages import add_page_routes
@@ -58,13 +59,12 @@ __all__ = [
     "DEFAULT_PARTNER_ID",
     "WALLET_APP_KEY",
     "FaultKind",
+    "SnapCredentials",
     "WalletAccount",
     "WalletBinding",
     "WalletConfig",
-    "WalletMerchant",
     "WalletPayment",
     "WalletSandbox",
-    "WalletStateError",
     "setup_wallet",
     "wallet_hook",
 ]
@@ -105,22 +105,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("debit/status", "55", True, pay.DEBIT_STATUS_FIELDS, pay.debit_status),
 )
 
-def _json(payload: dict[str, Any]) -> web.Response:
-    return json_response(payload)
-
-
-def _wrap(
+def _route(
     process: Callable[[web.Request, bytes], dict[str, Any]],
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """``process`` (which raises SnapError), then the response. Faults are applied around it
-    by the sandbox's one fault middleware (:mod:`._faults`), as on every route."""
+    """A route answering ``process(request, body)`` as JSON. A :class:`SnapError` it raises is
+    rendered by the error middleware and faults are applied around it by the fault middleware,
+    as on every route of the sandbox."""
 
     async def handle(request: web.Request) -> web.Response:
-        raw = await request.read()
-        try:
-            return _json(process(request, raw))
-        except SnapError as exc:
-            return exc.response()
+        return json_response(process(request, await request.read()))
 
     return handle
 
@@ -148,23 +141,33 @@ def setup_wallet(
     config: WalletConfig | None = None,
     requests: RequestLog | None = None,
     faults: FaultRegistry | None = None,
+    merchants: Merchants | None = None,
+    owner: Merchant | None = None,
 ) -> WalletSandbox:
     """Add the wallet sandbox's routes to ``app`` and return its state.
 
     ``clock`` drives token expiry, timestamp skew, link expiry and the X-EXTERNAL-ID day;
     ``base_url()`` (called lazily, so the port may be known only after start-up) is the
     origin used in the links the wallet returns. Call before the application starts.
-    ``requests`` and ``faults`` are the host sandbox's request log and fault registry (whose
-    middlewares already wrap ``app``); without them the wallet brings its own and installs
-    the same two middlewares on ``app``.
+    ``requests``, ``faults`` and ``merchants`` are the host sandbox's request log, fault
+    registry (whose middlewares already wrap ``app``) and merchant registry, ``owner`` its
+    default merchant (who gets the default SNAP credentials); without them the wallet brings
+    its own and installs the sandbox's three middlewares on ``app``.
     """
     if requests is None or faults is None:
         requests = requests or RequestLog()
         faults = faults or FaultRegistry(clock)
-        app.middlewares.append(recording_middleware(requests, clock.now))
-        app.middlewares.append(fault_middleware(faults))
+        app.middlewares.extend(
+            [recording_middleware(requests, clock.now), fault_middleware(faults), error_middleware]
+        )
     wallet = WalletSandbox(
-        clock=clock, base_url=base_url, config=config, requests=requests, faults=faults
+        clock=clock,
+        base_url=base_url,
+        config=config,
+        requests=requests,
+        faults=faults,
+        merchants=merchants,
+        owner=owner,
     )
     cfg = wallet.config
     app[WALLET_APP_KEY] = wallet
@@ -176,14 +179,14 @@ def setup_wallet(
     routes += [(f"{prefix}/{ep.path}", ep.service, _transactional(wallet, ep)) for ep in ENDPOINTS]
     for path, service, process in routes:
         faults.snap_services[path] = service
-        app.router.add_post(path, _wrap(process))
+        app.router.add_post(path, _route(process))
 
     known = {f"{prefix}/{ep.path}" for ep in ENDPOINTS}
 
     async def unknown(request: web.Request) -> web.Response:
         if request.path in known:
-            return SnapError("4050000", "Requested Function Is Not Supported").response()
-        return SnapError("4040002", "Invalid Routing").response()
+            raise SnapError("4050000", "Requested Function Is Not Supported")
+        raise SnapError("4040002", "Invalid Routing")
 
     app.router.add_route("*", prefix + "/{tail:.*}", unknown)
     add_page_routes(app, wallet)
@@ -191,7 +194,8 @@ def setup_wallet(
 
 
 class HookContext(Protocol):
-    """What :func:`wallet_hook` needs from the host sandbox's context."""
+    """What :func:`wallet_hook` needs from the host: a :class:`SandboxContext` or any object
+    with these two (then the wallet keeps its own log, faults and merchants)."""
 
     @property
     def clock(self) -> Clock: ...
@@ -205,17 +209,23 @@ def wallet_hook(
     """A ``setup_hooks`` entry mounting the wallet into a host sandbox application.
 
     ``Sandbox(setup_hooks=[wallet_hook()])``; the wallet shares the host's clock, base URL,
-    request log and fault registry, and is reachable afterwards as ``app[WALLET_APP_KEY]``.
+    request log, fault registry and merchant registry (the default SNAP credentials belong to
+    the first registered merchant, ``sandbox.merchant``), and is reachable afterwards as
+    ``app[WALLET_APP_KEY]``.
     """
 
     def hook(app: web.Application, ctx: HookContext) -> None:
+        host = ctx if isinstance(ctx, SandboxContext) else None
+        merchants = host.state.merchants if host is not None else None
         setup_wallet(
             app,
             clock=ctx.clock,
             base_url=ctx.get_base_url,
             config=config,
-            requests=getattr(ctx, "requests", None),
-            faults=getattr(ctx, "faults", None),
+            requests=host.requests if host is not None else None,
+            faults=host.faults if host is not None else None,
+            merchants=merchants,
+            owner=next(iter(merchants.values()), None) if merchants is not None else None,
         )
 
     return hook

@@ -10,8 +10,8 @@ from typing import Any
 from .._signing import parse_snap_datetime
 from . import _wallet_checks as c
 from ._errors import SnapError
-from ._wallet_core import UnbindLink, WalletSandbox
-from ._wallet_model import HistoryEntry, Registration, jakarta, money
+from ._wallet_core import WalletSandbox
+from ._wallet_model import HistoryEntry, Registration, UnbindLink, jakarta, money
 from ._wallet_verify import Field, SnapContext
 
 __all__ = [

@@ -20,7 +20,9 @@ from yarl import URL
 
 from .._signing import RSAPublicKey, generate_private_key, load_private_key, load_public_key
 from ._clock import Clock
+from ._errors import control_error
 from ._faults import Fault, FaultRegistry
+from ._merchants import Merchant, Merchants, SnapCredentials
 from ._recording import RequestLog
 
 if TYPE_CHECKING:
@@ -38,10 +40,10 @@ from ._wallet_model import (
     OttSession,
     Registration,
     Token,
+    UnbindLink,
     WalletAccount,
     WalletBinding,
     WalletConfig,
-    WalletMerchant,
     WalletPayment,
     jakarta_date,
     link_jwt,
@@ -49,31 +51,7 @@ from ._wallet_model import (
     to_decimal,
 )
 
-__all__ = ["WalletSandbox", "WalletStateError"]
-
-
-class WalletStateError(Exception):
-    """A control action that the record's state forbids (``status``: 404, 409 or 410)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)
-
-
-class UnbindLink:
-    __slots__ = ("binding_id", "expires_at", "failed_url", "redirect_url")
-
-    def __init__(
-        self,
-        binding_id: str,
-        redirect_url: str | None,
-        failed_url: str | None,
-        expires_at: _dt.datetime,
-    ) -> None:
-        self.binding_id = binding_id
-        self.redirect_url = redirect_url
-        self.failed_url = failed_url
-        self.expires_at = expires_at
+__all__ = ["WalletSandbox"]
 
 
 class WalletSandbox:
@@ -92,8 +70,13 @@ class WalletSandbox:
         config: WalletConfig | None = None,
         requests: RequestLog | None = None,
         faults: FaultRegistry | None = None,
+        merchants: Merchants | None = None,
+        owner: Merchant | None = None,
     ) -> None:
         self.config = config or WalletConfig()
+        self.merchants = merchants if merchants is not None else Merchants()
+        """The one merchant registry (the host sandbox's ``state.merchants`` when mounted)."""
+        self._merchants = self.merchants.snap_credentials
         self.requests = requests if requests is not None else RequestLog()
         """The request log (the host sandbox's one when mounted by ``wallet_hook``)."""
         self.faults = faults if faults is not None else FaultRegistry(clock)
@@ -102,8 +85,6 @@ class WalletSandbox:
         self._base_url = base_url
         self._starting_balance = to_decimal(self.config.starting_balance)
         self._link_secret = secrets.token_bytes(32)
-        self._merchants: dict[str, WalletMerchant] = {}
-        self._partners: dict[str, str] = {}
         self._tokens: dict[str, Token] = {}
         # Per partner: X-EXTERNAL-ID -> when it was (last) recorded, oldest first.
         self._external_ids: dict[str, collections.OrderedDict[str, _dt.datetime]] = {}
@@ -120,8 +101,6 @@ class WalletSandbox:
         self._qris: dict[str, DecodedQris] = {}
         self._qris_by_content: dict[str, str] = {}
         self._unbind_links: dict[str, UnbindLink] = {}
-        self._token_requests: collections.Counter[str] = collections.Counter()
-        self._tokens_issued: collections.Counter[str] = collections.Counter()
         self._debit_attempts: collections.Counter[str] = collections.Counter()
         #: One dict per rejected signature: path, client key and the diagnostic hint, if any
         #: (the last 1,000).
@@ -129,15 +108,20 @@ class WalletSandbox:
             maxlen=1000
         )
         pem = self.config.default_private_key_pem or sandbox_key_pem()
-        self.default_merchant = self.register_merchant(
-            DEFAULT_CLIENT_KEY,
-            DEFAULT_CLIENT_SECRET,
-            load_public_key(pem),
-            partner_id=DEFAULT_PARTNER_ID,
-            channel_id=DEFAULT_CHANNEL_ID,
-            merchant_id=DEFAULT_MERCHANT_ID,
-            private_key_pem=pem,
+        self.default_merchant = self.merchants.add_snap(
+            SnapCredentials(
+                DEFAULT_CLIENT_KEY,
+                DEFAULT_CLIENT_SECRET,
+                load_public_key(pem),
+                DEFAULT_PARTNER_ID,
+                DEFAULT_CHANNEL_ID,
+                DEFAULT_MERCHANT_ID,
+                pem,
+            ),
+            owner,
         )
+        """The default merchant's SNAP credentials (those of the host sandbox's default
+        merchant when mounted)."""
 
     # ------------------------------------------------------------------ merchants
 
@@ -156,35 +140,21 @@ class WalletSandbox:
         channel_id: str = DEFAULT_CHANNEL_ID,
         merchant_id: str = DEFAULT_MERCHANT_ID,
         private_key_pem: str | None = None,
-    ) -> WalletMerchant:
-        """Register a merchant: client key (X-CLIENT-KEY), secret (HMAC key), RSA public key.
-
-        ``partner_id`` (X-PARTNER-ID) defaults to the client key.
-        """
-        if not client_key or not client_secret:
-            raise ValueError("client_key and client_secret are required")
-        partner = partner_id or client_key
-        if client_key in self._merchants:
-            raise ValueError("a merchant with this client key is already registered")
-        if partner in self._partners:
-            raise ValueError("a merchant with this partner id is already registered")
+    ) -> SnapCredentials:
+        """Register a merchant's SNAP credentials in the one registry (``merchants``): client
+        key (X-CLIENT-KEY), secret (HMAC key), RSA public key. ``partner_id`` (X-PARTNER-ID)
+        defaults to the client key. ``Sandbox.add_merchant(..., snap=...)`` registers payments
+        and SNAP credentials of one merchant together."""
         key = public_key if isinstance(public_key, RSAPublicKey) else load_public_key(public_key)
-        merchant = WalletMerchant(
-            client_key=client_key,
-            client_secret=client_secret,
-            public_key=key,
-            partner_id=partner,
-            channel_id=channel_id,
-            merchant_id=merchant_id,
-            private_key_pem=private_key_pem,
+        creds = SnapCredentials(
+            client_key, client_secret, key, partner_id or client_key, channel_id, merchant_id,
+            private_key_pem,
         )
-        self._merchants[client_key] = merchant
-        self._partners[partner] = client_key
-        return merchant
+        return self.merchants.add_snap(creds)
 
     def create_merchant(
         self, *, private_key_pem: str | None = None, channel_id: str = DEFAULT_CHANNEL_ID
-    ) -> WalletMerchant:
+    ) -> SnapCredentials:
         """Register a merchant with random credentials; the key pair is generated unless given
         (generation takes up to a second or two)."""
         pem = private_key_pem or generate_private_key(2048).to_pem()
@@ -199,7 +169,7 @@ class WalletSandbox:
             private_key_pem=pem,
         )
 
-    def credentials(self, merchant: WalletMerchant | None = None) -> WalletCredentials:
+    def credentials(self, merchant: SnapCredentials | None = None) -> WalletCredentials:
         """Client-side :class:`~pivot_async.WalletCredentials` of ``merchant`` (the default one).
 
         Raises ``ValueError`` for a merchant registered without its private key.
@@ -212,9 +182,9 @@ class WalletSandbox:
         return WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
                                  channel_id=m.channel_id, partner_id=m.partner_id)
 
-    def merchant(self, client_key: str) -> WalletMerchant | None:
-        """The registered merchant whose client key is ``client_key``, if any."""
-        return self._merchants.get(client_key)
+    def merchant(self, client_key: str) -> SnapCredentials | None:
+        """The SNAP credentials whose client key is ``client_key``, if any."""
+        return self.merchants.snap(client_key)
 
     # ------------------------------------------------------------------ faults
 
@@ -248,14 +218,21 @@ class WalletSandbox:
     def token_request_count(self, kind: str) -> int:
         """Token requests handled (any outcome); ``kind`` is ``"b2b"`` or ``"b2b2c"``.
 
-        Requests answered by an injected ``429``/``5xx`` fault never reach the token handler
-        and are not counted here (:meth:`request_count` counts them).
+        Read off the one request log: requests answered by an injected ``429``/``5xx`` fault
+        never reach the token handler and are not counted here (:meth:`request_count` counts
+        them). Like every count of the log, :meth:`Sandbox.reset_requests` resets it.
         """
-        return self._token_requests[kind]
+        return self.requests.handled("POST", self._token_path(kind))
 
     def tokens_issued(self, kind: str) -> int:
-        """Tokens successfully issued; ``kind`` is ``"b2b"`` or ``"b2b2c"``."""
-        return self._tokens_issued[kind]
+        """Tokens successfully issued (answered 200, even if a fault then lost the answer);
+        ``kind`` is ``"b2b"`` or ``"b2b2c"``. Read off the one request log."""
+        return self.requests.handled("POST", self._token_path(kind), 200)
+
+    def _token_path(self, kind: str) -> str:
+        if kind not in ("b2b", "b2b2c"):
+            raise ValueError(f"kind must be 'b2b' or 'b2b2c', not {kind!r}")
+        return self.config.b2b_token_path if kind == "b2b" else self.config.b2b2c_token_path
 
     def request_count(self, path: str) -> int:
         """Requests received on a wallet or token path (full or API-relative), any outcome."""
@@ -313,12 +290,12 @@ class WalletSandbox:
         bind it. Idempotent: a completed registration returns its binding."""
         reg = self._registrations.get(reference_no)
         if reg is None:
-            raise WalletStateError(404, "unknown registration referenceNo")
+            raise control_error(404, "unknown registration referenceNo")
         if reg.binding_id is not None:
             return self._bindings[reg.binding_id]
         now = self.clock.now()
         if now >= reg.expires_at:
-            raise WalletStateError(410, "the activation link has expired")
+            raise control_error(410, "the activation link has expired")
         account = self._accounts.get(reg.phone_no)
         if account is None:
             account = WalletAccount(
@@ -349,7 +326,7 @@ class WalletSandbox:
     def binding_redirect_url(self, reg: Registration) -> str:
         """``redirectUrl`` with the ``bindingId`` query parameter (after completion)."""
         if reg.binding_id is None:
-            raise WalletStateError(409, "the registration is not completed")
+            raise control_error(409, "the registration is not completed")
         return str(URL(reg.redirect_url).update_query(bindingId=reg.binding_id))
 
     def complete_payment(self, reference: str) -> WalletPayment:
@@ -359,11 +336,11 @@ class WalletSandbox:
         if payment.status == "00":
             return payment
         if payment.status != "01":
-            raise WalletStateError(409, f"the payment is in status {payment.status}")
+            raise control_error(409, f"the payment is in status {payment.status}")
         account = self._bindings[payment.binding_id].account
         if account.balance < payment.amount + payment.fee:
             payment.status = "06"
-            raise WalletStateError(409, "insufficient funds: the payment failed")
+            raise control_error(409, "insufficient funds: the payment failed")
         account.balance -= payment.amount + payment.fee
         payment.status = "00"
         payment.paid_at = self.clock.now()
@@ -375,7 +352,7 @@ class WalletSandbox:
         if payment.status == "05":
             return payment
         if payment.status != "01":
-            raise WalletStateError(409, f"the payment is in status {payment.status}")
+            raise control_error(409, f"the payment is in status {payment.status}")
         payment.status = "05"
         return payment
 
@@ -383,14 +360,14 @@ class WalletSandbox:
         """Set the balance of the wallet behind a binding (tests and demos)."""
         binding = self._bindings.get(binding_id)
         if binding is None:
-            raise WalletStateError(404, "unknown bindingId")
+            raise control_error(404, "unknown bindingId")
         binding.account.balance = to_decimal(value)
         return binding.account.balance
 
     def _payment_for_control(self, reference: str) -> WalletPayment:
         payment = self.get_payment(reference)
         if payment is None:
-            raise WalletStateError(404, "unknown payment referenceNo")
+            raise control_error(404, "unknown payment referenceNo")
         return payment
 
     def _refresh(self, payment: WalletPayment) -> None:

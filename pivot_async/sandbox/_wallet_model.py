@@ -17,13 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from .._signing import (
-    RSAPrivateKey,
-    RSAPublicKey,
-    generate_private_key,
-    load_private_key,
-    snap_timestamp,
-)
+from .._signing import generate_private_key, snap_timestamp
+from ._merchants import DEFAULT_CHANNEL_ID, DEFAULT_MERCHANT_ID, SnapCredentials
 
 __all__ = [
     "DEFAULT_CHANNEL_ID",
@@ -47,8 +42,6 @@ FAULT_KINDS: tuple[str, ...] = ("response_lost", "status_500", "status_504", "42
 DEFAULT_CLIENT_KEY = "sandbox-wallet-client"
 DEFAULT_CLIENT_SECRET = "sandbox-wallet-secret"  # noqa: S105 - public sandbox credential
 DEFAULT_PARTNER_ID = "sandbox-wallet-partner"
-DEFAULT_CHANNEL_ID = "12345"
-DEFAULT_MERCHANT_ID = "88042168-bfa6-4e5c-bcca-5abf1d40a181"
 
 STATUS_DESC = {
     "00": "Success",
@@ -103,29 +96,8 @@ class WalletConfig:
     default_private_key_pem: str | None = None
 
 
-@dataclass(frozen=True)
-class WalletMerchant:
-    """A merchant registered with the wallet sandbox."""
-
-    client_key: str
-    client_secret: str = field(repr=False)
-    public_key: RSAPublicKey = field(repr=False)
-    partner_id: str
-    channel_id: str = DEFAULT_CHANNEL_ID
-    merchant_id: str = DEFAULT_MERCHANT_ID
-    #: Only for merchants whose key pair the sandbox generated (tests and demos).
-    private_key_pem: str | None = field(default=None, repr=False)
-
-    def private_key(self) -> RSAPrivateKey:
-        """The loaded private key (only for sandbox-generated merchants)."""
-        if self.private_key_pem is None:
-            raise LookupError("the sandbox does not hold this merchant's private key")
-        return _cached_key(self.private_key_pem)
-
-
-@functools.lru_cache(maxsize=16)
-def _cached_key(pem: str) -> RSAPrivateKey:
-    return load_private_key(pem)
+WalletMerchant = SnapCredentials
+"""The former name of :class:`~._merchants.SnapCredentials`."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -237,6 +209,16 @@ class OttSession:
     redirect_url: str | None
     failed_url: str | None
     link_token: str
+    expires_at: _dt.datetime
+
+
+@dataclass
+class UnbindLink:
+    """The informational page an unbinding returns (its "Continue" goes to ``redirect_url``)."""
+
+    binding_id: str
+    redirect_url: str | None
+    failed_url: str | None
     expires_at: _dt.datetime
 
 

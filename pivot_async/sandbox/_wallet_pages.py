@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import html
-from decimal import Decimal, InvalidOperation
+from collections.abc import Awaitable, Callable
+from decimal import InvalidOperation
 from typing import Any, NoReturn
 
 import msgspec
 from aiohttp import web
 
+from ._errors import SandboxError, json_response, validation_error
 from ._html import form, page
-from ._wallet_core import WalletSandbox, WalletStateError
+from ._wallet_core import WalletSandbox
 from ._wallet_model import STATUS_DESC, WalletPayment, jakarta, money
 
 __all__ = ["add_page_routes"]
@@ -40,8 +42,8 @@ async def _action(request: web.Request) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _state_page(exc: WalletStateError) -> web.Response:
-    return _page("Not possible", f"<p>{html.escape(str(exc))}</p>", status=exc.status)
+def _state_page(exc: SandboxError) -> web.Response:
+    return _page("Not possible", f"<p>{html.escape(exc.message)}</p>", status=exc.status)
 
 
 def _unknown() -> web.Response:
@@ -75,7 +77,7 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
         if await _action(request) == "bind":
             try:
                 wallet.complete_binding(reg.reference_no)
-            except WalletStateError as exc:
+            except SandboxError as exc:
                 return _state_page(exc)
             _redirect(wallet.binding_redirect_url(reg))
         if reg.binding_id is not None:
@@ -126,7 +128,7 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
                 else:
                     wallet.cancel_payment(ref)
                     target = payment.failed_url
-            except WalletStateError as exc:
+            except SandboxError as exc:
                 return _state_page(exc)
             if target:
                 _redirect(target)
@@ -140,66 +142,36 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
             text += _form(("pay", "Pay"), ("cancel", "Cancel"))
         return _page("Confirm payment", text)
 
-    def _json(data: Any, status: int = 200) -> web.Response:
-        return web.Response(
-            body=msgspec.json.encode(data), status=status, content_type="application/json"
-        )
-
-    def _control(exc: WalletStateError) -> web.Response:
-        return _json({"error": str(exc)}, exc.status)
-
+    # Control routes: JSON twins of the pages' buttons. A refused action raises a
+    # SandboxError (control_error) that the error middleware answers as the envelope.
     async def bind_control(request: web.Request) -> web.Response:
         ref = request.match_info["reference"]
-        try:
-            binding = wallet.complete_binding(ref)
-            reg = wallet._registrations[ref]
-            return _json(
-                {
-                    "referenceNo": ref,
-                    "bindingId": binding.binding_id,
-                    "redirectUrl": wallet.binding_redirect_url(reg),
-                }
-            )
-        except WalletStateError as exc:
-            return _control(exc)
+        binding = wallet.complete_binding(ref)
+        redirect = wallet.binding_redirect_url(wallet._registrations[ref])
+        body = {"referenceNo": ref, "bindingId": binding.binding_id, "redirectUrl": redirect}
+        return json_response(body)
 
-    async def pay_control(request: web.Request) -> web.Response:
-        try:
-            return _json(payment_json(wallet.complete_payment(request.match_info["reference"])))
-        except WalletStateError as exc:
-            return _control(exc)
+    def payment_route(
+        action: Callable[[str], WalletPayment],
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def handle(request: web.Request) -> web.Response:
+            return json_response(payment_json(action(request.match_info["reference"])))
 
-    async def cancel_control(request: web.Request) -> web.Response:
-        try:
-            return _json(payment_json(wallet.cancel_payment(request.match_info["reference"])))
-        except WalletStateError as exc:
-            return _control(exc)
-
-    async def payment_control(request: web.Request) -> web.Response:
-        payment = wallet.get_payment(request.match_info["reference"])
-        if payment is None:
-            return _json({"error": "unknown payment referenceNo"}, 404)
-        return _json(payment_json(payment))
+        return handle
 
     async def balance_control(request: web.Request) -> web.Response:
         try:
             data = msgspec.json.decode(await request.read())
-            value = Decimal(data["value"]) if isinstance(data, dict) else None
-        except (msgspec.DecodeError, KeyError, TypeError, InvalidOperation):
-            value = None
-        if value is None:
-            return _json({"error": 'expected {"value": "<amount>"}'}, 400)
-        try:
-            balance = wallet.set_balance(request.match_info["binding"], value)
-        except ValueError as exc:
-            return _json({"error": str(exc)}, 400)
-        except WalletStateError as exc:
-            return _control(exc)
-        return _json({"bindingId": request.match_info["binding"], "balance": money(balance)})
+            balance = wallet.set_balance(request.match_info["binding"], data["value"])
+        except (msgspec.DecodeError, KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            message = str(exc) if type(exc) is ValueError else 'expected {"value": "<amount>"}'
+            raise validation_error([("value", message)]) from None
+        binding = request.match_info["binding"]
+        return json_response({"bindingId": binding, "balance": money(balance)})
 
     async def merchant_control(request: web.Request) -> web.Response:
         m = wallet.default_merchant
-        return _json(
+        return json_response(
             {
                 "clientKey": m.client_key,
                 "clientSecret": m.client_secret,
@@ -224,7 +196,9 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
         app.router.add_post(f"{pages}/{name}", handler)
     app.router.add_get(f"{control}/merchant", merchant_control)
     app.router.add_post(f"{control}/bind/{{reference}}", bind_control)
-    app.router.add_post(f"{control}/pay/{{reference}}", pay_control)
-    app.router.add_post(f"{control}/cancel/{{reference}}", cancel_control)
-    app.router.add_get(f"{control}/payments/{{reference}}", payment_control)
+    app.router.add_post(f"{control}/pay/{{reference}}", payment_route(wallet.complete_payment))
+    app.router.add_post(f"{control}/cancel/{{reference}}", payment_route(wallet.cancel_payment))
+    app.router.add_get(
+        f"{control}/payments/{{reference}}", payment_route(wallet._payment_for_control)
+    )
     app.router.add_post(f"{control}/bindings/{{binding}}/balance", balance_control)

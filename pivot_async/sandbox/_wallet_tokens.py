@@ -19,10 +19,8 @@ __all__ = ["b2b2c_token", "b2b_token"]
 
 
 def b2b_token(wallet: WalletSandbox, request: web.Request, raw_body: bytes) -> dict[str, Any]:
-    wallet._token_requests["b2b"] += 1
     merchant, _, _ = verify_token_request(wallet, request, raw_body, "73", ("client_credentials",))
     token = wallet._issue("b2b", merchant.client_key, wallet.config.b2b_token_ttl)
-    wallet._tokens_issued["b2b"] += 1
     return {
         "responseCode": "2007300",
         "responseMessage": "Successful",
@@ -33,7 +31,6 @@ def b2b_token(wallet: WalletSandbox, request: web.Request, raw_body: bytes) -> d
 
 
 def b2b2c_token(wallet: WalletSandbox, request: web.Request, raw_body: bytes) -> dict[str, Any]:
-    wallet._token_requests["b2b2c"] += 1
     merchant, body, grant = verify_token_request(
         wallet, request, raw_body, "74", ("authorization_code", "refresh_token")
     )
@@ -70,7 +67,6 @@ def b2b2c_token(wallet: WalletSandbox, request: web.Request, raw_body: bytes) ->
     new_refresh = wallet._issue(
         "refresh", merchant.client_key, wallet.config.refresh_token_ttl, binding.binding_id
     )
-    wallet._tokens_issued["b2b2c"] += 1
     return {
         "accessToken": access.value,
         "accessTokenExpiryTime": jakarta(access.expires_at),

@@ -23,7 +23,7 @@ from aiohttp.test_utils import TestServer
 
 from pivot_async._signing import external_id, snap_timestamp, token_signature, transaction_signature
 from pivot_async.sandbox._clock import Clock, SystemClock
-from pivot_async.sandbox._wallet import WalletConfig, WalletMerchant, WalletSandbox, setup_wallet
+from pivot_async.sandbox._wallet import SnapCredentials, WalletConfig, WalletSandbox, setup_wallet
 
 __all__ = ["BoundCustomer", "SnapResult", "SnapTester", "WalletEnv", "compact", "wallet_server"]
 
@@ -60,7 +60,7 @@ class SnapTester:
 
     session: aiohttp.ClientSession
     base_url: str
-    merchant: WalletMerchant
+    merchant: SnapCredentials
     clock: Clock
     config: WalletConfig = field(default_factory=WalletConfig)
 

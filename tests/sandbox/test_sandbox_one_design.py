@@ -154,3 +154,105 @@ def test_one_error_type_rendered_per_protocol() -> None:
         "unauthorized",
         "Invalid token",
     )
+
+
+def _other_key_pem() -> str:
+    import json
+    from pathlib import Path
+
+    vectors = json.loads((Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json")
+                         .read_text("utf-8"))
+    return str(vectors["v1_token_signature"]["private_key_pem"])
+
+
+async def test_one_merchant_registry_holds_payments_and_snap_credentials(
+    sandbox: Sandbox, clock: ManualClock
+) -> None:
+    from pivot_async._signing import load_private_key
+    from pivot_async.sandbox._merchants import SnapCredentials
+
+    registry = sandbox.state.merchants
+    wallet = sandbox.wallet
+    # the default merchant has both: its SNAP credentials are the wallet's default ones
+    assert sandbox.merchant.snap is wallet.default_merchant
+    assert wallet.merchants is registry
+    assert registry.snap(wallet.default_merchant.client_key) is wallet.default_merchant
+    # one call registers a merchant with both sets of credentials; the wallet accepts them
+    pem = _other_key_pem()
+    creds = SnapCredentials("shop-2-key", "shop-2-secret", load_private_key(pem).public_key(),
+                            "shop-2-partner", private_key_pem=pem)
+    shop = sandbox.add_merchant("shop-2", "shop-2-pay-secret", name="Shop 2", snap=creds)
+    assert (registry["shop-2"], shop.snap, wallet.merchant("shop-2-key")) == (shop, creds, creds)
+    async with aiohttp.ClientSession() as session:
+        snap = SnapTester(session, sandbox.url, creds, clock, wallet.config)
+        assert await snap.b2b_token()
+    # a wallet-only registration lands in the same registry; keys stay unique across it
+    other = wallet.register_merchant("wallet-only", "s", creds.public_key, partner_id="p-9")
+    assert registry.snap("wallet-only") is other and "wallet-only" not in registry
+    with pytest.raises(ValueError, match="client key"):
+        sandbox.add_merchant("shop-3", "x", snap=SnapCredentials(
+            "shop-2-key", "x", creds.public_key, "another-partner"))
+    assert "shop-3" not in registry  # nothing half-registered
+    with pytest.raises(ValueError, match="partner id"):
+        wallet.register_merchant("k-10", "s", creds.public_key, partner_id="shop-2-partner")
+
+
+async def test_wallet_control_errors_are_sandbox_errors(
+    sandbox: Sandbox, snap: SnapTester
+) -> None:
+    """A refused wallet control action answers the sandbox's error envelope (one error type);
+    the customer page answers HTML with the same status."""
+    http = snap.session
+    async with http.post(f"{sandbox.url}/_sandbox/wallet/pay/nope") as res:
+        body = await res.json()
+    assert (res.status, body["code"], body["message"]) == (
+        404, "resource_missing", "unknown payment referenceNo")
+    assert body["error"]["type"] == "GATEWAY_ERROR"
+    async with http.post(f"{sandbox.url}/_sandbox/wallet/bindings/nope/balance",
+                         json={"value": "5"}) as res:
+        assert (res.status, (await res.json())["code"]) == (404, "resource_missing")
+    cust = await snap.bind_customer()
+    url = f"{sandbox.url}/_sandbox/wallet/bindings/{cust.binding_id}/balance"
+    for value in ("-5", "abc"):
+        async with http.post(url, json={"value": value}) as res:
+            body = await res.json()
+        assert (res.status, body["code"]) == (400, "api_validation_error")
+        assert body["error"]["details"][0]["field"] == "value"
+    debit = {
+        "subMerchantId": "sub-1",
+        "partnerReferenceNo": "ctl-err-1",
+        "amount": {"value": "10000.00", "currency": "IDR"},
+        "urlParams": [{"url": "https://merchant.example/back", "type": "PAY_RETURN",
+                       "isDeeplink": False}],
+    }
+    res = await snap.call("debit/payment-host-to-host", debit, token=cust.b2b,
+                          customer=cust.access)
+    ref = res.body["referenceNo"]
+    async with http.post(f"{sandbox.url}/_sandbox/wallet/cancel/{ref}") as answer:
+        assert answer.status == 200
+    async with http.post(f"{sandbox.url}/_sandbox/wallet/pay/{ref}") as answer:
+        assert (answer.status, (await answer.json())["code"]) == (409, "forbidden_access")
+    async with http.post(res.body["webRedirectUrl"], data={"action": "pay"}) as page:
+        assert page.status == 409
+        assert "the payment is in status 05" in await page.text()
+
+
+async def test_wallet_token_counters_are_read_off_the_one_log(
+    sandbox: Sandbox, snap: SnapTester
+) -> None:
+    sandbox.faults.add(kind="status", status=429, route=f"POST {B2B}", times=1)
+    assert (await snap.token_request("b2b", {"grantType": "client_credentials"})).status == 429
+    bad = await snap.token_request("b2b", {"grantType": "nope"})
+    assert bad.status == 400
+    assert await snap.b2b_token()
+    log = sandbox.context.requests
+    assert (log.count("POST", B2B), log.handled("POST", B2B), log.handled("POST", B2B, 200)) == (
+        3, 2, 1)
+    assert (sandbox.wallet.token_request_count("b2b"), sandbox.wallet.tokens_issued("b2b")) == (
+        2, 1)
+    assert [r.handled for r in sandbox.requests] == [None, 400, 200]
+    sandbox.reset_requests()  # one set of counters: reset together
+    assert (sandbox.wallet.token_request_count("b2b"), sandbox.wallet.tokens_issued("b2b")) == (
+        0, 0)
+    with pytest.raises(ValueError, match="kind"):
+        sandbox.wallet.tokens_issued("b2c")

@@ -1,0 +1,131 @@
+"""The one merchant registry of the sandbox, shared by the payments API and the wallet (SNAP).
+
+A :class:`Merchant` has payments credentials (``client_id``/``client_secret``, the card RSA key
+``key_index``, a callback URL) and, when it uses Pivot Pay, its :class:`SnapCredentials`
+(client key, HMAC secret, RSA public key, partner and channel ids). SNAP credentials may also be
+registered on their own (a wallet-only merchant, as :meth:`WalletSandbox.register_merchant
+<pivot_async.sandbox.WalletSandbox.register_merchant>` does). :class:`Merchants` indexes both:
+by payments client id (it is a ``Mapping``), and by SNAP client key and partner id.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from .._signing import RSAPrivateKey, RSAPublicKey, load_private_key
+
+__all__ = ["Merchant", "Merchants", "SnapCredentials"]
+
+DEFAULT_CHANNEL_ID = "12345"
+DEFAULT_MERCHANT_ID = "88042168-bfa6-4e5c-bcca-5abf1d40a181"
+
+
+@dataclass(frozen=True)
+class SnapCredentials:
+    """A merchant's Pivot Pay (SNAP) credentials, as the wallet sandbox verifies them."""
+
+    client_key: str
+    client_secret: str = field(repr=False)
+    public_key: RSAPublicKey = field(repr=False)
+    partner_id: str
+    channel_id: str = DEFAULT_CHANNEL_ID
+    merchant_id: str = DEFAULT_MERCHANT_ID
+    #: Only for merchants whose key pair the sandbox generated (tests and demos).
+    private_key_pem: str | None = field(default=None, repr=False)
+
+    def private_key(self) -> RSAPrivateKey:
+        """The loaded private key (only for sandbox-generated merchants)."""
+        if self.private_key_pem is None:
+            raise LookupError("the sandbox does not hold this merchant's private key")
+        return _cached_key(self.private_key_pem)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_key(pem: str) -> RSAPrivateKey:
+    return load_private_key(pem)
+
+
+@dataclass
+class Merchant:
+    """A sandbox merchant: payments credentials, its RSA key for card encryption, its callback
+    URL and, if it uses the wallet, its SNAP credentials."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    name: str
+    key_index: int
+    callback_url: str | None = None
+    callback_key: str | None = field(default=None, repr=False)
+    snap: SnapCredentials | None = None
+
+    @property
+    def id(self) -> str:
+        """The merchant id: the same value as the client id, as in the gateway's tokens."""
+        return self.client_id
+
+
+class Merchants(Mapping[str, Merchant]):
+    """Payments client id -> :class:`Merchant`; SNAP client keys and partner ids index the
+    SNAP credentials of the same merchants (and of wallet-only ones)."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Merchant] = {}
+        self._snap: dict[str, SnapCredentials] = {}
+        self._partners: dict[str, str] = {}
+
+    def register(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        name: str = "Pivot Sandbox",
+        callback_url: str | None = None,
+        callback_key: str | None = None,
+        snap: SnapCredentials | None = None,
+    ) -> Merchant:
+        """Add a merchant with its own state scope and RSA key (made on first use) and, if
+        given, its SNAP credentials. ``ValueError`` if an id or key is taken."""
+        if client_id in self._by_id:
+            raise ValueError(f"merchant {client_id!r} already exists")
+        if snap is not None:
+            self.add_snap(snap)
+        merchant = Merchant(
+            client_id, client_secret, name[:20], len(self._by_id), callback_url, callback_key, snap
+        )
+        self._by_id[client_id] = merchant
+        return merchant
+
+    def add_snap(self, snap: SnapCredentials, merchant: Merchant | None = None) -> SnapCredentials:
+        """Register SNAP credentials (of ``merchant``, if given). ``ValueError`` if the client
+        key or the partner id is taken."""
+        if not snap.client_key or not snap.client_secret:
+            raise ValueError("client_key and client_secret are required")
+        if snap.client_key in self._snap:
+            raise ValueError("a merchant with this client key is already registered")
+        if snap.partner_id in self._partners:
+            raise ValueError("a merchant with this partner id is already registered")
+        self._snap[snap.client_key] = snap
+        self._partners[snap.partner_id] = snap.client_key
+        if merchant is not None:
+            merchant.snap = snap
+        return snap
+
+    def snap(self, client_key: str) -> SnapCredentials | None:
+        """The SNAP credentials whose client key (``X-CLIENT-KEY``) is ``client_key``."""
+        return self._snap.get(client_key)
+
+    @property
+    def snap_credentials(self) -> Mapping[str, SnapCredentials]:
+        """SNAP client key -> credentials (read-only view)."""
+        return self._snap
+
+    def __getitem__(self, client_id: str) -> Merchant:
+        return self._by_id[client_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
