@@ -238,8 +238,8 @@ async def layer_costs(server: CannedServer, conc: int, n: int, rounds: int) -> d
             return status == 200
 
         async def request(i: int) -> bool:
-            env = await client._request("POST", "/v2/payments", PaymentSession,
-                                        body=create_body(i))
+            env = await client._requestor.request(client._payments, "POST", "/v2/payments",
+                                                  PaymentSession, body=create_body(i))
             return env.data is not None and env.data.id == EXPECTED_SESSION_ID
 
         async def create(i: int) -> bool:

@@ -7,7 +7,7 @@ import datetime
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -37,7 +37,7 @@ from ._retry import RetryPolicy
 from ._token_store import TokenStore, credential_key
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, SecretHeaderMiddleware, check_token
 from ._wallet import WalletCredentials, WalletTokens
-from .models import AccessToken, AccessTokenRequest, Envelope
+from .models import AccessToken, AccessTokenRequest
 from .models.auth import DEFAULT_TOKEN_LIFETIME
 from .resources.cards import Cards
 from .resources.charges import Charges
@@ -49,8 +49,6 @@ from .resources.simulations import Simulations
 from .resources.wallet import Wallet
 
 __all__ = ["PivotClient", "RequestOptions"]
-
-T = TypeVar("T")
 
 _USER_AGENT = "pivot-async/0.1.0"
 ACCESS_TOKEN_PATH = "/v1/access-token"  # noqa: S105 - a path, not a secret
@@ -202,7 +200,7 @@ class PivotClient:
         self.payment_method_configs = PaymentMethodConfigs(self)
         self.simulations = Simulations(self)
         self.cards = Cards(self)
-        self.wallet = Wallet(self, self._requestor, self._wallet_tokens)
+        self.wallet = Wallet(self, self._wallet_tokens)
 
     @property
     def with_raw_response(self) -> WithRawResponse:
@@ -307,21 +305,3 @@ class PivotClient:
         del data
         check_token(secret.get(), "$.data.accessToken", "access-token")
         return FetchedToken(secret, lifetime)
-
-    # -- the one request path ----------------------------------------------------------------
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        cast_to: type[T],
-        *,
-        body: Any = None,
-        params: Mapping[str, str] | None = None,
-        options: RequestOptions | None = None,
-    ) -> Envelope[T]:
-        """A Payments API call: :meth:`Requestor.request` with the Payments protocol."""
-        result: Envelope[T] = await self._requestor.request(
-            self._payments, method, path, cast_to, body=body, params=params, options=options
-        )
-        return result

@@ -139,6 +139,9 @@ class Resource:
 
     def __init__(self, client: PivotClient) -> None:
         self._client = client
+        #: Every call goes through the client's one requestor (Payments protocol here).
+        self._requestor = client._requestor
+        self._payments = client._payments
 
     @staticmethod
     def _options(
@@ -176,8 +179,8 @@ class Resource:
             query = dict(params)
             query["page"] = str(page)
             query["perPage"] = str(per_page)
-            env = await self._client._request(
-                "GET", path, list[item_type], params=query,
+            env = await self._requestor.request(
+                self._payments, "GET", path, list[item_type], params=query,
                 options=self._options(timeout=timeout),
             )
             items = env.data or []

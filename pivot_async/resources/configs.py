@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._config import Timeout
+from ..models import Envelope
 from ..models import PaymentMethodConfigs as PaymentMethodConfigsModel
 from ._base import Resource, required
 
@@ -16,8 +17,8 @@ class PaymentMethodConfigs(Resource):
         self, *, timeout: Timeout | float | None = None
     ) -> PaymentMethodConfigsModel:
         """The merchant's payment-method configuration (``GET /v2/payment-method-configs``)."""
-        env = await self._client._request(
-            "GET", "/v2/payment-method-configs", PaymentMethodConfigsModel,
+        env: Envelope[PaymentMethodConfigsModel] = await self._requestor.request(
+            self._payments, "GET", "/v2/payment-method-configs", PaymentMethodConfigsModel,
             options=self._options(timeout=timeout),
         )
         return required(env.data)

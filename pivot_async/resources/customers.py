@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._config import Timeout
-from ..models import Customer
+from ..models import Customer, Envelope
 from ._base import Resource, path_id, required
 
 __all__ = ["Customers"]
@@ -17,7 +17,8 @@ class Customers(Resource):
     ) -> Customer:
         """A customer with its stored payment methods (``GET /v1/customers/{id}``)."""
         cid = path_id("customerId", customer_id)
-        env = await self._client._request(
-            "GET", f"/v1/customers/{cid}", Customer, options=self._options(timeout=timeout)
+        env: Envelope[Customer] = await self._requestor.request(
+            self._payments, "GET", f"/v1/customers/{cid}", Customer,
+            options=self._options(timeout=timeout),
         )
         return required(env.data)

@@ -13,6 +13,7 @@ from ..models import (
     CapturePaymentRequest,
     ConfirmPaymentRequest,
     CreatePaymentRequest,
+    Envelope,
     PaymentSession,
 )
 from ..models.params import (
@@ -59,8 +60,8 @@ class Payments(Resource):
             idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries,
             headers=_submerchant_headers(submerchant_id),
         )
-        env = await self._client._request(
-            "POST", "/v2/payments", PaymentSession, body=body, options=options
+        env: Envelope[PaymentSession] = await self._requestor.request(
+            self._payments, "POST", "/v2/payments", PaymentSession, body=body, options=options
         )
         return required(env.data)
 
@@ -76,8 +77,8 @@ class Payments(Resource):
         """Confirm a session with a payment method (``POST /v2/payments/{id}/confirm``)."""
         sid = path_id("paymentSessionId", payment_session_id)
         body = coerce_params(params, ConfirmPaymentRequest)
-        env = await self._client._request(
-            "POST", f"/v2/payments/{sid}/confirm", PaymentSession, body=body,
+        env: Envelope[PaymentSession] = await self._requestor.request(
+            self._payments, "POST", f"/v2/payments/{sid}/confirm", PaymentSession, body=body,
             options=self._options(
                 idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries
             ),
@@ -89,8 +90,9 @@ class Payments(Resource):
     ) -> PaymentSession:
         """Retrieve one session by id (``GET /v2/payments/{id}``)."""
         sid = path_id("paymentSessionId", payment_session_id)
-        env = await self._client._request(
-            "GET", f"/v2/payments/{sid}", PaymentSession, options=self._options(timeout=timeout)
+        env: Envelope[PaymentSession] = await self._requestor.request(
+            self._payments, "GET", f"/v2/payments/{sid}", PaymentSession,
+            options=self._options(timeout=timeout),
         )
         return required(env.data)
 
@@ -139,8 +141,8 @@ class Payments(Resource):
         """Cancel (void) a session awaiting a method or confirmation (``.../cancel``)."""
         sid = path_id("paymentSessionId", payment_session_id)
         body = coerce_params(params if params is not None else {}, CancelPaymentRequest)
-        env = await self._client._request(
-            "POST", f"/v2/payments/{sid}/cancel", PaymentSession, body=body,
+        env: Envelope[PaymentSession] = await self._requestor.request(
+            self._payments, "POST", f"/v2/payments/{sid}/cancel", PaymentSession, body=body,
             options=self._options(
                 idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries
             ),
@@ -163,8 +165,8 @@ class Payments(Resource):
         """
         sid = path_id("paymentSessionId", payment_session_id)
         body = coerce_params(params, CapturePaymentRequest)
-        env = await self._client._request(
-            "POST", f"/v2/payments/{sid}/capture", Capture, body=body,
+        env: Envelope[Capture] = await self._requestor.request(
+            self._payments, "POST", f"/v2/payments/{sid}/capture", Capture, body=body,
             options=self._options(
                 idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries
             ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from .._config import Timeout
-from ..models import CreateRefundRequest, Refund
+from ..models import CreateRefundRequest, Envelope, Refund
 from ..models.params import CreateRefundParams
 from ._base import Resource, coerce_params, path_id, required
 
@@ -25,8 +25,8 @@ class Refunds(Resource):
     ) -> Refund:
         """Create a refund (``POST /v1/refunds``), with an X-REQUEST-ID reused on retries."""
         body = coerce_params(params, CreateRefundRequest)
-        env = await self._client._request(
-            "POST", "/v1/refunds", Refund, body=body,
+        env: Envelope[Refund] = await self._requestor.request(
+            self._payments, "POST", "/v1/refunds", Refund, body=body,
             options=self._options(
                 idempotency_key=idempotency_key, timeout=timeout, max_retries=max_retries
             ),
@@ -36,8 +36,9 @@ class Refunds(Resource):
     async def retrieve(self, refund_id: str, *, timeout: Timeout | float | None = None) -> Refund:
         """Retrieve a refund (``GET /v1/refunds/{id}``)."""
         rid = path_id("refundId", refund_id)
-        env = await self._client._request(
-            "GET", f"/v1/refunds/{rid}", Refund, options=self._options(timeout=timeout)
+        env: Envelope[Refund] = await self._requestor.request(
+            self._payments, "GET", f"/v1/refunds/{rid}", Refund,
+            options=self._options(timeout=timeout),
         )
         return required(env.data)
 

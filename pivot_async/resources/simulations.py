@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._config import Timeout
 from .._errors import ConfigurationError
-from ..models import SimulationRequest, SimulationResult
+from ..models import Envelope, SimulationRequest, SimulationResult
 from ..models.params import SimulationParams
 from ._base import Resource, coerce_params, required
 
@@ -30,8 +30,8 @@ class Simulations(Resource):
                 "simulations are sandbox-only; this client targets production"
             )
         body = coerce_params(params, SimulationRequest)
-        env = await self._client._request(
-            "POST", "/v2/payments/simulations", SimulationResult, body=body,
+        env: Envelope[SimulationResult] = await self._requestor.request(
+            self._payments, "POST", "/v2/payments/simulations", SimulationResult, body=body,
             options=self._options(timeout=timeout),
         )
         return required(env.data)

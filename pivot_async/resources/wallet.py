@@ -71,7 +71,6 @@ from ._base import Resource, coerce_params
 
 if TYPE_CHECKING:
     from .._client import PivotClient
-    from .._requestor import Requestor
 
 __all__ = ["DebitResult", "Wallet"]
 
@@ -107,11 +106,8 @@ class DebitResult:
 class Wallet(Resource):
     """``client.wallet``: Pivot Pay wallet operations (needs ``PivotClient(wallet=...)``)."""
 
-    def __init__(
-        self, client: PivotClient, requestor: Requestor, tokens: WalletTokens | None
-    ) -> None:
+    def __init__(self, client: PivotClient, tokens: WalletTokens | None) -> None:
         super().__init__(client)
-        self._requestor = requestor
         self._tokens = tokens
 
     @property

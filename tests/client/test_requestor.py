@@ -85,6 +85,15 @@ async def test_a_payment_and_its_token_go_through_the_requestor(
     ]
 
 
+def test_the_client_has_no_request_hop_of_its_own() -> None:
+    # resource -> requestor -> wire: the client only builds the requestor and its protocols
+    assert not hasattr(PivotClient, "_request")
+    client = PivotClient("id", "secret", base_url="http://127.0.0.1:1")
+    for resource in (client.payments, client.refunds, client.charges, client.customers,
+                     client.payment_method_configs, client.simulations, client.wallet):
+        assert resource._requestor is client._requestor
+
+
 async def test_a_successful_snap_answer_is_decoded_once(
     wallet_env: tuple[Sandbox, WalletSandbox, PivotClient], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -145,10 +154,12 @@ def _attribute_chains(tree: ast.AST) -> list[str]:
 def test_resources_touch_no_header_token_retry_or_status(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     tree = ast.parse(source)
-    # the client is reached for its one request path (and public settings) only, never
-    # for its internals
+    # calls go straight to the requestor (no hop through the client); the client is reached
+    # for its public settings only, never for its internals
     reached = {c for c in _attribute_chains(tree) if c.startswith("self._client._")}
-    assert reached <= {"self._client._request"}, reached
+    assert not reached, reached
+    sends = {c for c in _attribute_chains(tree) if c.endswith(".request")}
+    assert sends <= {"self._requestor.request"}, sends
     strings = [n.value for n in ast.walk(tree)
                if isinstance(n, ast.Constant) and isinstance(n.value, str)]
     wire_headers = {s for s in strings if s.upper().startswith(("X-", "AUTHORIZATION"))
