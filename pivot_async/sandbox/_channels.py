@@ -1,20 +1,30 @@
-"""Channel artefacts: VA numbers, EMVCo QRIS strings and e-wallet deep links.
+"""Channel artefacts (VA numbers, EMVCo QRIS strings, e-wallet deep links) and the e-wallet
+customer step (:class:`EwalletFlow`, as :class:`~._card_flow.CardFlow` is the card's).
 
 See docs/reference/wire.md#create-session and wire.md#session-object.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Any
 from urllib.parse import quote
 
+from ._errors import state_error, validation_error
+from ._models import Charge, Session
 from ._qris import build_qris
+from ._transitions import Transitions
+from ._util import random_digits
 
 __all__ = [
     "EWALLET_TEST_PHONES",
+    "EwalletFlow",
     "dynamic_va_number",
     "ewallet_deep_link",
+    "qr_object",
     "qris_content",
     "static_va_number",
+    "va_object",
 ]
 
 _VA_PREFIX = {
@@ -73,3 +83,89 @@ def ewallet_deep_link(channel: str, page_url: str) -> str:
     """A wallet-app deep link whose navigation target is the sandbox's e-wallet page."""
     scheme = _DEEP_LINK_SCHEMES.get(channel, "ewallet://pay")
     return f"{scheme}?navigate_url={quote(page_url, safe='')}"
+
+
+def va_object(channel: str, number: str, name: str, expiry: str) -> dict[str, Any]:
+    """A ``virtualAccount`` object (a static session's or a charge's)."""
+    return {
+        "channel": channel,
+        "virtualAccountNumber": number,
+        "virtualAccountName": f"Pivot - {name}",
+        "expiryAt": expiry,
+    }
+
+
+def qr_object(
+    *, merchant_name: str, reference: str, amount: int | None, qr_url: str, expiry: str
+) -> dict[str, Any]:
+    """A ``qr`` object: dynamic (a charge's, with ``amount``) or static (``amount`` None, a
+    MULTIPLE session's, with a ``storeId``)."""
+    store_id = f"ST{random_digits(10)}" if amount is None else ""
+    content = qris_content(
+        merchant_name=merchant_name, reference=reference, amount=amount, store_id=store_id
+    )
+    qr: dict[str, Any] = {"acquirer": "BNC", "qrContent": content, "qrUrl": qr_url}
+    qr["qrType"] = "STATIC" if amount is None else "DYNAMIC"
+    if amount is None:
+        qr["storeId"] = store_id
+    qr["retrievalReferenceNumber"] = "" if amount is None else random_digits(25)
+    return {**qr, "issuerName": "", "expiryAt": expiry, "merchantName": merchant_name}
+
+
+class EwalletFlow:
+    """The e-wallet side of a session: the customer's phone and OTP, the test phones."""
+
+    def __init__(self, moves: Transitions) -> None:
+        self.moves = moves
+
+    def page(self, session: Session, phone: str, otp: str) -> Session:
+        """The sandbox e-wallet page: phone and OTP (always ``000000``).
+
+        See docs/reference/wire.md#test-data.
+        """
+        charge = session.charges[-1] if session.charges else None
+        if (
+            charge is None
+            or charge.method != "EWALLET"
+            or charge.status != "WAITING_FOR_USER_ACTION"
+        ):
+            raise state_error(
+                f"Payment session status is {session.status}; no e-wallet payment waits"
+            )
+        if otp != "000000":
+            raise validation_error([("otp", "The OTP is invalid")])
+        if not phone:
+            raise validation_error([("phone", "Make sure phone value is fulfilled")])
+        self.phone(session, charge, phone, delayed=False)
+        return session
+
+    def phone(
+        self, session: Session, charge: Charge, phone: str, *, delayed: bool
+    ) -> None:
+        """The customer's phone on an e-wallet charge: a test phone settles it (after
+        ``config.ewallet_delay`` when given at confirm), other numbers wait."""
+        assert charge.ewallet is not None
+        mobile = "62" + phone[1:] if phone.startswith("0") else phone.lstrip("+")
+        charge.ewallet["accountInformations"] = {
+            "mobileNumber": mobile,
+            "name": "Sandbox Wallet User",
+        }
+        outcome = EWALLET_TEST_PHONES.get(phone)
+        if outcome is None:
+            # other numbers wait for the simulation API or expiry (docs/reference/wire.md#test-data)
+            return
+
+        def apply() -> None:
+            if charge.status != "WAITING_FOR_USER_ACTION" or session.final:
+                return
+            if outcome[1] == "SUCCESS":
+                self.moves.succeed(session, charge)
+            elif outcome[1] == "PROCESSING":
+                self.moves.processing(session, charge, "PROCESSING")
+            elif outcome[1] == "FAILED":
+                self.moves.fail(session, charge, "DECLINED_BY_CHANNEL", "The e-wallet declined it.")
+            else:
+                self.moves.expire(session, force=True)
+
+        delay = self.moves.ctx.config.ewallet_delay if delayed else 0.0
+        self.moves.ctx.state.schedule(self.moves.ctx.now() + _dt.timedelta(seconds=delay), apply)

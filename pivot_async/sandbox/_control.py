@@ -122,7 +122,7 @@ async def ewallet(request: web.Request) -> web.Response:
     """``POST /_sandbox/payments/{id}/ewallet`` ``{"phone", "otp"}``."""
     session = _session(request)
     data, form = await _input(request)
-    request.app[PAYMENTS_KEY].ewallet_page(
+    request.app[PAYMENTS_KEY].ewallet.page(
         session, str(data.get("phone", "")), str(data.get("otp", ""))
     )
     return _answer(request, session, form)

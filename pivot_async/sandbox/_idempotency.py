@@ -1,4 +1,5 @@
-"""``X-REQUEST-ID`` idempotency (docs/reference/wire.md#idempotency).
+"""``X-REQUEST-ID`` idempotency (docs/reference/wire.md#idempotency), and its SNAP twin, the
+``X-EXTERNAL-ID`` uniqueness window of the wallet (:class:`ExternalIdWindow`).
 
 Keys are scoped per merchant. The payload is the method, the path and the parsed JSON body.
 Only 2xx outcomes are stored, for ``ttl`` on the sandbox clock; a duplicate arriving while the
@@ -9,6 +10,7 @@ itself if the first one failed.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import datetime as _dt
 import re
@@ -19,8 +21,9 @@ from aiohttp import web
 
 from ._errors import SandboxError, validation_error
 from ._util import canonical_json
+from ._wallet_model import jakarta_date
 
-__all__ = ["IdempotencyStore", "check_request_id"]
+__all__ = ["ExternalIdWindow", "IdempotencyStore", "check_request_id"]
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9]{16,36}$")
 
@@ -113,3 +116,55 @@ class IdempotencyStore:
         else:
             del self._entries[slot]
         return response, False
+
+
+class ExternalIdWindow:
+    """SNAP ``X-EXTERNAL-ID`` uniqueness per partner: one use per Jakarta calendar day
+    (``window="jakarta_day"``, the default) or per rolling 24 h (``"rolling_24h"``)."""
+
+    def __init__(self, now: Callable[[], _dt.datetime], window: str = "jakarta_day") -> None:
+        self._now = now
+        self.window = window
+        self.seen: dict[str, collections.OrderedDict[str, _dt.datetime]] = {}
+        """Per partner: X-EXTERNAL-ID -> when it was (last) recorded, oldest first."""
+
+    def claim(self, client_key: str, external_id: str) -> bool:
+        """Record X-EXTERNAL-ID for this partner; False if already used in the window.
+
+        ``seen`` is kept in the order the ids were (last) recorded, so the oldest come first
+        and pruning pops from the front: amortised O(1) per request. (An ``OrderedDict``: a
+        plain dict's first key is found by skipping the slots of the keys deleted before it.)
+        """
+        now = self._now()
+        seen = self.seen.get(client_key)
+        if seen is None:
+            seen = self.seen[client_key] = collections.OrderedDict()
+        first = seen.get(external_id)
+        if first is not None:
+            if self.window == "rolling_24h":
+                if now - first < _dt.timedelta(hours=24):
+                    return False
+            elif jakarta_date(first) == jakarta_date(now):
+                return False
+            del seen[external_id]  # re-recorded below, at the end (the newest)
+        if len(seen) > 1024:
+            self._prune(seen, now)
+        seen[external_id] = now
+        return True
+
+    @staticmethod
+    def _prune(
+        seen: collections.OrderedDict[str, _dt.datetime], now: _dt.datetime
+    ) -> None:
+        """Forget the ids that can no longer clash: recorded 24 h or more ago (and so on
+        another Jakarta day), in either window. Stops at the first id still inside: each id is
+        removed once, so a request costs O(1) amortised. (If the sandbox clock was moved back,
+        ids can be out of order; pruning then stops early and keeps more, never fewer.)
+        """
+        today = jakarta_date(now)
+        day = _dt.timedelta(hours=24)
+        while seen:
+            t = seen[next(iter(seen))]
+            if now - t < day or jakarta_date(t) == today:
+                return
+            seen.popitem(last=False)

@@ -11,10 +11,22 @@ by payments client id (it is a ``Mapping``), and by SNAP client key and partner 
 from __future__ import annotations
 
 import functools
+import secrets
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .._signing import RSAPrivateKey, RSAPublicKey, load_private_key
+from .._signing import (
+    RSAPrivateKey,
+    RSAPublicKey,
+    generate_private_key,
+    load_private_key,
+    load_public_key,
+)
+
+if TYPE_CHECKING:
+    from .._wallet import WalletCredentials
 
 __all__ = ["Merchant", "Merchants", "SnapCredentials"]
 
@@ -35,11 +47,62 @@ class SnapCredentials:
     #: Only for merchants whose key pair the sandbox generated (tests and demos).
     private_key_pem: str | None = field(default=None, repr=False)
 
+    @classmethod
+    def of(
+        cls,
+        client_key: str,
+        client_secret: str,
+        public_key: RSAPublicKey | str | bytes,
+        *,
+        partner_id: str | None = None,
+        channel_id: str = DEFAULT_CHANNEL_ID,
+        merchant_id: str = DEFAULT_MERCHANT_ID,
+        private_key_pem: str | None = None,
+    ) -> SnapCredentials:
+        """Credentials with the public key given as a key or a PEM; ``partner_id`` defaults
+        to the client key."""
+        key = public_key if isinstance(public_key, RSAPublicKey) else load_public_key(public_key)
+        partner = partner_id or client_key
+        pem = private_key_pem
+        return cls(client_key, client_secret, key, partner, channel_id, merchant_id, pem)
+
+    @classmethod
+    def generate(
+        cls, private_key_pem: str | None = None, channel_id: str = DEFAULT_CHANNEL_ID
+    ) -> SnapCredentials:
+        """Random credentials; the key pair is generated unless given (up to a second or two)."""
+        pem = private_key_pem or generate_private_key(2048).to_pem()
+        suffix = secrets.token_hex(6)
+        return cls(
+            f"merchant-{suffix}",
+            secrets.token_urlsafe(24),
+            load_private_key(pem).public_key(),
+            f"partner-{suffix}",
+            channel_id,
+            str(uuid.uuid4()),
+            pem,
+        )
+
     def private_key(self) -> RSAPrivateKey:
         """The loaded private key (only for sandbox-generated merchants)."""
         if self.private_key_pem is None:
             raise LookupError("the sandbox does not hold this merchant's private key")
         return _cached_key(self.private_key_pem)
+
+    def client_credentials(self) -> WalletCredentials:
+        """The client-side :class:`~pivot_async.WalletCredentials` (``ValueError`` when the
+        sandbox does not hold the private key)."""
+        from .._wallet import WalletCredentials
+
+        if self.private_key_pem is None:
+            raise ValueError(f"merchant {self.client_key!r} was registered without a private key")
+        return WalletCredentials(
+            self.client_key,
+            self.client_secret,
+            self.private_key_pem,
+            channel_id=self.channel_id,
+            partner_id=self.partner_id,
+        )
 
 
 @functools.lru_cache(maxsize=16)

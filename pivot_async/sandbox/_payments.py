@@ -14,11 +14,12 @@ from typing import Any
 from ._card_flow import CardFlow
 from ._cards import key_for_index, public_key_b64
 from ._channels import (
-    EWALLET_TEST_PHONES,
+    EwalletFlow,
     dynamic_va_number,
     ewallet_deep_link,
-    qris_content,
+    qr_object,
     static_va_number,
+    va_object,
 )
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
@@ -32,7 +33,7 @@ from ._requests import (
 )
 from ._state import Merchant
 from ._transitions import Transitions
-from ._util import ZERO_TIME, format_time, random_digits, uuid7
+from ._util import ZERO_TIME, format_time, uuid7
 from ._validation import Checker
 
 __all__ = ["Payments"]
@@ -59,6 +60,7 @@ class Payments:
         self.ctx = ctx
         self.moves = Transitions(ctx)
         self.cards = CardFlow(self.moves)
+        self.ewallet = EwalletFlow(self.moves)
 
     # -- lookups ------------------------------------------------------------------------------
     def session(self, merchant: Merchant, session_id: str) -> Session:
@@ -169,40 +171,22 @@ class Payments:
             if (channel, number) in state.va_numbers:
                 raise validation_error([("", VA_TAKEN)])
             state.va_numbers[(channel, number)] = session.id
-            session.payment_method = {
-                "type": "VIRTUAL_ACCOUNT",
-                "virtualAccount": {
-                    "channel": channel,
-                    "virtualAccountNumber": number,
-                    "virtualAccountName": f"Pivot - {m.va_name or session.statement_descriptor}",
-                    "expiryAt": ZERO_TIME,
-                },
-            }
+            name = m.va_name or session.statement_descriptor
+            va = va_object(channel, number, name, ZERO_TIME)
+            session.payment_method = {"type": "VIRTUAL_ACCOUNT", "virtualAccount": va}
             return
         count_key = f"static-qr:{merchant.id}"
         if state.counters[count_key] >= self.ctx.config.static_qris_limit:
             raise validation_error([("", QRIS_LIMIT)])
         state.next_number(count_key)
-        store_id = f"ST{random_digits(10)}"
-        session.payment_method = {
-            "type": "QR",
-            "qr": {
-                "acquirer": "BNC",
-                "qrContent": qris_content(
-                    merchant_name=session.statement_descriptor,
-                    reference=session.id[-12:],
-                    amount=None,
-                    store_id=store_id,
-                ),
-                "qrUrl": f"{self.ctx.base_url}/qris/{session.id}",
-                "qrType": "STATIC",
-                "storeId": store_id,
-                "retrievalReferenceNumber": "",
-                "issuerName": "",
-                "expiryAt": ZERO_TIME,
-                "merchantName": session.statement_descriptor,
-            },
-        }
+        qr = qr_object(
+            merchant_name=session.statement_descriptor,
+            reference=session.id[-12:],
+            amount=None,
+            qr_url=f"{self.ctx.base_url}/qris/{session.id}",
+            expiry=ZERO_TIME,
+        )
+        session.payment_method = {"type": "QR", "qr": qr}
 
     # -- charges ------------------------------------------------------------------------------
     def _new_charge(self, session: Session, method: str, amount: int) -> Charge:
@@ -233,29 +217,17 @@ class Payments:
         expiry = format_time(session.expiry_at) if session.expiry_at else ZERO_TIME
         if m.type == "VIRTUAL_ACCOUNT":
             channel = m.va_channel or "PERMATA"
-            charge.virtual_account = {
-                "channel": channel,
-                "virtualAccountNumber": dynamic_va_number(
-                    channel, self.ctx.state.next_number(f"va:{channel}")
-                ),
-                "virtualAccountName": f"Pivot - {m.va_name or session.statement_descriptor}",
-                "expiryAt": expiry,
-            }
+            number = dynamic_va_number(channel, self.ctx.state.next_number(f"va:{channel}"))
+            name = m.va_name or session.statement_descriptor
+            charge.virtual_account = va_object(channel, number, name, expiry)
         elif m.type == "QR":
-            charge.qr = {
-                "acquirer": "BNC",
-                "qrContent": qris_content(
-                    merchant_name=session.statement_descriptor,
-                    reference=charge.id[-12:],
-                    amount=charge.amount,
-                ),
-                "qrUrl": f"{self.ctx.base_url}/qris/{session.id}",
-                "qrType": "DYNAMIC",
-                "retrievalReferenceNumber": random_digits(25),
-                "issuerName": "",
-                "expiryAt": expiry,
-                "merchantName": session.statement_descriptor,
-            }
+            charge.qr = qr_object(
+                merchant_name=session.statement_descriptor,
+                reference=charge.id[-12:],
+                amount=charge.amount,
+                qr_url=f"{self.ctx.base_url}/qris/{session.id}",
+                expiry=expiry,
+            )
         elif m.type == "EWALLET":
             channel = m.ewallet_channel or "DANA"
             charge.ewallet = {"channel": channel}
@@ -263,7 +235,7 @@ class Payments:
                 page = f"{self.ctx.base_url}/ewallet/pay?session_id={session.id}"
                 session.payment_url = ewallet_deep_link(channel, page)
             if m.ewallet_phone:
-                self._ewallet_phone(session, charge, m.ewallet_phone, delayed=True)
+                self.ewallet.phone(session, charge, m.ewallet_phone, delayed=True)
         else:
             self.cards.attach(session, charge, card)
         session.status = "REQUIRE_ACTION"
@@ -407,53 +379,3 @@ class Payments:
 
     def customer_cancel(self, session: Session) -> Session:
         return self.cancel(session, "REQUESTED_BY_CUSTOMER")
-
-    def ewallet_page(self, session: Session, phone: str, otp: str) -> Session:
-        """The sandbox e-wallet page: phone and OTP (always ``000000``).
-
-        See docs/reference/wire.md#test-data.
-        """
-        charge = session.charges[-1] if session.charges else None
-        if (
-            charge is None
-            or charge.method != "EWALLET"
-            or charge.status != "WAITING_FOR_USER_ACTION"
-        ):
-            raise state_error(
-                f"Payment session status is {session.status}; no e-wallet payment waits"
-            )
-        if otp != "000000":
-            raise validation_error([("otp", "The OTP is invalid")])
-        if not phone:
-            raise validation_error([("phone", "Make sure phone value is fulfilled")])
-        self._ewallet_phone(session, charge, phone, delayed=False)
-        return session
-
-    def _ewallet_phone(
-        self, session: Session, charge: Charge, phone: str, *, delayed: bool
-    ) -> None:
-        assert charge.ewallet is not None
-        mobile = "62" + phone[1:] if phone.startswith("0") else phone.lstrip("+")
-        charge.ewallet["accountInformations"] = {
-            "mobileNumber": mobile,
-            "name": "Sandbox Wallet User",
-        }
-        outcome = EWALLET_TEST_PHONES.get(phone)
-        if outcome is None:
-            # other numbers wait for the simulation API or expiry (docs/reference/wire.md#test-data)
-            return
-
-        def apply() -> None:
-            if charge.status != "WAITING_FOR_USER_ACTION" or session.final:
-                return
-            if outcome[1] == "SUCCESS":
-                self.moves.succeed(session, charge)
-            elif outcome[1] == "PROCESSING":
-                self.moves.processing(session, charge, "PROCESSING")
-            elif outcome[1] == "FAILED":
-                self.moves.fail(session, charge, "DECLINED_BY_CHANNEL", "The e-wallet declined it.")
-            else:
-                self.moves.expire(session, force=True)
-
-        delay = self.ctx.config.ewallet_delay if delayed else 0.0
-        self.ctx.state.schedule(self.ctx.now() + _dt.timedelta(seconds=delay), apply)

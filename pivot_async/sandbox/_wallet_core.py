@@ -18,15 +18,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from yarl import URL
 
-from .._signing import RSAPublicKey, generate_private_key, load_private_key, load_public_key
+from .._signing import RSAPublicKey
 from ._clock import Clock
 from ._errors import control_error
 from ._faults import Fault, FaultRegistry
+from ._idempotency import ExternalIdWindow
 from ._merchants import Merchant, Merchants, SnapCredentials
 from ._recording import RequestLog
-
-if TYPE_CHECKING:
-    from .._wallet import WalletCredentials
 from ._wallet_model import (
     DEFAULT_CHANNEL_ID,
     DEFAULT_CLIENT_KEY,
@@ -45,11 +43,13 @@ from ._wallet_model import (
     WalletBinding,
     WalletConfig,
     WalletPayment,
-    jakarta_date,
     link_jwt,
     sandbox_key_pem,
     to_decimal,
 )
+
+if TYPE_CHECKING:
+    from .._wallet import WalletCredentials
 
 __all__ = ["WalletSandbox"]
 
@@ -86,8 +86,9 @@ class WalletSandbox:
         self._starting_balance = to_decimal(self.config.starting_balance)
         self._link_secret = secrets.token_bytes(32)
         self._tokens: dict[str, Token] = {}
-        # Per partner: X-EXTERNAL-ID -> when it was (last) recorded, oldest first.
-        self._external_ids: dict[str, collections.OrderedDict[str, _dt.datetime]] = {}
+        self.external_ids = ExternalIdWindow(clock.now, self.config.external_id_window)
+        """X-EXTERNAL-ID uniqueness per partner (the SNAP twin of ``X-REQUEST-ID`` replay)."""
+        self._external_ids = self.external_ids.seen
         self._registrations: dict[str, Registration] = {}
         self._registration_links: dict[str, str] = {}
         self._accounts: dict[str, WalletAccount] = {}
@@ -108,18 +109,11 @@ class WalletSandbox:
             maxlen=1000
         )
         pem = self.config.default_private_key_pem or sandbox_key_pem()
-        self.default_merchant = self.merchants.add_snap(
-            SnapCredentials(
-                DEFAULT_CLIENT_KEY,
-                DEFAULT_CLIENT_SECRET,
-                load_public_key(pem),
-                DEFAULT_PARTNER_ID,
-                DEFAULT_CHANNEL_ID,
-                DEFAULT_MERCHANT_ID,
-                pem,
-            ),
-            owner,
+        default = SnapCredentials.of(
+            DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET, pem, partner_id=DEFAULT_PARTNER_ID,
+            private_key_pem=pem,
         )
+        self.default_merchant = self.merchants.add_snap(default, owner)
         """The default merchant's SNAP credentials (those of the host sandbox's default
         merchant when mounted)."""
 
@@ -145,42 +139,31 @@ class WalletSandbox:
         key (X-CLIENT-KEY), secret (HMAC key), RSA public key. ``partner_id`` (X-PARTNER-ID)
         defaults to the client key. ``Sandbox.add_merchant(..., snap=...)`` registers payments
         and SNAP credentials of one merchant together."""
-        key = public_key if isinstance(public_key, RSAPublicKey) else load_public_key(public_key)
-        creds = SnapCredentials(
-            client_key, client_secret, key, partner_id or client_key, channel_id, merchant_id,
-            private_key_pem,
+        return self.merchants.add_snap(
+            SnapCredentials.of(
+                client_key,
+                client_secret,
+                public_key,
+                partner_id=partner_id,
+                channel_id=channel_id,
+                merchant_id=merchant_id,
+                private_key_pem=private_key_pem,
+            )
         )
-        return self.merchants.add_snap(creds)
 
     def create_merchant(
         self, *, private_key_pem: str | None = None, channel_id: str = DEFAULT_CHANNEL_ID
     ) -> SnapCredentials:
         """Register a merchant with random credentials; the key pair is generated unless given
         (generation takes up to a second or two)."""
-        pem = private_key_pem or generate_private_key(2048).to_pem()
-        suffix = secrets.token_hex(6)
-        return self.register_merchant(
-            f"merchant-{suffix}",
-            secrets.token_urlsafe(24),
-            load_private_key(pem).public_key(),
-            partner_id=f"partner-{suffix}",
-            channel_id=channel_id,
-            merchant_id=str(uuid.uuid4()),
-            private_key_pem=pem,
-        )
+        return self.merchants.add_snap(SnapCredentials.generate(private_key_pem, channel_id))
 
     def credentials(self, merchant: SnapCredentials | None = None) -> WalletCredentials:
         """Client-side :class:`~pivot_async.WalletCredentials` of ``merchant`` (the default one).
 
         Raises ``ValueError`` for a merchant registered without its private key.
         """
-        from .._wallet import WalletCredentials
-
-        m = merchant or self.default_merchant
-        if m.private_key_pem is None:
-            raise ValueError(f"merchant {m.client_key!r} was registered without a private key")
-        return WalletCredentials(m.client_key, m.client_secret, m.private_key_pem,
-                                 channel_id=m.channel_id, partner_id=m.partner_id)
+        return (merchant or self.default_merchant).client_credentials()
 
     def merchant(self, client_key: str) -> SnapCredentials | None:
         """The SNAP credentials whose client key is ``client_key``, if any."""
@@ -240,11 +223,7 @@ class WalletSandbox:
 
     def debit_count(self, partner_reference_no: str) -> int:
         """Debits recorded (committed) with this ``partnerReferenceNo``: 0 or 1 per merchant."""
-        return sum(
-            1
-            for p in self._payments.values()
-            if p.service == "54" and p.partner_reference_no == partner_reference_no
-        )
+        return sum(p.partner_reference_no == partner_reference_no for p in self.debits)
 
     def debit_attempts(self, partner_reference_no: str) -> int:
         """Debit requests with this ``partnerReferenceNo`` that passed verification."""
@@ -416,42 +395,5 @@ class WalletSandbox:
                 token.revoked = True
 
     def _claim_external_id(self, client_key: str, external_id: str) -> bool:
-        """Record X-EXTERNAL-ID for this partner; False if already used in the window.
-
-        ``seen`` is kept in the order the ids were (last) recorded, so the oldest come first
-        and pruning pops from the front: amortised O(1) per request. (An ``OrderedDict``: a
-        plain dict's first key is found by skipping the slots of the keys deleted before it.)
-        """
-        now = self.clock.now()
-        seen = self._external_ids.get(client_key)
-        if seen is None:
-            seen = self._external_ids[client_key] = collections.OrderedDict()
-        first = seen.get(external_id)
-        if first is not None:
-            if self.config.external_id_window == "rolling_24h":
-                if now - first < _dt.timedelta(hours=24):
-                    return False
-            elif jakarta_date(first) == jakarta_date(now):
-                return False
-            del seen[external_id]  # re-recorded below, at the end (the newest)
-        if len(seen) > 1024:
-            self._prune_external_ids(seen, now)
-        seen[external_id] = now
-        return True
-
-    @staticmethod
-    def _prune_external_ids(
-        seen: collections.OrderedDict[str, _dt.datetime], now: _dt.datetime
-    ) -> None:
-        """Forget the ids that can no longer clash: recorded 24 h or more ago (and so on
-        another Jakarta day), in either window. Stops at the first id still inside: each id is
-        removed once, so a request costs O(1) amortised. (If the sandbox clock was moved back,
-        ids can be out of order; pruning then stops early and keeps more, never fewer.)
-        """
-        today = jakarta_date(now)
-        day = _dt.timedelta(hours=24)
-        while seen:
-            t = seen[next(iter(seen))]
-            if now - t < day or jakarta_date(t) == today:
-                return
-            seen.popitem(last=False)
+        """Record X-EXTERNAL-ID for this partner; False if already used in the window."""
+        return self.external_ids.claim(client_key, external_id)
