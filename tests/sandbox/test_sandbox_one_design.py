@@ -225,14 +225,14 @@ async def test_wallet_control_errors_are_sandbox_errors(
         "urlParams": [{"url": "https://merchant.example/back", "type": "PAY_RETURN",
                        "isDeeplink": False}],
     }
-    res = await snap.call("debit/payment-host-to-host", debit, token=cust.b2b,
-                          customer=cust.access)
-    ref = res.body["referenceNo"]
+    created = await snap.call("debit/payment-host-to-host", debit, token=cust.b2b,
+                              customer=cust.access)
+    ref = created.body["referenceNo"]
     async with http.post(f"{sandbox.url}/_sandbox/wallet/cancel/{ref}") as answer:
         assert answer.status == 200
     async with http.post(f"{sandbox.url}/_sandbox/wallet/pay/{ref}") as answer:
         assert (answer.status, (await answer.json())["code"]) == (409, "forbidden_access")
-    async with http.post(res.body["webRedirectUrl"], data={"action": "pay"}) as page:
+    async with http.post(created.body["webRedirectUrl"], data={"action": "pay"}) as page:
         assert page.status == 409
         assert "the payment is in status 05" in await page.text()
 

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
 from pivot_async.sandbox._clock import ManualClock
-from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv
 
 START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)
 DEBIT = "debit/payment-host-to-host"
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[WalletEnv]:
-    async with wallet_server(clock=ManualClock(START)) as e:
-        yield e
-
-
-@pytest.fixture
-async def cust(env: WalletEnv) -> BoundCustomer:
-    return await env.snap.bind_customer()
 
 
 def debit_body(ref: str) -> dict[str, Any]:

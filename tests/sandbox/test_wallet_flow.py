@@ -8,43 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from yarl import URL
 
 from pivot_async._signing import parse_snap_datetime
 from pivot_async.sandbox._clock import ManualClock
 from tests.sandbox._wallet_flow_helpers import (
     DEBIT,
-    START,
     balance,
     debit_body,
     history_query,
     status,
 )
-from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv
 
 OTHER_KEY_PEM: str = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8")
 )["v1_token_signature"]["private_key_pem"]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def env(clock: ManualClock) -> AsyncIterator[WalletEnv]:
-    async with wallet_server(clock=clock) as e:
-        yield e
-
-
-@pytest.fixture
-async def cust(env: WalletEnv) -> BoundCustomer:
-    return await env.snap.bind_customer()
 
 
 
@@ -52,7 +33,7 @@ async def cust(env: WalletEnv) -> BoundCustomer:
 
 
 async def test_bind_token_balance_debit_pay_status_history(
-    env: WalletEnv, clock: ManualClock
+    env: WalletEnv, wallet_clock: ManualClock
 ) -> None:
     snap, session = env.snap, env.session
     b2b = await snap.b2b_token()
@@ -98,7 +79,7 @@ async def test_bind_token_balance_debit_pay_status_history(
     assert "paidTime" not in first.body
     assert await balance(env, cust) == "1000000.00"
 
-    clock.advance(60)
+    wallet_clock.advance(60)
     async with session.get(web_url) as page:
         assert "10000.00" in await page.text()
     async with session.post(web_url, data={"action": "pay"}, allow_redirects=False) as paid:
@@ -190,14 +171,14 @@ async def test_cancel_on_page_and_by_control(env: WalletEnv, cust: BoundCustomer
 
 
 async def test_unpaid_debit_expires_to_cancelled(
-    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
 ) -> None:
     res = await env.snap.call(DEBIT, debit_body("exp-1"), token=cust.b2b, customer=cust.access)
     expires = parse_snap_datetime(res.body["additionalInfo"]["urlExpiredAt"])
-    assert expires == clock.now() + dt.timedelta(seconds=900)
-    clock.advance(899)
+    assert expires == wallet_clock.now() + dt.timedelta(seconds=900)
+    wallet_clock.advance(899)
     assert (await status(env, cust, "exp-1")).body["latestTransactionStatus"] == "01"
-    clock.advance(1)
+    wallet_clock.advance(1)
     cust.b2b = await env.snap.b2b_token()
     st = await status(env, cust, "exp-1")
     assert st.body["latestTransactionStatus"] == "05"

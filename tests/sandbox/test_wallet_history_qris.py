@@ -7,7 +7,6 @@ See docs/reference/wire-snap.md#wallet-endpoints and wire-snap.md#wallet-sandbox
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._qris import build_qris
 from pivot_async.sandbox._wallet import WalletConfig
-from tests.sandbox._wallet_flow_helpers import DEBIT, START, balance, debit_body, history_query
+from tests.sandbox._wallet_flow_helpers import DEBIT, balance, debit_body, history_query
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 
 EXAMPLE_QR = (
@@ -25,27 +24,11 @@ EXAMPLE_QR = (
 )
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def env(clock: ManualClock) -> AsyncIterator[WalletEnv]:
-    async with wallet_server(clock=clock) as e:
-        yield e
-
-
-@pytest.fixture
-async def cust(env: WalletEnv) -> BoundCustomer:
-    return await env.snap.bind_customer()
-
-
 
 # ------------------------------------------------------------------ activation link edge cases
 
 
-async def test_activation_link_expires(env: WalletEnv, clock: ManualClock) -> None:
+async def test_activation_link_expires(env: WalletEnv, wallet_clock: ManualClock) -> None:
     b2b = await env.snap.b2b_token()
     res = await env.snap.call(
         "registration-account-creation",
@@ -57,7 +40,7 @@ async def test_activation_link_expires(env: WalletEnv, clock: ManualClock) -> No
         },
         token=b2b,
     )
-    clock.advance(900)
+    wallet_clock.advance(900)
     link = res.body["additionalInfo"]["activationLink"]
     async with env.session.get(link) as page:
         assert page.status == 410
@@ -89,10 +72,10 @@ async def test_account_creation_validation(env: WalletEnv) -> None:
 
 
 async def test_history_paging_and_filters(
-    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
 ) -> None:
     for i in range(3):
-        clock.advance(10)
+        wallet_clock.advance(10)
         await env.snap.call(DEBIT, debit_body(f"h-{i}"), token=cust.b2b, customer=cust.access)
     page2 = await env.snap.call(
         "transaction-history-list",
@@ -262,13 +245,14 @@ async def test_apply_ott(env: WalletEnv, cust: BoundCustomer) -> None:
     assert bad.code == "4004901"
 
 
-async def test_starting_balance_is_configurable(clock: ManualClock) -> None:
-    async with wallet_server(clock=clock, config=WalletConfig(starting_balance="8463186")) as env:
+async def test_starting_balance_is_configurable(wallet_clock: ManualClock) -> None:
+    config = WalletConfig(starting_balance="8463186")
+    async with wallet_server(clock=wallet_clock, config=config) as env:
         cust = await env.snap.bind_customer()
         assert await balance(env, cust) == "8463186.00"
 
 
-async def test_wallet_hook_mounts_into_a_host_app(clock: ManualClock) -> None:
+async def test_wallet_hook_mounts_into_a_host_app(wallet_clock: ManualClock) -> None:
     """The ``setup_hooks`` adapter: any context with ``clock`` and ``get_base_url()``."""
     from aiohttp import web
     from aiohttp.test_utils import TestServer
@@ -280,7 +264,7 @@ async def test_wallet_hook_mounts_into_a_host_app(clock: ManualClock) -> None:
 
     class Ctx:
         def __init__(self) -> None:
-            self.clock = clock
+            self.clock = wallet_clock
 
         def get_base_url(self) -> str:
             return holder["url"]
@@ -295,7 +279,8 @@ async def test_wallet_hook_mounts_into_a_host_app(clock: ManualClock) -> None:
         import aiohttp
 
         async with aiohttp.ClientSession() as session:
-            snap = SnapTester(session, holder["url"], wallet.default_merchant, clock, wallet.config)
+            merchant = wallet.default_merchant
+            snap = SnapTester(session, holder["url"], merchant, wallet_clock, wallet.config)
             cust = await snap.bind_customer()
             res = await snap.call("balance-inquiry", {}, token=cust.b2b, customer=cust.access)
             assert res.body["accountInfos"][0]["availableBalance"]["value"] == "5.00"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 from pivot_async._signing import load_private_key, parse_snap_datetime, token_signature
 from pivot_async.sandbox._clock import ManualClock
-from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
+from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8")
@@ -24,17 +23,6 @@ VECTORS = json.loads(
 OTHER_KEY_PEM: str = VECTORS["v1_token_signature"]["private_key_pem"]
 START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)
 B2B_BODY = {"grantType": "client_credentials", "additionalInfo": {}}
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def env(clock: ManualClock) -> AsyncIterator[WalletEnv]:
-    async with wallet_server(clock=clock) as e:
-        yield e
 
 
 # ------------------------------------------------------------------ B2B
@@ -170,13 +158,8 @@ async def test_second_merchant_with_its_own_key(env: WalletEnv) -> None:
 # ------------------------------------------------------------------ B2B2C
 
 
-@pytest.fixture
-async def cust(env: WalletEnv) -> BoundCustomer:
-    return await env.snap.bind_customer()
-
-
 async def test_b2b2c_authorization_code(
-    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
 ) -> None:
     body = {
         "grantType": "authorization_code",
@@ -191,8 +174,8 @@ async def test_b2b2c_authorization_code(
     refresh_exp = res.body["refreshTokenExpiryTime"]
     assert access_exp.endswith("+07:00")
     assert refresh_exp.endswith("+07:00")
-    assert parse_snap_datetime(access_exp) == clock.now() + dt.timedelta(seconds=3600)
-    assert parse_snap_datetime(refresh_exp) == clock.now() + dt.timedelta(seconds=86400)
+    assert parse_snap_datetime(access_exp) == wallet_clock.now() + dt.timedelta(seconds=3600)
+    assert parse_snap_datetime(refresh_exp) == wallet_clock.now() + dt.timedelta(seconds=86400)
     assert env.wallet.token_request_count("b2b2c") == 2  # the fixture's and this one
 
 
@@ -254,9 +237,9 @@ async def test_refresh_token_grant_rotates(env: WalletEnv, cust: BoundCustomer) 
 
 
 async def test_refresh_token_expires(
-    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
 ) -> None:
-    clock.advance(86400)
+    wallet_clock.advance(86400)
     res = await env.snap.token_request(
         "b2b2c", {"grantType": "refresh_token", "refreshToken": cust.refresh}
     )
