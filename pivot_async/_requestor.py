@@ -21,9 +21,10 @@ Token requests use protocols of their own (their chain: retry ─► secret or R
 log), so a token fetch never runs through an auth layer that would need a token.
 
 A call: per-call options are merged once (headers, idempotency key, timeout, retries), the
-body is encoded once, the deadline scope opens (:func:`~pivot_async._transport.deadline`),
-the chain runs (its retries included), the body is read (capped), and the protocol's reader
-turns status and bytes into the result or the complete error.
+body is encoded once, the deadline is published (:class:`~pivot_async._transport.deadline`;
+aiohttp's timer, set to what is left of it, enforces it), the chain runs (its retries
+included), the body is read (capped), and the protocol's reader turns status and bytes into
+the result or the complete error.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from ._options import RequestOptions
 from ._rate_limit import RateLimiter, RateLimitMiddleware
 from ._raw import EXTERNAL_ID_HEADER, Capture, capture_var
 from ._retry import RetryPolicy, parse_retry_after
-from ._transport import deadline, read_body, remaining
+from ._transport import deadline, read_body
 from .models import Envelope
 
 __all__ = ["Protocol", "Reader", "Requestor", "read_envelope", "read_snap", "snap_error"]
@@ -73,6 +74,10 @@ T = TypeVar("T")
 Reader = Callable[[int, bytes, Mapping[str, str], Any, "str | None"], Any]
 
 _NO_OPTIONS = RequestOptions()
+#: Seconds of deadline below which nothing more is sent (a request could not even start).
+_NOTHING_LEFT = 0.001
+#: aiohttp rounds a ``total`` of 5 s or more up to a whole second: the deadline is exact.
+_EXACT = float("inf")
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,7 +178,7 @@ class Requestor:
         ``body`` (a Struct or plain data) is encoded exactly once and those bytes are sent on
         every attempt; an aiohttp ``Payload`` (a token body with a masked repr) is sent as is.
         ``Timeout.total`` is the deadline of the whole call (attempts, backoff sleeps,
-        Retry-After waits, a token fetch): see :func:`~pivot_async._transport.deadline`.
+        Retry-After waits, a token fetch): see :class:`~pivot_async._transport.deadline`.
         ``attempt_layer``: a middleware run innermost, on each request sent (tracing).
         """
         if self.instrumentation is not None and attempt_layer is None:
@@ -219,11 +224,11 @@ class Requestor:
         request_id = headers.get(REQUEST_ID_HEADER)
         capture = capture_var.get()
         try:
-            async with deadline(timeout.total, f"{method} {path}", request_id=request_id):
+            with deadline(timeout.total) as when:
                 status, raw, resp_headers = await self._send(
                     session, method, self.url(path), data=data, headers=headers,
-                    middlewares=chain, timeout=timeout, params=params, request_id=request_id,
-                    capture=capture,
+                    middlewares=chain, timeout=timeout, when=when, params=params,
+                    request_id=request_id, capture=capture,
                 )
         except (PivotConnectionError, ResponseValidationError) as exc:
             if request_id is None or exc.request_id == request_id:
@@ -246,28 +251,30 @@ class Requestor:
         headers: dict[str, str],
         middlewares: tuple[Any, ...],
         timeout: Timeout,
+        when: float,
         params: Mapping[str, str] | None = None,
         request_id: str | None = None,
         capture: Capture | None = None,
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """Run the chain once (its retries included) and read the body (capped).
 
+        ``when`` is the call's deadline (loop time): aiohttp's ``total`` is what is left of
+        it, and aiohttp's timer covers the chain (attempts, backoff, token and rate-limit
+        waits) and the body read, so it is the deadline's enforcement (no second timer).
         Errors are built complete: a timeout or connection failure carries ``request_id``
         (the X-REQUEST-ID of a state-changing call), so the caller can resolve the outcome.
-        Each attempt's aiohttp ``total`` is cut to what is left of the call's deadline.
         """
-        left = remaining()
-        attempt_timeout = timeout.to_aiohttp()
-        if left is not None:
-            if left <= 0:
-                raise PivotTimeoutError(
-                    f"{method} {url.path}: the call's deadline passed before it was sent "
-                    f"(timeout.total={timeout.total:g}s)", request_id=request_id,
-                )
-            attempt_timeout = aiohttp.ClientTimeout(
-                total=min(timeout.total, left), sock_connect=timeout.connect,
-                sock_read=timeout.read,
+        loop = asyncio.get_running_loop()
+        left = when - loop.time()
+        if left <= _NOTHING_LEFT:
+            raise PivotTimeoutError(
+                f"{method} {url.path}: the call's deadline passed before it was sent "
+                f"(timeout.total={timeout.total:g}s)", request_id=request_id,
             )
+        attempt_timeout = aiohttp.ClientTimeout(
+            total=left, sock_connect=timeout.connect, sock_read=timeout.read,
+            ceil_threshold=_EXACT,
+        )
         proxy_headers: dict[str, str] | None = None
         if self._proxy_auth is not None:
             # https: on the proxy's CONNECT; http (loopback only): on the request the proxy
@@ -293,6 +300,11 @@ class Requestor:
             # Its request_info holds the Proxy-Authorization sent: neither chained nor kept.
             refused = f"{exc.status} {exc.message}"
         except asyncio.TimeoutError as exc:
+            if when - loop.time() <= _NOTHING_LEFT:
+                raise PivotTimeoutError(
+                    f"{method} {url.path} did not finish within its deadline "
+                    f"(timeout.total={timeout.total:g}s)", request_id=request_id,
+                ) from exc
             raise PivotTimeoutError(
                 f"{method} {url.path} timed out (timeout={timeout})", request_id=request_id,
             ) from exc

@@ -4,13 +4,21 @@ token checks and the middlewares that put secrets on the wire at the last moment
 The deadline
 ------------
 ``Timeout.total`` bounds one *logical* call: every attempt, backoff sleep, Retry-After wait,
-token fetch and (for a wallet debit) the status resolution. :func:`deadline` opens the scope:
-it enforces the deadline with :func:`asyncio.timeout_at` and publishes it in a context
-variable, so that the retry middleware never starts a wait that would end past it and each
-attempt's aiohttp timeout is cut to what is left. A scope nested in another one with an
-earlier deadline keeps the earlier one. A deadline that passes raises
-:class:`~pivot_async.PivotTimeoutError`; a cancellation from outside always stays a
-``CancelledError`` (``asyncio.timeout`` tells its own expiry from a caller's cancel).
+token fetch and (for a wallet debit) the status resolution. :class:`deadline` publishes it
+in a context variable; it is enforced where the waiting happens, without a timer of its own:
+
+- each request is sent with aiohttp's ``total`` cut to what is left of the deadline
+  (``Requestor._send``). aiohttp's timer covers
+  the whole middleware chain (retries and their backoff sleeps, the token fetch a caller
+  waits for, the rate limit's wait, the 401 replay) and the reading of the body, so when the
+  deadline passes the call is cancelled wherever it waits and ends as a
+  :class:`~pivot_async.PivotTimeoutError`;
+- the retry layer never starts a wait that would end past the deadline, and a request is not
+  started once the deadline has passed;
+- a scope nested in another one with an earlier deadline keeps the earlier one.
+
+A cancellation from outside always stays a ``CancelledError`` (aiohttp's timer tells its
+own expiry from a caller's cancel on Python 3.11+).
 
 Secrets
 -------
@@ -22,18 +30,16 @@ request's headers, so no frame on a failing call's traceback holds them in a pla
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import re
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from aiohttp.payload import BytesPayload
 from yarl import URL
 
-from ._errors import PivotTimeoutError, ResponseTooLargeError, ResponseValidationError
+from ._errors import ResponseTooLargeError, ResponseValidationError
 
 if TYPE_CHECKING:
     from ._config import Secret
@@ -71,67 +77,27 @@ def clear_deadline() -> None:
     _deadline.set(None)
 
 
-class _Scope:
-    """``asyncio.timeout_at`` for Python 3.10 (which has none); 3.11+ use the real one.
+class deadline:
+    """Publish the deadline ``total`` seconds from now (loop time) for the enclosed block; an
+    enclosing scope's earlier deadline is kept. ``with deadline(total) as when:``.
 
-    On 3.10 a task cannot tell a cancel from outside from the scope's own, so a caller's
-    cancel that lands in the same loop iteration as the deadline may surface as the timeout.
+    No timer of its own: each request sent inside is bounded by what is left (aiohttp's
+    ``total``; see the module docs), and no wait is started that would end past it.
     """
 
-    def __init__(self, when: float) -> None:
-        self._when = when
-        self._fired = False
-        self._handle: asyncio.TimerHandle | None = None
+    __slots__ = ("_token", "when")
 
-    def expired(self) -> bool:
-        return self._fired
+    def __init__(self, total: float) -> None:
+        when = asyncio.get_running_loop().time() + total
+        outer = _deadline.get()
+        self.when = outer if outer is not None and outer < when else when
 
-    def _fire(self, task: asyncio.Task[object]) -> None:
-        self._fired = True
-        task.cancel()
+    def __enter__(self) -> float:
+        self._token = _deadline.set(self.when)
+        return self.when
 
-    async def __aenter__(self) -> _Scope:
-        task = asyncio.current_task()
-        assert task is not None
-        self._handle = asyncio.get_running_loop().call_at(self._when, self._fire, task)
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-        if self._fired and exc_type is asyncio.CancelledError:
-            raise TimeoutError
-
-
-@contextlib.asynccontextmanager
-async def deadline(
-    total: float, what: str, *, request_id: str | None = None
-) -> AsyncIterator[None]:
-    """Bound the enclosed block by ``total`` seconds from now (see the module docs)."""
-    loop = asyncio.get_running_loop()
-    when = loop.time() + total
-    outer = _deadline.get()
-    if outer is not None and outer <= when:
-        yield  # the enclosing call's deadline is earlier and already enforced
-        return
-    token = _deadline.set(when)
-    scope: Any
-    if sys.version_info >= (3, 11):
-        scope = asyncio.timeout_at(when)
-    else:
-        scope = _Scope(when)
-    try:
-        async with scope:
-            yield
-    except TimeoutError as exc:
-        if not scope.expired():
-            raise
-        raise PivotTimeoutError(
-            f"{what} did not finish within its deadline (timeout.total={total:g}s)",
-            request_id=request_id,
-        ) from exc
-    finally:
-        _deadline.reset(token)
+    def __exit__(self, *exc: object) -> None:
+        _deadline.reset(self._token)
 
 
 async def read_body(

@@ -212,28 +212,19 @@ class Wallet(Resource):
         ref = body.partner_reference_no
         refs = {"partnerReferenceNo": ref, "bindingId": customer.binding_id}
         total = (Timeout.coerce(timeout) if timeout is not None else self._requestor.timeout).total
-        sent = [False]
-        try:
-            # One deadline for the whole procedure: debit attempts and status resolution.
-            async with deadline(total, "wallet debit"):
-                return await self._debit_rounds(customer, body, refs, timeout, sent)
-        except PivotTimeoutError as exc:
-            if not sent[0]:
-                raise  # nothing was sent: a plain timeout
-            raise OutcomeUnknownError(
-                "the debit's outcome is unknown: the call's deadline passed before its status "
-                "was read", references=refs,
-            ) from exc
+        # One deadline for the whole procedure: debit attempts and status resolution (a
+        # status call the deadline leaves no time for is not sent: the outcome is unknown).
+        with deadline(total):
+            return await self._debit_rounds(customer, body, refs, timeout)
 
     async def _debit_rounds(
         self, customer: WalletCustomer, body: DebitPaymentRequest, refs: dict[str, str],
-        timeout: Timeout | float | None, sent: list[bool],
+        timeout: Timeout | float | None,
     ) -> DebitResult:
         ref = body.partner_reference_no
         last: Exception | None = None
         for _ in range(_MAX_DEBIT_ROUNDS):
             try:
-                sent[0] = True
                 resp = await self._send("debit/payment-host-to-host", body,
                                         DebitPaymentResponse, customer=customer, timeout=timeout)
                 return DebitResult(ref, resp.reference_no, resp.web_redirect_url, response=resp)
