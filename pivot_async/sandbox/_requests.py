@@ -3,22 +3,29 @@
 The rules: docs/reference/wire.md#create-session, wire.md#payment-objects and
 wire.md#confirm-cancel-capture.
 
-Static problems are collected by :class:`~._validation.Checker` and answered with 400.
+The static rules are the tables below (rows of :class:`~._fields.Field`), the cross-field rules
+the short functions after them; every problem is collected and answered with one 400.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import re
 from typing import Any
 
 from ._cards import CardData
-from ._config import SandboxConfig
+from ._config import MethodConfig, SandboxConfig
 from ._errors import validation_error
+from ._fields import GIVEN, Checked, Field, Rule, When, text
 from ._models import Session
-from ._validation import Checker
+from ._util import parse_request_time
+from ._validation import AMOUNT, BOOLEAN, INTEGER, OBJECT, destination, nest
 
 __all__ = [
+    "CONFIRM_FIELDS",
+    "CREATE_FIELDS",
+    "METHOD_FIELDS",
     "CreateRequest",
     "MethodInput",
     "parse_confirm",
@@ -28,6 +35,13 @@ __all__ = [
 ]
 
 METHOD_TYPES = ("VIRTUAL_ACCOUNT", "QR", "CARD", "EWALLET")
+CAPTURE_METHODS = ("automatic", "manual")
+THREE_DS = ("AUTOMATIC", "NEVER", "CHALLENGE")
+_RETURN_URLS = ("successReturnUrl", "failureReturnUrl", "expirationReturnUrl")
+_AT_LEAST_1, _ALNUM_SAYS = "must be at least 1", "must be alphanumeric"
+_EMAIL_SAYS = "must be a valid email address"
+_NUMBER_SAYS = "must be 13 to 19 digits"
+_MONTH = Rule("integer", check=lambda v: 1 <= v <= 12, says="must be 1 to 12")
 _OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
 MULTIPLE_NEEDS_API = "paymentType 'MULTIPLE' is only allowed when mode is set to 'API'"
 MULTIPLE_NOT_FOR_METHOD = "paymentType 'MULTIPLE' is not allowed for this payment method type"
@@ -80,44 +94,174 @@ class CreateRequest:
     metadata: dict[str, Any] | None
 
 
-def _card(
-    chk: Checker, card: dict[str, Any], now: _dt.datetime, stage: str, m: MethodInput
-) -> None:
-    path = "paymentMethod.card"
-    encrypted = chk.string(card, "encryptedCard", f"{path}.encryptedCard")
-    if encrypted:
-        if stage == "create":
-            chk.error(f"{path}.encryptedCard", "encryptedCard is accepted on confirm only")
-        m.encrypted_card = encrypted
-    token = chk.string(card, "token", f"{path}.token", max_len=255)
-    if token:
-        m.card_token = token
-    cvc = chk.string(card, "cvc", f"{path}.cvc", max_len=4)
-    if cvc and not cvc.isdigit():
-        chk.error(f"{path}.cvc", f"{path}.cvc must be digits")
-    number = chk.string(card, "number", f"{path}.number")
-    if number:
-        if not (number.isdigit() and 13 <= len(number) <= 19):
-            chk.error(f"{path}.number", f"{path}.number must be 13 to 19 digits")
-            return
-        month = chk.integer(card, "expMonth", f"{path}.expMonth", required=True)
-        year = chk.integer(card, "expYear", f"{path}.expYear", required=True)
-        if month is not None and not 1 <= month <= 12:
-            chk.error(f"{path}.expMonth", f"{path}.expMonth must be 1 to 12")
-            return
-        if month is None or year is None:
-            return
-        full_year = year + 2000 if year < 100 else year
-        data = CardData(number, month, full_year, cvc or "")
+# -- the tables (static rules) ---------------------------------------------------------------
+def _choice(*options: str, fold_case: bool = False) -> Rule:
+    return Rule(choices=options, fold_case=fold_case)
+
+
+def _digits(low: int, high: int) -> Rule:
+    """Empty, or ``low`` to ``high`` ASCII digits."""
+    return text(check=lambda v: not v or (low <= len(v) <= high and v.isascii() and v.isdigit()))
+
+
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+NAME = text(255)
+EXPIRY = text(
+    check=lambda v: parse_request_time(v) is not None,
+    says="must have the format YYYY-MM-DDTHH:MM:SSZ "
+    "(optionally 1 to 9 fractional-second digits before the Z)",
+)
+_PHONE = (
+    Field("phoneNumber", False, OBJECT),
+    Field("phoneNumber.countryCode", False, text(4)),
+    Field("phoneNumber.number", False, text(15)),
+)
+
+
+def _person(path: str, *, shipping: bool = False) -> tuple[Field, ...]:
+    """``orderInformation.billingInfo`` / ``shippingInfo``."""
+    rows = (
+        Field("surname", False, NAME),
+        Field("sureName", False, NAME),
+        Field("givenName", True, NAME),
+        Field("email", True, NAME),
+        *_PHONE,
+        *(Field(k, False, NAME) for k in ("addressLine1", "addressLine2", "city")),
+        *(Field(k, False, NAME) for k in ("provinceState", "postalCode")),
+    )
+    method = Field("method", True, _choice("REGULAR", "NEXTDAY", "SAMEDAY", "INSTANT"))
+    return (Field(path, False, OBJECT), *nest(path, (*rows, method) if shipping else rows))
+
+
+_PRODUCT = "orderInformation.productDetails[]"
+ORDER_FIELDS = (
+    Field("orderInformation", False, OBJECT),
+    Field("orderInformation.productDetails", True, Rule("array", min_len=1)),
+    Field(_PRODUCT, True, OBJECT),
+    Field(f"{_PRODUCT}.type", True, _choice("PHYSICAL", "DIGITAL", "SERVICE")),
+    *(Field(f"{_PRODUCT}.{k}", False, NAME) for k in ("category", "subCategory", "name")),
+    Field(f"{_PRODUCT}.description", False, NAME),
+    Field(f"{_PRODUCT}.quantity", True, Rule("integer", check=lambda v: v >= 1, says=_AT_LEAST_1)),
+    Field(f"{_PRODUCT}.price", True, OBJECT),
+    *nest(f"{_PRODUCT}.price", AMOUNT),
+    *_person("orderInformation.billingInfo"),
+    *_person("orderInformation.shippingInfo", shipping=True),
+)
+CUSTOMER_FIELDS = (
+    Field("customer", False, OBJECT),
+    *nest(
+        "customer",
+        (
+            Field("email", True, text(255, check=_EMAIL.fullmatch, says=_EMAIL_SAYS)),
+            Field("givenName", False, NAME),
+            Field("surname", False, NAME),
+            Field("sureName", False, NAME),
+            *_PHONE,
+            Field("refundPreference", False, OBJECT),
+            Field("refundPreference.method", False, _choice("AUTO", "TRANSFER_ONLY")),
+        ),
+    ),
+    *destination(
+        "customer.refundPreference.transferDestination",
+        When("customer.refundPreference.method", "TRANSFER_ONLY"),
+    ),
+)
+_TYPE = "paymentMethod.type"
+_VA = "paymentMethodOptions.virtualAccount"
+_EW = "paymentMethodOptions.ewallet"
+_CARD = "paymentMethod.card"
+METHOD_FIELDS = (
+    Field(_TYPE, True, _choice(*METHOD_TYPES)),
+    Field("paymentMethodOptions.card", False, OBJECT),
+    Field(
+        "paymentMethodOptions.card.captureMethod", False, _choice(*CAPTURE_METHODS, fold_case=True)
+    ),
+    Field("paymentMethodOptions.card.threeDsMethod", False, _choice(*THREE_DS, fold_case=True)),
+    Field(_VA, When(_TYPE, "VIRTUAL_ACCOUNT"), OBJECT),
+    Field(f"{_VA}.expiryAt", False, EXPIRY),
+    Field(f"{_VA}.channel", When(_TYPE, "VIRTUAL_ACCOUNT")),
+    Field(f"{_VA}.virtualAccountName", False, NAME),
+    Field(f"{_VA}.virtualAccountNumber", False, text(30)),
+    Field("paymentMethodOptions.qr", False, OBJECT),
+    Field("paymentMethodOptions.qr.expiryAt", False, EXPIRY),
+    Field(_EW, When(_TYPE, "EWALLET"), OBJECT),
+    Field(f"{_EW}.expiryAt", False, EXPIRY),
+    Field(f"{_EW}.channel", When(_TYPE, "EWALLET")),
+    Field(_CARD, False, OBJECT),
+    Field(f"{_CARD}.encryptedCard", False, text()),
+    Field(f"{_CARD}.token", False, text(255)),
+    Field(f"{_CARD}.cvc", False, dataclasses.replace(_digits(1, 4), says="must be digits")),
+    Field(f"{_CARD}.number", False, dataclasses.replace(_digits(13, 19), says=_NUMBER_SAYS)),
+    Field(f"{_CARD}.expMonth", When(f"{_CARD}.number", GIVEN), _MONTH),
+    Field(f"{_CARD}.expYear", When(f"{_CARD}.number", GIVEN), INTEGER),
+    Field("paymentMethod.ewallet", False, OBJECT),
+    Field("paymentMethod.ewallet.accountIdentifier", False, text(20)),
+)
+"""``paymentMethod`` and ``paymentMethodOptions`` (create, confirm, the hosted page)."""
+CREATE_FIELDS = (
+    Field("clientReferenceId", True, text(100, check=_ALNUM.fullmatch, says=_ALNUM_SAYS)),
+    Field("paymentType", False, _choice("SINGLE", "MULTIPLE")),
+    Field("mode", False, _choice("REDIRECT", "API")),
+    Field("paymentMethod", False, OBJECT),
+    Field("paymentMethodOptions", False, OBJECT),
+    Field("amount", When("paymentType", "SINGLE", "SINGLE"), OBJECT),
+    *nest("amount", AMOUNT),
+    Field("redirectUrl", When("mode", "REDIRECT", "REDIRECT"), OBJECT),
+    *(Field(f"redirectUrl.{k}", True, NAME) for k in _RETURN_URLS),
+    Field("statementDescriptor", False, text(20)),
+    Field("expirationMode", False, _choice("LOOSE", "STRICT")),
+    Field("expiryAt", False, EXPIRY),
+    Field("customerId", False, NAME),
+    *CUSTOMER_FIELDS,
+    *ORDER_FIELDS,
+    Field("metadata", False, OBJECT),
+    *(Field(k, False, BOOLEAN) for k in ("saveForFutureUse", "saveForFuture", "showSavedPayment")),
+    *(Field(k, False, BOOLEAN) for k in ("bypassStatusPage", "autoConfirm")),
+)
+"""``POST /v2/payments`` (with :data:`METHOD_FIELDS` when ``paymentMethod`` is given)."""
+CONFIRM_FIELDS = (
+    Field("paymentMethod", True, OBJECT),
+    Field("paymentMethodOptions", False, OBJECT),
+    Field("paymentMethod.paymentMethodOptions", False, OBJECT),
+    *ORDER_FIELDS,
+)
+"""``POST /v2/payments/{id}/confirm`` (with :data:`METHOD_FIELDS`)."""
+
+
+# -- the cross-field rules -------------------------------------------------------------------
+def _expiry(
+    chk: Checked, path: str, now: _dt.datetime, method: MethodConfig
+) -> _dt.datetime | None:
+    """An ``expiryAt`` of the right format must be in the future, within the maximum."""
+    moment = parse_request_time(chk.get(path) or "")
+    if moment is not None and moment <= now:
+        chk.error(path, f"{path} must be in the future")
+    elif moment is not None and moment > now + method.max_expiry_delta:
+        chk.error(path, f"{path} must not be later than {method.maximum_expiry} from now")
+    else:
+        return moment
+    return None
+
+
+def _card(chk: Checked, now: _dt.datetime, stage: str, m: MethodInput) -> None:
+    encrypted, token = chk.get(f"{_CARD}.encryptedCard"), chk.get(f"{_CARD}.token")
+    if encrypted and stage == "create":
+        chk.error(f"{_CARD}.encryptedCard", "encryptedCard is accepted on confirm only")
+    m.encrypted_card, m.card_token = encrypted or None, token or None
+    number, month, year = (chk.get(f"{_CARD}.{k}") for k in ("number", "expMonth", "expYear"))
+    if number and month is not None and year is not None:
+        data = CardData(
+            number, month, year + 2000 if year < 100 else year, chk.get(f"{_CARD}.cvc") or ""
+        )
         if data.expired(now):
-            chk.error(f"{path}.expYear", "The card has expired")
-            return
+            chk.error(f"{_CARD}.expYear", "The card has expired")
         m.card = data
     m.echo["card"] = {"token": token or "", "encryptedCard": encrypted or "", "cvc": ""}
 
 
 def parse_method(
-    chk: Checker,
+    chk: Checked,
     payment_method: dict[str, Any],
     options: dict[str, Any] | None,
     config: SandboxConfig,
@@ -126,85 +270,67 @@ def parse_method(
     stage: str,
 ) -> MethodInput | None:
     """Validate a payment method and its options; ``None`` if the type is unusable."""
-    kind = chk.enum(payment_method, "type", "paymentMethod.type", METHOD_TYPES, required=True)
+    chk.run({"paymentMethod": payment_method, "paymentMethodOptions": options or {}}, METHOD_FIELDS)
+    kind = chk.get(_TYPE)
     if kind is None:
         return None
     method_config = config.methods[kind]
     if not method_config.enabled:
-        chk.error("paymentMethod.type", f"Payment method {kind} is not enabled")
+        chk.error(_TYPE, f"Payment method {kind} is not enabled")
     m = MethodInput(kind, {"type": kind}, dict(options or {}))
-    opts = m.options
-    card_opts = chk.mapping(opts, "card", "paymentMethodOptions.card") or {}
-    m.capture_method = (
-        chk.enum(
-            card_opts,
-            "captureMethod",
-            "paymentMethodOptions.card.captureMethod",
-            ("automatic", "manual"),
-            default="automatic",
-            case_insensitive=True,
-        )
-        or "automatic"
-    )
-    m.three_ds_method = (
-        chk.enum(
-            card_opts,
-            "threeDsMethod",
-            "paymentMethodOptions.card.threeDsMethod",
-            ("AUTOMATIC", "NEVER", "CHALLENGE"),
-            default="AUTOMATIC",
-            case_insensitive=True,
-        )
-        or "AUTOMATIC"
-    )
+    m.capture_method = chk.get("paymentMethodOptions.card.captureMethod", "automatic")
+    m.three_ds_method = chk.get("paymentMethodOptions.card.threeDsMethod", "AUTOMATIC")
     option_key = _OPTION_KEYS.get(kind)
     if option_key is not None:
         path = f"paymentMethodOptions.{option_key}"
-        own_given = chk.mapping(opts, option_key, path, required=kind != "QR")
-        own = own_given or {}
-        m.method_expiry = chk.expiry(
-            own,
-            "expiryAt",
-            f"{path}.expiryAt",
-            now=now,
-            maximum=method_config.max_expiry_delta,
-            maximum_text=method_config.maximum_expiry,
-        )
-        if kind in ("VIRTUAL_ACCOUNT", "EWALLET") and own_given is not None:
-            channel = chk.enum(
-                own,
-                "channel",
-                f"{path}.channel",
-                method_config.accepted_channels,
-                required=True,
-                case_insensitive=True,
-            )
-            if kind == "EWALLET":
-                m.ewallet_channel = channel
-            else:
-                m.va_channel = channel
-        if kind == "VIRTUAL_ACCOUNT":
-            m.va_name = chk.string(
-                own, "virtualAccountName", f"{path}.virtualAccountName", max_len=255
-            )
-            m.va_number = chk.string(
-                own, "virtualAccountNumber", f"{path}.virtualAccountNumber", max_len=30
-            )
-    card = chk.mapping(payment_method, "card", "paymentMethod.card")
-    if card is not None:
+        m.method_expiry = _expiry(chk, f"{path}.expiryAt", now, method_config)
+        accepted = _choice(*method_config.accepted_channels, fold_case=True)
+        channel = chk.also(f"{path}.channel", accepted)
+        m.va_channel = channel if kind == "VIRTUAL_ACCOUNT" else None
+        m.ewallet_channel = channel if kind == "EWALLET" else None
+        m.va_name = chk.get(f"{_VA}.virtualAccountName") if kind == "VIRTUAL_ACCOUNT" else None
+        m.va_number = chk.get(f"{_VA}.virtualAccountNumber") if kind == "VIRTUAL_ACCOUNT" else None
+    if chk.get(_CARD) is not None:
         if kind != "CARD":
-            chk.error("paymentMethod.card", "paymentMethod.card is only for type CARD")
+            chk.error(_CARD, f"{_CARD} is only for type CARD")
         else:
-            _card(chk, card, now, stage, m)
-    ewallet = chk.mapping(payment_method, "ewallet", "paymentMethod.ewallet")
-    if ewallet is not None and kind == "EWALLET":
-        phone = chk.string(
-            ewallet, "accountIdentifier", "paymentMethod.ewallet.accountIdentifier", max_len=20
-        )
-        if phone:
-            m.ewallet_phone = phone
-            m.echo["ewallet"] = {"accountIdentifier": phone}
+            _card(chk, now, stage, m)
+    phone = chk.get("paymentMethod.ewallet.accountIdentifier")
+    if phone and kind == "EWALLET":
+        m.ewallet_phone = phone
+        m.echo["ewallet"] = {"accountIdentifier": phone}
     return m
+
+
+def _surname(chk: Checked, path: str) -> dict[str, Any] | None:
+    """``sureName`` (older examples) becomes ``surname`` (the reference): one spelling stored.
+
+    Both given with different values is ambiguous: 400 naming ``<path>.sureName``.
+    """
+    person: dict[str, Any] | None = chk.get(path)
+    if person is None or "sureName" not in person:
+        return person
+    out = dict(person)
+    legacy, current = out.pop("sureName"), out.get("surname")
+    if current is not None and legacy is not None and current != legacy:
+        chk.error(
+            f"{path}.sureName",
+            f"{path}.sureName and {path}.surname differ; send only {path}.surname",
+        )
+    elif current is None and legacy is not None:
+        out["surname"] = legacy
+    return out
+
+
+def _order(chk: Checked) -> dict[str, Any] | None:
+    order: dict[str, Any] | None = chk.get("orderInformation")
+    if order is None:
+        return None
+    order = dict(order)
+    for part in ("billingInfo", "shippingInfo"):
+        if part in order:
+            order[part] = _surname(chk, f"orderInformation.{part}") or order[part]
+    return order
 
 
 def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime) -> CreateRequest:
@@ -212,77 +338,41 @@ def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime)
 
     See docs/reference/wire.md#create-session.
     """
-    chk = Checker()
-    reference = chk.string(
-        body,
-        "clientReferenceId",
-        "clientReferenceId",
-        required=True,
-        max_len=100,
-        alphanumeric=True,
-    )
-    payment_type = (
-        chk.enum(body, "paymentType", "paymentType", ("SINGLE", "MULTIPLE"), default="SINGLE")
-        or "SINGLE"
-    )
-    mode = chk.enum(body, "mode", "mode", ("REDIRECT", "API"), default="REDIRECT") or "REDIRECT"
-    pm = chk.mapping(body, "paymentMethod", "paymentMethod")
-    options = chk.mapping(body, "paymentMethodOptions", "paymentMethodOptions")
+    chk = Checked().run(body, CREATE_FIELDS)
+    pm, options = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
     method = parse_method(chk, pm, options, config, now, stage="create") if pm is not None else None
+    payment_type, mode = chk.get("paymentType", "SINGLE"), chk.get("mode", "REDIRECT")
     multiple = payment_type == "MULTIPLE"
     if multiple and mode != "API":
         chk.error("", MULTIPLE_NEEDS_API)
     elif multiple and (method is None or method.type not in ("QR", "VIRTUAL_ACCOUNT")):
         chk.error("", MULTIPLE_NOT_FOR_METHOD)
+    amount = chk.get("amount.value")
     if multiple and method is not None and method.type == "QR" and body.get("amount") is not None:
         chk.error("", QRIS_MULTIPLE_AMOUNT)
         amount = None
-    else:
-        amount = chk.amount(body, "amount", "amount", required=not multiple)
     if amount is not None and not multiple:
         _check_amount_range(chk, config, method.type if method else None, amount)
-    redirect = chk.mapping(body, "redirectUrl", "redirectUrl", required=mode == "REDIRECT")
-    if redirect is not None:
-        for key in ("successReturnUrl", "failureReturnUrl", "expirationReturnUrl"):
-            chk.string(redirect, key, f"redirectUrl.{key}", required=True, max_len=255)
-    descriptor = chk.string(body, "statementDescriptor", "statementDescriptor", max_len=20)
-    expiration_mode = (
-        chk.enum(body, "expirationMode", "expirationMode", ("LOOSE", "STRICT"), default="LOOSE")
-        or "LOOSE"
-    )
     method_config = config.methods[method.type] if method else config.methods["CARD"]
-    expiry = chk.expiry(
-        body,
-        "expiryAt",
-        "expiryAt",
-        now=now,
-        maximum=method_config.max_expiry_delta,
-        maximum_text=method_config.maximum_expiry,
-    )
-    save = body.get("saveForFutureUse")
-    save_key = "saveForFutureUse" if save is not None else "saveForFuture"
-    customer_id = chk.string(body, "customerId", "customerId", max_len=255)
-    customer = chk.customer(body)
-    order = chk.order_information(body)
-    metadata = chk.mapping(body, "metadata", "metadata")
+    save_key = "saveForFutureUse" if body.get("saveForFutureUse") is not None else "saveForFuture"
     request = CreateRequest(
-        client_reference_id=reference or "",
+        client_reference_id=chk.get("clientReferenceId", ""),
         amount=amount,
         payment_type=payment_type,
         mode=mode,
         method=method,
-        save_for_future_use=chk.boolean(body, save_key, save_key, False),
-        show_saved_payment=chk.boolean(body, "showSavedPayment", "showSavedPayment", False),
-        bypass_status_page=chk.boolean(body, "bypassStatusPage", "bypassStatusPage", False),
-        redirect_url=redirect,
-        customer_id=customer_id or None,
-        customer=customer,
-        order_information=order,
-        auto_confirm=chk.boolean(body, "autoConfirm", "autoConfirm", True),
-        statement_descriptor=descriptor or None,
-        expiration_mode=expiration_mode,
-        expiry_at=expiry,
-        metadata=metadata,
+        save_for_future_use=chk.get(save_key, False),
+        show_saved_payment=chk.get("showSavedPayment", False),
+        bypass_status_page=chk.get("bypassStatusPage", False),
+        redirect_url=chk.get("redirectUrl"),
+        customer_id=chk.get("customerId") or None,
+        customer=_surname(chk, "customer"),
+        order_information=_order(chk),
+        auto_confirm=chk.get("autoConfirm", True),
+        statement_descriptor=chk.get("statementDescriptor") or None,
+        expiration_mode=chk.get("expirationMode", "LOOSE"),
+        expiry_at=_expiry(chk, "expiryAt", now, method_config),
+        metadata=chk.get("metadata"),
     )
     _check_applicable(chk, request, save_key)
     chk.raise_if_failed()
@@ -307,7 +397,7 @@ def _only_card_ewallet(key: str, kind: str) -> str:
     )
 
 
-def _check_applicable(chk: Checker, req: CreateRequest, save_key: str) -> None:
+def _check_applicable(chk: Checked, req: CreateRequest, save_key: str) -> None:
     """Refuse an "applicable only" setting that would not take effect.
 
     See docs/reference/wire.md#create-session.
@@ -343,7 +433,7 @@ def session_settings_apply(session: Session, kind: str) -> None:
         )
 
 
-def _check_amount_range(chk: Checker, config: SandboxConfig, kind: str | None, amount: int) -> None:
+def _check_amount_range(chk: Checked, config: SandboxConfig, kind: str | None, amount: int) -> None:
     rows = [config.methods[kind]] if kind else [c for c in config.methods.values() if c.enabled]
     if any(c.minimum <= amount <= c.maximum for c in rows):
         return
@@ -364,19 +454,11 @@ def parse_confirm(
 
     See docs/reference/wire.md#confirm-cancel-capture.
     """
-    chk = Checker()
-    pm = chk.mapping(body, "paymentMethod", "paymentMethod", required=True)
-    top = chk.mapping(body, "paymentMethodOptions", "paymentMethodOptions")
-    nested = (
-        chk.mapping(pm, "paymentMethodOptions", "paymentMethod.paymentMethodOptions")
-        if pm
-        else None
-    )
-    order = chk.order_information(body)
+    chk = Checked().run(body, CONFIRM_FIELDS)
+    pm, top = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
+    options = top if top is not None else chk.get("paymentMethod.paymentMethodOptions")
     method = (
-        parse_method(chk, pm, top if top is not None else nested, config, now, stage="confirm")
-        if pm is not None
-        else None
+        parse_method(chk, pm, options, config, now, stage="confirm") if pm is not None else None
     )
     if method is not None:
         if session_type is not None and method.type != session_type:
@@ -393,4 +475,4 @@ def parse_confirm(
             )
     chk.raise_if_failed()
     assert method is not None
-    return method, order
+    return method, _order(chk)

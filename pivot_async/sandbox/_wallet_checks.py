@@ -1,12 +1,15 @@
-"""Format checks for wallet request fields (QRIS parsing lives in :mod:`._qris`)."""
+"""The wallet's (SNAP) field rules, as :class:`~._fields.Rule` values for the endpoint tables.
+
+The engine is :mod:`._fields`; QRIS parsing lives in :mod:`._qris`.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from .._signing import parse_snap_datetime
+from ._fields import Rule, text
 from ._qris import parse_qris
 from ._wallet_model import parse_amount
 
@@ -29,103 +32,48 @@ __all__ = [
     "user_resources",
 ]
 
-Check = Callable[[Any], bool]
+is_object = Rule("object")
+is_list = Rule("array")
+str_max = text
 
 
-def is_object(value: Any) -> bool:
-    return isinstance(value, dict)
+def one_of(*choices: str) -> Rule:
+    return Rule(choices=choices)
 
 
-def str_max(n: int) -> Check:
+def _fits(pattern: str) -> Any:
+    compiled = re.compile(pattern)
+    return lambda value: compiled.fullmatch(value) is not None
+
+
+def _parses(parse: Any) -> Any:
     def check(value: Any) -> bool:
-        return isinstance(value, str) and len(value) <= n
+        try:
+            parse(value)
+        except ValueError:
+            return False
+        return True
 
     return check
 
 
-def one_of(*choices: str) -> Check:
-    def check(value: Any) -> bool:
-        return isinstance(value, str) and value in choices
-
-    return check
-
-
-_MSISDN = re.compile(r"\+?[0-9]{6,15}")
-
-
-def msisdn(value: Any) -> bool:
-    return isinstance(value, str) and len(value) <= 15 and _MSISDN.fullmatch(value) is not None
-
-
-def url(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) > 2048:
-        return False
-    return re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*://\S+", value) is not None
-
-
-def datetime_str(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        parse_snap_datetime(value)
-    except ValueError:
-        return False
-    return True
-
-
-def amount_value(value: Any) -> bool:
-    """``"10000.00"`` or ``"36000"``: a decimal string with 0 or 2 decimals."""
-    return parse_amount(value) is not None
-
-
-def amount_or_empty(value: Any) -> bool:
-    return value == "" or amount_value(value)
-
-
+msisdn = text(15, check=_fits(r"\+?[0-9]{6,15}"))
+url = text(2048, check=_fits(r"[A-Za-z][A-Za-z0-9+.-]*://\S+"))
+datetime_str = Rule("string", check=_parses(parse_snap_datetime))
+amount_value = Rule(check=lambda v: parse_amount(v) is not None)
+"""``"10000.00"`` or ``"36000"``: a decimal string with 0 or 2 decimals."""
+amount_or_empty = Rule(check=lambda v: v == "" or parse_amount(v) is not None)
 currency = one_of("IDR")
 currency_or_empty = one_of("IDR", "")
+page_size = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and 1 <= int(v) <= 100)
+page_number = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and int(v) >= 1)
+deeplink_flag = Rule("boolean")
+"""``urlParams[].isDeeplink``: a JSON boolean, as Pivot's field table and example give it.
 
-
-def _digits_in(lo: int, hi: int) -> Check:
-    def check(value: Any) -> bool:
-        return (
-            isinstance(value, str)
-            and re.fullmatch(r"[0-9]{1,4}", value) is not None
-            and lo <= int(value) <= hi
-        )
-
-    return check
-
-
-page_size = _digits_in(1, 100)
-page_number = _digits_in(1, 9999)
-
-
-def is_list(value: Any) -> bool:
-    return isinstance(value, list)
-
-
-def deeplink_flag(value: Any) -> bool:
-    """``urlParams[].isDeeplink``: a JSON boolean, as Pivot's field table and example give it.
-
-    The client sends only booleans; the sandbox refuses anything else (SNAP's ``"Y"``/``"N"``
-    flags included) so that client and sandbox enforce one rule.
-    """
-    return isinstance(value, bool)
-
-
-def user_resources(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(v, str) for v in value)
-        and "OTT" in value
-    )
-
-
-def qris_content(value: Any) -> bool:
-    try:
-        parse_qris(value)
-    except ValueError:
-        return False
-    return True
+The client sends only booleans; the sandbox refuses anything else (SNAP's ``"Y"``/``"N"``
+flags included) so that client and sandbox enforce one rule.
+"""
+user_resources = Rule(
+    "array", min_len=1, check=lambda v: all(isinstance(x, str) for x in v) and "OTT" in v
+)
+qris_content = Rule(check=_parses(parse_qris))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from .._signing import (
     verify_token_signature,
 )
 from ._errors import SnapError
+from ._fields import Field, check
 from ._wallet_core import WalletSandbox
 from ._wallet_model import Token, WalletBinding, WalletMerchant, minify_json_bytes
 
@@ -302,77 +303,9 @@ def _parse_object(raw_body: bytes, service: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ body validation
 
 
-@dataclass(frozen=True)
-class Field:
-    """A body field: dotted ``path``, whether it is mandatory, and its format check."""
-
-    path: str
-    required: bool = False
-    check: Callable[[Any], bool] | None = None
-
-
-_ABSENT = object()
-
-
-_ITEM = re.compile(r"(.+)\[([0-9]+)\]")
-
-
-def _get(body: Mapping[str, Any], path: str) -> tuple[bool, Any]:
-    """(parent_ok, value): parent_ok is False if an ancestor exists but is not an object.
-
-    A part ``name[3]`` is item 3 of the array ``name`` (paths made by :func:`_expand`).
-    """
-    node: Any = body
-    for part in path.split("."):
-        if node is _ABSENT:
-            return True, _ABSENT
-        if not isinstance(node, dict):
-            return False, _ABSENT
-        item = _ITEM.fullmatch(part)
-        if item is None:
-            node = node.get(part, _ABSENT)
-            continue
-        array = node.get(item.group(1), _ABSENT)
-        index = int(item.group(2))
-        if not isinstance(array, list) or index >= len(array):
-            return False, _ABSENT
-        node = array[index]
-    return True, node
-
-
-def _expand(body: Mapping[str, Any], fields: tuple[Field, ...]) -> list[Field]:
-    """``urlParams[].url`` becomes ``urlParams[0].url``, ``urlParams[1].url``, ... for the
-    items the body has, so each problem names the exact item."""
-    out: list[Field] = []
-    for f in fields:
-        head, marker, tail = f.path.partition("[]")
-        if not marker:
-            out.append(f)
-            continue
-        _, items = _get(body, head)
-        count = len(items) if isinstance(items, list) else 0
-        concrete = tuple(Field(f"{head}[{i}]{tail}", f.required, f.check) for i in range(count))
-        out.extend(_expand(body, concrete))
-    return out
-
-
-def _is_missing(value: Any) -> bool:
-    return value is _ABSENT or value is None or value == "" or value == []
-
-
 def validate_body(raw_body: bytes, fields: tuple[Field, ...], service: str) -> dict[str, Any]:
     """Step 8: the body is a JSON object; mandatory fields first (``400xx02``), then formats
     (``400xx01``), each reporting the first offending field (an array item by its index)."""
     body = _parse_object(raw_body, service)
-    fields = tuple(_expand(body, fields))
-    for f in fields:
-        parent_ok, value = _get(body, f.path)
-        if f.required and parent_ok and _is_missing(value):
-            raise SnapError(f"400{service}02", f"Invalid Mandatory Field {{{f.path}}}")
-    for f in fields:
-        _, value = _get(body, f.path)
-        if value is _ABSENT or value is None or f.check is None:
-            continue
-        if not f.check(value):
-            raise SnapError(f"400{service}01", f"Invalid Field Format {{{f.path}}}")
+    check(body, fields, blank_is_missing=True).raise_snap(service)
     return body
