@@ -1,8 +1,10 @@
-"""Payments request validation on the one engine (:mod:`._fields`): 400 ``api_validation_error``
+"""The payments requests' tables on the one engine (:mod:`._fields`): 400 ``api_validation_error``
 naming every bad field by its dotted wire path (``paymentMethodOptions.virtualAccount.channel``).
 
-The request tables are in :mod:`._requests`; :class:`Checker` reads single values with the same
-rules and messages for the smaller bodies (refunds, capture, simulations, control routes).
+The rules: docs/reference/wire.md#create-session, wire.md#payment-objects and
+wire.md#confirm-cancel-capture. Their cross-field rules and the parsing into normalised values
+are in :mod:`._requests`. :class:`Checker` reads single values with the same rules and messages
+for the smaller bodies (refunds, capture, simulations, control routes).
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ._errors import validation_error
-from ._fields import Checked, Field, Rule, When, text
-from ._util import decode_json
+from ._fields import GIVEN, Check, Checked, Field, Rule, When, text
+from ._util import decode_json, parse_request_time
 
-__all__ = ["AMOUNT", "BOOLEAN", "INTEGER", "OBJECT", "Checker", "destination", "nest", "parse_body"]
+__all__ = [
+    "AMOUNT",
+    "CONFIRM_FIELDS",
+    "CREATE_FIELDS",
+    "METHOD_FIELDS",
+    "METHOD_TYPES",
+    "Checker",
+    "parse_body",
+]
 
 OBJECT = Rule("object")
 BOOLEAN = Rule("boolean")
@@ -60,6 +70,152 @@ def destination(path: str, required: bool | When, *, refund: bool = False) -> tu
     says = "must be alphanumeric"
     alnum = text(20, check=lambda v: not v or _ALNUM_SPACE.fullmatch(v) is not None, says=says)
     return (*rows, Field(f"{path}.description", False, alnum))
+
+
+METHOD_TYPES = ("VIRTUAL_ACCOUNT", "QR", "CARD", "EWALLET")
+CAPTURE_METHODS = ("automatic", "manual")
+THREE_DS = ("AUTOMATIC", "NEVER", "CHALLENGE")
+_RETURN_URLS = ("successReturnUrl", "failureReturnUrl", "expirationReturnUrl")
+_AT_LEAST_1, _ALNUM_SAYS = "must be at least 1", "must be alphanumeric"
+_EMAIL_SAYS = "must be a valid email address"
+_NUMBER_SAYS = "must be 13 to 19 digits"
+_MONTH = Rule("integer", check=lambda v: 1 <= v <= 12, says="must be 1 to 12")
+_OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
+
+
+# -- the tables (static rules) ---------------------------------------------------------------
+def _choice(*options: str, fold_case: bool = False) -> Rule:
+    return Rule(choices=options, fold_case=fold_case)
+
+
+def _digits(low: int, high: int) -> Check:
+    """Empty, or ``low`` to ``high`` ASCII digits."""
+    return lambda v: not v or (low <= len(v) <= high and v.isascii() and v.isdigit())
+
+
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+NAME = text(255)
+EXPIRY = text(
+    check=lambda v: parse_request_time(v) is not None,
+    says="must have the format YYYY-MM-DDTHH:MM:SSZ "
+    "(optionally 1 to 9 fractional-second digits before the Z)",
+)
+_PHONE = (
+    Field("phoneNumber", False, OBJECT),
+    Field("phoneNumber.countryCode", False, text(4)),
+    Field("phoneNumber.number", False, text(15)),
+)
+
+
+def _person(path: str, *, shipping: bool = False) -> tuple[Field, ...]:
+    """``orderInformation.billingInfo`` / ``shippingInfo``."""
+    rows = (
+        Field("surname", False, NAME),
+        Field("sureName", False, NAME),
+        Field("givenName", True, NAME),
+        Field("email", True, NAME),
+        *_PHONE,
+        *(Field(k, False, NAME) for k in ("addressLine1", "addressLine2", "city")),
+        *(Field(k, False, NAME) for k in ("provinceState", "postalCode")),
+    )
+    method = Field("method", True, _choice("REGULAR", "NEXTDAY", "SAMEDAY", "INSTANT"))
+    return (Field(path, False, OBJECT), *nest(path, (*rows, method) if shipping else rows))
+
+
+_PRODUCT = "orderInformation.productDetails[]"
+ORDER_FIELDS = (
+    Field("orderInformation", False, OBJECT),
+    Field("orderInformation.productDetails", True, Rule("array", min_len=1)),
+    Field(_PRODUCT, True, OBJECT),
+    Field(f"{_PRODUCT}.type", True, _choice("PHYSICAL", "DIGITAL", "SERVICE")),
+    *(Field(f"{_PRODUCT}.{k}", False, NAME) for k in ("category", "subCategory", "name")),
+    Field(f"{_PRODUCT}.description", False, NAME),
+    Field(f"{_PRODUCT}.quantity", True, Rule("integer", check=lambda v: v >= 1, says=_AT_LEAST_1)),
+    Field(f"{_PRODUCT}.price", True, OBJECT),
+    *nest(f"{_PRODUCT}.price", AMOUNT),
+    *_person("orderInformation.billingInfo"),
+    *_person("orderInformation.shippingInfo", shipping=True),
+)
+CUSTOMER_FIELDS = (
+    Field("customer", False, OBJECT),
+    *nest(
+        "customer",
+        (
+            Field("email", True, text(255, check=_EMAIL.fullmatch, says=_EMAIL_SAYS)),
+            Field("givenName", False, NAME),
+            Field("surname", False, NAME),
+            Field("sureName", False, NAME),
+            *_PHONE,
+            Field("refundPreference", False, OBJECT),
+            Field("refundPreference.method", False, _choice("AUTO", "TRANSFER_ONLY")),
+        ),
+    ),
+    *destination(
+        "customer.refundPreference.transferDestination",
+        When("customer.refundPreference.method", "TRANSFER_ONLY"),
+    ),
+)
+_TYPE = "paymentMethod.type"
+_VA = "paymentMethodOptions.virtualAccount"
+_EW = "paymentMethodOptions.ewallet"
+_CARD = "paymentMethod.card"
+METHOD_FIELDS = (
+    Field(_TYPE, True, _choice(*METHOD_TYPES)),
+    Field("paymentMethodOptions.card", False, OBJECT),
+    Field(
+        "paymentMethodOptions.card.captureMethod", False, _choice(*CAPTURE_METHODS, fold_case=True)
+    ),
+    Field("paymentMethodOptions.card.threeDsMethod", False, _choice(*THREE_DS, fold_case=True)),
+    Field(_VA, When(_TYPE, "VIRTUAL_ACCOUNT"), OBJECT),
+    Field(f"{_VA}.expiryAt", False, EXPIRY),
+    Field(f"{_VA}.channel", When(_TYPE, "VIRTUAL_ACCOUNT")),
+    Field(f"{_VA}.virtualAccountName", False, NAME),
+    Field(f"{_VA}.virtualAccountNumber", False, text(30)),
+    Field("paymentMethodOptions.qr", False, OBJECT),
+    Field("paymentMethodOptions.qr.expiryAt", False, EXPIRY),
+    Field(_EW, When(_TYPE, "EWALLET"), OBJECT),
+    Field(f"{_EW}.expiryAt", False, EXPIRY),
+    Field(f"{_EW}.channel", When(_TYPE, "EWALLET")),
+    Field(_CARD, False, OBJECT),
+    Field(f"{_CARD}.encryptedCard", False, text()),
+    Field(f"{_CARD}.token", False, text(255)),
+    Field(f"{_CARD}.cvc", False, text(4, check=_digits(1, 4), says="must be digits")),
+    Field(f"{_CARD}.number", False, text(check=_digits(13, 19), says=_NUMBER_SAYS)),
+    Field(f"{_CARD}.expMonth", When(f"{_CARD}.number", GIVEN), _MONTH),
+    Field(f"{_CARD}.expYear", When(f"{_CARD}.number", GIVEN), INTEGER),
+    Field("paymentMethod.ewallet", False, OBJECT),
+    Field("paymentMethod.ewallet.accountIdentifier", False, text(20)),
+)
+"""``paymentMethod`` and ``paymentMethodOptions`` (create, confirm, the hosted page)."""
+CREATE_FIELDS = (
+    Field("clientReferenceId", True, text(100, check=_ALNUM.fullmatch, says=_ALNUM_SAYS)),
+    Field("paymentType", False, _choice("SINGLE", "MULTIPLE")),
+    Field("mode", False, _choice("REDIRECT", "API")),
+    Field("paymentMethod", False, OBJECT),
+    Field("paymentMethodOptions", False, OBJECT),
+    Field("amount", When("paymentType", "SINGLE", "SINGLE"), OBJECT),
+    *nest("amount", AMOUNT),
+    Field("redirectUrl", When("mode", "REDIRECT", "REDIRECT"), OBJECT),
+    *(Field(f"redirectUrl.{k}", True, NAME) for k in _RETURN_URLS),
+    Field("statementDescriptor", False, text(20)),
+    Field("expirationMode", False, _choice("LOOSE", "STRICT")),
+    Field("expiryAt", False, EXPIRY),
+    Field("customerId", False, NAME),
+    *CUSTOMER_FIELDS,
+    *ORDER_FIELDS,
+    Field("metadata", False, OBJECT),
+    *(Field(k, False, BOOLEAN) for k in ("saveForFutureUse", "saveForFuture", "showSavedPayment")),
+    *(Field(k, False, BOOLEAN) for k in ("bypassStatusPage", "autoConfirm")),
+)
+"""``POST /v2/payments`` (with :data:`METHOD_FIELDS` when ``paymentMethod`` is given)."""
+CONFIRM_FIELDS = (
+    Field("paymentMethod", True, OBJECT),
+    Field("paymentMethodOptions", False, OBJECT),
+    Field("paymentMethod.paymentMethodOptions", False, OBJECT),
+    *ORDER_FIELDS,
+)
+"""``POST /v2/payments/{id}/confirm`` (with :data:`METHOD_FIELDS`)."""
 
 
 def parse_body(raw: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
