@@ -13,26 +13,11 @@ Time is injected: pass ``clock=ManualClock()`` and call ``sandbox.advance(second
 ``clock.advance`` followed by any request) to expire tokens, sessions and idempotency keys or to
 move refunds on, without sleeping.
 
-Extension point (used by the wallet side)
------------------------------------------
-``Sandbox(setup_hooks=[hook, ...])`` calls each ``hook(app, ctx)`` while building the
-application, where ``app`` is the :class:`aiohttp.web.Application` and ``ctx`` the
-:class:`SandboxContext`. A hook adds routes (and ``app.on_startup`` / ``app.on_cleanup``
-callbacks if it needs them). The middlewares are installed on the whole application, so a hook's
-routes get fault injection, rate limits and the request log too. ``ctx`` offers:
-
-- ``ctx.clock`` / ``ctx.now()``: the sandbox clock (timezone-aware UTC);
-- ``ctx.faults``: the :class:`FaultRegistry`;
-- ``ctx.get_base_url()`` (or ``ctx.base_url``): ``http://127.0.0.1:PORT`` once serving;
-- ``ctx.send_callback(event, data, merchant_id=...)`` and ``ctx.callbacks``: the
-  :class:`CallbackSender` (retries on the documented schedule);
-- ``ctx.state.merchants``: the registered merchants (``client_id``, ``client_secret``);
-- ``ctx.config``: the :class:`SandboxConfig`; ``ctx.sweep()`` applies due transitions and
-  ``ctx.state.schedule(due, action)`` schedules one.
-
-With ``setup_hooks=None`` (the default) the sandbox loads the package's own extensions:
-``pivot_async.sandbox._wallet`` when it exists and exposes ``setup_sandbox(app, ctx)`` or a
-``wallet_hook()`` factory. Pass ``setup_hooks=()`` for the payments API alone.
+Extension point: ``Sandbox(setup_hooks=[hook, ...])`` calls each ``hook(app, ctx)`` while
+building the application (``ctx`` is the :class:`SandboxContext`); the hook's routes get the
+same middlewares (request log, faults, errors). ``setup_hooks=None`` (the default) mounts the
+Pivot Pay wallet (SNAP); ``setup_hooks=()`` serves the payments API alone. ``docs/sandbox.md``
+("Extending it", "Design") has the details.
 """
 
 from __future__ import annotations
@@ -51,6 +36,7 @@ from ._config import (
 )
 from ._context import CONTEXT_KEY, SandboxContext
 from ._faults import Fault, FaultRegistry, RateLimit
+from ._merchants import Merchants, SnapCredentials
 from ._models import Capture, Charge, Customer, Refund, Session
 from ._server import Sandbox
 from ._state import Merchant, RequestRecord, SandboxState
@@ -76,6 +62,7 @@ __all__ = [
     "FaultRegistry",
     "ManualClock",
     "Merchant",
+    "Merchants",
     "MethodConfig",
     "RateLimit",
     "Refund",
@@ -87,6 +74,7 @@ __all__ = [
     "SandboxState",
     "Session",
     "SetupHook",
+    "SnapCredentials",
     "SystemClock",
     "WalletSandbox",
     "create_app",

@@ -65,14 +65,22 @@ def _answer(request: web.Request, session: Session, form: bool) -> web.Response:
 
 
 # -- the customer's side ----------------------------------------------------------------------
-async def three_ds(request: web.Request) -> web.Response:
-    """``POST /_sandbox/3ds/{id}`` ``{"action": "complete"|"fail"|"cancel"}``."""
+async def _choice(
+    request: web.Request, field: str, choices: tuple[str, ...]
+) -> tuple[Session, str, bool]:
+    """The session, the customer's ``field`` (one of ``choices``) and whether it was a form."""
     session = _session(request)
     data, form = await _input(request)
     chk = Checker()
-    action = chk.enum(data, "action", "action", ("complete", "fail", "cancel"), required=True)
+    value = chk.enum(data, field, field, choices, required=True)
     chk.raise_if_failed()
-    request.app[PAYMENTS_KEY].cards.authenticate(session, str(action))
+    return session, str(value), form
+
+
+async def three_ds(request: web.Request) -> web.Response:
+    """``POST /_sandbox/3ds/{id}`` ``{"action": "complete"|"fail"|"cancel"}``."""
+    session, action, form = await _choice(request, "action", ("complete", "fail", "cancel"))
+    request.app[PAYMENTS_KEY].cards.authenticate(session, action)
     return _answer(request, session, form)
 
 
@@ -130,12 +138,8 @@ async def ewallet(request: web.Request) -> web.Response:
 
 async def review(request: web.Request) -> web.Response:
     """``POST /_sandbox/payments/{id}/review`` ``{"decision": "approve"|"reject"}``."""
-    session = _session(request)
-    data, form = await _input(request)
-    chk = Checker()
-    decision = chk.enum(data, "decision", "decision", ("approve", "reject"), required=True)
-    chk.raise_if_failed()
-    request.app[PAYMENTS_KEY].cards.review(session, str(decision))
+    session, decision, form = await _choice(request, "decision", ("approve", "reject"))
+    request.app[PAYMENTS_KEY].cards.review(session, decision)
     return _answer(request, session, form)
 
 

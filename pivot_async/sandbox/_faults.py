@@ -62,8 +62,22 @@ def _compile_route(route: str) -> tuple[str | None, re.Pattern[str]]:
     return method, re.compile(pattern)
 
 
+class _Routed:
+    """A route pattern (``"POST /v2/payments"``, ``"/v2/payments/{id}"``, ``"*"``...)."""
+
+    route: str
+    _method: str | None
+    _pattern: re.Pattern[str]
+
+    def matches(self, method: str, path: str) -> bool:
+        """True if the route matches this request."""
+        return (self._method is None or self._method == method) and bool(
+            self._pattern.fullmatch(path)
+        )
+
+
 @dataclasses.dataclass
-class Fault:
+class Fault(_Routed):
     """One injected fault; see the module docstring for the kinds."""
 
     kind: str
@@ -98,12 +112,6 @@ class Fault:
     def exhausted(self) -> bool:
         """True once the fault fired ``times`` times."""
         return self.times is not None and self.hits >= self.times
-
-    def matches(self, method: str, path: str) -> bool:
-        """True if the fault's route matches this request."""
-        return (self._method is None or self._method == method) and bool(
-            self._pattern.fullmatch(path)
-        )
 
     def fire(self, rng: random.Random) -> bool:
         """Count a matching request; True when the fault applies to it."""
@@ -141,7 +149,7 @@ class Fault:
 
 
 @dataclasses.dataclass
-class RateLimit:
+class RateLimit(_Routed):
     """At most ``limit`` requests per ``per`` seconds (sandbox clock) on a route, else 429."""
 
     route: str
@@ -154,12 +162,6 @@ class RateLimit:
             raise ValueError("limit must be >= 0 and per > 0")
         self._method, self._pattern = _compile_route(self.route)
         self._hits: collections.deque[float] = collections.deque()
-
-    def matches(self, method: str, path: str) -> bool:
-        """True if the rate limit's route matches this request."""
-        return (self._method is None or self._method == method) and bool(
-            self._pattern.fullmatch(path)
-        )
 
     def admit(self, now: float) -> float | None:
         """Count a request at ``now``; ``None`` if allowed, else seconds until a slot frees."""

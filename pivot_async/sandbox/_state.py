@@ -143,10 +143,6 @@ class SandboxState:
         self.counters[name] += 1
         return self.counters[name]
 
-    def merchant_sessions(self, merchant_id: str) -> list[Session]:
-        """The sessions of one merchant."""
-        return [s for s in self.sessions.values() if s.merchant_id == merchant_id]
-
     def sessions_by_reference(
         self, reference: str, merchant_id: str | None = None
     ) -> list[Session]:
@@ -157,10 +153,6 @@ class SandboxState:
             if s.client_reference_id == reference
             and (merchant_id is None or s.merchant_id == merchant_id)
         ]
-
-    def session_of(self, charge: Charge) -> Session:
-        """The session a charge belongs to."""
-        return self.sessions[charge.session_id]
 
     def customer_by_email(self, merchant_id: str, email: str) -> Customer | None:
         """A merchant's customer by e-mail (case-insensitive), if any."""

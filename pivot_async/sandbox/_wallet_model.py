@@ -6,12 +6,8 @@ the wire in Jakarta time (``+07:00``) through :func:`pivot_async._signing.snap_t
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import functools
-import hashlib
-import hmac
-import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +15,7 @@ from typing import Literal
 
 from .._signing import generate_private_key, snap_timestamp
 from ._merchants import DEFAULT_CHANNEL_ID, DEFAULT_MERCHANT_ID, SnapCredentials
+from ._util import jwt_encode
 
 __all__ = [
     "DEFAULT_CHANNEL_ID",
@@ -265,27 +262,13 @@ def to_decimal(value: Decimal | str | int) -> Decimal:
     return d.quantize(Decimal("0.01"))
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def link_jwt(
     secret: bytes, *, sub: str, merchant_id: str, session_id: str, exp: _dt.datetime
 ) -> str:
     """A JWT shaped like the ones in Pivot's wallet redirect URLs (HS256, iss wallet-backend)."""
-    header = _b64url(b'{"alg":"HS256","typ":"JWT"}')
-    claims = {
-        "iss": "wallet-backend",
-        "sub": sub,
-        "exp": int(exp.timestamp()),
-        "identifierValue": sub,
-        "merchantId": merchant_id,
-        "sessionId": session_id,
-    }
-    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{header}.{payload}".encode("ascii")
-    sig = _b64url(hmac.new(secret, signing_input, hashlib.sha256).digest())
-    return f"{header}.{payload}.{sig}"
+    claims = {"iss": "wallet-backend", "sub": sub, "exp": int(exp.timestamp())}
+    claims.update(identifierValue=sub, merchantId=merchant_id, sessionId=session_id)
+    return jwt_encode(claims, secret)
 
 
 def minify_json_bytes(body: bytes) -> bytes:
