@@ -17,13 +17,6 @@ import pivot_async
 ROOT = Path(pivot_async.__file__).parent
 PACKAGE = "pivot_async"
 
-#: Cycles closed only by a function-level import, in the models package (remove the entry
-#: when it is fixed there). Nothing may be added here.
-KNOWN_LAZY_CYCLES: set[frozenset[str]] = {
-    frozenset({"pivot_async.models._util", "pivot_async.models.common"}),
-}
-
-
 def _modules() -> dict[str, Path]:
     found = {}
     for path in ROOT.rglob("*.py"):
@@ -127,8 +120,7 @@ def test_no_cycle_at_module_level() -> None:
 
 def test_no_cycle_with_function_level_imports() -> None:
     graph = {m: _imports(m, p, lazy=True) for m, p in MODULES.items()}
-    cycles = set(_cycles(graph))
-    assert cycles - KNOWN_LAZY_CYCLES == set()
+    assert _cycles(graph) == []
 
 
 def test_cycle_finder_finds_a_cycle() -> None:

@@ -10,6 +10,10 @@ so nothing downstream changes. A model may name, in ``__wire_types__``, a looser
 a field as before its own rules run (``DecimalAmount.value`` is read as ``str | int`` so that
 the ASCII-digits rule sees the text, not a ``Decimal`` parsed from it). The hint for an
 unknown key is computed only on the error path (:func:`unknown_field_rule`).
+
+:func:`fast_variant` is the same with the per-field rules a model declares as msgspec
+constraints (``__wire_rules__``, see :mod:`._wire`) and its cross-field rules
+(``_wire_check``) as ``__post_init__``: one ``msgspec.convert`` checks a request in C.
 """
 
 from __future__ import annotations
@@ -18,61 +22,128 @@ import difflib
 import re
 import types
 import typing
-from typing import Any, Union
+from typing import Annotated, Any, Union
 
 import msgspec
 
-__all__ = ["camel", "struct_at", "strict_variant", "suggest", "unknown_field_rule"]
+from ._wire import JSON, Required
+
+__all__ = [
+    "camel", "fast_variant", "struct_at", "strict_variant", "suggest", "unknown_field_rule",
+]
+
+#: Runtime type builders (the types are computed, so mypy cannot check them as annotations).
+_ANNOTATED: Any = Annotated
+_DICT: Any = dict
 
 _variants: dict[type, type] = {}
+_fast_variants: dict[type, type | None] = {}
 
 
 def strict_variant(tp: type[Any]) -> type[Any]:
     """The strict subclass of Struct type ``tp`` (cached)."""
     variant = _variants.get(tp)
     if variant is None:
-        variant = _build(tp)
+        variant = _build(tp, fast=False)
     return variant
 
 
-def _build(tp: type[Any]) -> type[Any]:
-    # Register a placeholder first would not help msgspec (types are resolved at definition);
-    # request models are trees, never recursive, so plain recursion terminates.
+class _Uncovered(Exception):
+    """A model reached from a request declares no ``__wire_rules__``."""
+
+
+def fast_variant(tp: type[Any]) -> type[Any] | None:
+    """The strict variant of ``tp`` that checks per-field rules in C (cached), if declared.
+
+    Each field is read as its model's ``__wire_rules__`` type (see :mod:`._wire`), free-form
+    ``Any`` members as JSON without floats, and ``__post_init__`` is the model's
+    ``_wire_check`` (its cross-field rules) where it has one. ``None`` when ``tp`` or a model
+    it nests declares no ``__wire_rules__``: such a request is read by the reference rules.
+    """
+    if tp in _fast_variants:
+        return _fast_variants[tp]
+    try:
+        variant: type[Any] | None = _build(tp, fast=True)
+    except _Uncovered:
+        variant = None
+    _fast_variants[tp] = variant
+    return variant
+
+
+def _wire_rules(tp: type[Any]) -> dict[str, Any]:
+    if "__wire_rules__" not in vars(tp):
+        raise _Uncovered(tp.__name__)
+    rules: dict[str, Any] = {}
+    for cls in reversed(tp.__mro__):
+        rules.update(vars(cls).get("__wire_rules__", {}))
+    return rules
+
+
+def _build(tp: type[Any], *, fast: bool) -> type[Any]:
+    # Request models are trees, never recursive, so plain recursion terminates.
     overrides: list[tuple[str, Any, Any]] = []
     wire_types: dict[str, Any] = getattr(tp, "__wire_types__", {})
+    rules = _wire_rules(tp) if fast else {}
     for info in msgspec.structs.fields(tp):
-        new_type = wire_types.get(info.name) or _rewrite(info.type)
-        if new_type is info.type:
+        required = False
+        declared = rules.get(info.name, wire_types.get(info.name, info.type))
+        if isinstance(declared, Required):
+            required, declared = True, declared.type
+        new_type = _rewrite(declared, fast)
+        if new_type is info.type and not required:
             continue
-        if info.default_factory is not msgspec.NODEFAULT:
+        if required:
+            spec = msgspec.field(name=info.encode_name)
+        elif info.default_factory is not msgspec.NODEFAULT:
             spec = msgspec.field(default_factory=info.default_factory, name=info.encode_name)
         elif info.default is not msgspec.NODEFAULT:
             spec = msgspec.field(default=info.default, name=info.encode_name)
         else:
             spec = msgspec.field(name=info.encode_name)
         overrides.append((info.name, new_type, spec))
+    namespace: dict[str, Any] = {}
+    check = getattr(tp, "_wire_check", None) if fast else None
+    if check is not None:
+        namespace["__post_init__"] = check
     variant = msgspec.defstruct(
-        tp.__name__, overrides, bases=(tp,), module=tp.__module__,
+        tp.__name__, overrides, bases=(tp,), module=tp.__module__, namespace=namespace,
         kw_only=True, forbid_unknown_fields=True,
     )
     variant.__doc__ = tp.__doc__
-    _variants[tp] = variant
-    _variants[variant] = variant
+    if fast:
+        _fast_variants[tp] = _fast_variants[variant] = variant
+    else:
+        _variants[tp] = _variants[variant] = variant
     return variant
 
 
-def _rewrite(tp: Any) -> Any:
+def _rewrite(tp: Any, fast: bool) -> Any:
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-        return strict_variant(tp)
+        return _fast_nested(tp) if fast else strict_variant(tp)
+    if fast and tp is Any:
+        return JSON
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
+    if origin is Annotated:
+        inner = _rewrite(args[0], fast)
+        annotated = (inner, *tp.__metadata__)
+        return tp if inner is args[0] else _ANNOTATED[annotated]
     if origin in (Union, types.UnionType):
-        new = tuple(_rewrite(a) for a in args)
+        new = tuple(_rewrite(a, fast) for a in args)
         return tp if new == args else Union[new]
     if origin is list and args:
-        item = _rewrite(args[0])
+        item = _rewrite(args[0], fast)
         return tp if item is args[0] else list[item]  # type: ignore[valid-type]
+    if fast and origin is dict and len(args) == 2:
+        value = _rewrite(args[1], fast)
+        return tp if value is args[1] else _DICT[args[0], value]
     return tp
+
+
+def _fast_nested(tp: type[Any]) -> type[Any]:
+    """The fast variant of a nested model (``_Uncovered`` if it declares no rules)."""
+    variant = _fast_variants.get(tp)
+    return variant if variant is not None else _build(tp, fast=True)
 
 
 def _struct_in(tp: Any) -> type[Any] | None:

@@ -6,18 +6,18 @@ and the rule in words. Rules never quote the offending value: it may be card dat
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
 
 from .._errors import RequestValidationError
-
-if TYPE_CHECKING:
-    from .common import Amount, DecimalAmount
+from ._wire import MAX_IDR
+from .common import CENT, DECIMAL_TEXT, Amount, DecimalAmount
 
 __all__ = [
     "CENT",
@@ -44,21 +44,16 @@ __all__ = [
 
 S = TypeVar("S", bound=msgspec.Struct)
 
-CENT = decimal.Decimal("0.01")
-MAX_IDR = 10**18 - 1  # "Decimal 1-18 digits"
 PARTNER_REF_MAX = 64  # wallet partnerReferenceNo
 
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 #: The one ``expiryAt`` rule, the same in the sandbox: ``YYYY-MM-DDTHH:MM:SSZ`` with ASCII
 #: digits, optionally 1-9 fractional-second digits before the ``Z`` (UTC only); the calendar
-#: checks (year >= 1, real month day, seconds <= 59) are in :func:`check_expiry_at`.
+#: checks (year >= 1, a real month day, seconds <= 59) are datetime's (check_expiry_at).
 #: Groups: year, month, day, hour, minute, second.
 _EXPIRY = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?Z"
 )
-#: A decimal amount string: ASCII digits, optionally a point and more ASCII digits. No sign,
-#: no exponent, no ``_``, no spaces, no other script's digits.
-DECIMAL_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _SPACE = re.compile(r"\s")
 
 
@@ -137,18 +132,11 @@ def check_expiry_at(value: object, field: str) -> None:
     m = _EXPIRY.fullmatch(value)
     if m is None:
         fail(field, rule)
-    year, month, day, hour, minute, second = (int(g) for g in m.groups())
-    if (
-        year < 1 or not 1 <= month <= 12 or not 1 <= day <= _month_days(year, month)
-        or hour > 23 or minute > 59 or second > 59
-    ):
+    try:  # the calendar: year >= 1, a real month day, hour <= 23, minute and second <= 59
+        year, month, day, hour, minute, second = map(int, m.groups())
+        datetime.datetime(year, month, day, hour, minute, second)
+    except ValueError:
         fail(field, rule)
-
-
-def _month_days(year: int, month: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def check_one_of(value: object, field: str, allowed: tuple[str, ...], *, required: bool) -> None:
@@ -168,8 +156,6 @@ def check_idr_amount(
 
     An integral :class:`~decimal.Decimal` is accepted and normalised to ``int`` in place.
     """
-    from .common import Amount
-
     if amount is None:
         if required:
             fail(field, "is required")
@@ -207,8 +193,6 @@ def check_decimal_amount(
     The value (a ``Decimal``, an ``int`` or a numeric string; never a float) is normalised in
     place to a ``Decimal`` with exactly 2 decimal places, so it is sent as ``"10000.00"``.
     """
-    from .common import DecimalAmount
-
     if amount is None:
         if required:
             fail(field, "is required")

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Generic, TypeVar, Union
 import msgspec
 
 from ._base import Model
-from ._util import CENT, DECIMAL_TEXT
+from ._wire import DECIMAL_VALUE, IDR, IDR_VALUE, text
 
 __all__ = [
     "Amount",
@@ -29,6 +29,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+CENT = decimal.Decimal("0.01")
+#: A decimal amount string: ASCII digits, optionally a point and more ASCII digits. No sign,
+#: no exponent, no ``_``, no spaces, no other script's digits.
+DECIMAL_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def _idr() -> str:
@@ -49,6 +54,8 @@ class Amount(Model, kw_only=True):
     currency: str = msgspec.field(default_factory=_idr)
     """ISO 4217 currency code; only ``IDR``."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {"value": IDR_VALUE, "currency": IDR}
+
 
 class DecimalAmount(Model, kw_only=True):
     """A refund or wallet amount: ``value`` is a ``Decimal`` sent as a string (``"10000.00"``).
@@ -68,6 +75,7 @@ class DecimalAmount(Model, kw_only=True):
     #: Requests read ``value`` as text or an integer first (see ``models._strict``), so that
     #: the ASCII-digits rule applies to the string as given.
     __wire_types__: ClassVar[dict[str, Any]] = {"value": Union[str, int]}
+    __wire_rules__: ClassVar[dict[str, Any]] = {"value": DECIMAL_VALUE, "currency": IDR}
 
     def __post_init__(self) -> None:
         raw: object = self.value
@@ -95,6 +103,10 @@ class PhoneNumber(Model, kw_only=True):
     """Dialling prefix with its plus sign, e.g. ``+62``."""
     number: str | None = None
     """The national number without the prefix, e.g. ``89699990001``."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "country_code": text(4, 1), "number": text(15, 1),
+    }
 
 
 class Pagination(Model, kw_only=True):

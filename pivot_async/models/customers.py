@@ -7,10 +7,13 @@ The gateway spells the family name ``surname`` or ``sureName`` and the stored me
 with different values).
 """
 
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
+
+from msgspec import Meta
 
 from ._base import Model
 from ._util import check_struct, check_text, fail, redacted_repr, redacted_rich_repr
+from ._wire import Required, reread, text
 from .common import PhoneNumber
 from .enums import RefundMethod
 
@@ -34,6 +37,10 @@ class ChannelInformation(Model, kw_only=True):
     """Account holder's name.
     Rule: 1-50 characters."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "account_number": text(30, 1, required=True), "account_name": text(50, 1),
+    }
+
 
 class TransferDestination(Model, kw_only=True):
     """Where a refund bank transfer goes: ``channelCode``, account, optional ``description``."""
@@ -48,6 +55,12 @@ class TransferDestination(Model, kw_only=True):
     """Transfer note.
     Rule: At most 20 letters, digits or spaces (refunds)."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "channel_code": text(20, 1, required=True),
+        "channel_information": Required(ChannelInformation),
+        "description": Annotated[str, Meta(pattern=r"\A[A-Za-z0-9 ]{0,20}\Z")] | None,
+    }
+
 
 class RefundPreference(Model, kw_only=True):
     """A customer's refund preference: ``method`` and, for TRANSFER_ONLY, the destination."""
@@ -58,6 +71,12 @@ class RefundPreference(Model, kw_only=True):
     transfer_destination: TransferDestination | None = None
     """Bank account for TRANSFER_ONLY refunds.
     Rule: Required with TRANSFER_ONLY."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {"method": Literal["AUTO", "TRANSFER_ONLY"] | None}
+
+    def _wire_check(self) -> None:
+        if self.method == RefundMethod.TRANSFER_ONLY.value and self.transfer_destination is None:
+            reread()
 
 
 _STORED_SECRETS = frozenset({"token"})
@@ -142,6 +161,19 @@ class Customer(Model, kw_only=True):
     store_payment_methods: list[StoredPaymentMethod] | None = None
     """Saved methods under an alternative spelling (response only).
     Rule: Refused in requests."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "id": None,  # response-only members
+        "stored_payment_methods": None,
+        "store_payment_methods": None,
+        "email": text(255, 1, required=True),
+        "given_name": text(255),
+        "surname": text(255),
+        "sure_name": text(255),
+    }
+
+    def _wire_check(self) -> None:
+        normalise_surname(self, "customer")
 
     @property
     def last_name(self) -> str | None:

@@ -8,10 +8,11 @@ member is optional and the request validators check what a request needs.
 
 import datetime as _dt
 import decimal
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from ._base import Model
 from ._util import redacted_repr, redacted_rich_repr
+from ._wire import EXPIRY_AT, IDR, URL, Required, positive_int, reread, text
 from .common import parse_timestamp
 
 __all__ = [
@@ -43,6 +44,12 @@ class RedirectUrl(Model, kw_only=True):
     expiration_return_url: str | None = None
     """Where the customer lands when the session expired.
     Rule: 1-255 characters."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "success_return_url": Required(URL),
+        "failure_return_url": Required(URL),
+        "expiration_return_url": Required(URL),
+    }
 
 
 _CARD_SECRETS = frozenset({"encrypted_card", "token", "number", "cvc"})
@@ -76,6 +83,8 @@ class PaymentCard(Model, kw_only=True):
     card_holder_phone: str | None = None
     """Card holder's phone number."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
     def __repr__(self) -> str:
         return redacted_repr(self, _CARD_SECRETS)
 
@@ -99,6 +108,8 @@ class VirtualAccount(Model, kw_only=True):
     expiry_at: str | None = None
     """When the account stops accepting payments (zero time = never)."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {"expiry_at": EXPIRY_AT | None}
+
     @property
     def expiry_datetime(self) -> _dt.datetime | None:
         """``expiryAt`` as an aware datetime, ``None`` when absent or the zero time."""
@@ -110,6 +121,8 @@ class EwalletAccount(Model, kw_only=True):
 
     account_identifier: str | None = None
     """The wallet's registered mobile number."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
 
 
 class QrCharge(Model, kw_only=True):
@@ -143,6 +156,8 @@ class ProcessingConfig(Model, kw_only=True):
     merchant_id_tag: str | None = None
     """Tag that selects the merchant id to process with."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
 
 class Installment(Model, kw_only=True):
     """``card.installment``: ``enabled``, ``availablePlans`` (e.g. ``["3","6"]``), ``plan``.
@@ -158,6 +173,8 @@ class Installment(Model, kw_only=True):
     plan: str | list[Any] | None = None
     """The chosen plan, a string or a list."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
 
 class CardOptions(Model, kw_only=True):
     """``paymentMethodOptions.card``: capture method, 3DS method, processing, installment."""
@@ -171,6 +188,8 @@ class CardOptions(Model, kw_only=True):
     installment: Installment | None = None
     """Installment choice for the card payment."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
 
 class EwalletOptions(Model, kw_only=True):
     """``paymentMethodOptions.ewallet``: ``channel`` (DANA, SHOPEEPAY, OVO) and ``expiryAt``."""
@@ -180,12 +199,16 @@ class EwalletOptions(Model, kw_only=True):
     expiry_at: str | None = None
     """When the e-wallet payment expires (``YYYY-MM-DDTHH:MM:SSZ``)."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {"expiry_at": EXPIRY_AT | None}
+
 
 class QrOptions(Model, kw_only=True):
     """``paymentMethodOptions.qr``: ``expiryAt``."""
 
     expiry_at: str | None = None
     """When the QR code expires (``YYYY-MM-DDTHH:MM:SSZ``)."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {"expiry_at": EXPIRY_AT | None}
 
 
 class PaymentMethodOptions(Model, kw_only=True):
@@ -201,6 +224,8 @@ class PaymentMethodOptions(Model, kw_only=True):
     """Options of an EWALLET payment (channel, expiry)."""
     qr: QrOptions | None = None
     """Options of a QR payment (expiry)."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
 
 
 class PaymentMethod(Model, kw_only=True):
@@ -226,6 +251,11 @@ class PaymentMethod(Model, kw_only=True):
     payment_method_options: PaymentMethodOptions | None = None
     """Options nested here by older examples; send them at the top level."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "type": text(50, 1, required=True),
+        "qr": None,  # response-only
+    }
+
 
 class SplitRoutingConfiguration(Model, kw_only=True):
     """One split-routing rule: ``merchantId``, ``type`` (FIXED / PERCENTAGE), amount, remarks.
@@ -250,3 +280,15 @@ class SplitRoutingConfiguration(Model, kw_only=True):
     Rule: Positive integer."""
     remarks: str | None = None
     """Free text about the rule."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "merchant_id": text(255, 1, required=True),
+        "type": Required(Literal["FIXED", "PERCENTAGE"]),
+        "currency": IDR | None,
+        "percentage_amount": None,  # a PERCENTAGE rule is read by the reference rules
+        "fixed_amount": positive_int() | None,
+    }
+
+    def _wire_check(self) -> None:
+        if self.type != "FIXED" or self.fixed_amount is None:
+            reread()

@@ -3,8 +3,11 @@
 See docs/reference/wire.md#order-object.
 """
 
+from typing import Any, ClassVar
+
 from ._base import Model
 from ._util import check_idr_amount, check_list, check_struct, check_text, fail
+from ._wire import Required, positive_int, text
 from .common import Amount, PhoneNumber
 from .customers import normalise_surname
 
@@ -35,6 +38,16 @@ class ProductDetail(Model, kw_only=True):
     price: Amount | None = None
     """Unit price in whole IDR.
     Rule: Required; a non-negative integer."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "type": text(255, 1, required=True),
+        "category": text(255, 1),
+        "sub_category": text(255, 1),
+        "name": text(255, 1),
+        "description": text(255, 1),
+        "quantity": Required(positive_int()),
+        "price": Required(Amount),
+    }
 
 
 class BillingInfo(Model, kw_only=True):
@@ -68,6 +81,11 @@ class BillingInfo(Model, kw_only=True):
     postal_code: str | None = None
     """Postal code."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {"given_name": text(255), "email": text(255)}
+
+    def _wire_check(self) -> None:
+        normalise_surname(self, "billingInfo")
+
     @property
     def last_name(self) -> str | None:
         """The family name, whether it came as ``surname`` or ``sureName``."""
@@ -83,6 +101,8 @@ class ShippingInfo(BillingInfo, kw_only=True):
     """Shipping fee in whole IDR.
     Rule: A non-negative integer."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
 
 class OrderInformation(Model, kw_only=True):
     """The order: ``productDetails`` plus optional ``billingInfo`` and ``shippingInfo``."""
@@ -94,6 +114,8 @@ class OrderInformation(Model, kw_only=True):
     """Billing details; needed for foreign cards with AVS."""
     shipping_info: ShippingInfo | None = None
     """Shipping details and method."""
+
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
 
 
 def validate_order(order: OrderInformation, field: str) -> None:

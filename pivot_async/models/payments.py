@@ -6,7 +6,7 @@ before any I/O. Decoding a request body with these models runs the same rules.
 """
 
 import decimal
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from ._base import Model
 from ._util import (
@@ -20,6 +20,7 @@ from ._util import (
     check_url,
     fail,
 )
+from ._wire import ALNUM_100, EXPIRY_AT, Required, text
 from .common import Amount
 from .customers import Customer, validate_customer
 from .enums import Mode, PaymentMethodType, PaymentType
@@ -124,6 +125,15 @@ def _check_applicable(req: "CreatePaymentRequest") -> None:
                         (req.save_for_future, "saveForFuture")):
         if value is True:
             fail(wire, "applies only to CARD and EWALLET payments; omit it or send false")
+
+
+def _check_payment_type(req: "CreatePaymentRequest") -> None:
+    if req.payment_type == PaymentType.MULTIPLE.value:
+        method_type = req.payment_method.type if req.payment_method is not None else None
+        if method_type not in _MULTIPLE_METHODS:
+            fail("paymentType", "MULTIPLE is only allowed for QR and VIRTUAL_ACCOUNT")
+        if req.mode != Mode.API.value:
+            fail("paymentType", "MULTIPLE is only allowed with mode API")
 
 
 def _normalise_save_flag(req: "CreatePaymentRequest") -> None:
@@ -275,8 +285,26 @@ class CreatePaymentRequest(Model, kw_only=True):
     """How the amount is split between sub-accounts.
     Rule: Each rule: merchantId, type FIXED or PERCENTAGE with its amount."""
 
+    #: Per-field rules checked in C when a request is read (``models._wire``).
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "client_reference_id": ALNUM_100,
+        "redirect_url": Required(RedirectUrl),
+        "customer_id": text(255),
+        "statement_descriptor": text(20),
+        "expiration_mode": Literal["LOOSE", "STRICT"] | None,
+        "expiry_at": EXPIRY_AT | None,
+    }
+
     def __post_init__(self) -> None:
         self.validate()
+
+    def _wire_check(self) -> None:
+        """The cross-field rules, after the per-field ones were checked in C."""
+        _check_payment_type(self)
+        if (self.amount is not None) is self.is_static_qr:
+            fail("amount", "is required (omitted only for a static MULTIPLE QR)")
+        _check_applicable(self)
+        _normalise_save_flag(self)
 
     @property
     def is_static_qr(self) -> bool:
@@ -291,12 +319,7 @@ class CreatePaymentRequest(Model, kw_only=True):
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
         check_alnum(self.client_reference_id, "clientReferenceId", max_len=100)
         _validate_payment_method(self.payment_method, "paymentMethod")
-        if self.payment_type == PaymentType.MULTIPLE.value:
-            method_type = self.payment_method.type if self.payment_method is not None else None
-            if method_type not in _MULTIPLE_METHODS:
-                fail("paymentType", "MULTIPLE is only allowed for QR and VIRTUAL_ACCOUNT")
-            if self.mode != Mode.API.value:
-                fail("paymentType", "MULTIPLE is only allowed with mode API")
+        _check_payment_type(self)
         if self.is_static_qr:
             if self.amount is not None:
                 fail("amount", "must be omitted for a static (MULTIPLE) QR")

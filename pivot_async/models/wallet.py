@@ -9,7 +9,9 @@ decimals (``"10000.00"``); responses are read with 0 or 2 decimals, as string or
 Requests whose documented examples carry ``additionalInfo: {}`` send it even when empty.
 """
 
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from msgspec import Meta
 
 from ._base import Model
 from ._util import (
@@ -24,6 +26,7 @@ from ._util import (
     redacted_repr,
     redacted_rich_repr,
 )
+from ._wire import text
 from .common import DecimalAmount
 from .wallet_qr import (
     ApplyOttRequest,
@@ -309,6 +312,10 @@ class DebitUrlParam(Model, kw_only=True):
     """Whether ``url`` is an app deep link.
     Rule: a JSON boolean (not a string)."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "url": text(255, 1, required=True), "type": text(20, 1, required=True),
+    }
+
 
 class DebitPaymentRequest(Model, kw_only=True):
     """``debit/payment-host-to-host`` (54): debit the bound wallet to the merchant.
@@ -338,9 +345,19 @@ class DebitPaymentRequest(Model, kw_only=True):
     additional_info: dict[str, Any] | None = None
     """Free-form object (``{}`` when absent)."""
 
+    #: Per-field rules checked in C when a request is read (``models._wire``).
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "sub_merchant_id": text(36, 1, required=True),
+        "partner_reference_no": text(PARTNER_REF_MAX, 1, required=True),
+        "url_params": Annotated[list[DebitUrlParam], Meta(min_length=1)],
+    }
+
     def __post_init__(self) -> None:
-        self.additional_info = empty_info(self.additional_info)
+        self._wire_check()
         self.validate()
+
+    def _wire_check(self) -> None:
+        self.additional_info = empty_info(self.additional_info)
 
     def validate(self) -> None:
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""

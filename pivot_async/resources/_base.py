@@ -12,7 +12,7 @@ import msgspec
 from .._config import Timeout
 from .._errors import RequestValidationError, ResponseValidationError
 from .._options import RequestOptions
-from ..models._strict import strict_variant, unknown_field_rule
+from ..models._strict import fast_variant, strict_variant, unknown_field_rule
 
 if TYPE_CHECKING:
     from .._client import PivotClient
@@ -36,13 +36,17 @@ def _wire_path(path: str | None) -> str:
 def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
     """A validated request Struct from a Struct or a mapping with the wire (camelCase) names.
 
-    Both forms go through the strict variant of ``tp`` (:func:`~pivot_async.models._strict.
-    strict_variant`): an unknown key anywhere (a misspelling, a snake_case name) is refused
-    with its full wire path and a "did you mean" hint, before anything is sent. A Struct is
-    re-read from its wire form, so a dict or a wrong value nested where a model is expected
-    is caught the same way. Errors name the field by its wire path and the rule it broke.
+    Both forms are read through a strict variant of ``tp``: an unknown key anywhere (a
+    misspelling, a snake_case name) is refused with its full wire path and a "did you mean"
+    hint, before anything is sent. A Struct is re-read from its wire form, so a dict or a
+    wrong value nested where a model is expected is caught the same way. Errors name the
+    field by its wire path and the rule it broke.
+
+    A model that declares its per-field rules as constraints (``models._wire``) is read with
+    one ``msgspec.convert`` into its fast variant, which checks them in C and runs only the
+    cross-field rules in Python. Whatever that read refuses is read again by the reference
+    rules (:func:`_read_checked`), which decide: accepted, or the exact error.
     """
-    strict = strict_variant(tp)
     if isinstance(params, tp):
         try:
             data: Any = msgspec.to_builtins(params)
@@ -59,6 +63,18 @@ def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
     prepare = getattr(tp, "_prepare_mapping", None)
     if prepare is not None:
         data = prepare(data)
+    fast = fast_variant(tp)
+    if fast is not None:
+        try:
+            return cast(S, msgspec.convert(data, fast, strict=True))
+        except (msgspec.ValidationError, RequestValidationError):
+            pass  # the reference rules decide, and word the error
+    return _read_checked(data, tp)
+
+
+def _read_checked(data: Any, tp: type[S]) -> S:
+    """The reference read: no float anywhere, the strict variant, every Python rule."""
+    strict = strict_variant(tp)
     _reject_floats(data, "")
     try:
         return cast(S, msgspec.convert(data, strict, strict=True))
