@@ -10,7 +10,7 @@ static headers      Accept                                      Accept, X-PARTNE
                                                                 CHANNEL-ID
 per-call headers    X-REQUEST-ID (minted or the caller's key)   none
 chain, per attempt  retry ─► Bearer token ─► log                retry ─► B2B (+ B2B2C) tokens
-                                                                ─► X-EXTERNAL-ID, X-TIMESTAMP,
+                    (log: with DEBUG logging on only)           ─► X-EXTERNAL-ID, X-TIMESTAMP,
                                                                 HMAC-SHA512 ─► log
 reading the answer  :func:`read_envelope` (status, then         :func:`read_snap` (status and
                     ``Envelope[T]``; payments error factory)    ``responseCode``; SNAP error
@@ -30,6 +30,7 @@ the result or the complete error.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -53,8 +54,10 @@ from ._errors import (
 )
 from ._middlewares import (
     REQUEST_ID_HEADER,
+    LoggingMiddleware,
     RetryMiddleware,
     SafePredicate,
+    logger,
     new_request_id,
     requires_request_id,
     validate_request_id,
@@ -86,6 +89,8 @@ class Protocol:
 
     Built by :meth:`Requestor.protocol`, which puts the retry layer (``retry_safe`` decides
     what may be re-sent) in front of ``layers``. ``request_ids``: calls carry X-REQUEST-ID.
+    ``quiet_layers``: ``layers`` without the wire log, the chain sent while DEBUG logging is
+    off (aiohttp builds the chain anew for every request: a layer with nothing to do costs).
     """
 
     name: str
@@ -95,6 +100,8 @@ class Protocol:
     layers: tuple[Any, ...]
     chain: tuple[Any, ...]
     request_ids: bool = False
+    quiet_layers: tuple[Any, ...] = ()
+    quiet_chain: tuple[Any, ...] = ()
 
 
 class Requestor:
@@ -151,8 +158,10 @@ class Requestor:
         at = max((i + 1 for i, layer in enumerate(layers)
                   if getattr(layer, "fetches_tokens", False)), default=0)
         layers = (*layers[:at], *self._limit, *layers[at:])
-        chain = (self._retry(self.retry_policy, retry_safe), *layers)
-        return Protocol(name, dict(headers), read, retry_safe, layers, chain, request_ids)
+        retry = self._retry(self.retry_policy, retry_safe)
+        quiet = tuple(layer for layer in layers if not isinstance(layer, LoggingMiddleware))
+        return Protocol(name, dict(headers), read, retry_safe, layers, (retry, *layers),
+                        request_ids, quiet, (retry, *quiet))
 
     def _retry(self, policy: RetryPolicy, retry_safe: SafePredicate) -> RetryMiddleware:
         return RetryMiddleware(policy, sleep=self._sleep, rng=self._rng, is_safe=retry_safe)
@@ -201,7 +210,8 @@ class Requestor:
                 # Minted once per logical call, before the chain: every retry and the 401
                 # replay reuse the request's headers, and an ambiguous failure names the key.
                 headers[REQUEST_ID_HEADER] = new_request_id()
-        chain = protocol.chain
+        verbose = logger.isEnabledFor(logging.DEBUG)  # else the wire log has nothing to do
+        chain = protocol.chain if verbose else protocol.quiet_chain
         if opts.max_retries is not None and opts.max_retries != self.retry_policy.max_retries:
             try:
                 policy = RetryPolicy(
@@ -212,7 +222,8 @@ class Requestor:
                 )
             except ValueError as exc:
                 raise ConfigurationError(str(exc)) from None
-            chain = (self._retry(policy, protocol.retry_safe), *protocol.layers)
+            chain = (self._retry(policy, protocol.retry_safe),
+                     *(protocol.layers if verbose else protocol.quiet_layers))
         if attempt_layer is not None:
             chain = (*chain, attempt_layer)
         user_layers = session._middlewares

@@ -19,7 +19,7 @@ from ._auth import TokenCache
 from ._error_factory import snap_code_parts, snap_response_code
 from ._errors import ResponseTooLargeError
 from ._middlewares import CREDENTIAL_HEADERS, logger, same_origin
-from ._signing import external_id, snap_timestamp, transaction_signature
+from ._signing import external_id, snap_stamps, transaction_signature
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, read_body
 
 if TYPE_CHECKING:
@@ -160,19 +160,20 @@ class SnapSignatureMiddleware:
         self._now = wall_clock
 
     async def __call__(self, req: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
-        req.headers["X-EXTERNAL-ID"] = external_id(self._now() if self._now else None)
+        # One reading of the clock (the current second's stamps are formatted once a second).
+        timestamp, stamp = snap_stamps(self._now() if self._now else None)
+        req.headers["X-EXTERNAL-ID"] = external_id(stamp=stamp)
         if same_origin(req.url, self._origin) and req.headers.get(
             "Authorization", ""
         ).startswith("Bearer "):
-            await self._sign(req)
+            await self._sign(req, timestamp)
         return await handler(req)
 
-    async def _sign(self, req: ClientRequest) -> None:
+    async def _sign(self, req: ClientRequest, timestamp: str) -> None:
         """Set X-TIMESTAMP and X-SIGNATURE (its own frame: the token it reads and the
         signature it makes are gone from the stack before the request is sent)."""
         body_payload = req.body
         body = b"" if isinstance(body_payload, bytes) else await body_payload.as_bytes()
-        timestamp = snap_timestamp(self._now() if self._now else None)
         req.headers["X-TIMESTAMP"] = timestamp
         req.headers["X-SIGNATURE"] = transaction_signature(
             self._secret.get(), req.method, req.url.raw_path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +216,45 @@ async def test_a_shared_token_failure_gives_each_call_its_own_error() -> None:
     assert isinstance(shared, ResponseValidationError)
     assert shared.request_id is None  # ...never given any caller's key
     assert gw.count("POST", TOKEN_PATH) == 1
+
+
+# -- the wire log is in the chain only while DEBUG logging is on -------------------------------
+
+
+class SentChains:
+    """Records the middlewares of every request the requestor sends."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[list[type[Any]]] = []
+        real = Requestor._send
+
+        async def send(self_: Requestor, *args: Any, **kwargs: Any) -> Any:
+            self.seen.append([type(layer) for layer in kwargs["middlewares"]])
+            return await real(self_, *args, **kwargs)
+
+        monkeypatch.setattr(Requestor, "_send", send)
+
+
+async def test_the_wire_log_layer_runs_only_with_debug_logging(
+    wallet_env: tuple[Sandbox, WalletSandbox, PivotClient], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sandbox, wallet, client = wallet_env
+    customer = await bind(client, sandbox, wallet)
+    chains = SentChains(monkeypatch)
+    caplog.set_level(logging.INFO, logger="pivot_async")
+    await client.wallet.debit(customer, debit_params("QUIET001"))
+    await client.payments.create(va_request("quiet001"), max_retries=1)  # a chain of its own
+    assert chains.seen and all(LoggingMiddleware not in kinds for kinds in chains.seen)
+    assert all(kinds[0] is RetryMiddleware for kinds in chains.seen)
+    assert not [r for r in caplog.records if r.levelno == logging.DEBUG]
+
+    chains.seen.clear()
+    caplog.set_level(logging.DEBUG, logger="pivot_async")
+    await client.wallet.debit(customer, debit_params("LOUD0001"))
+    await client.payments.create(va_request("loud0001"), max_retries=1)
+    assert chains.seen and all(kinds[-1] is LoggingMiddleware for kinds in chains.seen)
+    wire = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG
+            and " -> " in r.getMessage()]
+    assert any(m.startswith("POST /wallet-backend/") for m in wire)
+    assert any(m.startswith("POST /v2/payments -> ") for m in wire)
