@@ -39,6 +39,55 @@ def md_table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(out)
 
 
+def _ratio(res: dict[str, Any], other: str) -> float | None:
+    if "pivot_async" not in res or other not in res or not res[other]["rps"]:
+        return None
+    return float(res["pivot_async"]["rps"] / res[other]["rps"])
+
+
+def issue16_targets(scripts: dict[str, Any]) -> list[list[Any]]:
+    """Issue 16's targets: target, measured at concurrency 64 and 256, met (at both)."""
+    rows: list[list[Any]] = []
+    dash = "-"
+    tp = scripts.get("throughput", {}).get("result")
+    if tp:
+        for suite, call, other, key in (
+            ("payments", "`payments.create`", "aiohttp_raw", "payments_c{}_pivot_ge_{}x_{}"),
+            ("wallet", "signed `wallet.debit`", "aiohttp_presigned",
+             "wallet_c{}_pivot_ge_{}x_{}"),
+        ):
+            by_conc = tp["results"].get(suite)
+            if not by_conc:
+                continue
+            goal = next((name.split("_ge_")[1].split("x_")[0] for name in tp["goals_met"]
+                         if name.startswith(f"{suite}_") and name.endswith(f"x_{other}")), "?")
+            measured = [_ratio(by_conc[c], other) if c in by_conc else None
+                        for c in ("64", "256")]
+            met = [tp["goals_met"].get(key.format(c, goal, other)) for c in ("64", "256")
+                   if c in by_conc]
+            rows.append([f"{call} / `{other}`, requests/s", f">= {goal}x",
+                         *(dash if m is None else m for m in measured),
+                         bool(met) and all(met)])
+    imp = scripts.get("import_time", {}).get("result")
+    if imp:
+        rows.append(["cold `import pivot_async` / `import aiohttp, msgspec` (median time)",
+                     "<= 1.4x", imp["ratios"]["pivot_async_over_aiohttp_msgspec"], dash,
+                     imp["goals_met"]["import_le_1_4x_aiohttp_msgspec"]])
+    ce = scripts.get("card_encryption", {}).get("result")
+    if ce:
+        where = ce.get("goal_executor", "default")
+        lag = ce.get("under_load", {}).get("default", {}).get("loop_lag_max_ms")
+        rows.append([f"card encryption, {where}: max event-loop lag (ms), {ce['n']:,} cards "
+                     f"while {ce.get('http_concurrency', '?')} requests are in flight", "< 10",
+                     dash, dash if lag is None else lag,
+                     ce["goals_met"].get("executor_loop_lag_max_lt_10ms", False)])
+        rows.append([f"card encryption, {where}: throughput / inline, "
+                     f"{ce.get('in_flight', {}).get('default', 256)} in flight", ">= 1.3x", dash,
+                     ce["ratios"].get("executor_over_inline_alone", dash),
+                     ce["goals_met"].get("executor_ge_1_3x_inline", False)])
+    return rows
+
+
 def goals(scripts: dict[str, Any]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     tp = scripts.get("throughput", {}).get("result")
@@ -119,11 +168,19 @@ def throughput_section(tp: dict[str, Any]) -> list[str]:
                                  "server core", "errors"], rows) + "\n")
     prof = tp.get("profile")
     if prof and "layers_us" in prof:
-        out.append("**pivot_async's client CPU per request, layer by layer** (concurrency "
-                   f"{prof['concurrency']}, medians; each row adds one layer to the one "
-                   "above)\n")
-        out.append(md_table(["layer", "us/request"],
-                            [[k, v] for k, v in prof["layers_us"].items()]) + "\n")
+        layers = prof["layers_us"]
+        if layers and not isinstance(next(iter(layers.values())), dict):
+            layers = {"payments": layers}  # a results file from before the wallet's table
+        for suite, table in layers.items():
+            call = "payments.create" if suite == "payments" else "a signed wallet.debit"
+            out.append(f"**pivot_async's client CPU per request, layer by layer: {call}** "
+                       f"(concurrency {prof['concurrency']}, medians; each row adds one layer "
+                       "to the one above, *+us* is what it adds)\n")
+            rows, before = [], None
+            for name, us in table.items():
+                rows.append([name, us, "" if before is None else us - before])
+                before = us
+            out.append(md_table(["layer", "us/request", "+us"], rows) + "\n")
     if prof:
         out.append("**Where pivot_async's CPU goes** (pure steps of one `payments.create`, "
                    "CPU microseconds per call, timeit; the rest is aiohttp and the middleware "
@@ -144,6 +201,16 @@ def render(results: dict[str, Any]) -> str:
         f"{fmt(m['load_average_1m'])}.\n",
         "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()) + ".\n",
         *(f"Note: {note}\n" for note in results.get("notes", [])),
+    ]
+    targets = issue16_targets(scripts)
+    if targets:
+        out += [
+            "### Issue 16 targets\n",
+            "Ratios in one run; *met* needs the target at every concurrency measured.\n",
+            md_table(["target", "goal", "measured c=64", "measured c=256", "met"], targets)
+            + "\n",
+        ]
+    out += [
         "### Goals\n",
         md_table(["goal", "target", "measured", "met"], goals(scripts)) + "\n",
     ]

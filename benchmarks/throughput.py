@@ -18,10 +18,12 @@ contender: the median over rounds of requests/s, client CPU microseconds per req
 share (its CPU seconds over the wall time, so 1.0 = one full core: if that were near 1 the
 server would be the bottleneck).
 
-Goals (reported, not asserted): payments: pivot_async >= 0.85x aiohttp_raw, >= 2x
-httpx_pydantic, >= 3x requests_threads; wallet: pivot_async >= 0.8x aiohttp_presigned.
-``--profile`` runs the pivot_async payments contender once more under cProfile and prints the
-top functions (cumulative and own time). The last line printed is one JSON object.
+Goals (reported, not asserted; issue 16's targets, at every concurrency): payments:
+pivot_async >= 0.72x aiohttp_raw requests/s, >= 2x httpx_pydantic, >= 3x requests_threads;
+wallet: pivot_async >= 0.70x aiohttp_presigned. ``--profile`` adds, for both suites, the
+client CPU per request as pivot_async's layers are added one by one over the raw ceiling
+(``layers_us``), the pure steps' timeit figures, and a cProfile of the pivot_async contender
+(cumulative and own time). The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import gc
 import io
 import pstats
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import _common
@@ -45,6 +48,11 @@ SUITES: dict[str, list[type[Contender]]] = {
     "wallet": WALLET_CONTENDERS,
 }
 CEILING = {"payments": "aiohttp_raw", "wallet": "aiohttp_presigned"}
+#: suite -> contender -> the least pivot_async / contender requests/s (issue 16's targets).
+GOALS = {
+    "payments": {"aiohttp_raw": 0.72, "httpx_pydantic": 2.0, "requests_threads": 3.0},
+    "wallet": {"aiohttp_presigned": 0.70},
+}
 
 
 class Counter:
@@ -137,10 +145,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 ratios[f"{suite}_c{conc}_pivot_over_{name}_rps"] = ratio(p["rps"], s["rps"])
                 ratios[f"{suite}_c{conc}_{name}_over_pivot_cpu"] = ratio(
                     s["cpu_us_per_request"], p["cpu_us_per_request"])
-            if suite == "payments":
-                targets = {"aiohttp_raw": 0.85, "httpx_pydantic": 2.0, "requests_threads": 3.0}
-            else:
-                targets = {CEILING[suite]: 0.8}
+            targets = GOALS[suite]
             for name, target in targets.items():
                 if name in summary:
                     goals[f"{suite}_c{conc}_pivot_ge_{target}x_{name}"] = (
@@ -165,44 +170,66 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def run_profile(server: CannedServer, args: argparse.Namespace) -> dict[str, Any]:
-    """The pivot_async payments contender under cProfile: where its CPU time goes."""
-    counter = Counter()
-    counter.take(10**8)
-    contender = PAYMENT_CONTENDERS[0]()
+    """Where pivot_async's CPU goes, per suite: the layers added one by one over the raw
+    ceiling (``layers_us``) and a cProfile of the pivot_async contender (``text``)."""
     conc = args.concurrency[0]
-    await contender.setup(server.url, conc)
-    try:
-        await contender.run(args.warmup, conc, counter.take(args.warmup))
-        n = min(args.n, 5000)
-        prof = cProfile.Profile()
-        prof.enable()
-        await contender.run(n, conc, counter.take(n))
-        prof.disable()
-    finally:
-        await contender.close()
-    out: dict[str, Any] = {}
-    for key in ("cumulative", "tottime"):
-        buf = io.StringIO()
-        stats = pstats.Stats(prof, stream=buf)
-        stats.sort_stats(key).print_stats(25)
-        out[key] = buf.getvalue()
-    layers = await layer_costs(server, conc, min(args.n, 3000), 3 if args.quick else 5)
+    n = min(args.n, 5000)
+    rounds = 3 if args.quick else 5
+    contenders = {"payments": PAYMENT_CONTENDERS[0], "wallet": WALLET_CONTENDERS[0]}
+    text: dict[str, dict[str, str]] = {}
+    layers: dict[str, dict[str, float]] = {}
+    for suite in args.suite:
+        counter = Counter()
+        counter.take(10**8)
+        contender = contenders[suite]()
+        await contender.setup(server.url, conc)
+        try:
+            await contender.run(args.warmup, conc, counter.take(args.warmup))
+            prof = cProfile.Profile()
+            prof.enable()
+            await contender.run(n, conc, counter.take(n))
+            prof.disable()
+        finally:
+            await contender.close()
+        text[suite] = {}
+        for key in ("cumulative", "tottime"):
+            buf = io.StringIO()
+            pstats.Stats(prof, stream=buf).sort_stats(key).print_stats(25)
+            text[suite][key] = buf.getvalue()
+        measure_layers = payment_layers if suite == "payments" else wallet_layers
+        layers[suite] = await measure_layers(server, conc, min(args.n, 3000), rounds)
     return {"concurrency": conc, "n": n, "breakdown_us": cpu_breakdown(), "layers_us": layers,
-            "text": out}
+            "text": text}
 
 
-async def layer_costs(server: CannedServer, conc: int, n: int, rounds: int) -> dict[str, float]:
+Layer = Callable[[int], Awaitable[bool]]
+
+
+async def time_layers(layers: dict[str, Layer], conc: int, n: int,
+                      rounds: int) -> dict[str, float]:
+    """Client CPU us/request of each layer: interleaved rounds, medians."""
+    from _contenders import drive
+
+    per: dict[str, list[float]] = {k: [] for k in layers}
+    for fn in layers.values():
+        await drive(min(n, 300), conc, 0, fn)
+    for _ in range(rounds):
+        for name, fn in layers.items():
+            gc.collect()
+            c0 = time.process_time()
+            result = await drive(n, conc, 0, fn)
+            per[name].append((time.process_time() - c0) / n * 1e6)
+            if result.ok != n:
+                raise RuntimeError(f"layer {name!r} failed: {result.first_error}")
+    return {k: median(v) for k, v in per.items()}
+
+
+async def payment_layers(server: CannedServer, conc: int, n: int,
+                         rounds: int) -> dict[str, float]:
     """Client CPU us/request as the layers of ``payments.create`` are added one by one."""
     import json
 
-    from _contenders import (
-        CLIENT_ID,
-        CLIENT_SECRET,
-        EXPECTED_SESSION_ID,
-        AiohttpRaw,
-        create_body,
-        drive,
-    )
+    from _contenders import CLIENT_ID, CLIENT_SECRET, EXPECTED_SESSION_ID, AiohttpRaw, create_body
 
     from pivot_async import PivotClient
     from pivot_async.models import PaymentSession
@@ -213,60 +240,120 @@ async def layer_costs(server: CannedServer, conc: int, n: int, rounds: int) -> d
     await raw.setup(server.url, conc)
     try:
         session = client._get_session()
-        url = client._requestor.url("/v2/payments")
+        requestor, protocol = client._requestor, client._payments
+        url = requestor.url("/v2/payments")
+        loop = asyncio.get_running_loop()
         body = json.dumps(create_body(0), separators=(",", ":")).encode()
-        static = {"Accept": "application/json", "Content-Type": "application/json",
-                  "Authorization": "Bearer x", "X-REQUEST-ID": "a" * 32}
-        plain = {"Accept": "application/json", "Content-Type": "application/json"}
+        plain = {**protocol.headers, "Content-Type": "application/json",
+                 "X-REQUEST-ID": "a" * 32}
+        signed = {**plain, "Authorization": raw.headers["Authorization"]}
 
         async def raw_one(i: int) -> bool:
             async with raw.session.post(raw.url, data=raw.body, headers=raw.headers) as resp:
                 await resp.read()
                 return resp.status == 200
 
-        async def send_bare(i: int) -> bool:
-            status, *_ = await client._requestor._send(session, "POST", url, data=body,
-                                            headers=dict(static), middlewares=(),
-                                            timeout=client.timeout)
+        async def send(headers: dict[str, str], chain: tuple[Any, ...]) -> bool:
+            status, *_ = await requestor._send(
+                session, "POST", url, data=body, headers=dict(headers), middlewares=chain,
+                timeout=client.timeout, when=loop.time() + client.timeout.total)
             return status == 200
+
+        async def send_bare(i: int) -> bool:
+            return await send(signed, ())
 
         async def send_chain(i: int) -> bool:
-            status, *_ = await client._requestor._send(session, "POST", url, data=body,
-                                            headers=dict(plain),
-                                            middlewares=client._payments.chain,
-                                            timeout=client.timeout)
-            return status == 200
+            return await send(plain, protocol.quiet_chain)
 
         async def request(i: int) -> bool:
-            env = await client._requestor.request(client._payments, "POST", "/v2/payments",
-                                                  PaymentSession, body=create_body(i))
+            env = await requestor.request(protocol, "POST", "/v2/payments", PaymentSession,
+                                          body=create_body(i))
             return env.data is not None and env.data.id == EXPECTED_SESSION_ID
 
         async def create(i: int) -> bool:
             return (await client.payments.create(create_body(i))).id == EXPECTED_SESSION_ID
 
-        layers = {
+        return await time_layers({
             "aiohttp_raw: pre-encoded bytes, no parsing": raw_one,
-            "+ PivotClient._send (timeout, session headers), no middlewares": send_bare,
-            "+ middleware chain (retry, auth, idempotency key, log)": send_chain,
-            "+ _request: encode the body, check status, decode the envelope": request,
+            "+ Requestor._send (deadline, timeouts, capped read), no middlewares": send_bare,
+            "+ middleware chain (retry, bearer token; wire log only with DEBUG on)": send_chain,
+            "+ Requestor.request: encode, X-REQUEST-ID, status, envelope decode": request,
             "+ payments.create: request validation (coerce_params)": create,
-        }
-        per: dict[str, list[float]] = {k: [] for k in layers}
-        for fn in layers.values():
-            await drive(min(n, 300), conc, 0, fn)
-        for _ in range(rounds):
-            for name, fn in layers.items():
-                gc.collect()
-                c0 = time.process_time()
-                result = await drive(n, conc, 0, fn)
-                per[name].append((time.process_time() - c0) / n * 1e6)
-                if result.ok != n:
-                    raise RuntimeError(f"layer {name!r} failed: {result.first_error}")
+        }, conc, n, rounds)
     finally:
         await raw.close()
         await client.aclose()
-    return {k: median(v) for k, v in per.items()}
+
+
+async def wallet_layers(server: CannedServer, conc: int, n: int,
+                        rounds: int) -> dict[str, float]:
+    """Client CPU us/request as the layers of a signed ``wallet.debit`` are added one by one."""
+    import json
+
+    from _contenders import (
+        DEBIT_PATH,
+        EXPECTED_DEBIT_REF,
+        AiohttpPresigned,
+        PivotWallet,
+        debit_body,
+    )
+
+    from pivot_async.models import DebitPaymentResponse
+
+    pivot = PivotWallet()
+    presigned = AiohttpPresigned()
+    await pivot.setup(server.url, conc)
+    await presigned.setup(server.url, conc)
+    try:
+        client, customer = pivot.client, pivot.customer
+        session = client._get_session()
+        requestor = client._requestor
+        protocol = client.wallet.tokens.protocol(customer)
+        await customer.access_secret()  # both tokens fetched before measuring
+        await client.wallet.tokens.b2b.get()
+        url = requestor.url(DEBIT_PATH)
+        loop = asyncio.get_running_loop()
+        body = json.dumps(debit_body(0), separators=(",", ":")).encode()
+
+        async def raw_one(i: int) -> bool:
+            async with presigned.session.post(presigned.url, data=presigned.body,
+                                              headers=presigned.headers) as resp:
+                await resp.read()
+                return resp.status == 200
+
+        async def send(data: bytes, headers: dict[str, str], chain: tuple[Any, ...]) -> bool:
+            status, *_ = await requestor._send(
+                session, "POST", url, data=data, headers=dict(headers), middlewares=chain,
+                timeout=client.timeout, when=loop.time() + client.timeout.total)
+            return status == 200
+
+        async def send_bare(i: int) -> bool:
+            return await send(presigned.body, presigned.headers, ())
+
+        async def send_chain(i: int) -> bool:
+            return await send(body, {**protocol.headers, "Content-Type": "application/json"},
+                              protocol.quiet_chain)
+
+        async def request(i: int) -> bool:
+            resp = await requestor.request(protocol, "POST", DEBIT_PATH, DebitPaymentResponse,
+                                           body=debit_body(i))
+            return bool(resp.reference_no == EXPECTED_DEBIT_REF)
+
+        async def debit(i: int) -> bool:
+            result = await client.wallet.debit(customer, debit_body(i))  # type: ignore[arg-type]
+            return result.reference_no == EXPECTED_DEBIT_REF
+
+        return await time_layers({
+            "aiohttp_presigned: pre-signed bytes and headers, no parsing": raw_one,
+            "+ Requestor._send (deadline, timeouts, capped read), no middlewares": send_bare,
+            "+ middleware chain (retry, B2B + B2B2C tokens, external id, timestamp, "
+            "HMAC signature)": send_chain,
+            "+ Requestor.request: encode, responseCode check, one decode": request,
+            "+ wallet.debit: request validation, ambiguous-outcome procedure": debit,
+        }, conc, n, rounds)
+    finally:
+        await presigned.close()
+        await pivot.close()
 
 
 def cpu_breakdown(loops: int = 3000) -> dict[str, float]:
@@ -296,7 +383,7 @@ def cpu_breakdown(loops: int = 3000) -> dict[str, float]:
         "  CreatePaymentRequest.validate()": struct.validate,
         "encode request Struct": lambda: _codec.encode(struct),
         "new_request_id()": new_request_id,
-        "build URL (_url)": lambda: client._requestor.url("/v2/payments"),
+        "build URL (Requestor.url)": lambda: client._requestor.url("/v2/payments"),
         "timeout.to_aiohttp()": client.timeout.to_aiohttp,
         "decode Envelope[PaymentSession]": lambda: _codec.decode(
             raw, Envelope[PaymentSession]),  # type: ignore[valid-type]
@@ -336,20 +423,23 @@ def report(r: dict[str, Any]) -> None:
                       r["results"][suite][conc[1:]][target[1]]["rps"])
         print(goal_line(name, value, f">= {target[0]}", met))
     if r["profile"]:
-        print()
-        print("client CPU per request as the layers of payments.create are added "
-              f"(us, concurrency {r['profile']['concurrency']}, medians):")
-        for name, us in r["profile"]["layers_us"].items():
-            print(f"  {name:<66} {us:>7.0f}")
+        prof = r["profile"]
+        for suite, layers in prof["layers_us"].items():
+            print()
+            print(f"client CPU per request as the layers of pivot_async's {suite} call are added "
+                  f"(us, concurrency {prof['concurrency']}, medians):")
+            for name, us in layers.items():
+                print(f"  {name:<78} {us:>7.0f}")
         print()
         print("CPU of the pure steps of pivot_async payments.create (us per call, timeit):")
-        for name, us in r["profile"]["breakdown_us"].items():
+        for name, us in prof["breakdown_us"].items():
             print(f"  {name:<42} {us:>8.1f}")
-        print()
-        print("cProfile of pivot_async payments.create (cumulative):")
-        print(r["profile"]["text"]["cumulative"])
-        print("cProfile of pivot_async payments.create (own time):")
-        print(r["profile"]["text"]["tottime"])
+        for suite, texts in prof["text"].items():
+            print()
+            print(f"cProfile of the pivot_async {suite} contender (cumulative):")
+            print(texts["cumulative"])
+            print(f"cProfile of the pivot_async {suite} contender (own time):")
+            print(texts["tottime"])
     emit(r)
 
 
