@@ -12,6 +12,7 @@ import asyncio
 import sys
 
 import pytest
+from aiohttp import web
 
 from pivot_async import (
     OutcomeUnknownError,
@@ -31,7 +32,7 @@ from tests.reliability.conftest import (
     open_env,
 )
 
-from ._fake import TOKEN_PATH, FakeGateway, fake_gateway, hang, ok, raw
+from ._fake import TOKEN_PATH, Answer, FakeGateway, fake_gateway, hang, ok, raw
 from .conftest import RecordingSleep
 
 PAYMENT = "/v2/payments/0190f1d2-0000-7000-8000-000000000000"
@@ -93,6 +94,33 @@ async def test_the_token_fetch_is_bounded_by_the_deadline() -> None:
         forever.set()
     assert gw.count("POST", TOKEN_PATH) == 1 and sleeps.delays == []
     assert gw.count("GET", PAYMENT) == 0
+
+
+def stalled_body(forever: asyncio.Event) -> Answer:
+    """200 with its headers and the start of its body, then nothing more."""
+    async def answer(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        resp.content_length = 4096
+        await resp.prepare(request)
+        await resp.write(b'{"code":"00","message":"Success","data":{"id":"')
+        await forever.wait()
+        return resp
+    return answer
+
+
+async def test_reading_a_stalled_body_is_bounded_by_the_deadline() -> None:
+    # The answer's headers came in time; its body stalls. `read` (60 s) would wait: the
+    # deadline (0.3 s) ends the call, without a retry.
+    forever = asyncio.Event()
+    sleeps = RecordingSleep()
+    async with fake_gateway() as gw:
+        gw.on("GET", PAYMENT, stalled_body(forever))
+        async with client_for(gw, sleeps, max_retries=6,
+                              timeout=Timeout(total=0.3, connect=5, read=60)) as client:
+            with pytest.raises(PivotTimeoutError, match="deadline"):
+                await client.payments.retrieve(PAYMENT_ID)
+        forever.set()
+    assert gw.count("GET", PAYMENT) == 1 and sleeps.delays == []
 
 
 async def test_a_per_call_timeout_is_the_deadline_of_that_call() -> None:
