@@ -26,12 +26,13 @@ from ._cards import (
     key_for_index,
 )
 from ._errors import state_error, validation_error
+from ._fields import check
 from ._models import Capture, Charge, Session
 from ._requests import MethodInput
 from ._state import Merchant
 from ._transitions import Transitions
 from ._util import format_time, random_digits, uuid7
-from ._validation import Checker
+from ._validation import CAPTURE_FIELDS
 
 __all__ = ["CardFlow", "PreparedCard"]
 
@@ -247,14 +248,9 @@ class CardFlow:
 
         See docs/reference/wire.md#confirm-cancel-capture.
         """
-        chk = Checker()
-        release = body.get("releaseRemainingAmount")
-        if release is None:
-            chk.required("releaseRemainingAmount")
-        elif not isinstance(release, bool):
-            chk.error("releaseRemainingAmount", "releaseRemainingAmount must be a boolean")
-        amount = chk.amount(body, "amount", "amount")
+        chk = check(body, CAPTURE_FIELDS)
         chk.raise_if_failed()
+        release, amount = chk.get("releaseRemainingAmount"), chk.get("amount.value")
         charge = next(
             (
                 c

@@ -23,6 +23,7 @@ from ._channels import (
 )
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
+from ._fields import check
 from ._models import Charge, Customer, Session
 from ._requests import (
     CreateRequest,
@@ -34,7 +35,7 @@ from ._requests import (
 from ._state import Merchant
 from ._transitions import Transitions
 from ._util import ZERO_TIME, format_time, uuid7
-from ._validation import Checker
+from ._validation import SIMULATION_FIELDS, Checker
 
 __all__ = ["Payments"]
 
@@ -288,14 +289,10 @@ class Payments:
     # -- simulations --------------------------------------------------------------------------
     def simulate(self, merchant: Merchant, body: dict[str, Any]) -> None:
         """``POST /v2/payments/simulations`` (docs/reference/wire.md#test-data)."""
-        chk = Checker()
-        session_id = chk.string(body, "paymentSessionId", "paymentSessionId", required=True)
-        status = chk.enum(
-            body, "chargeStatus", "chargeStatus", ("SUCCESS", "EXPIRED"), required=True
-        )
-        amount = chk.amount(body, "amount", "amount")
+        chk = check(body, SIMULATION_FIELDS)
         chk.raise_if_failed()
-        assert session_id is not None
+        session_id, status = chk.get("paymentSessionId"), chk.get("chargeStatus")
+        amount = chk.get("amount.value")
         session = self.ctx.state.sessions.get(session_id)
         if session is None or session.merchant_id != merchant.id:
             raise not_found("payment session", "paymentSessionId")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import re
 from typing import Any
 
 from ._context import SandboxContext
@@ -30,7 +29,7 @@ from ._errors import not_found, state_error, validation_error
 from ._models import Refund
 from ._state import Merchant
 from ._util import uuid7
-from ._validation import Checker
+from ._validation import read_refund
 
 __all__ = ["REFUND_EVENTS", "Refunds"]
 
@@ -41,9 +40,7 @@ REFUND_EVENTS = {
     "SUCCESS": "REFUND.SUCCESS",
     "FAILED": "REFUND.FAILED",
 }
-REASONS = ("SUSPECT_FRAUDULENT", "DUPLICATE", "REQUESTED_BY_CUSTOMER", "CANCELLATION", "OTHERS")
 FAILING_ACCOUNTS = frozenset({"999966660002", "999966660008"})
-_DECIMAL = re.compile(r"^\d{1,16}(\.\d{1,2})?$")
 
 
 class Refunds:
@@ -60,28 +57,14 @@ class Refunds:
 
     def create(self, merchant: Merchant, body: dict[str, Any]) -> Refund:
         """``POST /v1/refunds``."""
-        chk = Checker()
-        reference = chk.string(
-            body, "clientReferenceId", "clientReferenceId", required=True, max_len=100
-        )
-        session_id = chk.string(body, "paymentSessionId", "paymentSessionId")
-        charge_id = chk.string(body, "chargeId", "chargeId")
-        if not session_id and not charge_id:
-            chk.error(
-                "paymentSessionId", "Make sure paymentSessionId or chargeId value is fulfilled"
-            )
-        full = chk.boolean(body, "isFullAmount", "isFullAmount", False)
-        amount = self._amount(chk, body, required=not full)
-        reason = chk.enum(body, "reason", "reason", REASONS, required=True)
-        description = chk.string(body, "description", "description", max_len=50)
-        method = (
-            chk.enum(body, "method", "method", ("AUTO", "TRANSFER_ONLY"), default="AUTO") or "AUTO"
-        )
-        destination = chk.transfer_destination(
-            body, "", required=method == "TRANSFER_ONLY", refund=True
-        )
-        metadata = chk.mapping(body, "metadata", "metadata")
+        chk = read_refund(body)
         chk.raise_if_failed()
+        session_id, charge_id = chk.get("paymentSessionId"), chk.get("chargeId")
+        full, amount = chk.get("isFullAmount", False), chk.get("amount.value")
+        reference, reason, method = (chk.get(k) for k in ("clientReferenceId", "reason", "method"))
+        method = method or "AUTO"
+        description, destination = chk.get("description"), chk.get("transferDestination")
+        metadata = chk.get("metadata")
         charge = self._charge(merchant, session_id, charge_id)
         if charge.status != "SUCCESS":
             raise state_error(
@@ -141,24 +124,6 @@ class Refunds:
         return refund
 
     # -- helpers ------------------------------------------------------------------------------
-    @staticmethod
-    def _amount(chk: Checker, body: dict[str, Any], *, required: bool) -> decimal.Decimal | None:
-        amount = chk.mapping(body, "amount", "amount", required=required)
-        if amount is None:
-            return None
-        value = amount.get("value")
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not _DECIMAL.match(value):
-            chk.error("amount.value", 'amount.value must be a decimal string such as "10000"')
-            return None
-        if amount.get("currency") != "IDR":
-            chk.error("amount.currency", "amount.currency must be IDR")
-        result = decimal.Decimal(value)
-        if result <= 0:
-            chk.error("amount.value", "amount.value must be positive")
-        return result
-
     def _charge(self, merchant: Merchant, session_id: str | None, charge_id: str | None) -> Any:
         state = self.ctx.state
         if charge_id:

@@ -9,6 +9,7 @@ for the smaller bodies (refunds, capture, simulations, control routes).
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -19,12 +20,17 @@ from ._util import decode_json, parse_request_time
 
 __all__ = [
     "AMOUNT",
+    "CAPTURE_FIELDS",
     "CONFIRM_FIELDS",
     "CREATE_FIELDS",
     "METHOD_FIELDS",
     "METHOD_TYPES",
+    "REFUND_FIELDS",
+    "REFUND_REASONS",
+    "SIMULATION_FIELDS",
     "Checker",
     "parse_body",
+    "read_refund",
 ]
 
 OBJECT = Rule("object")
@@ -86,6 +92,13 @@ _OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewa
 # -- the tables (static rules) ---------------------------------------------------------------
 def _choice(*options: str, fold_case: bool = False) -> Rule:
     return Rule(choices=options, fold_case=fold_case)
+
+
+def _decimal(value: Any) -> bool:
+    """A refund amount: ``"10000"``, ``"10000.5"`` or a JSON integer (up to 16 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return isinstance(value, str) and _DECIMAL.fullmatch(value) is not None
 
 
 def _digits(low: int, high: int) -> Check:
@@ -216,6 +229,53 @@ CONFIRM_FIELDS = (
     *ORDER_FIELDS,
 )
 """``POST /v2/payments/{id}/confirm`` (with :data:`METHOD_FIELDS`)."""
+_AMOUNT_OPTIONAL = (Field("amount", False, OBJECT), *nest("amount", AMOUNT))
+CAPTURE_FIELDS = (Field("releaseRemainingAmount", True, BOOLEAN), *_AMOUNT_OPTIONAL)
+"""``POST /v2/payments/{id}/capture``."""
+SIMULATION_FIELDS = (
+    Field("paymentSessionId", True, text()),
+    Field("chargeStatus", True, _choice("SUCCESS", "EXPIRED")),
+    *_AMOUNT_OPTIONAL,
+)
+"""``POST /v2/payments/simulations``."""
+REFUND_REASONS = (
+    "SUSPECT_FRAUDULENT",
+    "DUPLICATE",
+    "REQUESTED_BY_CUSTOMER",
+    "CANCELLATION",
+    "OTHERS",
+)
+_DECIMAL = re.compile(r"[0-9]{1,16}(\.[0-9]{1,2})?")
+REFUND_FIELDS = (
+    Field("clientReferenceId", True, text(100)),
+    Field("paymentSessionId", False, text()),
+    Field("chargeId", False, text()),
+    Field("isFullAmount", False, BOOLEAN),
+    Field("amount", When("isFullAmount", False, False), OBJECT),
+    Field(
+        "amount.value", True, Rule(check=_decimal, says='must be a decimal string such as "10000"')
+    ),
+    Field("amount.currency", True, _choice("IDR")),
+    Field("reason", True, _choice(*REFUND_REASONS)),
+    Field("description", False, text(50)),
+    Field("method", False, _choice("AUTO", "TRANSFER_ONLY")),
+    *destination("transferDestination", When("method", "TRANSFER_ONLY", "AUTO"), refund=True),
+    Field("metadata", False, OBJECT),
+)
+"""``POST /v1/refunds`` (its cross-field rules: :func:`read_refund`)."""
+_POSITIVE = Rule(check=lambda v: decimal.Decimal(str(v)) > 0, says="must be positive")
+
+
+def read_refund(body: Mapping[str, Any]) -> Checked:
+    """:data:`REFUND_FIELDS`, one of ``paymentSessionId`` / ``chargeId``, a positive amount
+    (``amount.value`` read as a ``Decimal``)."""
+    chk = Checked().run(body, REFUND_FIELDS)
+    if not chk.get("paymentSessionId") and not chk.get("chargeId"):
+        message = "Make sure paymentSessionId or chargeId value is fulfilled"
+        chk.error("paymentSessionId", message)
+    if chk.also("amount.value", _POSITIVE) is not None:
+        chk.values["amount.value"] = decimal.Decimal(str(chk.values["amount.value"]))
+    return chk
 
 
 def parse_body(raw: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -236,9 +296,6 @@ def parse_body(raw: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
 class Checker(Checked):
     """Single-value readers: each returns the normalised value, or the default and a problem."""
 
-    def required(self, path: str) -> None:
-        self.require(path)
-
     def string(
         self,
         obj: Mapping[str, Any],
@@ -252,10 +309,6 @@ class Checker(Checked):
         rule = text(max_len, min_len=min_len)
         value: str | None = self.read(obj, key, path, rule, required)
         return value
-
-    def boolean(self, obj: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
-        value = self.read(obj, key, path, BOOLEAN)
-        return default if value is None else bool(value)
 
     def enum(
         self,
@@ -289,13 +342,4 @@ class Checker(Checked):
         prefix = path.removesuffix(key).rstrip(".")
         self.run(obj, (Field(key, required, OBJECT), *nest(key, AMOUNT)), prefix=prefix)
         value: int | None = self.get(f"{path}.value")
-        return value
-
-    def transfer_destination(
-        self, obj: Mapping[str, Any], path: str, *, required: bool, refund: bool = False
-    ) -> dict[str, Any] | None:
-        base = f"{path}.transferDestination" if path else "transferDestination"
-        rows = destination("transferDestination", required, refund=refund)
-        self.run(obj, rows, prefix=path)
-        value: dict[str, Any] | None = self.get(base)
         return value

@@ -40,6 +40,9 @@ REQUESTS: dict[str, tuple[tuple[Field, ...], type[Any]]] = {
         (*payments.CONFIRM_FIELDS, *payments.METHOD_FIELDS),
         models.ConfirmPaymentRequest,
     ),
+    "POST /v2/payments/{id}/capture": (payments.CAPTURE_FIELDS, models.CapturePaymentRequest),
+    "POST /v2/payments/simulations": (payments.SIMULATION_FIELDS, models.SimulationRequest),
+    "POST /v1/refunds": (payments.REFUND_FIELDS, models.CreateRefundRequest),
 }
 _WALLET_MODELS = {
     "registration-account-creation": models.AccountCreationRequest,
@@ -250,6 +253,20 @@ _except(
     "required",
     _IN_CODE,
 )
+_REFUND = "POST /v1/refunds"
+_DEST = "transferDestination"
+_except(
+    (_REFUND,),
+    (
+        f"{_DEST}.channelCode",
+        f"{_DEST}.channelInformation",
+        f"{_DEST}.channelInformation.accountNumber",
+    ),
+    "required",
+    "the client checks it in code (`validate_transfer_destination`), its refund model has no "
+    "strict type yet",
+)
+_except((_REFUND,), (f"{_DEST}.channelInformation.accountName",), "required", _LOOSER)
 _SNAP_LOOSER = (
     "client looser (to align in the client models): the sandbox requires it, as the endpoint's "
     "field table does; the client model leaves it optional"
