@@ -131,10 +131,6 @@ class Checked:
         self.values: dict[str, Any] = {}
 
     @property
-    def failed(self) -> bool:
-        return bool(self.problems)
-
-    @property
     def details(self) -> list[tuple[str, str]]:
         return [(p.path, p.message) for p in self.problems]
 
@@ -209,10 +205,6 @@ class Checked:
         """Payments: 400 ``api_validation_error`` naming every problem."""
         if self.problems:
             raise validation_error(self.details)
-
-    def error_now(self, path: str, message: str) -> Exception:
-        self.error(path, message)
-        return validation_error(self.details)
 
     def raise_snap(self, service: str) -> None:
         """SNAP: the first mandatory field (``400xx02``), else the first bad format."""
