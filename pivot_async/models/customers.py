@@ -27,6 +27,9 @@ __all__ = [
 ]
 
 
+_TRANSFER_ONLY = RefundMethod.TRANSFER_ONLY.value  # a plain str: enum .value reads are slow
+
+
 class ChannelInformation(Model, kw_only=True):
     """Bank account of a transfer destination: ``accountNumber`` and ``accountName``."""
 
@@ -75,7 +78,7 @@ class RefundPreference(Model, kw_only=True):
     __wire_rules__: ClassVar[dict[str, Any]] = {"method": Literal["AUTO", "TRANSFER_ONLY"] | None}
 
     def _wire_check(self) -> None:
-        if self.method == RefundMethod.TRANSFER_ONLY.value and self.transfer_destination is None:
+        if self.method == _TRANSFER_ONLY and self.transfer_destination is None:
             reread()
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import AsyncIterator, Mapping
+import typing
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import msgspec
@@ -31,6 +32,10 @@ def _wire_path(path: str | None) -> str:
     # ``$.urlParams[0].url`` -> ``urlParams[0].url``: list items keep the bracket form the
     # model rules use, so one field has one spelling whichever check caught it.
     return path.removeprefix("$").lstrip(".")
+
+
+#: Per request type: its ``_prepare_mapping`` hook and its fast variant (either may be None).
+_plans: dict[type, tuple[Callable[[Any], Any] | None, type[Any] | None]] = {}
 
 
 def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
@@ -60,10 +65,12 @@ def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
         raise RequestValidationError(
             "params", f"must be a {tp.__name__} or a mapping of its wire fields"
         )
-    prepare = getattr(tp, "_prepare_mapping", None)
+    plan = _plans.get(tp)
+    if plan is None:
+        plan = _plans[tp] = (getattr(tp, "_prepare_mapping", None), fast_variant(tp))
+    prepare, fast = plan
     if prepare is not None:
         data = prepare(data)
-    fast = fast_variant(tp)
     if fast is not None:
         try:
             return cast(S, msgspec.convert(data, fast, strict=True))
@@ -73,15 +80,101 @@ def coerce_params(params: S | Mapping[str, Any], tp: type[S]) -> S:
 
 
 def _read_checked(data: Any, tp: type[S]) -> S:
-    """The reference read: no float anywhere, the strict variant, every Python rule."""
+    """The reference read: the strict variant of ``tp`` and every Python rule.
+
+    Money is never a float. The typed fields refuse one in C (reported with the float rule
+    by :func:`_translate`); the members that would take one (``Any``-typed free-form objects,
+    ``Decimal`` fields) are walked first (:func:`_float_plan`).
+    """
     strict = strict_variant(tp)
-    _reject_floats(data, "")
+    plan = _float_plans.get(strict)
+    if plan is None:
+        plan = _float_plans[strict] = _float_plan(strict)
+    if plan:
+        _reject_floats_in(data, plan, "")
     try:
         return cast(S, msgspec.convert(data, strict, strict=True))
     except RequestValidationError:
         raise
     except msgspec.ValidationError as exc:
         raise _translate(exc, strict) from None
+
+
+_FLOAT_RULE = "must not be a float (use an int or a decimal string)"
+
+
+class _Items:
+    """A list (or tuple) whose items follow ``plan``."""
+
+    __slots__ = ("plan",)
+
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+
+
+#: Where a float could slip into a request: wire key -> ``True`` (walk the whole value), a
+#: nested plan (a model), or :class:`_Items` (a list of models).
+_Plan = dict[str, "bool | _Plan | _Items"]
+_float_plans: dict[type, _Plan] = {}
+
+
+def _float_plan(tp: type[Any]) -> _Plan:
+    """The members of Struct type ``tp`` (and of the models it nests) that accept a float."""
+    plan: _Plan = {}
+    for info in msgspec.structs.fields(tp):
+        node = _plan_node(info.type)
+        if node:
+            plan[info.encode_name] = node
+    return plan
+
+
+def _plan_node(tp: Any) -> bool | _Plan | _Items:
+    if tp is Any or tp is object or tp is float or tp is decimal.Decimal:
+        return True
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return _float_plan(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _plan_node(args[0])
+    if origin is list:
+        node = _plan_node(args[0]) if args else True
+        return _Items(node) if isinstance(node, dict) and node else node
+    if origin is dict:
+        return bool(_plan_node(args[1])) if len(args) == 2 else True
+    nodes = [n for n in (_plan_node(a) for a in args) if n]
+    if any(n is True for n in nodes):
+        return True
+    return nodes[0] if len(nodes) == 1 else bool(nodes)  # (a union holds at most one model)
+
+
+def _reject_floats_in(data: Any, plan: _Plan, path: str) -> None:
+    if not isinstance(data, Mapping):
+        return  # not an object: the typed read refuses it
+    for key, node in plan.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        where = f"{path}.{key}" if path else key
+        if node is True:
+            _reject_floats(value, where)
+        elif isinstance(node, _Items):
+            if isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    _reject_floats_in(item, node.plan, f"{where}[{i}]")
+        elif isinstance(node, dict):
+            _reject_floats_in(value, node, where)
+
+
+def _reject_floats(value: Any, path: str) -> None:
+    """Money is never a float: refuse any float in a free-form value (mappings and lists)."""
+    if isinstance(value, float):
+        raise RequestValidationError(path or "params", _FLOAT_RULE)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _reject_floats(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _reject_floats(item, f"{path}[{i}]")
 
 
 def _translate(exc: msgspec.ValidationError, strict: type[Any]) -> RequestValidationError:
@@ -99,55 +192,14 @@ def _translate(exc: msgspec.ValidationError, strict: type[Any]) -> RequestValida
         field = f"{where}.{shown}" if where else shown
         return RequestValidationError(field, unknown_field_rule(strict, where, key))
     field = where or "params"
+    if message.endswith(", got `float`"):
+        return RequestValidationError(field, _FLOAT_RULE)
     # msgspec reports a missing field as "Object missing required field `x`".
     missing = re.search(r"missing required field `([^`]+)`", message)
     if missing:
         field = f"{where}.{missing.group(1)}" if where else missing.group(1)
         message = "is required"
     return RequestValidationError(field, message)
-
-
-#: Exact types that are never walked and never a float: the common leaves of a request.
-_LEAF_TYPES = frozenset({str, int, bool, type(None), decimal.Decimal})
-
-
-def _reject_floats(value: Any, path: str) -> None:
-    """Money is never a float: refuse any float anywhere in a request mapping.
-
-    Walks mappings and lists/tuples (subclasses too). Exact ``dict`` / ``list`` / ``tuple`` and
-    the leaf types are recognised with ``type(v) is ...`` first; only other types go through
-    the (slower) ABC ``isinstance`` checks. Child paths are only built for children that are
-    not leaves.
-    """
-    tp = type(value)
-    if tp in _LEAF_TYPES:
-        return
-    if tp is dict:
-        _reject_in_items(value.items(), path)
-    elif tp is list or tp is tuple:
-        _reject_in_sequence(value, path)
-    elif isinstance(value, float):
-        raise RequestValidationError(
-            path or "params", "must not be a float (use an int or a decimal string)"
-        )
-    elif isinstance(value, Mapping):
-        _reject_in_items(value.items(), path)
-    elif isinstance(value, (list, tuple)):
-        _reject_in_sequence(value, path)
-
-
-def _reject_in_items(items: Any, path: str) -> None:
-    leaves = _LEAF_TYPES
-    for key, item in items:
-        if type(item) not in leaves:
-            _reject_floats(item, f"{path}.{key}" if path else str(key))
-
-
-def _reject_in_sequence(seq: Any, path: str) -> None:
-    leaves = _LEAF_TYPES
-    for i, item in enumerate(seq):
-        if type(item) not in leaves:
-            _reject_floats(item, f"{path}[{i}]")
 
 
 class Resource:

@@ -22,8 +22,8 @@ import pytest
 from pivot_async import RequestValidationError
 from pivot_async import models as m
 from pivot_async._codec import encode
-from pivot_async.models._strict import fast_variant
-from pivot_async.resources._base import _read_checked, coerce_params
+from pivot_async.models._strict import fast_variant, strict_variant
+from pivot_async.resources._base import _float_plan, _Items, _read_checked, coerce_params
 
 from .conftest import create_body, debit_body, documented
 
@@ -196,6 +196,9 @@ def test_debit_fast_read_agrees_field_by_field() -> None:
     assert seen["accepted"] and seen["refused"] and seen["fast"]
 
 
+_REFUND: dict[str, Any] = {"clientReferenceId": "r1", "paymentSessionId": "s", "reason": "OTHERS"}
+
+
 @pytest.mark.parametrize(
     ("params", "tp", "field"),
     [
@@ -214,6 +217,13 @@ def test_debit_fast_read_agrees_field_by_field() -> None:
         (debit_body(additionalInfo={"x": 0.1}), m.DebitPaymentRequest, "additionalInfo.x"),
         (debit_body(amount={"value": 1.5, "currency": "IDR"}), m.DebitPaymentRequest,
          "amount.value"),
+        (debit_body(urlParams=[{"url": "https://x.example", "type": "T", "isDeeplink": 0.0}]),
+         m.DebitPaymentRequest, "urlParams[0].isDeeplink"),
+        (_REFUND | {"amount": {"value": 100.5, "currency": "IDR"}}, m.CreateRefundRequest,
+         "amount.value"),
+        (_REFUND | {"metadata": {"a": (1, 2.5)}}, m.CreateRefundRequest, "metadata.a[1]"),
+        (create_body(amount=1.5), m.CreatePaymentRequest, "amount"),
+        (create_body(clientReferenceId=1.5), m.CreatePaymentRequest, "clientReferenceId"),
     ],
 )
 def test_floats_are_still_refused_where_they_could_slip_in(
@@ -225,3 +235,14 @@ def test_floats_are_still_refused_where_they_could_slip_in(
     assert (info.value.field, info.value.rule) == (
         field, "must not be a float (use an int or a decimal string)"
     )
+
+
+def test_the_float_walk_covers_only_members_that_would_take_a_float() -> None:
+    """Typed fields refuse a float in C; only free-form and ``Decimal`` members are walked."""
+    plan = _float_plan(strict_variant(m.CreatePaymentRequest))
+    installment = {"card": {"installment": {"availablePlans": True, "plan": True}}}
+    split = plan.pop("splitRoutingConfigurations")
+    assert isinstance(split, _Items) and split.plan == {"percentageAmount": True}
+    assert plan == {"metadata": True, "paymentMethodOptions": installment,
+                    "paymentMethod": {"paymentMethodOptions": installment}}
+    assert _float_plan(strict_variant(m.DebitPaymentRequest)) == {"additionalInfo": True}
