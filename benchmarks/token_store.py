@@ -56,7 +56,7 @@ def main() -> None:
         redis = RedisServer(Path(tmp) / "redis")
         try:
             for mode, url in (("shared_redis", redis.url), ("no_store", None)):
-                with sandbox_process(a.token_ttl) as sandbox:
+                with sandbox_process(token_ttl=a.token_ttl) as sandbox:
                     run = run_workers(sandbox, url, f"bench-{os.getpid()}:",
                                       processes=a.processes, callers=a.callers,
                                       duration=a.duration, pause=pause)

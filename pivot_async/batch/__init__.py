@@ -56,12 +56,19 @@ it created), ``failed`` (the gateway refused it: 4xx, or a debit that ended fail
 number and field are given), ``unknown`` (the gateway may or may not have acted: a timeout, a
 lost connection, a 5xx; resume the job to resolve these). The results file holds exactly one
 line per row, regenerated from the journal at the end of every run.
+
+**Many workers.** ``executor=DaskExecutor("local:2")`` (or a scheduler address) spreads a
+job's rows over a Dask cluster in chunks; :class:`ChunkExecutor` does the same on any engine
+(Ray, Celery, Temporal, a process pool) whose workers call :func:`run_chunk`. This process
+stays the only writer of the journal and the results file.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ._chunks import run_chunk
+from ._engine import ChunkExecutor
 from ._limits import TokenBucket
 from ._model import (
     BatchError,
@@ -84,6 +91,7 @@ __all__ = [
     "BatchError",
     "BatchRunner",
     "BatchSummary",
+    "ChunkExecutor",
     "InvalidRowError",
     "Operation",
     "OperationKind",
@@ -96,6 +104,7 @@ __all__ = [
     "read_jsonl",
     "read_operations",
     "run_batch_file",
+    "run_chunk",
 ]
 
 

@@ -23,33 +23,24 @@ task's arguments); its ``repr`` shows no value.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
 import os
 import uuid
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any
 
 from distributed import Client, LocalCluster
 
-from ._dask_worker import ChunkRow, ChunkSettings, RowDone, _Config, _Plugin, run_chunk
-from ._journal import JournalRow
-from ._model import (
-    BatchError,
-    Operation,
-    fingerprint,
-    idempotency_key,
-    validate_operation,
-)
-from ._ops import Result, Target
-from ._runner import _IN_FLIGHT, _Job
+from ._dask_worker import RateSettings, _Config, _Plugin, dask_task
+from ._engine import _ChunkJob, _positive
+from ._model import BatchError
+from ._runner import _Job
 
-__all__ = ["DaskExecutor", "client_env_from", "executor_for_cli", "run_chunk"]
+__all__ = ["DaskExecutor", "client_env_from", "executor_for_cli"]
 
 _PLUGIN_PREFIX = "pivot-async-batch-"
-_CHUNK_RETRIES = 10  # resubmissions of a chunk after Dask gave up on it (KilledWorker)
 
 
 def client_env_from(env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -94,7 +85,7 @@ class DaskExecutor:
     """
 
     def __init__(self, address: Any = "local:2", *, client_env: Mapping[str, str] | None = None,
-                 chunk_size: int = 100, concurrency: int | None = None,
+                 chunk_size: int = 500, concurrency: int | None = None,
                  chunks_in_flight: int | None = None) -> None:
         if isinstance(address, str):
             if address.startswith("local:"):
@@ -107,11 +98,8 @@ class DaskExecutor:
             elif "://" not in address:
                 raise BatchError(f"--dask {address!r}: use local:N or a scheduler address "
                                  "such as tcp://host:8786")
-        for name, value in (("chunk_size", chunk_size), ("concurrency", concurrency),
-                            ("chunks_in_flight", chunks_in_flight)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 1):
-                raise ValueError(f"{name} must be a positive int")
+        _positive(chunk_size=chunk_size, concurrency=concurrency,
+                  chunks_in_flight=chunks_in_flight)
         self.address = address
         self._env = None if client_env is None else dict(client_env)
         self.chunk_size = chunk_size
@@ -123,14 +111,14 @@ class DaskExecutor:
 
     def job_type(self) -> type[_Job]:
         """The job class the runner uses with this executor."""
-        return _DaskJob
+        return _ChunkJob
 
     def client_env(self) -> dict[str, str]:
         """The workers' ``PIVOT_*`` configuration (not shown in any ``repr``)."""
         return dict(self._env) if self._env is not None else client_env_from()
 
     @contextlib.asynccontextmanager
-    async def connect(self) -> AsyncGenerator[Any, None]:
+    async def connect(self) -> AsyncIterator[Any]:
         """An asynchronous ``distributed.Client`` for one job (and its LocalCluster)."""
         if not isinstance(self.address, str):
             yield self.address
@@ -147,147 +135,56 @@ class DaskExecutor:
         async with Client(self.address, asynchronous=True) as client:  # type: ignore[no-untyped-call]
             yield client
 
-
-# -- the driver side --------------------------------------------------------------------------
-
-
-class _DaskJob(_Job):
-    """A job whose rows run on a Dask cluster; this process journals and writes results."""
-
-    async def _pipeline(self, source: AsyncGenerator[Operation, None]) -> None:
-        executor: DaskExecutor = self.runner.executor
-        config = _Config(executor.client_env())
+    @contextlib.asynccontextmanager
+    async def engine(self, job: _ChunkJob) -> AsyncIterator[_DaskEngine]:
+        """The cluster, with the workers' configuration registered for one job."""
+        config = _Config(self.client_env())
         digest = hashlib.sha256(json.dumps(sorted(config.env.items())).encode()).hexdigest()
         name = f"{_PLUGIN_PREFIX}{digest[:12]}-{uuid.uuid4().hex[:8]}"
-        async with executor.connect() as dask:
+        runner = job.runner
+        async with self.connect() as dask:
             await dask.register_plugin(_Plugin(name, config), name=name)
-            workers = max(1, len(dask.scheduler_info()["workers"]))
-            rate, shared = self.runner.rate, None
-            if rate is not None and config.env.get("PIVOT_REDIS_URL"):
-                shared = f"batch:{self.merchant}"  # the name the one-process CLI uses
-            elif self.runner.rate_limiter is not None:
-                raise BatchError(
-                    "a rate_limiter object cannot be sent to Dask workers: put "
-                    "PIVOT_REDIS_URL in the executor's client_env (and pass rate) so that "
-                    "every worker shares the rate through Redis")
-            elif rate is not None:
-                rate /= workers
-            settings = ChunkSettings(
-                self.runner.check_gateway,
-                executor.concurrency or self.runner.concurrency, rate,
-                self.runner.burst, shared)
-            limit = executor.chunks_in_flight or 2 * workers
             try:
-                await self._drive(dask, source, name, settings, executor.chunk_size, limit)
+                workers = max(1, len(dask.scheduler_info()["workers"]))
+                rate = None
+                if runner.rate is not None and config.env.get("PIVOT_REDIS_URL"):
+                    # the name the one-process CLI uses: every worker shares the whole rate
+                    rate = RateSettings(runner.rate, runner.burst, f"batch:{job.merchant}")
+                elif runner.rate_limiter is not None:
+                    raise BatchError(
+                        "a rate_limiter object cannot be sent to Dask workers: put "
+                        "PIVOT_REDIS_URL in the executor's client_env (and pass rate) so that "
+                        "every worker shares the rate through Redis")
+                elif runner.rate is not None:
+                    rate = RateSettings(runner.rate / workers, runner.burst)
+                yield _DaskEngine(dask, name, workers, rate)
             finally:
                 with contextlib.suppress(Exception):
                     await dask.unregister_worker_plugin(name)
 
-    async def _drive(self, dask: Any, source: AsyncGenerator[Operation, None], name: str,
-                     settings: ChunkSettings, chunk_size: int, limit: int) -> None:
-        running: dict[asyncio.Future[Any], tuple[list[ChunkRow], int]] = {}
 
-        def submit(rows: list[ChunkRow], attempt: int = 0) -> None:
-            future = dask.submit(run_chunk, name, rows, settings, pure=False,
-                                 key=f"pivot-batch-chunk-{uuid.uuid4().hex}")
-            running[asyncio.ensure_future(_result(future))] = (rows, attempt)
-
-        async def collect() -> None:
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                rows, attempt = running.pop(task)
-                try:
-                    outcomes: list[RowDone] = task.result()
-                except Exception as exc:
-                    if _killed(exc) and attempt < _CHUNK_RETRIES:
-                        submit(rows, attempt + 1)
-                        continue
-                    self._halt(exc)
-                    continue
-                for done_row, row in zip(outcomes, rows, strict=True):
-                    self._account(row, done_row)
-
-        try:
-            while self.stop is None:
-                items: list[tuple[Operation, JournalRow | None]] = []
-                try:
-                    while len(items) < chunk_size:
-                        item = await self._next(source)
-                        if item is None:
-                            break
-                        items.append(item)
-                    # intents of a whole chunk at once: one group commit, not one per row
-                    prepared = await asyncio.gather(*(self._prepare(*i) for i in items))
-                except Exception as exc:
-                    self._halt(exc)
-                    break
-                rows = [p for p in prepared if p is not None]
-                if rows:
-                    submit(rows)
-                while len(running) >= limit:
-                    await collect()
-                if len(items) < chunk_size:
-                    break
-            while running:
-                await collect()
-        except BaseException:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
-            raise
-
-    async def _prepare(self, op: Operation, prev: JournalRow | None) -> ChunkRow | None:
-        """Validate and journal a row on the driver: its chunk entry, or None when settled."""
-        error = validate_operation(op)
-        if prev is not None and prev.state in _IN_FLIGHT:
-            target = Target(prev.kind, prev.reference or "", prev.binding_id, prev.amount)
-            changed = None
-            if error is not None or fingerprint(op) != prev.fingerprint:
-                detail = f" ({error})" if error is not None else ""
-                changed = Result(
-                    "invalid", error_code="row_changed",
-                    error_field=error.field if error is not None else None,
-                    error_message=(f"the row changed since job {self.job_id} recorded it"
-                                   f"{detail}, and the gateway has no trace of it: nothing was "
-                                   "sent; run the new content as a new job"))
-            key = prev.idempotency_key or idempotency_key(
-                prev.kind, prev.reference or "", self.merchant)
-            return ChunkRow(op, target, key, resume=True, changed=changed)
-        if error is not None:
-            self._done(op, lambda: self._invalid(op, error, "invalid_row"))
-            return None
-        target, key, problem = await self._record_intent(op)
-        if problem is not None:
-            self._done(op, lambda: self._invalid(op, problem, "duplicate_reference"))
-            return None
-        return ChunkRow(op, target, key)
-
-    def _done(self, op: Operation, record: Any) -> None:
-        record()
-        self.completed += 1
-        self._tick()
-
-    def _account(self, row: ChunkRow, done: RowDone) -> None:
-        """Record one row's outcome from a worker (the journal is written here only)."""
-        if done.sent and row.resume:
-            self.resent += 1
-            self.journal.reattempt(self.job_id, row.op.row)
-        if done.sent:
-            self.sent += 1
-        if done.latency is not None:
-            self.latencies.append(done.latency)
-        if done.found:
-            if row.resume:
-                self.resolved += 1
-            else:
-                self.found += 1
-        self._done(row.op, lambda: self._record(row.op, done.result, done.latency))
+# -- the engine the driver uses --------------------------------------------------------------
 
 
-async def _result(future: Any) -> Any:
-    return await future
+class _DaskEngine:
+    def __init__(self, dask: Any, name: str, workers: int, rate: RateSettings | None) -> None:
+        self.dask = dask
+        self.name = name
+        self.workers = workers
+        self.rate = rate
+
+    def submit(self, chunk: bytes, first_row: int, last_row: int) -> Awaitable[bytes]:
+        # the key names the chunk's rows (dashboards, tests); the suffix makes it unique
+        future = self.dask.submit(dask_task, self.name, chunk, self.rate, pure=False,
+                                  key=f"pivot-batch-rows-{first_row}-{last_row}-"
+                                      f"{uuid.uuid4().hex[:12]}")
+        return _result(future)
+
+    def retryable(self, exc: BaseException) -> bool:
+        """Dask gave up on a chunk because the workers running it died."""
+        return type(exc).__name__ in ("KilledWorker", "FutureCancelledError")
 
 
-def _killed(exc: BaseException) -> bool:
-    """Dask gave up on a chunk because the workers running it died."""
-    return type(exc).__name__ in ("KilledWorker", "FutureCancelledError")
+async def _result(future: Any) -> bytes:
+    result: bytes = await future
+    return result

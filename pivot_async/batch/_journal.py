@@ -182,9 +182,29 @@ class Journal:
         self._append(intent, fut)
         return await fut
 
+    async def intents(self, intents: list[Intent]) -> list[int | None]:
+        """Record several intents (one transaction); per intent, what :meth:`intent` returns."""
+        if not intents:
+            return []
+        if self._error is not None:
+            raise BatchError(f"the journal failed: {self._error}") from self._error
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[int | None]] = [loop.create_future() for _ in intents]
+        self._buffer.extend(zip(intents, futures, strict=True))
+        self._kick()
+        return list(await asyncio.gather(*futures))
+
     def outcome(self, record: OutcomeRecord) -> None:
         """Buffer an outcome; it is committed with the next group commit."""
         self._append(record, None)
+
+    def outcomes(self, records: list[OutcomeRecord]) -> None:
+        """Buffer several outcomes; they are committed with the next group commit."""
+        if self._error is not None:
+            raise BatchError(f"the journal failed: {self._error}") from self._error
+        self._buffer.extend((r, None) for r in records)
+        if len(self._buffer) >= _FLUSH_AT:
+            self._kick()
 
     def invalid(self, job_id: str, row: int, kind: str, input: str, *, code: str,
                 field: str | None, message: str) -> None:

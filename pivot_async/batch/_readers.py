@@ -22,7 +22,7 @@ import asyncio
 import csv
 import itertools
 import os
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -219,3 +219,20 @@ def count_rows(path: str | os.PathLike[str]) -> int:
     if Path(path).suffix.lower() in (".csv", ".tsv"):
         count -= 1
     return max(0, count)
+
+
+async def aiter_operations(operations: AsyncIterable[Operation] | Iterable[Operation],
+                           ) -> AsyncGenerator[Operation, None]:
+    """Any (async) iterable of operations as an async generator (closed with its source)."""
+    if isinstance(operations, AsyncIterable):
+        it = operations.__aiter__()
+        try:
+            async for op in it:
+                yield op
+        finally:
+            aclose = getattr(it, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    else:
+        for op in operations:
+            yield op

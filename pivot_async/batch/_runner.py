@@ -37,7 +37,7 @@ from ._ops import (
 )
 from ._output import results_format, write_results
 from ._progress import BatchSummary, ProgressBar, percentile, wants_progress
-from ._readers import count_rows, read_operations
+from ._readers import aiter_operations, count_rows, read_operations
 
 __all__ = ["BatchRunner", "default_results_path", "run_batch_file"]
 
@@ -107,7 +107,7 @@ class BatchRunner:
         self.progress_stream = progress_stream
         self.clock = clock
         self.sleep = sleep
-        self.executor = executor  # a DaskExecutor (pivot_async.batch._dask) or None
+        self.executor = executor  # a DaskExecutor or ChunkExecutor, or None
 
     async def run(
         self,
@@ -164,22 +164,6 @@ class BatchRunner:
             await journal.close()
 
 
-async def _aiter(operations: AsyncIterable[Operation] | Iterable[Operation],
-                 ) -> AsyncGenerator[Operation, None]:
-    if isinstance(operations, AsyncIterable):
-        it = operations.__aiter__()
-        try:
-            async for op in it:
-                yield op
-        finally:
-            aclose = getattr(it, "aclose", None)
-            if aclose is not None:
-                await aclose()
-    else:
-        for op in operations:
-            yield op
-
-
 class _Job:
     """One run of one job."""
 
@@ -215,7 +199,7 @@ class _Job:
 
     async def run(self, operations: AsyncIterable[Operation] | Iterable[Operation],
                   results_path: PathLike | None) -> BatchSummary:
-        source = _aiter(operations)
+        source = aiter_operations(operations)
         started = self.clock()
         try:
             await self._pipeline(source)
@@ -334,17 +318,26 @@ class _Job:
 
     async def _record_intent(self, op: Operation) -> tuple[Target, str, RowError | None]:
         """Journal a new row's intent and key; the problem if another row has its reference."""
+        target, key, intent = self._intent_of(op)
+        conflict = await self.journal.intent(intent)
+        return target, key, self._conflict(op, target.reference, conflict)
+
+    def _intent_of(self, op: Operation) -> tuple[Target, str, Intent]:
+        """A validated new row's target, derived idempotency key and journal intent."""
         target = Target.of(op)
         key = idempotency_key(op.kind, target.reference, self.merchant)
-        conflict = await self.journal.intent(Intent(
+        return target, key, Intent(
             self.job_id, op.row, op.kind, target.reference, op.binding_id, target.amount, key,
-            fingerprint(op), input_text(op)))
+            fingerprint(op), input_text(op))
+
+    def _conflict(self, op: Operation, reference: str, conflict: int | None) -> RowError | None:
+        """What journaling an intent answered: the problem if another row has its reference."""
         if conflict == op.row:
             raise BatchError(f"row {op.row} is already in the journal of job {self.job_id}")
         if conflict is None:
-            return target, key, None
-        return target, key, RowError(op.row, REFERENCE_FIELDS[op.kind], (
-            f"{target.reference!r} is already used by row {conflict} of this job; each "
+            return None
+        return RowError(op.row, REFERENCE_FIELDS[op.kind], (
+            f"{reference!r} is already used by row {conflict} of this job; each "
             "row needs its own reference"))
 
     async def _already_there(self, op: Operation, target: Target) -> bool:
@@ -418,8 +411,11 @@ class _Job:
             result.error_code, result.error_field, result.error_message, latency))
         self.counts[result.outcome] += 1
         if result.outcome == "invalid" and self.runner.strict:
-            self._halt(InvalidRowError(RowError(
-                op.row, result.error_field, result.error_message or "invalid")))
+            self._halt_invalid(op.row, result)
+
+    def _halt_invalid(self, row: int, result: Result) -> None:
+        self._halt(InvalidRowError(RowError(
+            row, result.error_field, result.error_message or "invalid")))
 
     def _invalid(self, op: Operation, error: RowError, code: str) -> None:
         self.journal.invalid(self.job_id, op.row, op.kind, input_text(op), code=code,

@@ -5,16 +5,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import re
-import signal
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests._sandbox_process import sandbox_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,30 +37,10 @@ def journal(tmp_path: Path) -> Path:
 
 @contextlib.contextmanager
 def standalone_sandbox(*, seed: int = 1) -> Iterator[str]:
-    """``python -m pivot_async sandbox --port 0`` in a child process; yields its URL.
-
-    The child stops on SIGINT when the block ends, and by itself (``--stop-on-eof``) if this
-    process dies first, since its stdin is a pipe held by this process.
-    """
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pivot_async", "sandbox", "--port", "0", "--seed", str(seed),
-         "--stop-on-eof"],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", first)
-        assert match, first + (proc.stderr.read() if proc.stderr else "")
-        yield match.group(1)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
+    """``python -m pivot_async sandbox --port 0`` in a child process; yields its URL (see
+    :func:`tests._sandbox_process.sandbox_process`)."""
+    with sandbox_process(seed=seed) as sandbox:
+        yield sandbox.url
 
 
 def add_fault(url: str, **fields: Any) -> None:

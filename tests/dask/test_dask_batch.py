@@ -16,18 +16,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from pivot_async import PivotClient
-from pivot_async.batch import run_batch_file
+from pivot_async.batch import idempotency_key, run_batch_file
 from pivot_async.batch._dask import DaskExecutor
 from pivot_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from tests.batch.conftest import standalone_sandbox
+from tests._sandbox_process import SandboxProcess
+from tests.batch.conftest import add_fault
 from tests.batch.test_crash import journal_states, sessions_by_reference, write_input
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,25 +37,22 @@ _SUMMARY = re.compile(r"this run: (\d+) processed, (\d+) skipped \(already done\
                       r" in flight, (\d+) re-sent, (\d+) found at the gateway")
 
 
-@pytest.fixture(scope="module")
-def sandbox_url() -> Iterator[str]:
-    with standalone_sandbox(seed=11) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Client]:
-    """A real LocalCluster: 2 worker processes, 1 thread each (nannies restart killed ones)."""
-    with LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as lc, Client(lc) as client:  # type: ignore[no-untyped-call]
-        yield client
-
-
 def _processing(client: Client) -> dict[str, Any]:
     """Tasks each worker is processing now (distributed's method is untyped)."""
     tasks: dict[str, Any] = client.processing()  # type: ignore[no-untyped-call]
     return tasks
+
+
+def clear_faults(url: str) -> None:
+    request = urllib.request.Request(url + "/_sandbox/faults", method="DELETE")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
+        assert resp.status in (200, 204)
+
+
+def _workers(client: Client) -> set[str]:
+    """The addresses of the workers the scheduler knows now."""
+    info: dict[str, Any] = client.scheduler_info()
+    return set(info["workers"])
 
 
 def _address(client: Client) -> str:
@@ -126,34 +124,65 @@ def _clients_opened() -> int:
     return _dask_worker.CLIENTS_OPENED[0]
 
 
+def _worker_mid_chunk(cluster: Client, sandbox: SandboxProcess,
+                      keys: dict[str, int]) -> str | None:
+    """A worker running a chunk some rows of which reached the gateway and some not yet.
+
+    A chunk's task key names its rows (``pivot-batch-rows-FIRST-LAST-…``); the sandbox's
+    request log holds the X-REQUEST-ID (the row's derived idempotency key) of every create.
+    """
+    busy = {w: tasks for w, tasks in _processing(cluster).items() if tasks}
+    if not busy:
+        return None
+    sent = {keys[r["requestId"]] for r in sandbox.requests()
+            if r["method"] == "POST" and r["path"] == "/v2/payments" and r["status"] == 200
+            and r["requestId"] in keys}
+    for worker, tasks in busy.items():
+        for task in tasks:
+            match = re.match(r"pivot-batch-rows-(\d+)-(\d+)-", str(task))
+            assert match, task
+            first, last = int(match[1]), int(match[2])
+            if 0 < sum(first <= row <= last for row in sent) < last - first + 1:
+                return str(worker)
+    return None
+
+
 def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
-    tmp_path: Path, sandbox_url: str, cluster: Client
+    tmp_path: Path, sandbox: SandboxProcess, cluster: Client
 ) -> None:
     refs = write_input(tmp_path / "orders.csv", "dkill", ROWS)
-    proc = _cli(tmp_path, sandbox_url, _address(cluster))
+    keys = {idempotency_key("create_payment", ref, DEFAULT_CLIENT_ID): row
+            for row, ref in enumerate(refs, start=1)}
+    # creates take 50 ms at the gateway, so that a chunk is caught half sent
+    add_fault(sandbox.url, kind="latency", route="POST /v2/payments", delay=0.05)
+    proc = _cli(tmp_path, sandbox.url, _address(cluster))
     journal = tmp_path / "orders.csv.journal.sqlite"
     killed = 0
     try:
         for at in (ROWS // 5, ROWS // 2, (ROWS * 4) // 5):
+            pids: dict[str, int] = cluster.run(os.getpid)
             deadline = time.monotonic() + 60
-            while True:  # the kill point passed, and a worker is running a chunk
+            while True:  # the kill point passed, and a chunk is half sent: kill its worker
                 assert proc.poll() is None, proc.communicate()
                 assert time.monotonic() < deadline, "no progress"
-                busy = [w for w, tasks in _processing(cluster).items() if tasks]
-                if sum(journal_states(journal).values()) >= at and busy:
-                    break
+                if sum(journal_states(journal).values()) >= at:
+                    worker = _worker_mid_chunk(cluster, sandbox, keys)
+                    if worker is not None:
+                        break
+                time.sleep(0.005)
+            os.kill(pids[worker], signal.SIGKILL)
+            killed += 1
+            deadline = time.monotonic() + 60
+            while worker in _workers(cluster):  # until the scheduler has seen it die
+                assert time.monotonic() < deadline
                 time.sleep(0.01)
-            time.sleep(0.02)  # into the chunk: some of its rows are sent, not yet returned
-            pids = cluster.run(os.getpid, workers=busy[:1])
-            for pid in pids.values():
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            cluster.wait_for_workers(2, timeout=60)
+            cluster.wait_for_workers(2, timeout=60)  # the nanny's replacement
         out, err = proc.communicate(timeout=180)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+        clear_faults(sandbox.url)
     assert killed == 3
     assert proc.returncode == 0, err
     match = _SUMMARY.search(out)
@@ -161,7 +190,7 @@ def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
     processed, _skipped, _resolved, _resent, found = map(int, match.groups())
     assert processed == ROWS
     assert found > 0  # rows sent by a killed worker's chunk were found, not sent again
-    sessions = _assert_one_session_per_row(tmp_path, sandbox_url, refs, "dkill")
+    sessions = _assert_one_session_per_row(tmp_path, sandbox.url, refs, "dkill")
     print(f"\nworker kills: rows={ROWS} workers_killed={killed} found_at_gateway={found} "
           f"sessions={sessions}")
 

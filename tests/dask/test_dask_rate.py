@@ -8,7 +8,7 @@ from pathlib import Path
 import redis
 
 from tests.batch.test_crash import write_input
-from tests.dask.test_dask_batch import _assert_one_session_per_row, _cli, cluster, sandbox_url  # noqa: F401 - fixtures
+from tests.dask.test_dask_batch import _assert_one_session_per_row, _cli
 from tests.scale._server import RedisServer
 from tests.scale.conftest import redis_server  # noqa: F401 - fixture
 
@@ -20,8 +20,8 @@ def _limiter_calls(url: str) -> int:
                if k in ("cmdstat_evalsha", "cmdstat_eval"))
 
 
-def test_workers_share_the_rate_through_redis(tmp_path: Path, sandbox_url: str,  # noqa: F811
-                                              cluster: object,  # noqa: F811
+def test_workers_share_the_rate_through_redis(tmp_path: Path, sandbox_url: str,
+                                              cluster: object,
                                               redis_server: RedisServer) -> None:  # noqa: F811
     refs = write_input(tmp_path / "orders.csv", "drate", 150)
     before = _limiter_calls(redis_server.url)

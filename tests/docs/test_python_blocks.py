@@ -35,6 +35,8 @@ EXECUTED: dict[tuple[str, str, int], str] = {
         "tests/scale/test_docs_recipe.py::test_the_redis_recipe_shares_a_sealed_token",
     ("guides/scaling.md", "## One rate limit for all workers", 0):
         "tests/scale/test_rate_limit.py::test_the_guide_recipe_shares_the_rate_through_redis",
+    ("guides/scaling.md", "## Batch jobs on other engines: Ray, Temporal, Celery", 0):
+        "tests/batch/test_chunk_executor.py::test_the_guide_recipe_runs_on_a_process_pool",
     ("guides/batch.md", "## Batch jobs on Dask", 0):
         "tests/dask/test_dask_batch.py::test_the_guide_recipe_runs_a_file_on_the_cluster",
 }

@@ -15,10 +15,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pivot_async import PivotClient, RateLimiter, TokenBucket
 from pivot_async.redis_limiter import RedisRateLimiter
+
+if TYPE_CHECKING:
+    from tests._sandbox_process import SandboxProcess
 
 
 async def main(a: argparse.Namespace) -> None:
@@ -57,7 +60,7 @@ async def main(a: argparse.Namespace) -> None:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_workers(sandbox: dict[str, str], redis_url: str, name: str, *, processes: int,
+def run_workers(sandbox: SandboxProcess, redis_url: str, name: str, *, processes: int,
                 rate: float, burst: float, calls: int, callers: int = 20,
                 local: bool = False) -> tuple[float, list[dict[str, Any]], list[float]]:
     """Start ``processes`` workers, release them together; ``(t0, summaries, arrivals)``:
@@ -83,7 +86,10 @@ def run_workers(sandbox: dict[str, str], redis_url: str, name: str, *, processes
         for w in workers:
             out, err = w.communicate(timeout=300)
             assert w.returncode == 0, err[-2000:]
-            results.append(json.loads(out.strip().splitlines()[-1]))
+            summary = json.loads(out.strip().splitlines()[-1])
+            if summary["failed"]:
+                summary["errors"] = sorted(set(err.splitlines()))[:5]  # for the test's message
+            results.append(summary)
     finally:
         for w in workers:
             if w.poll() is None:

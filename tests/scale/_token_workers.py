@@ -4,7 +4,6 @@ worker processes (tests/scale/_worker.py) each with many concurrent callers on o
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -12,45 +11,16 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests._sandbox_process import SandboxProcess, sandbox_process
+
+__all__ = ["Run", "run_workers", "sandbox_process"]
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("_worker.py")
-
-
-@contextlib.contextmanager
-def sandbox_process(token_ttl: int | None = None) -> Iterator[dict[str, str]]:
-    """``python -m pivot_async sandbox`` on a free port: its url, client id and secret."""
-    ttl = [] if token_ttl is None else ["--token-ttl", str(token_ttl)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pivot_async", "sandbox", "--port", "0", *ttl, "--stop-on-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    info: dict[str, str] = {}
-    try:
-        for line in proc.stdout:
-            if "listening on" in line:
-                info["url"] = line.split()[-1]
-            elif "client id:" in line:
-                info["id"] = line.split()[-1]
-            elif "client secret:" in line:
-                info["secret"] = line.split()[-1]
-                break
-        if set(info) != {"url", "id", "secret"}:
-            raise RuntimeError("the sandbox did not start")
-        yield info
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
 
 
 @dataclass
@@ -60,7 +30,7 @@ class Run:
     calls_logged: int  # successful calls in the sandbox's log
 
 
-def run_workers(sandbox: dict[str, str], redis_url: str | None, prefix: str, *,
+def run_workers(sandbox: SandboxProcess, redis_url: str | None, prefix: str, *,
                 processes: int, callers: int, duration: float, pause: float) -> Run:
     """Start the workers (``redis_url=None``: no token store), release them together, wait."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -1,8 +1,9 @@
 """One worker process of the multi-process token scenario: ``callers`` concurrent callers on
 one PivotClient whose tokens are shared through Redis (``-`` as the Redis URL: no token store).
 Prints ``ready``, waits for a start line on stdin (a wall-clock time), calls (each caller
-pausing ``pause`` seconds between its calls) until ``duration`` seconds after it, then prints a
-JSON summary: calls that succeeded, failed, and this process's token fetches."""
+pausing ``pause`` seconds between its calls; odd callers start later, spread over one pause)
+until ``duration`` seconds after it, then prints a JSON summary: calls that succeeded, failed,
+and this process's token fetches."""
 
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ async def main(url: str, client_id: str, secret: str, redis_url: str, prefix: st
         end = float(line) + duration
         await asyncio.sleep(max(0.0, float(line) - time.time()))
 
-        async def caller() -> None:
+        async def caller(k: int) -> None:
             nonlocal ok, failed
+            if k % 2:  # half the callers are spread over the pause, so that every refresh
+                # window has calls; the other half call together (a stampede at each return)
+                await asyncio.sleep(pause * k / callers)
             while time.time() < end:
                 try:
                     await client.payment_method_configs.retrieve()
@@ -37,7 +41,7 @@ async def main(url: str, client_id: str, secret: str, redis_url: str, prefix: st
                     failed += 1
                     print(f"failure: {type(exc).__name__}", file=sys.stderr, flush=True)
 
-        await asyncio.gather(*(caller() for _ in range(callers)))
+        await asyncio.gather(*(caller(k) for k in range(callers)))
         fetches = client._tokens.fetch_count
     if store is not None:
         await store.aclose()

@@ -39,7 +39,7 @@ def test_four_processes_never_exceed_the_shared_rate(redis_server: RedisServer,
         t0, results, arrivals = run_workers(
             sandbox, redis_server.url, f"procs-{os.getpid()}-{burst}", processes=PROCESSES,
             rate=RATE, burst=burst, calls=CALLS)
-    assert sum(r["failed"] for r in results) == 0
+    assert sum(r["failed"] for r in results) == 0, results
     assert sum(r["ok"] for r in results) == PROCESSES * CALLS
     assert len(arrivals) >= PROCESSES * CALLS  # the calls, and the token requests
     assert violations(t0, arrivals, RATE, burst) == []
@@ -55,5 +55,5 @@ def test_the_bound_catches_processes_that_do_not_share(redis_server: RedisServer
         t0, results, arrivals = run_workers(
             sandbox, redis_server.url, "unused", processes=PROCESSES, rate=RATE, burst=1.0,
             calls=CALLS, local=True)
-    assert sum(r["failed"] for r in results) == 0
+    assert sum(r["failed"] for r in results) == 0, results
     assert violations(t0, arrivals, RATE, 1.0) != []
