@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,7 @@ from .._signing import (
     verify_token_signature,
 )
 from ._errors import SnapError
-from ._fields import Field, check
+from ._fields import ANY, Field, Rule, check
 from ._wallet_core import WalletSandbox
 from ._wallet_model import Token, WalletBinding, WalletMerchant, minify_json_bytes
 
@@ -58,11 +57,17 @@ class SnapContext:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def _missing_header(headers: Mapping[str, str], names: tuple[str, ...], code: str) -> None:
-    # aiohttp's request headers are a CIMultiDict: names match case-insensitively.
-    for name in names:
-        if name not in headers:
-            raise SnapError(code, f"Invalid Mandatory Field {{{name}}}")
+def _headers(wallet: WalletSandbox, names: tuple[str, ...]) -> tuple[Field, ...]:
+    """Step 1 and 2 as a table: every header in ``names`` mandatory, and the formats of
+    X-TIMESTAMP, X-EXTERNAL-ID and CHANNEL-ID. Names match case-insensitively (aiohttp's
+    headers are a CIMultiDict)."""
+    strict = wallet.config.strict_timestamp
+    formats = {
+        "X-TIMESTAMP": Rule(check=lambda v: parse_timestamp(v, strict=strict) is not None),
+        "X-EXTERNAL-ID": Rule(check=lambda v: _EXTERNAL_ID.fullmatch(v) is not None),
+        "CHANNEL-ID": Rule(check=lambda v: bool(v.strip())),
+    }
+    return tuple(Field(name, True, formats.get(name, ANY)) for name in names)
 
 
 def parse_timestamp(value: str, *, strict: bool) -> _dt.datetime | None:
@@ -126,19 +131,12 @@ def verify_transaction(
     """
     h = request.headers
     names = (*TRANSACTION_HEADERS, "Authorization-Customer") if customer else TRANSACTION_HEADERS
-    # 1. mandatory headers
-    _missing_header(h, names, f"400{service}02")
-    # 2. formats
-    timestamp = h["X-TIMESTAMP"]
+    # 1. mandatory headers, 2. formats
+    check(h, _headers(wallet, names)).raise_snap(service)
+    timestamp, external_id = h["X-TIMESTAMP"], h["X-EXTERNAL-ID"]
     when = parse_timestamp(timestamp, strict=wallet.config.strict_timestamp)
-    if when is None:
-        raise SnapError(f"400{service}01", "Invalid Field Format {X-TIMESTAMP}")
-    external_id = h["X-EXTERNAL-ID"]
-    if _EXTERNAL_ID.fullmatch(external_id) is None:
-        raise SnapError(f"400{service}01", "Invalid Field Format {X-EXTERNAL-ID}")
+    assert when is not None
     channel_id = h["CHANNEL-ID"].strip()
-    if not channel_id:
-        raise SnapError(f"400{service}01", "Invalid Field Format {CHANNEL-ID}")
     # 3. timestamp skew
     _check_skew(wallet, when, f"401{service}00")
     # 4. B2B token, then the partner it was issued to
@@ -265,19 +263,17 @@ def verify_token_request(
     Returns the merchant, the body and the grant (lower case).
     """
     h = request.headers
-    # 1. headers and grantType present
-    _missing_header(h, TOKEN_HEADERS, f"400{service}02")
+    # 1. headers and grantType present, 2. formats
+    chk = check(h, _headers(wallet, TOKEN_HEADERS))
+    if any(p.missing for p in chk.problems):
+        chk.raise_snap(service)  # a missing header is answered before the body is read
     body = _parse_object(raw_body, service)
-    grant_raw = body.get("grantType")
-    if grant_raw is None or grant_raw == "":
-        raise SnapError(f"400{service}02", "Invalid Mandatory Field {grantType}")
-    # 2. formats
-    timestamp = h["X-TIMESTAMP"]
+    grant = Rule(check=lambda v: isinstance(v, str) and v.lower() in grants)
+    chk.run(body, (Field("grantType", True, grant),), blank_is_missing=True)
+    chk.raise_snap(service)
+    timestamp, grant_raw = h["X-TIMESTAMP"], body["grantType"]
     when = parse_timestamp(timestamp, strict=wallet.config.strict_timestamp)
-    if when is None:
-        raise SnapError(f"400{service}01", "Invalid Field Format {X-TIMESTAMP}")
-    if not isinstance(grant_raw, str) or grant_raw.lower() not in grants:
-        raise SnapError(f"400{service}01", "Invalid Field Format {grantType}")
+    assert when is not None
     # 3. skew
     _check_skew(wallet, when, f"401{service}00")
     # 4. known client, RSA signature over clientKey|X-TIMESTAMP

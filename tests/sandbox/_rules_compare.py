@@ -226,7 +226,6 @@ _LOOSER = (
     "client looser (to align in the client models): Pivot's field table marks it mandatory, "
     "the client model leaves it optional"
 )
-_IN_CODE = "the client checks it in code (`validate()`), its confirm model has no strict type yet"
 _PERSONS = ("orderInformation.billingInfo", "orderInformation.shippingInfo")
 _except(
     (_CREATE, _CONFIRM),
@@ -244,28 +243,8 @@ _except(
     "required",
     _LOOSER,
 )
-_except(
-    (_CONFIRM,),
-    (
-        "paymentMethod.type",
-        *(f"orderInformation.productDetails[].{k}" for k in ("type", "quantity", "price")),
-    ),
-    "required",
-    _IN_CODE,
-)
 _REFUND = "POST /v1/refunds"
 _DEST = "transferDestination"
-_except(
-    (_REFUND,),
-    (
-        f"{_DEST}.channelCode",
-        f"{_DEST}.channelInformation",
-        f"{_DEST}.channelInformation.accountNumber",
-    ),
-    "required",
-    "the client checks it in code (`validate_transfer_destination`), its refund model has no "
-    "strict type yet",
-)
 _except((_REFUND,), (f"{_DEST}.channelInformation.accountName",), "required", _LOOSER)
 _SNAP_LOOSER = (
     "client looser (to align in the client models): the sandbox requires it, as the endpoint's "

@@ -47,7 +47,6 @@ async def cust(env: WalletEnv) -> BoundCustomer:
     return await env.snap.bind_customer()
 
 
-
 # ------------------------------------------------------------------ step 1: headers
 
 
@@ -403,3 +402,29 @@ def test_v2_vector_through_the_sandbox_verifier() -> None:
             wallet, tampered, body.replace(b"12345678", b"12345679"), "47", customer=False
         )
     assert info.value.code == "4014700"
+
+
+# ------------------------------------------------------------------ token endpoints: order
+
+
+async def test_token_request_checks_run_in_the_documented_order(env: WalletEnv) -> None:
+    """A missing header before the body is read; a missing grantType before any format."""
+    snap = env.snap
+    headers = dict(snap.token_headers())
+    del headers["X-CLIENT-KEY"]
+    res = await snap.token_request("b2b", b"not json", headers)
+    assert (res.code, res.body["responseMessage"]) == (
+        "4007302",
+        "Invalid Mandatory Field {X-CLIENT-KEY}",
+    )
+    bad_ts = dict(snap.token_headers(timestamp="2026-03-02T03:00:00Z"))
+    res = await snap.token_request("b2b", {"additionalInfo": {}}, bad_ts)
+    assert (res.code, res.body["responseMessage"]) == (
+        "4007302",
+        "Invalid Mandatory Field {grantType}",
+    )
+    res = await snap.token_request("b2b", {"grantType": "password"}, bad_ts)
+    assert (res.code, res.body["responseMessage"]) == (
+        "4007301",
+        "Invalid Field Format {X-TIMESTAMP}",
+    )
