@@ -361,8 +361,13 @@ class ConfirmPaymentRequest(Model, kw_only=True):
     order_information: OrderInformation | None = None
     """Products, billing and shipping details, if not given at creation."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
     def __post_init__(self) -> None:
         self.validate()
+
+    def _wire_check(self) -> None:
+        """No cross-field rule: the nested models' constraints are all."""
 
     @property
     def effective_payment_method_options(self) -> PaymentMethodOptions | None:
@@ -394,8 +399,13 @@ class CapturePaymentRequest(Model, kw_only=True):
     """Amount to capture in whole IDR; omit to capture all that remains.
     Rule: Positive integer."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
     def __post_init__(self) -> None:
         self.validate()
+
+    def _wire_check(self) -> None:
+        """No cross-field rule."""
 
     def validate(self) -> None:
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
@@ -411,8 +421,13 @@ class CancelPaymentRequest(Model, kw_only=True):
     """Why the session is cancelled (e.g. ``REQUESTED_BY_CUSTOMER``).
     Rule: 1-100 characters."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {"cancellation_reason": text(100, 1)}
+
     def __post_init__(self) -> None:
         self.validate()
+
+    def _wire_check(self) -> None:
+        """No cross-field rule."""
 
     def validate(self) -> None:
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
@@ -435,8 +450,16 @@ class SimulationRequest(Model, kw_only=True):
     """Amount paid, needed for a MULTIPLE session.
     Rule: Positive integer."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "payment_session_id": text(255, 1, required=True),
+        "charge_status": Literal["SUCCESS", "EXPIRED"],
+    }
+
     def __post_init__(self) -> None:
         self.validate()
+
+    def _wire_check(self) -> None:
+        """No cross-field rule."""
 
     def validate(self) -> None:
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""

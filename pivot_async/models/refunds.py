@@ -7,10 +7,11 @@ read whether the value is a string or a number, never as a float.
 """
 
 import re
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from ._base import Model
 from ._util import check_decimal_amount, check_one_of, check_text, fail
+from ._wire import reread, text
 from .common import DecimalAmount
 from .customers import TransferDestination, validate_transfer_destination
 from .enums import RefundMethod, RefundReason, RefundStatus
@@ -19,6 +20,7 @@ __all__ = ["CreateRefundRequest", "Refund"]
 
 _REASONS = tuple(r.value for r in RefundReason)
 _METHODS = tuple(m.value for m in RefundMethod)
+_TRANSFER_ONLY = RefundMethod.TRANSFER_ONLY.value
 # "alphanumeric": letters, digits and spaces (the docs' own example is "Refund Pivot").
 _TRANSFER_DESCRIPTION = re.compile(r"[A-Za-z0-9 ]{0,20}")
 _FINAL_REFUND = frozenset({RefundStatus.SUCCESS, RefundStatus.FAILED, RefundStatus.CANCELLED})
@@ -65,8 +67,26 @@ class CreateRefundRequest(Model, kw_only=True):
     """Your own key/value data, echoed back.
     Rule: A JSON object."""
 
+    #: Per-field rules checked in C when a request is read (``models._wire``).
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "client_reference_id": text(100, 1, required=True),
+        "payment_session_id": text(255, 1),
+        "charge_id": text(255, 1),
+        "reason": Literal[_REASONS],
+        "description": text(50),
+        "method": Literal[_METHODS] | None,
+    }
+
     def __post_init__(self) -> None:
         self.validate()
+
+    def _wire_check(self) -> None:
+        if (
+            (self.payment_session_id is None) == (self.charge_id is None)
+            or (self.amount is None and not self.is_full_amount)
+            or (self.method == _TRANSFER_ONLY and self.transfer_destination is None)
+        ):
+            reread()
 
     def validate(self) -> None:
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""
@@ -84,7 +104,7 @@ class CreateRefundRequest(Model, kw_only=True):
         check_text(self.description, "description", max_len=50)
         check_one_of(self.method, "method", _METHODS, required=False)
         dest = self.transfer_destination
-        if self.method == RefundMethod.TRANSFER_ONLY.value and dest is None:
+        if self.method == _TRANSFER_ONLY and dest is None:
             fail("transferDestination", "is required when method is TRANSFER_ONLY")
         if dest is not None:
             validate_transfer_destination(dest, "transferDestination")

@@ -25,7 +25,7 @@ from pivot_async._codec import encode
 from pivot_async.models._strict import fast_variant, strict_variant
 from pivot_async.resources._base import _float_plan, _Items, _read_checked, coerce_params
 
-from .conftest import create_body, debit_body, documented
+from .conftest import DOCUMENTED, create_body, debit_body, documented
 
 #: The documented create bodies with the most distinct fields between them.
 CREATE_STEMS = [f"payments__create__request__{name}" for name in (
@@ -185,6 +185,36 @@ def test_create_fast_read_agrees_on_nested_options() -> None:
         expiryAt="2030-02-28T23:59:59Z", customerId="c1", statementDescriptor="shop",
     )
     seen = _check_all([richer], m.CreatePaymentRequest)
+    assert seen["accepted"] and seen["refused"] and seen["fast"]
+
+
+@pytest.mark.parametrize("stem", ["payments__cancel__request", "payments__capture__request",
+                                  "payments__confirm__request", "payments__simulations__request",
+                                  "refunds__create__request"])
+def test_other_payments_requests_agree_field_by_field(stem: str) -> None:
+    tp = DOCUMENTED[stem]
+    assert fast_variant(tp) is not None and _fast_accepts(documented(stem), tp)
+    seen = _check_all([documented(stem)], tp)
+    assert seen["accepted"] and seen["refused"] and seen["fast"]
+
+
+def test_refund_fast_read_agrees_on_its_cross_field_rules() -> None:
+    transfer = {"channelCode": "BCA", "description": "refund 1",
+                "channelInformation": {"accountNumber": "123", "accountName": "A"}}
+    base = documented("refunds__create__request")
+    base.pop("chargeId", None)
+    seen = {"accepted": 0, "refused": 0, "fast": 0}
+    for ref, full, amount, method, dest in itertools.product(
+        [{"paymentSessionId": "s"}, {"chargeId": "c"}, {"paymentSessionId": "s", "chargeId": "c"},
+         {}], [True, False, None], [{"value": "10.5", "currency": "IDR"}, None],
+        ["AUTO", "TRANSFER_ONLY", None], [transfer, None],
+    ):
+        params = {k: v for k, v in base.items() if k not in ("paymentSessionId", "amount")}
+        extra = {"isFullAmount": full, "amount": amount, "method": method,
+                 "transferDestination": dest}
+        params |= ref | {k: v for k, v in extra.items() if v is not None}
+        seen[_agree(params, m.CreateRefundRequest)[0]] += 1
+        seen["fast"] += _fast_accepts(params, m.CreateRefundRequest)
     assert seen["accepted"] and seen["refused"] and seen["fast"]
 
 
