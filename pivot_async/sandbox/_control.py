@@ -12,11 +12,13 @@ from typing import Any
 
 from aiohttp import web
 
+from .._errors import ConfigurationError
 from ._cards import key_for_index
 from ._context import CONTEXT_KEY, SandboxContext
 from ._errors import SandboxError, not_found, ok, validation_error
 from ._faults import Fault
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
+from ._merchants import SnapCredentials
 from ._models import Session
 from ._pages import page_for
 from ._state import Merchant
@@ -25,6 +27,7 @@ from ._validation import Checker, parse_body
 __all__ = ["add_control_routes"]
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_SNAP_KEYS = (("clientKey", 100), ("clientSecret", 200), ("publicKeyPem", 10_000))
 _FAULT_FIELDS = {
     "kind": "kind",
     "route": "route",
@@ -184,7 +187,9 @@ async def revoke_tokens(request: web.Request) -> web.Response:
 
 
 async def add_merchant(request: web.Request) -> web.Response:
-    """``POST /_sandbox/merchants`` ``{"clientId", "clientSecret", "name"?, "callbackUrl"?}``."""
+    """``POST /_sandbox/merchants`` ``{"clientId", "clientSecret", "name"?, "callbackUrl"?,
+    "snap"?: {"clientKey", "clientSecret", "publicKeyPem", "partnerId"?}}``: the one registry,
+    with the merchant's SNAP credentials when ``snap`` is given."""
     ctx = request.app[CONTEXT_KEY]
     data = parse_body(await request.read())
     chk = Checker()
@@ -192,15 +197,30 @@ async def add_merchant(request: web.Request) -> web.Response:
     secret = chk.string(data, "clientSecret", "clientSecret", required=True, max_len=200)
     name = chk.string(data, "name", "name", max_len=100) or "Pivot Sandbox"
     callback = chk.string(data, "callbackUrl", "callbackUrl", max_len=2000)
+    snap = chk.mapping(data, "snap", "snap")
+    if snap is not None:
+        keys = [chk.string(snap, k, f"snap.{k}", required=True, max_len=n) for k, n in _SNAP_KEYS]
+        partner = chk.string(snap, "partnerId", "snap.partnerId", max_len=100)
     chk.raise_if_failed()
+    creds = None
+    if snap is not None:
+        try:
+            creds = SnapCredentials.of(*map(str, keys), partner_id=partner)
+        except ConfigurationError:
+            raise validation_error([("snap.publicKeyPem", "not an RSA public key PEM")]) from None
     try:
         merchant = ctx.state.merchants.register(
-            str(client_id), str(secret), name=name, callback_url=callback
+            str(client_id), str(secret), name=name, callback_url=callback, snap=creds
         )
     except ValueError as exc:
-        raise SandboxError(409, "duplicate_error", str(exc), [("clientId", str(exc))]) from None
+        field = "snap.clientKey" if "client key" in str(exc) else "clientId"
+        field = "snap.partnerId" if "partner id" in str(exc) else field
+        raise SandboxError(409, "duplicate_error", str(exc), [(field, str(exc))]) from None
     await asyncio.get_running_loop().run_in_executor(None, key_for_index, merchant.key_index)
-    return ok({"clientId": merchant.client_id, "name": merchant.name})
+    answer = {"clientId": merchant.client_id, "name": merchant.name}
+    if creds is not None:
+        answer["snapClientKey"] = creds.client_key
+    return ok(answer)
 
 
 # -- faults -----------------------------------------------------------------------------------

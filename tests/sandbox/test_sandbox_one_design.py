@@ -9,6 +9,7 @@ import pytest
 
 from pivot_async.sandbox import Fault, ManualClock, Sandbox, SandboxConfig
 from tests.sandbox._wallet_testing import SnapTester
+from tests.sandbox.helpers import Api
 
 B2B = "/snap/v1.0/access-token/b2b"
 DEBIT = "/wallet-backend/snap/v1.0/debit/payment-host-to-host"
@@ -256,3 +257,46 @@ async def test_wallet_token_counters_are_read_off_the_one_log(
         0, 0)
     with pytest.raises(ValueError, match="kind"):
         sandbox.wallet.tokens_issued("b2c")
+
+
+async def test_the_merchants_control_route_registers_snap_credentials_too(
+    api: Api, sandbox: Sandbox, clock: ManualClock
+) -> None:
+    from pivot_async._signing import load_private_key
+
+    pem = _other_key_pem()
+    public_pem = load_private_key(pem).public_key().to_pem()
+    snap_part = {"clientKey": "ctl-key", "clientSecret": "ctl-secret", "publicKeyPem": public_pem,
+                 "partnerId": "ctl-partner"}
+    status, body = await api.control(
+        "/_sandbox/merchants", {"clientId": "ctl-m", "clientSecret": "s", "snap": snap_part}
+    )
+    assert (status, body["data"]) == (200, {"clientId": "ctl-m", "name": "Pivot Sandbox",
+                                            "snapClientKey": "ctl-key"})
+    creds = sandbox.state.merchants["ctl-m"].snap
+    assert creds is not None and sandbox.wallet.merchant("ctl-key") is creds
+    assert creds.partner_id == "ctl-partner"
+    from pivot_async.sandbox import SnapCredentials
+
+    signer = SnapCredentials.of("ctl-key", "ctl-secret", public_pem, partner_id="ctl-partner",
+                                private_key_pem=pem)
+    async with aiohttp.ClientSession() as session:
+        assert await SnapTester(session, sandbox.url, signer, clock, sandbox.wallet.config
+                                ).b2b_token()
+    # the same SNAP client key again: 409 naming the field; a bad PEM or a missing key: 400
+    status, body = await api.control(
+        "/_sandbox/merchants", {"clientId": "ctl-m2", "clientSecret": "s", "snap": snap_part}
+    )
+    assert (status, body["error"]["details"][0]["field"]) == (409, "snap.clientKey")
+    assert "ctl-m2" not in sandbox.state.merchants
+    bad = {**snap_part, "clientKey": "k3", "partnerId": "p3", "publicKeyPem": "nope"}
+    status, body = await api.control(
+        "/_sandbox/merchants", {"clientId": "ctl-m3", "clientSecret": "s", "snap": bad}
+    )
+    assert (status, body["error"]["details"][0]["field"]) == (400, "snap.publicKeyPem")
+    status, body = await api.control(
+        "/_sandbox/merchants", {"clientId": "ctl-m4", "clientSecret": "s", "snap": {}}
+    )
+    assert status == 400
+    assert {d["field"] for d in body["error"]["details"]} == {
+        "snap.clientKey", "snap.clientSecret", "snap.publicKeyPem"}
