@@ -123,13 +123,23 @@ async def run_chunk(client: BatchClient, chunk: bytes | str, *,
     if spec.v != _VERSION:
         raise BatchError(f"chunk format {spec.v}, this version runs format {_VERSION}")
     refunds = RefundIndex(_index_all)
-    gate = asyncio.Semaphore(max(1, spec.concurrency))
+    rows = spec.rows
+    done: list[RowDone | None] = [None] * len(rows)
+    pending = iter(range(len(rows)))
 
-    async def one(r: ChunkRow) -> RowDone:
-        async with gate:
-            return await _run_row(client, r, spec.check_gateway, rate_limiter, refunds)
+    async def runner() -> None:  # ``concurrency`` of these share the rows (no task per row)
+        for i in pending:
+            done[i] = await _run_row(client, rows[i], spec.check_gateway, rate_limiter, refunds)
 
-    done = await asyncio.gather(*(one(r) for r in spec.rows))
+    tasks = [asyncio.ensure_future(runner())
+             for _ in range(max(1, min(spec.concurrency, len(rows))))]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:  # a configuration error (or a cancel): no row goes on being sent
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     return _encoder.encode(done)
 
 

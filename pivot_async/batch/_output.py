@@ -50,21 +50,24 @@ def results_format(path: str | os.PathLike[str]) -> str:
 
 
 def _records(conn: sqlite3.Connection, job_id: str) -> Any:
+    """The job's result rows in row order, a list of up to 1,000 at a time."""
     cur = conn.execute(
         "SELECT row, kind, reference, state, result_id, status, url, error_code, error_field,"
         " error_message, input FROM ops WHERE job_id=? ORDER BY row", (job_id,))
     while True:
-        chunk = cur.fetchmany(1000)
+        chunk: list[Any] = cur.fetchmany(1000)
         if not chunk:
             return
-        for rec in chunk:
-            row = list(rec)
-            if row[3] == "pending":
-                row[3] = "unknown"
-                row[7], row[9] = _IN_FLIGHT
-            if row[2] is None:
-                row[2] = _reference_of(row[1], row[-1])
-            yield row
+        for i, rec in enumerate(chunk):
+            if rec[3] == "pending" or rec[2] is None:  # rare: most rows are written as read
+                row = list(rec)
+                if row[3] == "pending":
+                    row[3] = "unknown"
+                    row[7], row[9] = _IN_FLIGHT
+                if row[2] is None:
+                    row[2] = _reference_of(row[1], row[-1])
+                chunk[i] = row
+        yield chunk
 
 
 def _reference_of(kind: str, source: str | None) -> str | None:
@@ -98,18 +101,19 @@ def write_results(conn: sqlite3.Connection, job_id: str, path: str | os.PathLike
             with open(tmp, "w", newline="", encoding="utf-8") as f:
                 writer = csv.writer(f)
                 writer.writerow(COLUMNS)
-                for row in _records(conn, job_id):
-                    writer.writerow(["" if v is None else v for v in row])
-                    count += 1
+                for rows in _records(conn, job_id):
+                    writer.writerows(rows)  # the csv module writes None as an empty cell
+                    count += len(rows)
         else:
             encoder = msgspec.json.Encoder()
             with open(tmp, "wb") as fb:
-                for row in _records(conn, job_id):
-                    record = dict(zip(COLUMNS, row, strict=True))
-                    record["input"] = _raw_json(row[-1])
-                    fb.write(encoder.encode(record))
-                    fb.write(b"\n")
-                    count += 1
+                for rows in _records(conn, job_id):
+                    for row in rows:
+                        record = dict(zip(COLUMNS, row, strict=True))
+                        record["input"] = _raw_json(row[-1])
+                        fb.write(encoder.encode(record))
+                        fb.write(b"\n")
+                    count += len(rows)
         os.replace(tmp, target)
     finally:
         if tmp.exists():
