@@ -36,10 +36,11 @@ from ._config import (
 )
 from ._context import CONTEXT_KEY, SandboxContext
 from ._faults import Fault, FaultRegistry, RateLimit
-from ._merchants import Merchants, SnapCredentials
+from ._merchants import Merchant, Merchants, SnapCredentials
 from ._models import Capture, Charge, Customer, Refund, Session
+from ._recording import RequestRecord
 from ._server import Sandbox
-from ._state import Merchant, RequestRecord, SandboxState
+from ._state import SandboxState
 from ._wallet import WALLET_APP_KEY
 from ._wallet_core import WalletSandbox
 

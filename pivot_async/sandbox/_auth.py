@@ -12,7 +12,7 @@ from aiohttp import web
 
 from ._context import CONTEXT_KEY, SandboxContext
 from ._errors import SandboxError, ok, validation_error
-from ._state import Merchant
+from ._merchants import Merchant
 from ._util import decode_json, jwt_decode, jwt_encode
 
 __all__ = ["access_token", "authenticate", "issue_token"]

@@ -27,9 +27,9 @@ from ._cards import (
 )
 from ._errors import state_error, validation_error
 from ._fields import check
+from ._merchants import Merchant
 from ._models import Capture, Charge, Session
 from ._requests import MethodInput
-from ._state import Merchant
 from ._transitions import Transitions
 from ._util import format_time, random_digits, uuid7
 from ._validation import CAPTURE_FIELDS

@@ -14,8 +14,9 @@ from ._clock import Clock
 from ._config import SandboxConfig
 from ._faults import FaultRegistry
 from ._idempotency import IdempotencyStore
+from ._merchants import Merchant
 from ._recording import RequestLog
-from ._state import Merchant, SandboxState
+from ._state import SandboxState
 
 __all__ = ["CONTEXT_KEY", "SandboxContext"]
 

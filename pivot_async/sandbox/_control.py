@@ -18,10 +18,9 @@ from ._context import CONTEXT_KEY, SandboxContext
 from ._errors import SandboxError, not_found, ok, validation_error
 from ._faults import Fault
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
-from ._merchants import SnapCredentials
+from ._merchants import Merchant, SnapCredentials
 from ._models import Session
 from ._pages import page_for
-from ._state import Merchant
 from ._validation import Checker, parse_body
 
 __all__ = ["add_control_routes"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ._state import note
+from ._recording import note
 from ._util import encode_json
 
 __all__ = [

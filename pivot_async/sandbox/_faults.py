@@ -39,8 +39,7 @@ from aiohttp.typedefs import Middleware
 
 from ._clock import Clock
 from ._errors import STATUS_CODES, error_body, json_response, snap_status_response
-from ._recording import CONTROL_PREFIX
-from ._state import note
+from ._recording import CONTROL_PREFIX, note
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultRegistry", "RateLimit", "fault_middleware"]
 

@@ -15,11 +15,12 @@ from ._auth import access_token, authenticate
 from ._context import CONTEXT_KEY, SandboxContext
 from ._errors import not_found, ok, validation_error
 from ._idempotency import IdempotencyStore, check_request_id
+from ._merchants import Merchant
 from ._models import Refund, Session
 from ._payments import Payments
+from ._recording import note
 from ._refunds import Refunds
 from ._requests import parse_create
-from ._state import Merchant, note
 from ._validation import parse_body
 
 __all__ = ["PAYMENTS_KEY", "REFUNDS_KEY", "add_api_routes", "paginate"]

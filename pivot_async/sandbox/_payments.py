@@ -24,6 +24,7 @@ from ._channels import (
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
 from ._fields import check
+from ._merchants import Merchant
 from ._models import Charge, Customer, Session
 from ._requests import (
     CreateRequest,
@@ -32,7 +33,6 @@ from ._requests import (
     parse_method,
     session_settings_apply,
 )
-from ._state import Merchant
 from ._transitions import Transitions
 from ._util import ZERO_TIME, format_time, uuid7
 from ._validation import SIMULATION_FIELDS, Checker

@@ -11,6 +11,8 @@ are not.
 from __future__ import annotations
 
 import collections
+import contextvars
+import dataclasses
 import datetime as _dt
 import hashlib
 from collections.abc import Awaitable, Callable, Iterator
@@ -19,13 +21,83 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from ._state import CURRENT_RECORD, RequestRecord, redact_headers
-
-__all__ = ["CONTROL_PREFIX", "RequestLog", "recording_middleware"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "CURRENT_RECORD",
+    "RequestLog",
+    "RequestRecord",
+    "note",
+    "recording_middleware",
+    "redact_headers",
+]
 
 CONTROL_PREFIX = "/_sandbox/"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclasses.dataclass
+class RequestRecord:
+    """One request seen by the sandbox (secrets redacted)."""
+
+    at: _dt.datetime
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    request_id: str | None
+    body_sha256: str
+    status: int | None = None
+    fault: str | None = None
+    replayed: bool = False
+    handled: int | None = None
+    """The status the route's handler answered (None: a fault answered before it ran)."""
+
+
+CURRENT_RECORD: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
+    "pivot_sandbox_request_record", default=None
+)
+"""The log entry of the request being handled (set by the outermost middleware)."""
+
+
+def note(
+    *, fault: str | None = None, replayed: bool = False, handled: int | None = None
+) -> None:
+    """Mark the current request's log entry as faulted, replayed or handled (with a status)."""
+    record = CURRENT_RECORD.get()
+    if record is None:
+        return
+    if fault is not None:
+        record.fault = fault
+    if replayed:
+        record.replayed = True
+    if handled is not None:
+        record.handled = handled
+
+
+_REDACTED_HEADERS = frozenset(
+    {
+        "authorization",
+        "authorization-customer",
+        "x-merchant-secret",
+        "x-api-key",
+        "x-signature",
+        "x-client-secret",
+        "cookie",
+    }
+)
+
+
+def redact_headers(headers: Any) -> dict[str, str]:
+    """A copy of ``headers`` with credential values replaced by ``***``."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        if name.lower() in _REDACTED_HEADERS:
+            scheme = value.split(" ", 1)[0] if " " in value else ""
+            out[name] = f"{scheme} ***".strip()
+        else:
+            out[name] = value
+    return out
 
 
 class RequestLog:

@@ -26,8 +26,8 @@ from typing import Any
 
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
+from ._merchants import Merchant
 from ._models import Refund
-from ._state import Merchant
 from ._util import uuid7
 from ._validation import read_refund
 

@@ -24,9 +24,10 @@ from ._config import (
 from ._context import SandboxContext
 from ._faults import FaultRegistry
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
-from ._merchants import SnapCredentials
+from ._merchants import Merchant, SnapCredentials
 from ._models import Charge, Refund, Session
-from ._state import Merchant, RequestRecord, SandboxState
+from ._recording import RequestRecord
+from ._state import SandboxState
 
 if TYPE_CHECKING:
     from ._wallet_core import WalletSandbox

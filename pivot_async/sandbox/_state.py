@@ -9,7 +9,6 @@ a test advances a :class:`~pivot_async.sandbox.ManualClock` and the next access 
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import datetime as _dt
 import heapq
@@ -24,7 +23,7 @@ from ._models import Charge, Customer, Refund, Session
 
 _log = logging.getLogger("pivot_async.sandbox")
 
-__all__ = ["CURRENT_RECORD", "Merchant", "RequestRecord", "SandboxState", "StoredCard", "note"]
+__all__ = ["Merchant", "SandboxState", "StoredCard"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,70 +35,6 @@ class StoredCard:
     customer_id: str | None
     card_key: str
     profile: dict[str, Any]
-
-
-@dataclasses.dataclass
-class RequestRecord:
-    """One request seen by the sandbox (secrets redacted)."""
-
-    at: _dt.datetime
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    request_id: str | None
-    body_sha256: str
-    status: int | None = None
-    fault: str | None = None
-    replayed: bool = False
-    handled: int | None = None
-    """The status the route's handler answered (None: a fault answered before it ran)."""
-
-
-CURRENT_RECORD: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
-    "pivot_sandbox_request_record", default=None
-)
-"""The log entry of the request being handled (set by the outermost middleware)."""
-
-
-def note(
-    *, fault: str | None = None, replayed: bool = False, handled: int | None = None
-) -> None:
-    """Mark the current request's log entry as faulted, replayed or handled (with a status)."""
-    record = CURRENT_RECORD.get()
-    if record is None:
-        return
-    if fault is not None:
-        record.fault = fault
-    if replayed:
-        record.replayed = True
-    if handled is not None:
-        record.handled = handled
-
-
-_REDACTED_HEADERS = frozenset(
-    {
-        "authorization",
-        "authorization-customer",
-        "x-merchant-secret",
-        "x-api-key",
-        "x-signature",
-        "x-client-secret",
-        "cookie",
-    }
-)
-
-
-def redact_headers(headers: Any) -> dict[str, str]:
-    """A copy of ``headers`` with credential values replaced by ``***``."""
-    out: dict[str, str] = {}
-    for name, value in headers.items():
-        if name.lower() in _REDACTED_HEADERS:
-            scheme = value.split(" ", 1)[0] if " " in value else ""
-            out[name] = f"{scheme} ***".strip()
-        else:
-            out[name] = value
-    return out
 
 
 class SandboxState:
