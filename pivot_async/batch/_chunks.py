@@ -85,14 +85,17 @@ def encode_chunk(rows: list[ChunkRow], *, check_gateway: bool, concurrency: int)
     return _encoder.encode(_Chunk(_VERSION, check_gateway, concurrency, rows))
 
 
-def decode_outcomes(data: bytes | str, rows: int) -> list[RowDone]:
-    """The outcomes :func:`run_chunk` returned for a chunk of ``rows`` rows."""
+def decode_outcomes(data: bytes | str, rows: list[int]) -> list[RowDone]:
+    """The outcomes :func:`run_chunk` returned for a chunk of these rows, checked."""
     try:
         done = _outcomes_decoder.decode(data)
-    except msgspec.ValidationError as exc:
+    except msgspec.DecodeError as exc:
         raise BatchError(f"a worker returned unreadable outcomes: {exc}") from None
-    if len(done) != rows:
-        raise BatchError(f"a worker returned {len(done)} outcomes for {rows} rows")
+    if len(done) != len(rows):
+        raise BatchError(f"a worker returned {len(done)} outcomes for {len(rows)} rows")
+    for d, row in zip(done, rows, strict=True):
+        if d.row != row:
+            raise BatchError(f"a worker returned row {d.row} where row {row} was expected")
     return done
 
 
@@ -118,7 +121,7 @@ async def run_chunk(client: BatchClient, chunk: bytes | str, *,
     """
     try:
         spec = _chunk_decoder.decode(chunk)
-    except msgspec.ValidationError as exc:
+    except msgspec.DecodeError as exc:
         raise BatchError(f"unreadable chunk: {exc}") from None
     if spec.v != _VERSION:
         raise BatchError(f"chunk format {spec.v}, this version runs format {_VERSION}")

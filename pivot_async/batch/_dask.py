@@ -76,7 +76,7 @@ class DaskExecutor:
     ``client_env``: the ``PIVOT_*`` variables the workers build their client from (default:
     those of ``os.environ`` when the job starts). ``chunk_size`` rows make one task;
     ``concurrency`` rows of a chunk are in flight at once on its worker; at most
-    ``chunks_in_flight`` chunks (default: 2 per worker) are submitted at a time, so memory on
+    ``chunks_in_flight`` chunks (default: 4 per worker) are submitted at a time, so memory on
     the driver stays bounded for any input size. A job's ``rate`` is split evenly over the
     workers (each worker process has its own bucket of ``rate / workers``), unless
     ``client_env`` holds ``PIVOT_REDIS_URL``: then every worker takes its slots from one

@@ -59,7 +59,8 @@ class ChunkExecutor:
     ``run`` is an async callable that gets a chunk (bytes) and must return what
     :func:`~pivot_async.batch.run_chunk` returned for it on a worker (usually: submit a task
     to the engine and await its result). ``workers``: how many chunks the engine runs at once
-    (``chunks_in_flight`` defaults to twice that, so memory on the driver stays bounded);
+    (``chunks_in_flight`` defaults to four times that: the engine always has chunks queued,
+    and memory on the driver stays bounded);
     ``chunk_size`` rows make one chunk; ``concurrency`` rows of a chunk are in flight at once
     on its worker (default: the job's ``concurrency``). The job's rate cannot be applied from
     here: give each worker's ``run_chunk`` a ``rate_limiter`` (one
@@ -112,7 +113,7 @@ class _ChunkJob(_Job):
     async def _pipeline(self, source: AsyncGenerator[Operation, None]) -> None:
         executor = self.runner.executor
         async with executor.engine(self) as engine:
-            limit = executor.chunks_in_flight or 2 * max(1, engine.workers)
+            limit = executor.chunks_in_flight or 4 * max(1, engine.workers)
             concurrency = executor.concurrency or self.runner.concurrency
             await self._drive(engine, source, executor.chunk_size, limit, concurrency)
 
@@ -129,7 +130,7 @@ class _ChunkJob(_Job):
             for task in done:
                 chunk, rows, attempt = running.pop(task)
                 try:
-                    outcomes = decode_outcomes(task.result(), len(rows))
+                    outcomes = decode_outcomes(task.result(), [row for row, _ in rows])
                 except Exception as exc:
                     if engine.retryable(exc) and attempt < _CHUNK_RETRIES:
                         submit(chunk, rows, attempt + 1)
@@ -138,6 +139,14 @@ class _ChunkJob(_Job):
                     continue
                 self._account(rows, outcomes)
 
+        def send(rows: list[ChunkRow]) -> None:
+            if rows:
+                submit(encode_chunk(rows, check_gateway=self.runner.check_gateway,
+                                    concurrency=concurrency),
+                       [(r.row, r.resume) for r in rows])
+
+        # a chunk's intents commit (one transaction, synced) while the next chunk is read
+        prepared: asyncio.Future[list[ChunkRow]] | None = None
         try:
             while self.stop is None:
                 items: list[tuple[Operation, JournalRow | None]] = []
@@ -147,24 +156,36 @@ class _ChunkJob(_Job):
                         if item is None:
                             break
                         items.append(item)
-                    rows = await self._prepare(items)
                 except Exception as exc:
                     self._halt(exc)
                     break
-                if rows:
-                    submit(encode_chunk(rows, check_gateway=self.runner.check_gateway,
-                                        concurrency=concurrency),
-                           [(r.row, r.resume) for r in rows])
+                previous, prepared = prepared, asyncio.ensure_future(self._prepare(items))
+                if previous is not None:
+                    try:
+                        send(await previous)
+                    except Exception as exc:
+                        self._halt(exc)
+                        break
                 while len(running) >= limit:
                     await collect()
                 if len(items) < chunk_size:
                     break
+            if prepared is not None:
+                last, prepared = prepared, None
+                try:
+                    rows = await last
+                except Exception as exc:
+                    self._halt(exc)
+                else:
+                    if self.stop is None:  # else its rows stay pending: resume looks them up
+                        send(rows)
             while running:
                 await collect()
         except BaseException:
-            for task in running:
+            pending = [*running, *([prepared] if prepared is not None else [])]
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
             raise
 
     async def _prepare(self, items: list[tuple[Operation, JournalRow | None]]) -> list[ChunkRow]:
@@ -221,8 +242,6 @@ class _ChunkJob(_Job):
         """Record a chunk's outcomes from a worker (the journal is written here only)."""
         records = []
         for (row, resume), done in zip(rows, outcomes, strict=True):
-            if done.row != row:
-                raise BatchError(f"a worker returned row {done.row} for row {row}")
             if done.sent:
                 self.sent += 1
                 if resume:

@@ -117,12 +117,15 @@ async def test_an_engine_failure_stops_the_job_and_resume_finishes_it(
         await run_batch_file(driver, tmp_path / "in.csv", progress=False, check_gateway=False,
                              executor=ChunkExecutor(flaky, chunk_size=10, chunks_in_flight=1))
     at_stop = states(journal)
-    assert at_stop["pending"] == 10 and at_stop["succeeded"] == 10
+    # chunk 2 was sent (its answer lost); chunk 3's intents were journaled, then the job
+    # stopped before it left: both are pending
+    assert at_stop == {"succeeded": 10, "pending": 20}
     summary = await run_batch_file(
         driver, tmp_path / "in.csv", progress=False, check_gateway=False, resume=True,
         executor=ChunkExecutor(engine(worker, []), chunk_size=10))
     assert summary.succeeded == 40
-    assert (summary.skipped, summary.resolved, summary.resent) == (10, 10, 0)
+    # chunk 2's rows are found at the gateway, chunk 3's are not and are sent
+    assert (summary.skipped, summary.resolved, summary.resent) == (10, 10, 10)
     assert await sessions(sandbox, "cf") == collections.Counter({r: 1 for r in refs})
 
 
@@ -157,10 +160,29 @@ async def test_outcomes_that_do_not_match_the_chunk_stop_the_job(
         await run_batch_file(driver, tmp_path / "in.csv", progress=False,
                              executor=ChunkExecutor(short))
 
+    async def swapped(chunk: bytes) -> bytes:
+        out = msgspec.json.decode(await run_chunk(worker, chunk))
+        return msgspec.json.encode(out[::-1])
+
+    write_rows(tmp_path / "in2.csv", ["cq0001", "cq0002"])
+    with pytest.raises(BatchError, match="returned row 2 where row 1 was expected"):
+        await run_batch_file(driver, tmp_path / "in2.csv", progress=False,
+                             executor=ChunkExecutor(swapped))
+
+    async def garbage(chunk: bytes) -> bytes:
+        return b"not json"
+
+    write_rows(tmp_path / "in3.csv", ["cg0001"])
+    with pytest.raises(BatchError, match="unreadable outcomes"):
+        await run_batch_file(driver, tmp_path / "in3.csv", progress=False,
+                             executor=ChunkExecutor(garbage))
+
 
 async def test_run_chunk_refuses_what_it_cannot_read(worker: PivotClient) -> None:
     with pytest.raises(BatchError, match="unreadable chunk"):
         await run_chunk(worker, b'{"rows": 3}')
+    with pytest.raises(BatchError, match="unreadable chunk"):
+        await run_chunk(worker, b"{")
     with pytest.raises(BatchError, match="chunk format 99"):
         await run_chunk(worker, b'{"v": 99, "check_gateway": true, "concurrency": 1, '
                                 b'"rows": []}')
