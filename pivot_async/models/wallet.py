@@ -263,6 +263,8 @@ class BalanceInquiryRequest(Model, kw_only=True):
     additional_info: dict[str, Any] | None = None
     """Free-form object, sent as ``{}``."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {}
+
     def __post_init__(self) -> None:
         self.additional_info = empty_info(self.additional_info)
         check_info(self.additional_info)
@@ -415,10 +417,18 @@ class DebitStatusRequest(Model, kw_only=True):
     additional_info: dict[str, Any] | None = None
     """Free-form object."""
 
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "original_partner_reference_no": text(PARTNER_REF_MAX, 1, required=True),
+        "service_code": Annotated[str, Meta(pattern=r"\A[0-9]{2}\Z")] | None,
+    }
+
     def __post_init__(self) -> None:
+        self._wire_check()
+        self.validate()
+
+    def _wire_check(self) -> None:
         if self.service_code is None:
             self.service_code = "54"
-        self.validate()
 
     def validate(self) -> None:
         """Check the client-side rules; raise ``RequestValidationError`` on the first failure."""

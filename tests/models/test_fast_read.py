@@ -190,8 +190,9 @@ def test_create_fast_read_agrees_on_nested_options() -> None:
 
 @pytest.mark.parametrize("stem", ["payments__cancel__request", "payments__capture__request",
                                   "payments__confirm__request", "payments__simulations__request",
-                                  "refunds__create__request"])
-def test_other_payments_requests_agree_field_by_field(stem: str) -> None:
+                                  "refunds__create__request", "wallet__debit_status__request",
+                                  "wallet__balance_inquiry__request"])
+def test_other_requests_agree_field_by_field(stem: str) -> None:
     tp = DOCUMENTED[stem]
     assert fast_variant(tp) is not None and _fast_accepts(documented(stem), tp)
     seen = _check_all([documented(stem)], tp)
