@@ -14,11 +14,13 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from pivot_async import PivotClient
+from pivot_async import ConfigurationError, PivotClient
 from pivot_async.batch import (
     BatchError,
+    BatchRunner,
     ChunkExecutor,
     InvalidRowError,
+    Operation,
     run_batch_file,
     run_chunk,
 )
@@ -226,3 +228,28 @@ async def test_the_guide_recipe_runs_on_a_process_pool(
         assert "succeeded 250" in capsys.readouterr().out
         found = await sessions_by_reference(gateway.url, "cp")
     assert {ref: len(ids) for ref, ids in found.items()} == dict.fromkeys(refs, 1)
+
+
+async def test_a_configuration_error_on_a_worker_stops_its_chunk_and_the_job(
+        sandbox: Sandbox, driver: PivotClient, worker: PivotClient) -> None:
+    """The worker's client has no wallet credentials: the debit row's ConfigurationError
+    fails the chunk at once (its other rows stop being sent) and stops the job."""
+    ops = [Operation.create_payment(i, payment_params(f"cw{i:04d}", i)) for i in range(1, 5)]
+    ops.append(Operation.wallet_debit(5, {"partnerReferenceNo": "cw-debit", "amount": {
+        "value": "10000.00", "currency": "IDR"}}, binding_id="binding-1"))
+    ops += [Operation.create_payment(i, payment_params(f"cw{i:04d}", i)) for i in range(6, 201)]
+    runner = BatchRunner(driver, concurrency=2, progress=False,
+                         executor=ChunkExecutor(engine(worker, []), chunk_size=200))
+    with pytest.raises(ConfigurationError, match="wallet credentials are not configured"):
+        await runner.run(ops)
+    created = await sessions(sandbox, "cw")
+    assert 4 <= sum(created.values()) < 20  # not the 199 of the chunk
+    assert max(created.values()) == 1
+
+
+def payment_params(reference: str, i: int) -> dict[str, object]:
+    return {"clientReferenceId": reference, "amount": {"value": 10000 + i, "currency": "IDR"},
+            "paymentMethod": {"type": "VIRTUAL_ACCOUNT"}, "mode": "API",
+            "paymentMethodOptions": {"virtualAccount": {"channel": "BCA"}},
+            "redirectUrl": dict(zip(("successReturnUrl", "failureReturnUrl",
+                                     "expirationReturnUrl"), URLS, strict=True))}
