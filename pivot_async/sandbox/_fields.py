@@ -11,7 +11,7 @@ first bad format ``400xx01``). docs/sandbox.md "Rules" compares these tables wit
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._errors import SnapError, validation_error
@@ -20,12 +20,12 @@ __all__ = ["ANY", "GIVEN", "Check", "Checked", "Field", "Rule", "When", "check",
 
 Check = Callable[[Any], bool]
 _ABSENT: Any = object()
-_TYPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
-    "string": ("a string", lambda v: isinstance(v, str)),
-    "boolean": ("a boolean", lambda v: isinstance(v, bool)),
-    "integer": ("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
-    "object": ("an object", lambda v: isinstance(v, dict)),
-    "array": ("an array", lambda v: isinstance(v, list)),
+_TYPES: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "string": ("a string", str),
+    "boolean": ("a boolean", bool),
+    "integer": ("an integer", int),  # not a bool (a subclass of int)
+    "object": ("an object", dict),
+    "array": ("an array", list),
 }
 
 
@@ -48,24 +48,29 @@ class Rule:
 
     def judge(self, path: str, value: Any, *, required: bool) -> tuple[str | None, Any]:
         """(the problem's message or ``None``, the value normalised)."""
-        if self.type == "integer":
-            value = _whole(value)
-        if self.type and not _TYPES[self.type][1](value):
-            if self.type == "array" and self.min_len:
-                return f"{path} must be a non-empty array", value
-            return f"{path} must be {_TYPES[self.type][0]}", value
+        kind = self.type
+        if kind:
+            if kind == "integer":
+                value = _whole(value)
+            if not isinstance(value, _TYPES[kind][1]) or (kind == "integer" and value is True):
+                if kind == "array" and self.min_len:
+                    return f"{path} must be a non-empty array", value
+                return f"{path} must be {_TYPES[kind][0]}", value
+            if kind == "integer" and value is False:
+                return f"{path} must be an integer", value
         if self.choices:
             value = self.choose(value)
             if value is None:
                 listed = ", ".join(self.choices)
                 one = len(self.choices) == 1
                 return f"{path} must be {listed if one else 'one of ' + listed}", value
-        if self.type in ("string", "array"):
-            low = max(self.min_len, int(required and self.type == "string"))
-            if len(value) < low or (self.max_len is not None and len(value) > self.max_len):
-                if self.type == "array":
+        if kind == "string" or kind == "array":
+            low = 1 if required and kind == "string" and self.min_len < 1 else self.min_len
+            size, high = len(value), self.max_len
+            if size < low or (high is not None and size > high):
+                if kind == "array":
                     return f"{path} must be a non-empty array", value
-                upper = " or more" if self.max_len is None else f" to {self.max_len}"
+                upper = " or more" if high is None else f" to {high}"
                 return f"{path} length must be {low}{upper} characters", value
         if self.check is not None and not self.check(value):
             return f"{path} {self.says}", value
@@ -156,10 +161,30 @@ class Checked:
 
         ``blank_is_missing`` (SNAP): a mandatory ``""`` or ``[]`` counts as absent.
         """
-        for f in fields:
-            for path, value in _slots(body, f.path.split("."), prefix):
-                self.read_value(path, value, f.rule, self._required(f.required), blank_is_missing)
+        self._visit(_tree(fields), body, prefix, blank_is_missing)
         return self
+
+    def _visit(self, tree: _Tree, node: Mapping[str, Any], prefix: str, blank: bool) -> None:
+        """Each row under ``node`` (found at ``prefix``); a row's descendants only where its
+        value is a valid object (else the row itself reported the problem, if any)."""
+        for part, (f, many, children) in tree.items():
+            name = part[:-2] if many else part
+            path = f"{prefix}.{name}" if prefix else name
+            value = node.get(name, _ABSENT)
+            if many:
+                if value.__class__ is not list:
+                    continue  # the array's own row reports it
+                places = [(f"{path}[{i}]", item) for i, item in enumerate(value)]
+            else:
+                places = [(path, value)]
+            for here, item in places:
+                if f is not None:
+                    required = f.required
+                    if required.__class__ is not bool:
+                        required = self._required(required)
+                    item = self.read_value(here, item, f.rule, required, blank)
+                if children and _is_object(item):
+                    self._visit(children, item, here, blank)
 
     def read(
         self, obj: Mapping[str, Any], key: str, path: str, rule: Rule, required: bool = False
@@ -231,23 +256,28 @@ def _whole(value: Any) -> Any:
     return value
 
 
-def _slots(node: Any, parts: list[str], prefix: str) -> Iterator[tuple[str, Any]]:
-    """(concrete path, value or ``_ABSENT``) for each place ``parts`` names under ``node``;
-    nothing where a parent is absent or not an object (the parent's own row reports it)."""
-    if not isinstance(node, Mapping):
-        return
-    name = parts[0].removesuffix("[]")
-    path = f"{prefix}.{name}" if prefix else name
-    value = node.get(name, _ABSENT)
-    found: Iterator[tuple[str, Any]] | tuple[tuple[str, Any], ...]
-    if parts[0].endswith("[]"):
-        if not isinstance(value, list):
-            return
-        found = ((f"{path}[{i}]", item) for i, item in enumerate(value))
-    else:
-        found = ((path, value),)
-    for concrete, item in found:
-        if len(parts) == 1:
-            yield concrete, item
-        else:
-            yield from _slots(item, parts[1:], concrete)
+_Tree = dict[str, tuple["Field | None", bool, "_Tree"]]
+"""A table as a tree: path part (``items[]`` for an array's items) -> (its row, if any,
+whether it is the items of an array, the parts under it), in the table's first-seen order."""
+_TREES: dict[int, tuple[Sequence[Field], _Tree]] = {}
+
+
+def _tree(fields: Sequence[Field]) -> _Tree:
+    cached = _TREES.get(id(fields))
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    root: _Tree = {}
+    for f in fields:
+        node, parts = root, f.path.split(".")
+        for i, part in enumerate(parts):
+            row, many, children = node.get(part, (None, part.endswith("[]"), {}))
+            node[part] = (f if i == len(parts) - 1 else row, many, children)
+            node = children
+    if len(_TREES) > 256:  # tables built on the fly (a few small ones) do not pile up
+        _TREES.clear()
+    _TREES[id(fields)] = (fields, root)
+    return root
+
+
+def _is_object(node: Any) -> bool:
+    return type(node) is dict or isinstance(node, Mapping)  # dict first: the ABC check is slow
