@@ -273,9 +273,10 @@ def _tree(fields: Sequence[Field]) -> _Tree:
             row, many, children = node.get(part, (None, part.endswith("[]"), {}))
             node[part] = (f if i == len(parts) - 1 else row, many, children)
             node = children
-    if len(_TREES) > 256:  # tables built on the fly (a few small ones) do not pile up
-        _TREES.clear()
-    _TREES[id(fields)] = (fields, root)
+    if len(fields) > 3:  # the module's tables; a small one built on the fly is not kept
+        if len(_TREES) > 256:
+            _TREES.clear()
+        _TREES[id(fields)] = (fields, root)
     return root
 
 

@@ -11,6 +11,7 @@ skew, client key and RSA signature. Each failure raises
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -57,11 +58,11 @@ class SnapContext:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-def _headers(wallet: WalletSandbox, names: tuple[str, ...]) -> tuple[Field, ...]:
+@functools.lru_cache(maxsize=8)
+def _headers(strict: bool, names: tuple[str, ...]) -> tuple[Field, ...]:
     """Step 1 and 2 as a table: every header in ``names`` mandatory, and the formats of
     X-TIMESTAMP, X-EXTERNAL-ID and CHANNEL-ID. Names match case-insensitively (aiohttp's
     headers are a CIMultiDict)."""
-    strict = wallet.config.strict_timestamp
     formats = {
         "X-TIMESTAMP": Rule(check=lambda v: parse_timestamp(v, strict=strict) is not None),
         "X-EXTERNAL-ID": Rule(check=lambda v: _EXTERNAL_ID.fullmatch(v) is not None),
@@ -132,7 +133,7 @@ def verify_transaction(
     h = request.headers
     names = (*TRANSACTION_HEADERS, "Authorization-Customer") if customer else TRANSACTION_HEADERS
     # 1. mandatory headers, 2. formats
-    check(h, _headers(wallet, names)).raise_snap(service)
+    check(h, _headers(wallet.config.strict_timestamp, names)).raise_snap(service)
     timestamp, external_id = h["X-TIMESTAMP"], h["X-EXTERNAL-ID"]
     when = parse_timestamp(timestamp, strict=wallet.config.strict_timestamp)
     assert when is not None
@@ -264,7 +265,7 @@ def verify_token_request(
     """
     h = request.headers
     # 1. headers and grantType present, 2. formats
-    chk = check(h, _headers(wallet, TOKEN_HEADERS))
+    chk = check(h, _headers(wallet.config.strict_timestamp, TOKEN_HEADERS))
     if any(p.missing for p in chk.problems):
         chk.raise_snap(service)  # a missing header is answered before the body is read
     body = _parse_object(raw_body, service)
