@@ -75,6 +75,15 @@ def test_conditional_requirement_reads_the_valid_value() -> None:
     assert str(given[1].required) == "when n is given"
 
 
+def test_rows_under_an_absent_or_invalid_parent_are_not_looked_at() -> None:
+    body = {"kind": "B", "box": "not an object", "items": [{"id": "ok"}, "not an object"]}
+    assert check(body, TABLE).details == [
+        ("box", "box must be an object"),
+        ("items[1]", "items[1] must be an object"),
+    ]
+    assert check({"kind": "A", "items": []}, TABLE).details == []
+
+
 def test_values_are_normalised_and_invalid_ones_left_out() -> None:
     table = (
         Field("count", True, Rule("integer")),
