@@ -157,7 +157,8 @@ class Checked:
         prefix: str = "",
         blank_is_missing: bool = False,
     ) -> Checked:
-        """Check ``body`` (found at ``prefix``) against ``fields``, in table order.
+        """Check ``body`` (found at ``prefix``) against ``fields``, in table order (a row's
+        descendants right after it).
 
         ``blank_is_missing`` (SNAP): a mandatory ``""`` or ``[]`` counts as absent.
         """
@@ -212,12 +213,7 @@ class Checked:
         or ``None`` (absent, or a problem recorded)."""
         if path not in self.values:
             return None
-        problem, value = rule.judge(path, self.values.pop(path), required=False)
-        if problem is not None:
-            self.error(path, problem)
-            return None
-        self.values[path] = value
-        return value
+        return self.read_value(path, self.values.pop(path), rule, False, False)
 
     def _required(self, required: bool | When) -> bool:
         if not isinstance(required, When):
