@@ -6,15 +6,17 @@
     summary = await run_batch_file(client, "orders.csv", executor=executor)
     # CLI: pivot-async batch orders.csv --dask local:2      (or --dask tcp://scheduler:8786)
 
-The driver (this process) reads the input, validates each row, commits its intent to the journal
-and groups the rows into chunks; each chunk is one Dask task. A worker runs a chunk's rows with
-the runner's per-row logic (look the row up at the gateway, send it when absent) on a
-long-lived :class:`~pivot_async.PivotClient` kept per worker process (warm connections), and
-returns each row's outcome as plain data. The driver records the outcomes as chunks complete:
-it stays the only writer of the journal and the results file; workers hold nothing that
-matters. When a worker dies, Dask runs its chunk again elsewhere (the driver resubmits it when
-Dask gives up); the rows the dead worker had sent are then found at the gateway (their
-idempotency keys come from each row's business identity), so no row's effect happens twice.
+The driver (this process) reads the input, validates each row, commits a chunk's intents to the
+journal in one transaction, and hands the chunk to Dask as one task (the driver side is that of
+every engine, ``pivot_async.batch._engine``; chunks are JSON, see
+:func:`~pivot_async.batch.run_chunk`). A worker runs a chunk's rows with the runner's per-row
+logic (look the row up at the gateway, send it when absent) on a long-lived
+:class:`~pivot_async.PivotClient` kept per worker process (warm connections), and returns each
+row's outcome as plain data. The driver records the outcomes as chunks complete: it stays the
+only writer of the journal and the results file; workers hold nothing that matters. When a
+worker dies, Dask runs its chunk again elsewhere (the driver resubmits it when Dask gives up);
+the rows the dead worker had sent are then found at the gateway (their idempotency keys come
+from each row's business identity), so no row's effect happens twice.
 
 The workers' client configuration is the ``PIVOT_*`` variables as a mapping (``client_env``),
 sent once per worker through a Dask worker plugin, never inside a task (Dask logs a failed
