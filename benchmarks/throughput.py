@@ -232,7 +232,8 @@ async def payment_layers(server: CannedServer, conc: int, n: int,
     from _contenders import CLIENT_ID, CLIENT_SECRET, EXPECTED_SESSION_ID, AiohttpRaw, create_body
 
     from pivot_async import PivotClient
-    from pivot_async.models import PaymentSession
+    from pivot_async.models import CreatePaymentRequest, PaymentSession
+    from pivot_async.resources._base import coerce_params
 
     client = PivotClient(CLIENT_ID, CLIENT_SECRET, base_url=server.url, connection_limit=conc)
     raw = AiohttpRaw()
@@ -265,9 +266,12 @@ async def payment_layers(server: CannedServer, conc: int, n: int,
         async def send_chain(i: int) -> bool:
             return await send(plain, protocol.quiet_chain)
 
+        # validated beforehand (as payments.create hands them over): this row is the path only
+        bodies = [coerce_params(create_body(i), CreatePaymentRequest) for i in range(64)]
+
         async def request(i: int) -> bool:
             env = await requestor.request(protocol, "POST", "/v2/payments", PaymentSession,
-                                          body=create_body(i))
+                                          body=bodies[i % 64])
             return env.data is not None and env.data.id == EXPECTED_SESSION_ID
 
         async def create(i: int) -> bool:
@@ -277,7 +281,8 @@ async def payment_layers(server: CannedServer, conc: int, n: int,
             "aiohttp_raw: pre-encoded bytes, no parsing": raw_one,
             "+ Requestor._send (deadline, timeouts, capped read), no middlewares": send_bare,
             "+ middleware chain (retry, bearer token; wire log only with DEBUG on)": send_chain,
-            "+ Requestor.request: encode, X-REQUEST-ID, status, envelope decode": request,
+            "+ Requestor.request (validated body): encode, X-REQUEST-ID, status, envelope "
+            "decode": request,
             "+ payments.create: request validation (coerce_params)": create,
         }, conc, n, rounds)
     finally:
@@ -298,7 +303,8 @@ async def wallet_layers(server: CannedServer, conc: int, n: int,
         debit_body,
     )
 
-    from pivot_async.models import DebitPaymentResponse
+    from pivot_async.models import DebitPaymentRequest, DebitPaymentResponse
+    from pivot_async.resources._base import coerce_params
 
     pivot = PivotWallet()
     presigned = AiohttpPresigned()
@@ -334,9 +340,11 @@ async def wallet_layers(server: CannedServer, conc: int, n: int,
             return await send(body, {**protocol.headers, "Content-Type": "application/json"},
                               protocol.quiet_chain)
 
+        bodies = [coerce_params(debit_body(i), DebitPaymentRequest) for i in range(64)]
+
         async def request(i: int) -> bool:
             resp = await requestor.request(protocol, "POST", DEBIT_PATH, DebitPaymentResponse,
-                                           body=debit_body(i))
+                                           body=bodies[i % 64])
             return bool(resp.reference_no == EXPECTED_DEBIT_REF)
 
         async def debit(i: int) -> bool:
@@ -348,7 +356,8 @@ async def wallet_layers(server: CannedServer, conc: int, n: int,
             "+ Requestor._send (deadline, timeouts, capped read), no middlewares": send_bare,
             "+ middleware chain (retry, B2B + B2B2C tokens, external id, timestamp, "
             "HMAC signature)": send_chain,
-            "+ Requestor.request: encode, responseCode check, one decode": request,
+            "+ Requestor.request (validated body): encode, responseCode check, one decode":
+            request,
             "+ wallet.debit: request validation, ambiguous-outcome procedure": debit,
         }, conc, n, rounds)
     finally:
