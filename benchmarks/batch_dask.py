@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/batch_dask.py [--rows 20000] [--workers 2] [--chunk-size N]
+    python benchmarks/batch_dask.py [--rows 20000] [--workers 2] [--chunk-size N] [--repeat 3]
 
 The same CSV of payment sessions is run twice against ``benchmarks/canned_server.py`` (its own
 process; it answers a create at a fraction of a client's CPU cost):
@@ -18,6 +18,9 @@ in) and the default durable journal. The cluster start-up (a few seconds, and th
 first import of the package) is not part of the measured job time: the cluster is started
 first and passed as a client. Goal: Dask ≥ 1.6× the rows per second of one process on a
 2-core machine (the server and the driver share those cores).
+
+Each is run ``--repeat`` times (3), alternately, on new rows each time; the best run of each is
+compared (background load only ever slows a run down) and every run is listed.
 
 CPU per row is reported for every process (user + system time, in µs): this process (the
 driver, and the Dask scheduler, which a LocalCluster runs in it), the workers together, and
@@ -109,22 +112,30 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     async with CannedServer() as server:
         env["PIVOT_BASE_URL"] = server.url
         with tempfile.TemporaryDirectory(prefix="pivot-bench-dask-") as tmp:
-            one_src, dask_src = Path(tmp) / "one.csv", Path(tmp) / "dask.csv"
-            _write(one_src, args.rows, "one")
-            _write(dask_src, args.rows, "dsk")
-            one = await _job(server, one_src, None, args.concurrency)
-            async with LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                    processes=True, asynchronous=True,
-                                    dashboard_address=":0") as cluster, \
-                    Client(cluster, asynchronous=True) as dask:
-                # part of starting a cluster: the workers import the package once
-                await dask.run(importlib.import_module, "pivot_async.batch._dask_worker")
-                sized = {} if args.chunk_size is None else {"chunk_size": args.chunk_size}
-                executor = DaskExecutor(dask, client_env=env, concurrency=args.concurrency,
-                                        **sized)
-                spread = await _job(server, dask_src, executor, args.concurrency, dask)
+            ones, spreads = [], []
+            for rep in range(args.repeat):  # alternately, new rows each time
+                one_src, dask_src = Path(tmp) / f"one{rep}.csv", Path(tmp) / f"dsk{rep}.csv"
+                _write(one_src, args.rows, f"one{rep}")
+                _write(dask_src, args.rows, f"dsk{rep}")
+                # one process first, with no cluster running (not even idle)
+                ones.append(await _job(server, one_src, None, args.concurrency))
+                async with LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                        processes=True, asynchronous=True,
+                                        dashboard_address=":0") as cluster, \
+                        Client(cluster, asynchronous=True) as dask:
+                    # part of starting a cluster: the workers import the package once
+                    await dask.run(importlib.import_module, "pivot_async.batch._dask_worker")
+                    sized = {} if args.chunk_size is None else {"chunk_size": args.chunk_size}
+                    executor = DaskExecutor(dask, client_env=env,
+                                            concurrency=args.concurrency, **sized)
+                    spreads.append(await _job(server, dask_src, executor, args.concurrency,
+                                              dask))
         stats = await server.stats()
+    # the best run of each: background load only ever slows a run down
+    one = max(ones, key=lambda r: float(r["rows_per_s"]))
+    spread = max(spreads, key=lambda r: float(r["rows_per_s"]))
     speedup = ratio(spread["rows_per_s"], one["rows_per_s"])
+    complete = all(r["succeeded"] == r["rows"] for r in (*ones, *spreads))
     # What the CPU costs allow, whatever else loads the machine: one process is bound by one
     # core (its CPU per row), the Dask job by all of the machine's cores shared by the driver,
     # the workers and the server (their CPU per row together).
@@ -133,8 +144,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     cpu_bound = ratio(cores * one_cpu["this_process"], sum(dask_cpu.values()))
     return {"benchmark": "batch_dask", "workers": args.workers,
             "chunk_size": executor_chunk_size(args),
-            "concurrency": args.concurrency, "one_process": one, "dask": spread,
-            "speedup": round(speedup, 2), "target": TARGET, "met": speedup >= TARGET,
+            "concurrency": args.concurrency, "repeat": args.repeat, "one_process": one,
+            "dask": spread, "all_runs": {"one_process": [r["rows_per_s"] for r in ones],
+                                         "dask": [r["rows_per_s"] for r in spreads]},
+            "speedup": round(speedup, 2), "target": TARGET,
+            "every_row_succeeded": complete, "met": complete and speedup >= TARGET,
             "cpu_bound_speedup": round(cpu_bound, 2), "load_average_before": load_before,
             "load_average_after": os.getloadavg()[0],
             "server_requests": stats.get("requests"), "machine": machine(),
@@ -154,6 +168,8 @@ def cli() -> None:
     parser.add_argument("--chunk-size", type=int, default=None,
                         help="rows per chunk (default: DaskExecutor's)")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each, alternately; the best of each is compared")
     args = parser.parse_args()
     result = asyncio.run(main(args))
     one, spread = result["one_process"], result["dask"]
