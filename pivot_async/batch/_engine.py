@@ -192,7 +192,7 @@ class _ChunkJob(_Job):
         """Validate a chunk's rows and journal their intents in one transaction: the rows to
         run (invalid rows and reference conflicts are recorded here, not sent)."""
         rows: list[ChunkRow | None] = []
-        new: list[tuple[int, Operation, str, str | None, Intent]] = []
+        new: list[tuple[int, Operation, str, Intent]] = []  # (index in rows, ...)
         settled = 0
         for op, prev in items:
             error = validate_operation(op)
@@ -204,13 +204,12 @@ class _ChunkJob(_Job):
                 settled += 1
                 continue
             target, key, intent = self._intent_of(op)
-            new.append((len(rows), op, target.reference, target.amount, intent))
+            new.append((len(rows), op, target.reference, intent))
             rows.append(ChunkRow(op.kind, op.row, _plain(op.params), op.binding_id,
                                  target.reference, target.amount, key))
         if new:
-            conflicts = await self.journal.intents([n[4] for n in new])
-            for (at, op, reference, _amount, _intent), conflict in zip(new, conflicts,
-                                                                         strict=True):
+            conflicts = await self.journal.intents([n[3] for n in new])
+            for (at, op, reference, _), conflict in zip(new, conflicts, strict=True):
                 problem = self._conflict(op, reference, conflict)
                 if problem is not None:
                     self._invalid(op, problem, "duplicate_reference")
