@@ -3,7 +3,6 @@ transaction history list (12) and detail (13). Handlers run after verification (
 
 from __future__ import annotations
 
-import datetime as _dt
 import uuid
 from typing import Any
 
@@ -16,6 +15,7 @@ from ._wallet_verify import Field, SnapContext
 
 __all__ = [
     "ACCOUNT_CREATION_FIELDS",
+    "REDIRECT_FIELDS",
     "BALANCE_FIELDS",
     "HISTORY_DETAIL_FIELDS",
     "HISTORY_LIST_FIELDS",
@@ -24,6 +24,7 @@ __all__ = [
     "balance_inquiry",
     "history_detail",
     "history_list",
+    "redirects",
     "unbinding",
 ]
 
@@ -39,12 +40,9 @@ ACCOUNT_CREATION_FIELDS = (
 
 def account_creation(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     body = ctx.body
-    now = wallet.clock.now()
-    expires = now + _dt.timedelta(seconds=wallet.config.link_ttl)
     reference_no = str(uuid.uuid4())
-    subject = str(uuid.uuid4())
-    link = wallet._new_link(
-        sub=subject, merchant_id=body["merchantId"], session_id=reference_no, expires_at=expires
+    link, expires = wallet._new_link(
+        sub=str(uuid.uuid4()), merchant_id=body["merchantId"], session_id=reference_no
     )
     reg = Registration(
         reference_no=reference_no,
@@ -57,8 +55,7 @@ def account_creation(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         link_token=link,
         expires_at=expires,
     )
-    wallet._registrations[reference_no] = reg
-    wallet._registration_links[link] = reference_no
+    wallet._registrations[reference_no] = wallet._links[link] = reg
     return {
         "additionalInfo": {
             "activationLink": wallet._page_url("account-linkage-bind", link),
@@ -68,14 +65,27 @@ def account_creation(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     }
 
 
-UNBINDING_FIELDS = (
-    Field("merchantId", True, c.str_max(36)),
-    Field("tokenId", True, c.str_max(64)),
-    Field("additionalInfo", False, c.is_object),
+REDIRECT_FIELDS = (
     Field("additionalInfo.redirectUrl", False, c.url),
     Field("additionalInfo.failedRedirectUrl", False, c.url),
     Field("additionalInfo.redirectionUrl", False, c.url),
     Field("additionalInfo.failedRedirectionUrl", False, c.url),
+)
+
+
+def redirects(info: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The success and failure redirect URLs of ``additionalInfo`` (either spelling)."""
+    return (
+        info.get("redirectUrl") or info.get("redirectionUrl"),
+        info.get("failedRedirectUrl") or info.get("failedRedirectionUrl"),
+    )
+
+
+UNBINDING_FIELDS = (
+    Field("merchantId", True, c.str_max(36)),
+    Field("tokenId", True, c.str_max(64)),
+    Field("additionalInfo", False, c.is_object),
+    *REDIRECT_FIELDS,
 )
 
 
@@ -84,21 +94,14 @@ def unbinding(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     binding = wallet._bindings.get(body["tokenId"])
     if binding is None or not binding.active or binding.client_key != ctx.merchant.client_key:
         raise SnapError("4040911", "Invalid Card/Account/Customer/VA")
-    now = wallet.clock.now()
     binding.active = False
-    binding.unbound_at = now
+    binding.unbound_at = wallet.clock.now()
     wallet._revoke_binding_tokens(binding.binding_id)
-    info = body.get("additionalInfo") or {}
-    redirect = info.get("redirectUrl") or info.get("redirectionUrl")
-    failed = info.get("failedRedirectUrl") or info.get("failedRedirectionUrl")
-    expires = now + _dt.timedelta(seconds=wallet.config.link_ttl)
-    link = wallet._new_link(
-        sub=binding.binding_id,
-        merchant_id=body["merchantId"],
-        session_id=str(uuid.uuid4()),
-        expires_at=expires,
+    redirect, failed = redirects(body.get("additionalInfo") or {})
+    link, expires = wallet._new_link(
+        sub=binding.binding_id, merchant_id=body["merchantId"], session_id=str(uuid.uuid4())
     )
-    wallet._unbind_links[link] = UnbindLink(binding.binding_id, redirect, failed, expires)
+    wallet._links[link] = UnbindLink(binding.binding_id, redirect, failed, expires)
     return {
         "additionalInfo": {
             "expiredIn": jakarta(expires),

@@ -90,18 +90,15 @@ class WalletSandbox:
         """X-EXTERNAL-ID uniqueness per partner (the SNAP twin of ``X-REQUEST-ID`` replay)."""
         self._external_ids = self.external_ids.seen
         self._registrations: dict[str, Registration] = {}
-        self._registration_links: dict[str, str] = {}
         self._accounts: dict[str, WalletAccount] = {}
         self._bindings: dict[str, WalletBinding] = {}
         self._payments: dict[str, WalletPayment] = {}
         self._payment_keys: dict[tuple[str, str, str], str] = {}
-        self._payment_links: dict[str, str] = {}
-        self._otts: dict[str, OttSession] = {}
-        self._ott_keys: dict[tuple[str, str], str] = {}
-        self._ott_links: dict[str, str] = {}
+        self._ott_keys: set[tuple[str, str]] = set()
         self._qris: dict[str, DecodedQris] = {}
         self._qris_by_content: dict[str, str] = {}
-        self._unbind_links: dict[str, UnbindLink] = {}
+        self._links: dict[str, Registration | WalletPayment | OttSession | UnbindLink] = {}
+        """Link token -> what the customer page behind it shows (one table for every page)."""
         self._debit_attempts: collections.Counter[str] = collections.Counter()
         #: One dict per rejected signature: path, client key and the diagnostic hint, if any
         #: (the last 1,000).
@@ -357,15 +354,14 @@ class WalletSandbox:
     # ------------------------------------------------------------------ helpers for handlers
 
     def _new_link(
-        self, *, sub: str, merchant_id: str, session_id: str, expires_at: _dt.datetime
-    ) -> str:
-        return link_jwt(
-            self._link_secret,
-            sub=sub,
-            merchant_id=merchant_id,
-            session_id=session_id,
-            exp=expires_at,
+        self, *, sub: str, merchant_id: str, session_id: str
+    ) -> tuple[str, _dt.datetime]:
+        """A page link's token (a JWT like Pivot's) and its expiry, ``link_ttl`` from now."""
+        expires = self.clock.now() + _dt.timedelta(seconds=self.config.link_ttl)
+        token = link_jwt(
+            self._link_secret, sub=sub, merchant_id=merchant_id, session_id=session_id, exp=expires
         )
+        return token, expires
 
     def _page_url(self, page: str, token: str) -> str:
         prefix = self.config.pages_prefix.rstrip("/")

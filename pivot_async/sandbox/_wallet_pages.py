@@ -14,7 +14,15 @@ from aiohttp import web
 from ._errors import SandboxError, json_response, validation_error
 from ._html import form, page
 from ._wallet_core import WalletSandbox
-from ._wallet_model import STATUS_DESC, WalletPayment, jakarta, money
+from ._wallet_model import (
+    STATUS_DESC,
+    OttSession,
+    Registration,
+    UnbindLink,
+    WalletPayment,
+    jakarta,
+    money,
+)
 
 __all__ = ["add_page_routes"]
 
@@ -70,9 +78,8 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
     control = wallet.config.control_prefix.rstrip("/")
 
     async def bind_page(request: web.Request) -> web.Response:
-        ref = wallet._registration_links.get(request.query.get("token", ""))
-        reg = wallet._registrations.get(ref or "")
-        if reg is None:
+        reg = wallet._links.get(request.query.get("token", ""))
+        if not isinstance(reg, Registration):
             return _unknown()
         if await _action(request) == "bind":
             try:
@@ -92,8 +99,8 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
         return _page("Link your wallet", info + _form(("bind", "Link account")))
 
     async def unbind_page(request: web.Request) -> web.Response:
-        link = wallet._unbind_links.get(request.query.get("token", ""))
-        if link is None:
+        link = wallet._links.get(request.query.get("token", ""))
+        if not isinstance(link, UnbindLink):
             return _unknown()
         if wallet.clock.now() >= link.expires_at:
             return _page("Link expired", "<p>The link has expired.</p>", status=410)
@@ -105,19 +112,18 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
         )
 
     async def payment_page(request: web.Request) -> web.Response:
-        token = request.query.get("token", "")
-        ref = wallet._payment_links.get(token)
-        if ref is None:
-            ott = wallet._otts.get(wallet._ott_links.get(token, ""))
-            if ott is None:
-                return _unknown()
+        payment = wallet._links.get(request.query.get("token", ""))
+        if isinstance(payment, OttSession):
+            ott = payment
             if await _action(request) == "continue" and ott.redirect_url:
                 _redirect(ott.redirect_url)
             return _page(
                 "QRIS payment link",
                 f"<p>One-time token {html.escape(ott.ott)}.</p>" + _form(("continue", "Continue")),
             )
-        payment = wallet._payments[ref]
+        if not isinstance(payment, WalletPayment):
+            return _unknown()
+        ref = payment.reference_no
         wallet._refresh(payment)
         action = await _action(request)
         if action in ("pay", "cancel"):

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from . import _wallet_checks as c
 from ._errors import SnapError
 from ._qris import parse_qris
+from ._wallet_account_api import REDIRECT_FIELDS, redirects
 from ._wallet_core import WalletSandbox
 from ._wallet_model import (
     STATUS_DESC,
@@ -84,15 +84,8 @@ APPLY_OTT_FIELDS = (
     Field("additionalInfo", True, c.is_object),
     Field("additionalInfo.partnerReferenceNo", True, c.str_max(64)),
     Field("additionalInfo.mode", False, c.one_of("JIT")),
-    *_REDIRECTS,
+    *REDIRECT_FIELDS,
 )
-
-
-def _redirects(info: dict[str, Any]) -> tuple[str | None, str | None]:
-    return (
-        info.get("redirectUrl") or info.get("redirectionUrl"),
-        info.get("failedRedirectUrl") or info.get("failedRedirectionUrl"),
-    )
 
 
 def apply_ott(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
@@ -101,17 +94,12 @@ def apply_ott(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     key = (ctx.merchant.client_key, info["partnerReferenceNo"])
     if key in wallet._ott_keys:
         raise SnapError("4094901", "Duplicate partnerReferenceNo")
-    now = wallet.clock.now()
-    expires = now + _dt.timedelta(seconds=wallet.config.link_ttl)
     ott = str(uuid.uuid4())
-    link = wallet._new_link(
-        sub=ctx.binding.binding_id,
-        merchant_id=ctx.merchant.merchant_id,
-        session_id=ott,
-        expires_at=expires,
+    link, expires = wallet._new_link(
+        sub=ctx.binding.binding_id, merchant_id=ctx.merchant.merchant_id, session_id=ott
     )
-    redirect, failed = _redirects(info)
-    wallet._otts[ott] = OttSession(
+    redirect, failed = redirects(info)
+    wallet._links[link] = OttSession(
         ott=ott,
         partner_reference_no=info["partnerReferenceNo"],
         client_key=ctx.merchant.client_key,
@@ -121,8 +109,7 @@ def apply_ott(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         link_token=link,
         expires_at=expires,
     )
-    wallet._ott_keys[key] = ott
-    wallet._ott_links[link] = ott
+    wallet._ott_keys.add(key)
     return {
         "additionalInfo": {
             "paymentUrl": wallet._page_url("qris-payment", link),
@@ -147,7 +134,7 @@ QR_PAYMENT_FIELDS = (
     Field("additionalInfo", True, c.is_object),
     Field("additionalInfo.qrisId", True, c.str_max(64)),
     Field("additionalInfo.mode", False, c.one_of("JIT")),
-    *_REDIRECTS,
+    *REDIRECT_FIELDS,
 )
 
 
@@ -178,13 +165,9 @@ def _create_payment(
     if amount + fee > binding.account.balance:
         raise SnapError(f"403{service}14", "Insufficient Funds")
     now = wallet.clock.now()
-    expires = now + _dt.timedelta(seconds=wallet.config.link_ttl)
     reference_no = str(uuid.uuid4())
-    link = wallet._new_link(
-        sub=binding.binding_id,
-        merchant_id=ctx.merchant.merchant_id,
-        session_id=reference_no,
-        expires_at=expires,
+    link, expires = wallet._new_link(
+        sub=binding.binding_id, merchant_id=ctx.merchant.merchant_id, session_id=reference_no
     )
     payment = WalletPayment(
         reference_no=reference_no,
@@ -202,9 +185,8 @@ def _create_payment(
         sub_merchant_id=sub_merchant_id,
         qris_id=qris_id,
     )
-    wallet._payments[reference_no] = payment
+    wallet._payments[reference_no] = wallet._links[link] = payment
     wallet._payment_keys[key] = reference_no
-    wallet._payment_links[link] = reference_no
     binding.account.history.append(
         HistoryEntry(
             type="PAYMENT",
@@ -235,7 +217,7 @@ def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     info: dict[str, Any] = ctx.body["additionalInfo"]
     fee_obj = _fee(ctx.body)
     fee = parse_amount(fee_obj.get("value") or "0") or Decimal("0")
-    redirect, failed = _redirects(info)
+    redirect, failed = redirects(info)
     payment = _create_payment(
         wallet,
         ctx,
