@@ -10,6 +10,7 @@ page's buttons and ``POST /_sandbox/3ds/{sessionId}`` both call. The test card t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as _dt
 import os
 from typing import Any
@@ -39,14 +40,14 @@ __all__ = ["CardFlow", "PreparedCard"]
 _ECI = {"VISA": ("05", "07"), "JCB": ("05", "07"), "AMEX": ("05", "07")}
 
 
+@dataclasses.dataclass
 class PreparedCard:
     """Card details resolved before a charge starts: scenario, display data, token use."""
 
-    def __init__(self, key: str, profile: dict[str, Any] | None, *, via_token: bool, cvc: bool):
-        self.key = key
-        self.profile = profile
-        self.via_token = via_token
-        self.cvc = cvc
+    key: str
+    profile: dict[str, Any] | None
+    via_token: bool
+    cvc: bool
 
 
 class CardFlow:

@@ -149,7 +149,7 @@ async def customer_cancel(request: web.Request) -> web.Response:
     """``POST /_sandbox/payments/{id}/customer-cancel``: reason ``REQUESTED_BY_CUSTOMER``."""
     session = _session(request)
     _, form = await _input(request)
-    request.app[PAYMENTS_KEY].customer_cancel(session)
+    request.app[PAYMENTS_KEY].cancel(session, "REQUESTED_BY_CUSTOMER")
     return _answer(request, session, form)
 
 

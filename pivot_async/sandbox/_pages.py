@@ -29,6 +29,13 @@ def _summary(session: Session) -> str:
     return f"<div class='box'>{cells}</div>"
 
 
+def _return_key(session: Session) -> str:
+    """Which ``redirectUrl`` entry a finished session returns the customer to."""
+    return {"PAID": "successReturnUrl", "EXPIRED": "expirationReturnUrl"}.get(
+        session.status, "failureReturnUrl"
+    )
+
+
 def status_url(session: Session) -> str:
     return f"/_sandbox/pages/status/{session.id}"
 
@@ -40,10 +47,7 @@ def page_for(session: Session) -> str:
     if session.status == "REQUIRE_ACTION" and session.mode == "REDIRECT" and session.payment_url:
         return session.payment_url
     if session.final and session.bypass_status_page and session.redirect_url:
-        key = {"PAID": "successReturnUrl", "EXPIRED": "expirationReturnUrl"}.get(
-            session.status, "failureReturnUrl"
-        )
-        return str(session.redirect_url.get(key) or status_url(session))
+        return str(session.redirect_url.get(_return_key(session)) or status_url(session))
     return status_url(session)
 
 
@@ -224,10 +228,7 @@ async def status_page(request: web.Request) -> web.Response:
     session = _session_or_404(request, request.match_info["id"])
     link = ""
     if session.redirect_url:
-        key = {"PAID": "successReturnUrl", "EXPIRED": "expirationReturnUrl"}.get(
-            session.status, "failureReturnUrl"
-        )
-        url = html.escape(str(session.redirect_url.get(key, "")))
+        url = html.escape(str(session.redirect_url.get(_return_key(session), "")))
         link = f"<p><a href='{url}'>Return to the merchant</a></p>"
     failure = ""
     if session.charges and session.charges[-1].failure_code:

@@ -373,6 +373,3 @@ class Payments:
                 [("paymentMethod.type", f"paymentMethod.type must be {session.method_type}")]
             )
         return await self._apply_method(merchant, session, m, None)
-
-    def customer_cancel(self, session: Session) -> Session:
-        return self.cancel(session, "REQUESTED_BY_CUSTOMER")

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from ._context import SandboxContext
 from ._models import Charge, Customer, Session
 from ._state import StoredCard
-from ._util import format_time, jwt_encode, random_digits, uuid7
+from ._util import format_time, jwt_encode, uuid7
 
 __all__ = ["RECOMMENDATIONS", "Transitions"]
 
@@ -228,7 +228,3 @@ class Transitions:
                 "card": card,
             }
         )
-
-    @staticmethod
-    def reference_number(digits: int = 12) -> str:
-        return random_digits(digits)
