@@ -154,12 +154,6 @@ def setup_wallet(
     default merchant (who gets the default SNAP credentials); without them the wallet brings
     its own and installs the sandbox's three middlewares on ``app``.
     """
-    if requests is None or faults is None:
-        requests = requests or RequestLog()
-        faults = faults or FaultRegistry(clock)
-        app.middlewares.extend(
-            [recording_middleware(requests, clock.now), fault_middleware(faults), error_middleware]
-        )
     wallet = WalletSandbox(
         clock=clock,
         base_url=base_url,
@@ -169,6 +163,11 @@ def setup_wallet(
         merchants=merchants,
         owner=owner,
     )
+    if requests is None or faults is None:  # alone: the wallet's own log and fault registry
+        log, registry = wallet.requests, wallet.faults
+        app.middlewares.extend(
+            [recording_middleware(log, clock.now), fault_middleware(registry), error_middleware]
+        )
     cfg = wallet.config
     app[WALLET_APP_KEY] = wallet
     routes: list[tuple[str, str, Callable[[web.Request, bytes], dict[str, Any]]]] = [
@@ -178,7 +177,7 @@ def setup_wallet(
     prefix = cfg.api_prefix.rstrip("/")
     routes += [(f"{prefix}/{ep.path}", ep.service, _transactional(wallet, ep)) for ep in ENDPOINTS]
     for path, service, process in routes:
-        faults.snap_services[path] = service
+        wallet.faults.snap_services[path] = service
         app.router.add_post(path, _route(process))
 
     known = {f"{prefix}/{ep.path}" for ep in ENDPOINTS}

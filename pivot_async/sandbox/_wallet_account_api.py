@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .._signing import parse_snap_datetime
+from .._signing import parse_snap_datetime, snap_timestamp
 from . import _wallet_checks as c
 from ._errors import SnapError
 from ._wallet_core import WalletSandbox
-from ._wallet_model import HistoryEntry, Registration, UnbindLink, jakarta, money
+from ._wallet_model import HistoryEntry, Registration, UnbindLink, money
 from ._wallet_verify import Field, SnapContext
 
 __all__ = [
@@ -59,7 +59,7 @@ def account_creation(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     return {
         "additionalInfo": {
             "activationLink": wallet._page_url("account-linkage-bind", link),
-            "expiredAt": jakarta(expires),
+            "expiredAt": snap_timestamp(expires),
         },
         "referenceNo": reference_no,
     }
@@ -104,7 +104,7 @@ def unbinding(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     wallet._links[link] = UnbindLink(binding.binding_id, redirect, failed, expires)
     return {
         "additionalInfo": {
-            "expiredIn": jakarta(expires),
+            "expiredIn": snap_timestamp(expires),
             "redirectUrl": wallet._page_url("account-linkage-unbind", link),
         },
     }
@@ -144,7 +144,7 @@ def _visible(wallet: WalletSandbox, ctx: SnapContext) -> list[HistoryEntry]:
 
 def _row(e: HistoryEntry) -> dict[str, Any]:
     return {
-        "dateTime": jakarta(e.date_time),
+        "dateTime": snap_timestamp(e.date_time),
         "status": e.status,
         "type": e.type,
         "amount": money(e.amount),
@@ -186,7 +186,7 @@ def history_detail(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         if e.partner_reference_no == ref:
             return {
                 "amount": money(e.amount),
-                "dateTime": jakarta(e.date_time),
+                "dateTime": snap_timestamp(e.date_time),
                 "partnerReferenceNo": e.partner_reference_no,
                 "referenceNo": e.reference_no,
                 "status": e.status,

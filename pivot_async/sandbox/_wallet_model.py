@@ -1,7 +1,7 @@
 """Wallet sandbox: configuration, records and small pure helpers.
 
 Nothing here does I/O. Times are aware UTC datetimes from the injected clock; they are shown on
-the wire in Jakarta time (``+07:00``) through :func:`pivot_async._signing.snap_timestamp`.
+the wire in Jakarta time (``+07:00``) through ``pivot_async._signing.snap_timestamp``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from .._signing import generate_private_key, snap_timestamp
+from .._signing import generate_private_key
 from ._merchants import DEFAULT_CHANNEL_ID, DEFAULT_MERCHANT_ID, SnapCredentials
 from ._util import jwt_encode
 
@@ -229,11 +229,6 @@ class DecodedQris:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def jakarta(ts: _dt.datetime) -> str:
-    """``yyyy-MM-ddTHH:mm:ss+07:00`` for an aware datetime."""
-    return snap_timestamp(ts)
 
 
 def jakarta_date(ts: _dt.datetime) -> _dt.date:

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import msgspec
 from aiohttp import web
 
+from .._signing import snap_timestamp
 from ._errors import SandboxError, json_response, validation_error
 from ._html import form, page
 from ._wallet_core import WalletSandbox
@@ -20,7 +21,6 @@ from ._wallet_model import (
     Registration,
     UnbindLink,
     WalletPayment,
-    jakarta,
     money,
 )
 
@@ -69,7 +69,7 @@ def payment_json(p: WalletPayment) -> dict[str, Any]:
         "amount": money(p.amount),
     }
     if p.paid_at is not None:
-        out["paidTime"] = jakarta(p.paid_at)
+        out["paidTime"] = snap_timestamp(p.paid_at)
     return out
 
 

@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from .._signing import snap_timestamp
 from . import _wallet_checks as c
 from ._errors import SnapError
 from ._qris import parse_qris
@@ -19,7 +20,6 @@ from ._wallet_model import (
     HistoryEntry,
     OttSession,
     WalletPayment,
-    jakarta,
     money,
     parse_amount,
 )
@@ -72,13 +72,6 @@ def qr_decode(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     }
 
 
-_REDIRECTS = (
-    Field("additionalInfo.redirectUrl", False, c.url),
-    Field("additionalInfo.failedRedirectUrl", False, c.url),
-    Field("additionalInfo.redirectionUrl", False, c.url),
-    Field("additionalInfo.failedRedirectionUrl", False, c.url),
-)
-
 APPLY_OTT_FIELDS = (
     Field("userResources", True, c.user_resources),
     Field("additionalInfo", True, c.is_object),
@@ -113,7 +106,7 @@ def apply_ott(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     return {
         "additionalInfo": {
             "paymentUrl": wallet._page_url("qris-payment", link),
-            "urlExpiry": jakarta(expires),
+            "urlExpiry": snap_timestamp(expires),
         },
         "userResources": [{"resourceType": "OTT", "value": ott}],
     }
@@ -230,7 +223,7 @@ def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     return {
         "additionalInfo": {
             "paymentUrl": wallet._page_url("qris-payment", payment.link_token),
-            "urlExpiry": jakarta(payment.url_expires_at),
+            "urlExpiry": snap_timestamp(payment.url_expires_at),
         },
         "amount": money(payment.amount),
         "feeAmount": money(payment.fee),
@@ -267,7 +260,7 @@ def debit(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         sub_merchant_id=ctx.body.get("subMerchantId"),
     )
     return {
-        "additionalInfo": {"urlExpiredAt": jakarta(payment.url_expires_at)},
+        "additionalInfo": {"urlExpiredAt": snap_timestamp(payment.url_expires_at)},
         "referenceNo": payment.reference_no,
         "webRedirectUrl": wallet._page_url("payment", payment.link_token),
     }
@@ -302,5 +295,5 @@ def debit_status(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         "additionalInfo": {},
     }
     if payment.paid_at is not None:
-        out["paidTime"] = jakarta(payment.paid_at)
+        out["paidTime"] = snap_timestamp(payment.paid_at)
     return out

@@ -10,9 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .._signing import snap_timestamp
 from ._errors import SnapError
 from ._wallet_core import WalletSandbox
-from ._wallet_model import jakarta
 from ._wallet_verify import verify_token_request
 
 __all__ = ["b2b2c_token", "b2b_token"]
@@ -69,9 +69,9 @@ def b2b2c_token(wallet: WalletSandbox, request: web.Request, raw_body: bytes) ->
     )
     return {
         "accessToken": access.value,
-        "accessTokenExpiryTime": jakarta(access.expires_at),
+        "accessTokenExpiryTime": snap_timestamp(access.expires_at),
         "refreshToken": new_refresh.value,
-        "refreshTokenExpiryTime": jakarta(new_refresh.expires_at),
+        "refreshTokenExpiryTime": snap_timestamp(new_refresh.expires_at),
         "responseCode": "2007400",
         "responseMessage": "Successful",
         "tokenType": "Bearer",
