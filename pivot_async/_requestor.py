@@ -57,6 +57,7 @@ from ._middlewares import (
     LoggingMiddleware,
     RetryMiddleware,
     SafePredicate,
+    fuse,
     logger,
     new_request_id,
     requires_request_id,
@@ -161,7 +162,7 @@ class Requestor:
         retry = self._retry(self.retry_policy, retry_safe)
         quiet = tuple(layer for layer in layers if not isinstance(layer, LoggingMiddleware))
         return Protocol(name, dict(headers), read, retry_safe, layers, (retry, *layers),
-                        request_ids, quiet, (retry, *quiet))
+                        request_ids, quiet, fuse((retry, *quiet)))
 
     def _retry(self, policy: RetryPolicy, retry_safe: SafePredicate) -> RetryMiddleware:
         return RetryMiddleware(policy, sleep=self._sleep, rng=self._rng, is_safe=retry_safe)
@@ -282,9 +283,12 @@ class Requestor:
                 f"{method} {url.path}: the call's deadline passed before it was sent "
                 f"(timeout.total={timeout.total:g}s)", request_id=request_id,
             )
+        # A read limit that cannot end before the deadline is left out: aiohttp re-arms it
+        # on every read (two timer handles a request), the deadline's timer already bounds
+        # it (a numeric timeout, ``read == total``, or a late retry).
         attempt_timeout = aiohttp.ClientTimeout(
-            total=left, sock_connect=timeout.connect, sock_read=timeout.read,
-            ceil_threshold=_EXACT,
+            total=left, sock_connect=timeout.connect,
+            sock_read=timeout.read if timeout.read < left else None, ceil_threshold=_EXACT,
         )
         proxy_headers: dict[str, str] | None = None
         if self._proxy_auth is not None:

@@ -4,6 +4,7 @@ gateway on 127.0.0.1 for the answers the sandbox never gives."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 
 import pytest
@@ -218,3 +219,22 @@ async def test_a_create_answered_with_null_data_names_its_request_id() -> None:
                 await client.payments.create(va_request("null1"))
         assert info.value.path == "$.data"
         assert info.value.request_id == gw.seen[-1].headers["X-REQUEST-ID"]
+
+
+async def test_a_small_compressed_body_that_inflates_past_the_cap_is_refused() -> None:
+    # its Content-Length (the compressed size) is within the cap: the body read whole on that
+    # framing would hold the inflated bytes; the cap counts what is decompressed
+    inflated = b'{"data":"' + b"x" * (4 * 1024 * 1024) + b'"}'
+    packed = gzip.compress(inflated)
+    assert len(packed) < 64 * 1024
+
+    async def bomb(request: web.Request) -> web.Response:
+        return web.Response(body=packed, headers={
+            "Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+    async with fake_gateway() as gw:
+        gw.on("GET", CONFIGS, bomb)
+        async with client_for(gw, max_response_bytes=1024 * 1024) as client:
+            with pytest.raises(ResponseTooLargeError) as info:
+                await client.payment_method_configs.retrieve()
+        assert info.value.limit == 1024 * 1024 and info.value.status == 200

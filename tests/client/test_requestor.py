@@ -141,6 +141,52 @@ def test_chains_hold_only_per_attempt_layers(sleeps: RecordingSleep) -> None:
     assert tokens.protocol(customer) is tokens.protocol(client.wallet.customer("binding-1"))
 
 
+def _unfused(chain: tuple[Any, ...]) -> list[Any]:
+    """The layers of a fused chain in the order they run (each one's ``_inner`` next)."""
+    out: list[Any] = []
+    for layer in chain:
+        while layer is not None:
+            out.append(layer)
+            layer = getattr(layer, "_inner", None)
+    return out
+
+
+class _Limiter:
+    async def acquire(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("limited", [False, True], ids=["no-limiter", "limiter"])
+def test_the_quiet_chains_run_the_same_layers_in_the_same_order(limited: bool) -> None:
+    # speed: without DEBUG logging, layers call the next one directly (fewer aiohttp
+    # wrappers); the layers, their order and the originals' settings are unchanged
+    from pivot_async import WalletCredentials
+    from pivot_async._rate_limit import RateLimitMiddleware
+    from pivot_async._signing import generate_private_key
+
+    creds = WalletCredentials("ck", "hmac-secret", generate_private_key(1024),
+                              channel_id="12345")
+    client = PivotClient("id", "secret", base_url="http://127.0.0.1:1", wallet=creds,
+                         rate_limiter=_Limiter() if limited else None)
+    tokens = client.wallet.tokens
+    limit = [RateLimitMiddleware] if limited else []
+    expected = {
+        client._payments: [RetryMiddleware, BearerAuthMiddleware, *limit],
+        client._token_protocol: [RetryMiddleware, *limit, SecretHeaderMiddleware],
+        tokens.protocol(None): [RetryMiddleware, SnapAuthMiddleware, *limit,
+                                SnapSignatureMiddleware],
+        tokens._token_protocol: [RetryMiddleware, *limit, SignedHeadersMiddleware],
+    }
+    for protocol, kinds in expected.items():
+        run = _unfused(protocol.quiet_chain)
+        assert [type(layer) for layer in run] == kinds, protocol.name
+        assert len(protocol.quiet_chain) < len(kinds)  # fused: fewer layers for aiohttp
+        originals = [protocol.chain[0], *protocol.quiet_layers]
+        for layer, original in zip(run, originals, strict=True):
+            assert layer is original or vars(layer) == {**vars(original),
+                                                         "_inner": layer._inner}
+
+
 def _attribute_chains(tree: ast.AST) -> list[str]:
     out = []
     for node in ast.walk(tree):
