@@ -32,42 +32,15 @@ from ._clock import Clock
 from ._context import SandboxContext
 from ._errors import SnapError, error_middleware, json_response
 from ._faults import FaultRegistry, fault_middleware
-from ._merchants import Merchant, Merchants, SnapCredentials
+from ._merchants import Merchant, Merchants
 from ._recording import RequestLog, recording_middleware
 from ._wallet_core import WalletSandbox
-from ._wallet_model import (
-    DEFAULT_CHANNEL_ID,
-    DEFAULT_CLIENT_KEY,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_MERCHANT_ID,
-    DEFAULT_PARTNER_ID,
-    FaultKind,
-    WalletAccount,
-    WalletBinding,
-    WalletConfig,
-    WalletPayment,
-)
+from ._wallet_model import WalletConfig
 from ._wallet_pages import add_page_routes
 from ._wallet_tokens import b2b2c_token, b2b_token
 from ._wallet_verify import Field, SnapContext, validate_body, verify_transaction
 
-__all__ = [
-    "DEFAULT_CHANNEL_ID",
-    "DEFAULT_CLIENT_KEY",
-    "DEFAULT_CLIENT_SECRET",
-    "DEFAULT_MERCHANT_ID",
-    "DEFAULT_PARTNER_ID",
-    "WALLET_APP_KEY",
-    "FaultKind",
-    "SnapCredentials",
-    "WalletAccount",
-    "WalletBinding",
-    "WalletConfig",
-    "WalletPayment",
-    "WalletSandbox",
-    "setup_wallet",
-    "wallet_hook",
-]
+__all__ = ["WALLET_APP_KEY", "WalletConfig", "WalletSandbox", "setup_wallet", "wallet_hook"]
 
 WALLET_APP_KEY = web.AppKey("pivot_async_wallet", WalletSandbox)
 """``app[WALLET_APP_KEY]`` is the :class:`WalletSandbox` that :func:`setup_wallet` mounted."""

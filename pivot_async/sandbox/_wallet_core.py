@@ -23,13 +23,17 @@ from ._clock import Clock
 from ._errors import control_error
 from ._faults import Fault, FaultRegistry
 from ._idempotency import ExternalIdWindow
-from ._merchants import Merchant, Merchants, SnapCredentials
+from ._merchants import (
+    DEFAULT_CHANNEL_ID,
+    DEFAULT_MERCHANT_ID,
+    Merchant,
+    Merchants,
+    SnapCredentials,
+)
 from ._recording import RequestLog
 from ._wallet_model import (
-    DEFAULT_CHANNEL_ID,
     DEFAULT_CLIENT_KEY,
     DEFAULT_CLIENT_SECRET,
-    DEFAULT_MERCHANT_ID,
     DEFAULT_PARTNER_ID,
     FAULT_KINDS,
     DecodedQris,
@@ -76,7 +80,6 @@ class WalletSandbox:
         self.config = config or WalletConfig()
         self.merchants = merchants if merchants is not None else Merchants()
         """The one merchant registry (the host sandbox's ``state.merchants`` when mounted)."""
-        self._merchants = self.merchants.snap_credentials
         self.requests = requests if requests is not None else RequestLog()
         """The request log (the host sandbox's one when mounted by ``wallet_hook``)."""
         self.faults = faults if faults is not None else FaultRegistry(clock)

@@ -14,20 +14,16 @@ from decimal import Decimal
 from typing import Literal
 
 from .._signing import generate_private_key
-from ._merchants import DEFAULT_CHANNEL_ID, DEFAULT_MERCHANT_ID, SnapCredentials
 from ._util import jwt_encode
 
 __all__ = [
-    "DEFAULT_CHANNEL_ID",
     "DEFAULT_CLIENT_KEY",
     "DEFAULT_CLIENT_SECRET",
-    "DEFAULT_MERCHANT_ID",
     "DEFAULT_PARTNER_ID",
     "FaultKind",
     "WalletAccount",
     "WalletBinding",
     "WalletConfig",
-    "WalletMerchant",
     "WalletPayment",
 ]
 
@@ -91,10 +87,6 @@ class WalletConfig:
     starting_balance: Decimal | str | int = "1000000.00"
     #: PEM of the default merchant's RSA private key; None generates one per process.
     default_private_key_pem: str | None = None
-
-
-WalletMerchant = SnapCredentials
-"""The former name of :class:`~._merchants.SnapCredentials`."""
 
 
 @functools.lru_cache(maxsize=1)

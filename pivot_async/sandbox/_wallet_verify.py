@@ -27,8 +27,9 @@ from .._signing import (
 )
 from ._errors import SnapError
 from ._fields import ANY, Field, Rule, check
+from ._merchants import SnapCredentials
 from ._wallet_core import WalletSandbox
-from ._wallet_model import Token, WalletBinding, WalletMerchant, minify_json_bytes
+from ._wallet_model import Token, WalletBinding, minify_json_bytes
 
 __all__ = ["Field", "SnapContext", "validate_body", "verify_token_request", "verify_transaction"]
 
@@ -50,7 +51,7 @@ TOKEN_HEADERS = ("X-TIMESTAMP", "X-CLIENT-KEY", "X-SIGNATURE")
 class SnapContext:
     """What a verified transactional request carries into its endpoint handler."""
 
-    merchant: WalletMerchant
+    merchant: SnapCredentials
     b2b_token: str
     binding: WalletBinding | None
     external_id: str
@@ -150,7 +151,7 @@ def verify_transaction(
         not_found_msg="Token Not Found (B2B)",
         invalid_msg="Invalid Token (B2B)",
     )
-    merchant = wallet._merchants[b2b.client_key]
+    merchant = wallet.merchants.snap_credentials[b2b.client_key]
     if h["X-PARTNER-ID"] != merchant.partner_id:
         raise SnapError(f"401{service}00", "Unauthorized. [X-PARTNER-ID]")
     # 5. customer token (B2B2C endpoints)
@@ -202,7 +203,7 @@ def verify_transaction(
 
 def _signature_hint(
     wallet: WalletSandbox,
-    merchant: WalletMerchant,
+    merchant: SnapCredentials,
     method: str,
     path: str,
     token: str,
@@ -258,7 +259,7 @@ def verify_token_request(
     raw_body: bytes,
     service: str,
     grants: tuple[str, ...],
-) -> tuple[WalletMerchant, dict[str, Any], str]:
+) -> tuple[SnapCredentials, dict[str, Any], str]:
     """Steps 1-4 of docs/reference/wire-snap.md#snap-verify-tokens.
 
     Returns the merchant, the body and the grant (lower case).

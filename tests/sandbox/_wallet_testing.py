@@ -23,7 +23,8 @@ from aiohttp.test_utils import TestServer
 
 from pivot_async._signing import external_id, snap_timestamp, token_signature, transaction_signature
 from pivot_async.sandbox._clock import Clock, SystemClock
-from pivot_async.sandbox._wallet import SnapCredentials, WalletConfig, WalletSandbox, setup_wallet
+from pivot_async.sandbox._merchants import SnapCredentials
+from pivot_async.sandbox._wallet import WalletConfig, WalletSandbox, setup_wallet
 
 __all__ = ["BoundCustomer", "SnapResult", "SnapTester", "WalletEnv", "compact", "wallet_server"]
 
