@@ -33,6 +33,9 @@ from tests.batch.test_crash import journal_states, sessions_by_reference, write_
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 10_000 if os.environ.get("PIVOT_SOAK_FULL") else 1_200
+# how long a job may go without reaching its next kill point (the soak's 10,000 rows on a
+# sandbox that already holds the earlier tests' sessions need more than 1,200 rows)
+PROGRESS_S = 60 + ROWS / 50
 _SUMMARY = re.compile(r"this run: (\d+) processed, (\d+) skipped \(already done\), (\d+) resolved"
                       r" in flight, (\d+) re-sent, (\d+) found at the gateway")
 
@@ -161,7 +164,7 @@ def test_workers_sigkilled_mid_chunk_leave_one_session_per_row(
     try:
         for at in (ROWS // 5, ROWS // 2, (ROWS * 4) // 5):
             pids: dict[str, int] = cluster.run(os.getpid)
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + PROGRESS_S
             while True:  # the kill point passed, and a chunk is half sent: kill its worker
                 assert proc.poll() is None, proc.communicate()
                 assert time.monotonic() < deadline, "no progress"
@@ -202,7 +205,7 @@ def test_driver_sigkilled_then_resumed_loses_nothing_and_doubles_nothing(
     journal = tmp_path / "orders.csv.journal.sqlite"
     proc = _cli(tmp_path, sandbox_url, _address(cluster))
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PROGRESS_S
         while sum(journal_states(journal).values()) < ROWS // 2:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no progress"
