@@ -347,3 +347,41 @@ async def test_rebinding_the_same_phone_keeps_the_wallet(
     again = await env.snap.bind_customer()
     assert again.binding_id != cust.binding_id
     assert await balance(env, again) == "990000.00"
+
+
+async def test_a_link_opens_only_its_own_page(env: WalletEnv, cust: BoundCustomer) -> None:
+    """One link table serves every customer page: a token opens only the page it was issued
+    for (a payment's token on the bind page, or an activation token on a payment page, is an
+    unknown link and changes nothing)."""
+    pages = f"{env.base_url}/wallet-stg/whitelabel"
+    res = await env.snap.call(DEBIT, debit_body("own-1"), token=cust.b2b, customer=cust.access)
+    pay_token = URL(res.body["webRedirectUrl"]).query["token"]
+    for name, action in (("account-linkage-bind", "bind"), ("account-linkage-unbind", "continue")):
+        async with env.session.post(
+            f"{pages}/{name}", params={"token": pay_token}, data={"action": action},
+            allow_redirects=False,
+        ) as r:
+            assert r.status == 404
+            assert "Link not found" in await r.text()
+    payment = env.wallet.get_payment(res.body["referenceNo"])
+    assert payment is not None and payment.status == "01"
+
+    created = await env.snap.call(
+        "registration-account-creation",
+        {
+            "partnerReferenceNo": "USER-OWN-1",
+            "merchantId": env.snap.merchant.merchant_id,
+            "phoneNo": "081800001234",
+            "redirectUrl": "https://www.test.com/bound",
+        },
+        token=cust.b2b,
+    )
+    reg_token = URL(created.body["additionalInfo"]["activationLink"]).query["token"]
+    for name in ("payment", "qris-payment"):
+        async with env.session.post(
+            f"{pages}/{name}", params={"token": reg_token}, data={"action": "pay"},
+            allow_redirects=False,
+        ) as r:
+            assert r.status == 404
+    reg = env.wallet.get_registration(created.body["referenceNo"])
+    assert reg is not None and reg.binding_id is None
