@@ -11,9 +11,9 @@ import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from .._signing import generate_private_key
+from .._signing import generate_private_key, snap_timestamp
 from ._util import jwt_encode
 
 __all__ = [
@@ -166,6 +166,21 @@ class WalletPayment:
     failed_url: str | None = None
     sub_merchant_id: str | None = None
     qris_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The payment as the control routes answer it (``/_sandbox/wallet/...``)."""
+        out: dict[str, Any] = {
+            "referenceNo": self.reference_no,
+            "partnerReferenceNo": self.partner_reference_no,
+            "serviceCode": self.service,
+            "bindingId": self.binding_id,
+            "latestTransactionStatus": self.status,
+            "transactionStatusDesc": STATUS_DESC[self.status],
+            "amount": money(self.amount),
+        }
+        if self.paid_at is not None:
+            out["paidTime"] = snap_timestamp(self.paid_at)
+        return out
 
 
 @dataclass

@@ -6,12 +6,11 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable
 from decimal import InvalidOperation
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import msgspec
 from aiohttp import web
 
-from .._signing import snap_timestamp
 from ._errors import SandboxError, json_response, validation_error
 from ._html import form, page
 from ._wallet_core import WalletSandbox
@@ -56,21 +55,6 @@ def _state_page(exc: SandboxError) -> web.Response:
 
 def _unknown() -> web.Response:
     return _page("Link not found", "<p>This link is unknown to the sandbox.</p>", status=404)
-
-
-def payment_json(p: WalletPayment) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "referenceNo": p.reference_no,
-        "partnerReferenceNo": p.partner_reference_no,
-        "serviceCode": p.service,
-        "bindingId": p.binding_id,
-        "latestTransactionStatus": p.status,
-        "transactionStatusDesc": STATUS_DESC[p.status],
-        "amount": money(p.amount),
-    }
-    if p.paid_at is not None:
-        out["paidTime"] = snap_timestamp(p.paid_at)
-    return out
 
 
 def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
@@ -161,7 +145,7 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
         action: Callable[[str], WalletPayment],
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def handle(request: web.Request) -> web.Response:
-            return json_response(payment_json(action(request.match_info["reference"])))
+            return json_response(action(request.match_info["reference"]).to_json())
 
         return handle
 
