@@ -11,6 +11,10 @@ small and idiomatic, as a Python team would write them:
 2. ``aiohttp_raw``: pre-encoded body and headers, ``await resp.read()``, no parsing - the
    transport's ceiling.
 3. ``aiohttp_json``: ``json.dumps`` / ``json.loads`` to dicts - the minimal hand-rolled client.
+3b. ``aiohttp_bestcase``: plain aiohttp doing inline every per-call duty the library has: the
+   library's own request validation (``coerce_params``), msgspec encode, a cached bearer
+   header, a fresh request id, the envelope decoded into Structs, a bounded retry loop; no
+   middleware, no per-call options, no deadline, no error tree - the floor for this work.
 4. ``httpx_pydantic``: ``httpx.AsyncClient`` + pydantic v2 request/response models.
 5. ``requests_threads``: ``requests.Session`` per thread + a thread pool of the same size as
    the concurrency - the synchronous SDK pattern.
@@ -36,8 +40,11 @@ from typing import Any
 
 import _common  # also puts the repository root on sys.path
 import aiohttp
+import msgspec
 
 from pivot_async import PivotClient, WalletCredentials
+from pivot_async.models import CreatePaymentRequest, Envelope, PaymentSession
+from pivot_async.resources._base import coerce_params
 from pivot_async.signing import body_digest, generate_private_key, snap_timestamp
 
 CLIENT_ID = "0196a1c2-5b7d-7e3f-9a10-5a4db0c0ffee"
@@ -197,6 +204,41 @@ class AiohttpJson(Contender):
         await self.session.close()
 
 
+class AiohttpBestCase(Contender):
+    name = "aiohttp_bestcase"
+
+    async def setup(self, url: str, concurrency: int) -> None:
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+        self.auth = "Bearer " + await fetch_token(self.session, url)
+        self.url = url + "/v2/payments"
+        self.decoder = msgspec.json.Decoder(Envelope[PaymentSession])
+
+    async def run(self, n: int, concurrency: int, start: int) -> RunResult:
+        post, url, auth = self.session.post, self.url, self.auth
+        encode, decode = msgspec.json.encode, self.decoder.decode
+
+        async def one(i: int) -> bool:
+            body = encode(coerce_params(create_body(i), CreatePaymentRequest))
+            headers = {"Authorization": auth, "Content-Type": "application/json",
+                       "Accept": "application/json", "X-REQUEST-ID": uuid.uuid4().hex}
+            for _ in range(3):
+                try:
+                    async with post(url, data=body, headers=headers) as resp:
+                        raw = await resp.read()
+                        if resp.status >= 500:
+                            continue
+                        session = decode(raw).data
+                        return session is not None and session.id == EXPECTED_SESSION_ID
+                except aiohttp.ClientConnectionError:
+                    continue
+            return False
+
+        return await drive(n, concurrency, start, one)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
 class HttpxPydantic(Contender):
     name = "httpx_pydantic"
 
@@ -311,7 +353,7 @@ class RequestsThreads(Contender):
 
 
 PAYMENT_CONTENDERS: list[type[Contender]] = [
-    PivotAsync, AiohttpRaw, AiohttpJson, HttpxPydantic, RequestsThreads,
+    PivotAsync, AiohttpRaw, AiohttpBestCase, AiohttpJson, HttpxPydantic, RequestsThreads,
 ]
 
 
