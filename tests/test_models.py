@@ -39,6 +39,7 @@ from pivot_async.models import (
     ProductDetail,
     QrMpmPaymentRequest,
     QrOptions,
+    QrOttRequestInfo,
     RedirectUrl,
     SimulationRequest,
     SplitRoutingConfiguration,
@@ -408,7 +409,8 @@ def test_wallet_request_encoding() -> None:
     )
     assert encode(B2BTokenRequest()) == b'{"grantType":"client_credentials","additionalInfo":{}}'
     assert encode(BalanceInquiryRequest()) == b'{"additionalInfo":{}}'
-    assert json.loads(encode(ApplyOttRequest()))["userResources"] == ["OTT"]
+    ott = ApplyOttRequest(additional_info=QrOttRequestInfo(partner_reference_no="r"))
+    assert json.loads(encode(ott))["userResources"] == ["OTT"]
     fee = QrMpmPaymentRequest(partner_reference_no="r",
                               amount=DecimalAmount(value="36000"),  # type: ignore[arg-type]
                               fee_amount=DecimalAmount(value=0))  # type: ignore[arg-type]

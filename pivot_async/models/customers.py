@@ -38,10 +38,10 @@ class ChannelInformation(Model, kw_only=True):
     Rule: 1-30 characters, required in a transfer destination."""
     account_name: str | None = None
     """Account holder's name.
-    Rule: 1-50 characters."""
+    Rule: 1-50 characters, required in a transfer destination."""
 
     __wire_rules__: ClassVar[dict[str, Any]] = {
-        "account_number": text(30, 1, required=True), "account_name": text(50, 1),
+        "account_number": text(30, 1, required=True), "account_name": text(50, 1, required=True),
     }
 
 
@@ -250,4 +250,4 @@ def validate_transfer_destination(dest: TransferDestination, field: str) -> None
         fail(ifield, "is required")
     check_text(info.account_number, f"{ifield}.accountNumber", min_len=1, max_len=30,
                required=True)
-    check_text(info.account_name, f"{ifield}.accountName", min_len=1, max_len=50)
+    check_text(info.account_name, f"{ifield}.accountName", min_len=1, max_len=50, required=True)

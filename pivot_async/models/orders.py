@@ -3,7 +3,9 @@
 See docs/reference/wire.md#order-object.
 """
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from msgspec import Meta
 
 from ._base import Model
 from ._util import check_idr_amount, check_list, check_struct, check_text, fail
@@ -58,14 +60,14 @@ class BillingInfo(Model, kw_only=True):
 
     given_name: str | None = None
     """First name.
-    Rule: At most 255 characters."""
+    Rule: Required in a request, at most 255 characters."""
     surname: str | None = None
     """Last name (the spelling that is sent)."""
     sure_name: str | None = None
     """Older spelling of ``surname``, read and normalised to it."""
     email: str | None = None
     """Email address.
-    Rule: At most 255 characters."""
+    Rule: Required in a request, at most 255 characters."""
     phone_number: PhoneNumber | None = None
     """Phone number."""
     address_line1: str | None = None
@@ -81,7 +83,9 @@ class BillingInfo(Model, kw_only=True):
     postal_code: str | None = None
     """Postal code."""
 
-    __wire_rules__: ClassVar[dict[str, Any]] = {"given_name": text(255), "email": text(255)}
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "given_name": text(255, required=True), "email": text(255, required=True),
+    }
 
     def _wire_check(self) -> None:
         normalise_surname(self, "billingInfo")
@@ -96,12 +100,13 @@ class ShippingInfo(BillingInfo, kw_only=True):
     """Shipping details: the billing fields plus ``method`` and ``shippingFee``."""
 
     method: str | None = None
-    """``REGULAR``, ``NEXTDAY``, ``SAMEDAY`` or ``INSTANT``."""
+    """``REGULAR``, ``NEXTDAY``, ``SAMEDAY`` or ``INSTANT``.
+    Rule: Required in a request."""
     shipping_fee: Amount | None = None
     """Shipping fee in whole IDR.
     Rule: A non-negative integer."""
 
-    __wire_rules__: ClassVar[dict[str, Any]] = {}
+    __wire_rules__: ClassVar[dict[str, Any]] = {"method": Required(str)}
 
 
 class OrderInformation(Model, kw_only=True):
@@ -109,13 +114,15 @@ class OrderInformation(Model, kw_only=True):
 
     product_details: list[ProductDetail] | None = None
     """The products bought.
-    Rule: A list; see ProductDetail for each entry's rules."""
+    Rule: Required in a request, at least one; see ProductDetail for each entry's rules."""
     billing_info: BillingInfo | None = None
     """Billing details; needed for foreign cards with AVS."""
     shipping_info: ShippingInfo | None = None
     """Shipping details and method."""
 
-    __wire_rules__: ClassVar[dict[str, Any]] = {}
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "product_details": Required(Annotated[list[ProductDetail], Meta(min_length=1)]),
+    }
 
 
 def validate_order(order: OrderInformation, field: str) -> None:
@@ -125,7 +132,10 @@ def validate_order(order: OrderInformation, field: str) -> None:
     """
     if not isinstance(order, OrderInformation):
         fail(field, "must be an OrderInformation")
-    for i, product in enumerate(check_list(order.product_details, f"{field}.productDetails")):
+    products = check_list(order.product_details, f"{field}.productDetails")
+    if not products:
+        fail(f"{field}.productDetails", "is required: at least one product")
+    for i, product in enumerate(products):
         pfield = f"{field}.productDetails[{i}]"
         if not isinstance(product, ProductDetail):
             fail(pfield, "must be a ProductDetail")
@@ -148,8 +158,12 @@ def validate_order(order: OrderInformation, field: str) -> None:
             continue
         ifield = f"{field}.{wire}"
         normalise_surname(info, ifield)
-        check_text(info.given_name, f"{ifield}.givenName", max_len=255)
-        check_text(info.email, f"{ifield}.email", max_len=255)
+        check_text(info.given_name, f"{ifield}.givenName", max_len=255, required=True)
+        check_text(info.email, f"{ifield}.email", max_len=255, required=True)
         if isinstance(info, ShippingInfo):
+            if info.method is None:
+                fail(f"{ifield}.method", "is required")
+            if not isinstance(info.method, str):
+                fail(f"{ifield}.method", "must be a string")
             check_idr_amount(info.shipping_fee, f"{ifield}.shippingFee", required=False,
                              allow_zero=True)

@@ -53,9 +53,9 @@ __all__ = [
 class QrOttRequestInfo(Model, kw_only=True):
     """``additionalInfo`` of apply-OTT: ``partnerReferenceNo``, ``mode`` (JIT), redirects."""
 
-    partner_reference_no: str | None = None
-    """Your unique reference.
-    Rule: 1-64 characters."""
+    partner_reference_no: str
+    """Your unique reference: the operation's duplicate guard (``409xx01`` on a repeat).
+    Rule: Required, 1-64 characters."""
     mode: str | None = None
     """Payment mode, ``JIT``."""
     redirect_url: str | None = None
@@ -72,8 +72,9 @@ class ApplyOttRequest(Model, kw_only=True):
     user_resources: list[str] | None = None
     """Resources requested, e.g. ``["OTT"]``.
     Rule: A non-empty list."""
-    additional_info: QrOttRequestInfo | None = None
-    """Reference, mode and return URLs."""
+    additional_info: QrOttRequestInfo
+    """Reference, mode and return URLs.
+    Rule: Required: it carries ``partnerReferenceNo``."""
 
     def __post_init__(self) -> None:
         if self.user_resources is None:
@@ -85,12 +86,14 @@ class ApplyOttRequest(Model, kw_only=True):
         resources: object = self.user_resources
         if not isinstance(resources, list) or not resources:
             fail("userResources", "must be a non-empty list such as ['OTT']")
-        info = self.additional_info
-        if info is not None and not isinstance(info, QrOttRequestInfo):
+        info: object = self.additional_info
+        if info is None:
+            fail("additionalInfo", "is required")
+        if not isinstance(info, QrOttRequestInfo):
             fail("additionalInfo", "must be a QrOttRequestInfo")
         if info is not None:
             check_text(info.partner_reference_no, "additionalInfo.partnerReferenceNo",
-                       min_len=1, max_len=PARTNER_REF_MAX)
+                       min_len=1, max_len=PARTNER_REF_MAX, required=True)
             check_url(info.redirect_url, "additionalInfo.redirectUrl", max_len=2048,
                       required=False)
             check_url(info.failed_redirect_url, "additionalInfo.failedRedirectUrl",

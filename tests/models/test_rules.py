@@ -168,7 +168,9 @@ def test_documented_sure_name_body_is_accepted() -> None:
 def _with_person(where: str, person: dict[str, Any]) -> dict[str, Any]:
     if where == "customer":
         return create_body(customer=person)
-    info = {where: person}
+    # the order's people carry their required fields (givenName, email; shipping: method)
+    person = {"givenName": "Reforza", **person}
+    info = {where: {**person, "method": "REGULAR"} if where == "shippingInfo" else person}
     products = [{"type": "PHYSICAL", "quantity": 1, "price": {"value": 10000}}]
     return create_body(orderInformation={"productDetails": products, **info})
 

@@ -222,44 +222,23 @@ def _except(requests: tuple[str, ...], paths: tuple[str, ...], aspect: str, why:
             EXCEPTIONS[(request, path, aspect)] = why
 
 
-_LOOSER = (
-    "client looser (to align in the client models): Pivot's field table marks it mandatory, "
-    "the client model leaves it optional"
+_UNMARKED = (
+    "Pivot's field table lists it without marking it mandatory (wire-snap.md#wallet-endpoints), "
+    "so the client leaves it optional; the documented example carries it and the sandbox needs "
+    "it to {why} (inferred, wire-snap.md#required-snap-fields)"
 )
-_PERSONS = ("orderInformation.billingInfo", "orderInformation.shippingInfo")
-_except(
-    (_CREATE, _CONFIRM),
-    (
-        "orderInformation.productDetails",
-        *(f"{p}.{k}" for p in _PERSONS for k in ("givenName", "email")),
-        "orderInformation.shippingInfo.method",
-    ),
-    "required",
-    _LOOSER,
-)
-_except(
-    (_CREATE,),
-    ("customer.refundPreference.transferDestination.channelInformation.accountName",),
-    "required",
-    _LOOSER,
-)
-_REFUND = "POST /v1/refunds"
-_DEST = "transferDestination"
-_except((_REFUND,), (f"{_DEST}.channelInformation.accountName",), "required", _LOOSER)
-_SNAP_LOOSER = (
-    "client looser (to align in the client models): the sandbox requires it, as the endpoint's "
-    "field table does; the client model leaves it optional"
-)
-for _request, _paths in (
-    ("SNAP registration-account-creation (06)", ("redirectUrl",)),
+for _request, _paths, _why in (
+    ("SNAP registration-account-creation (06)", ("redirectUrl",),
+     "send the user back with the binding id"),
     (
         "SNAP transaction-history-list (12)",
         ("fromDateTime", "toDateTime", "pageSize", "pageNumber"),
+        "select the range and the page",
     ),
-    ("SNAP qr/apply-ott (49)", ("additionalInfo", "additionalInfo.partnerReferenceNo")),
-    ("SNAP qr/qr-mpm-payment (50)", ("additionalInfo", "additionalInfo.qrisId")),
+    ("SNAP qr/qr-mpm-payment (50)", ("additionalInfo", "additionalInfo.qrisId"),
+     "find the decoded QR"),
 ):
-    _except((_request,), _paths, "required", _SNAP_LOOSER)
+    _except((_request,), _paths, "required", _UNMARKED.format(why=_why))
 _except(
     ("SNAP qr/apply-ott (49)",),
     ("userResources",),

@@ -83,20 +83,26 @@ class DebitPaymentParams(_DebitPaymentParamsRequired, total=False):
     additionalInfo: dict[str, Any] | None
 
 
-class QrOttRequestInfoParams(TypedDict, total=False):
+class _QrOttRequestInfoParamsRequired(TypedDict):
+    partnerReferenceNo: str
+
+
+class QrOttRequestInfoParams(_QrOttRequestInfoParamsRequired, total=False):
     """The mapping form of :class:`~pivot_async.models.QrOttRequestInfo`."""
 
-    partnerReferenceNo: str | None
     mode: str | None
     redirectUrl: str | None
     failedRedirectUrl: str | None
 
 
-class ApplyOttParams(TypedDict, total=False):
+class _ApplyOttParamsRequired(TypedDict):
+    additionalInfo: QrOttRequestInfoParams
+
+
+class ApplyOttParams(_ApplyOttParamsRequired, total=False):
     """The mapping form of :class:`~pivot_async.models.ApplyOttRequest`."""
 
     userResources: list[str] | None
-    additionalInfo: QrOttRequestInfoParams | None
 
 
 class _QrMpmDecodeParamsRequired(TypedDict):
