@@ -62,8 +62,8 @@ def test_every_throughput_contender_completes_its_calls() -> None:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     payments = result["results"]["payments"]["3"]
     wallet = result["results"]["wallet"]["3"]
-    assert set(payments) == {"pivot_async", "aiohttp_raw", "aiohttp_json", "httpx_pydantic",
-                             "requests_threads"}
+    assert set(payments) == {"pivot_async", "aiohttp_raw", "aiohttp_bestcase", "aiohttp_json",
+                             "httpx_pydantic", "requests_threads"}
     assert set(wallet) == {"pivot_async", "aiohttp_presigned", "aiohttp_hmac"}
     for name, figures in {**payments, **{f"wallet {k}": v for k, v in wallet.items()}}.items():
         assert figures["errors"] == 0, (name, figures["first_error"])
