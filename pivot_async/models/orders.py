@@ -3,12 +3,12 @@
 See docs/reference/wire.md#order-object.
 """
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta
 
 from ._base import Model
-from ._util import check_idr_amount, check_list, check_struct, check_text, fail
+from ._util import check_idr_amount, check_list, check_one_of, check_struct, check_text, fail
 from ._wire import Required, positive_int, text
 from .common import Amount, PhoneNumber
 from .customers import normalise_surname
@@ -96,6 +96,10 @@ class BillingInfo(Model, kw_only=True):
         return self.surname if self.surname is not None else self.sure_name
 
 
+SHIPPING_METHODS = ("REGULAR", "NEXTDAY", "SAMEDAY", "INSTANT")
+"""The documented ``shippingInfo.method`` values (wire.md#payment-objects)."""
+
+
 class ShippingInfo(BillingInfo, kw_only=True):
     """Shipping details: the billing fields plus ``method`` and ``shippingFee``."""
 
@@ -106,7 +110,9 @@ class ShippingInfo(BillingInfo, kw_only=True):
     """Shipping fee in whole IDR.
     Rule: A non-negative integer."""
 
-    __wire_rules__: ClassVar[dict[str, Any]] = {"method": Required(str)}
+    __wire_rules__: ClassVar[dict[str, Any]] = {
+        "method": Required(Literal["REGULAR", "NEXTDAY", "SAMEDAY", "INSTANT"])
+    }
 
 
 class OrderInformation(Model, kw_only=True):
@@ -161,9 +167,6 @@ def validate_order(order: OrderInformation, field: str) -> None:
         check_text(info.given_name, f"{ifield}.givenName", max_len=255, required=True)
         check_text(info.email, f"{ifield}.email", max_len=255, required=True)
         if isinstance(info, ShippingInfo):
-            if info.method is None:
-                fail(f"{ifield}.method", "is required")
-            if not isinstance(info.method, str):
-                fail(f"{ifield}.method", "must be a string")
+            check_one_of(info.method, f"{ifield}.method", SHIPPING_METHODS, required=True)
             check_idr_amount(info.shipping_fee, f"{ifield}.shippingFee", required=False,
                              allow_zero=True)

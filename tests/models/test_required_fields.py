@@ -156,3 +156,22 @@ def test_documented_apply_ott_body_passes_and_user_resources_still_default() -> 
     body = documented(OTT)
     del body["userResources"]
     assert coerce_params(body, m.ApplyOttRequest).user_resources == ["OTT"]
+
+
+@pytest.mark.parametrize("method", ["EXPRESS", "regular", ""])
+def test_an_undocumented_shipping_method_is_refused(method: str) -> None:
+    body = documented(CREATE)
+    body["orderInformation"]["shippingInfo"]["method"] = method
+    error = _both_refuse(body, m.CreatePaymentRequest)
+    assert error.field == "orderInformation.shippingInfo.method"
+    assert error.rule == "must be one of REGULAR, NEXTDAY, SAMEDAY, INSTANT"
+
+
+@pytest.mark.parametrize("method", m.orders.SHIPPING_METHODS)
+def test_every_documented_shipping_method_passes(method: str) -> None:
+    body = documented(CREATE)
+    body["orderInformation"]["shippingInfo"]["method"] = method
+    request = coerce_params(body, m.CreatePaymentRequest)
+    assert request.order_information is not None
+    assert request.order_information.shipping_info is not None
+    assert request.order_information.shipping_info.method == method
