@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)  # 10:00 in Jakarta
 DEBIT = "debit/payment-host-to-host"
 BALANCE = "balance-inquiry"
 

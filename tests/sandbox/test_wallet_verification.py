@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import pytest
@@ -22,25 +22,7 @@ from pivot_async.sandbox._wallet import WalletConfig
 from pivot_async.sandbox._wallet_core import WalletSandbox
 from pivot_async.sandbox._wallet_model import jakarta_date
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
-from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, START, debit_body
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def env(clock: ManualClock) -> AsyncIterator[WalletEnv]:
-    async with wallet_server(clock=clock) as e:
-        yield e
-
-
-@pytest.fixture
-async def cust(env: WalletEnv) -> BoundCustomer:
-    return await env.snap.bind_customer()
-
-
+from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, debit_body
 
 # ------------------------------------------------------------------ the order of the checks
 
@@ -155,36 +137,36 @@ async def test_rejected_request_does_not_burn_external_id(
 
 
 async def test_external_id_is_free_again_the_next_jakarta_day(
-    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
 ) -> None:
-    ext = new_external_id(clock.now())
+    ext = new_external_id(wallet_clock.now())
     assert (
         await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext)
     ).code == "2001100"
     # 10:00 Jakarta -> 23:59:59 the same day: still a conflict
-    clock.advance(14 * 3600 - 1)
+    wallet_clock.advance(14 * 3600 - 1)
     b2b = await env.snap.b2b_token()
     fresh = (await env.snap.customer_tokens(cust.binding_id))["accessToken"]
     assert (
         await env.snap.call(BALANCE, {}, token=b2b, customer=fresh, external=ext)
     ).code == "4091100"
-    clock.advance(1)  # 00:00:00 the next day in Jakarta (17:00 UTC)
-    assert snap_timestamp(clock.now()).endswith("T00:00:00+07:00")
+    wallet_clock.advance(1)  # 00:00:00 the next day in Jakarta (17:00 UTC)
+    assert snap_timestamp(wallet_clock.now()).endswith("T00:00:00+07:00")
     assert (
         await env.snap.call(BALANCE, {}, token=b2b, customer=fresh, external=ext)
     ).code == "2001100"
 
 
-async def test_rolling_window_option(clock: ManualClock) -> None:
+async def test_rolling_window_option(wallet_clock: ManualClock) -> None:
     async with wallet_server(
-        clock=clock, config=WalletConfig(external_id_window="rolling_24h")
+        clock=wallet_clock, config=WalletConfig(external_id_window="rolling_24h")
     ) as env:
         cust = await env.snap.bind_customer()
         ext = env.snap.external_id()
         assert (
             await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext)
         ).code == "2001100"
-        clock.advance(14 * 3600)  # next Jakarta day, but within 24 h
+        wallet_clock.advance(14 * 3600)  # next Jakarta day, but within 24 h
         b2b = await env.snap.b2b_token()
         fresh = (await env.snap.customer_tokens(cust.binding_id))["accessToken"]
         assert (
@@ -211,12 +193,12 @@ async def test_reuse_is_a_conflict_past_1024_ids_of_the_day(
 
 @pytest.mark.parametrize("window", ["jakarta_day", "rolling_24h"])
 def test_pruning_never_changes_an_answer(
-    clock: ManualClock, window: Literal["jakarta_day", "rolling_24h"]
+    wallet_clock: ManualClock, window: Literal["jakarta_day", "rolling_24h"]
 ) -> None:
     # Against a model that remembers every id forever: random reuse over several days, with
     # enough ids that the sandbox prunes on every claim.
     wallet = WalletSandbox(
-        clock=clock, base_url=lambda: "", config=WalletConfig(external_id_window=window)
+        clock=wallet_clock, base_url=lambda: "", config=WalletConfig(external_id_window=window)
     )
     rng = random.Random(8)
     first_seen: dict[str, dt.datetime] = {}
@@ -225,11 +207,11 @@ def test_pruning_never_changes_an_answer(
     most_kept = 0
     for _ in range(12_000):  # about 4 days, about 2,900 claims a day
         if rng.random() < 0.001:
-            clock.advance(5 * 3600)
+            wallet_clock.advance(5 * 3600)
         else:
-            clock.advance(rng.choice([0, 0, 1, 5, 10, 30, 60, 120]))
+            wallet_clock.advance(rng.choice([0, 0, 1, 5, 10, 30, 60, 120]))
         ext = rng.choice(pool)
-        now = clock.now()
+        now = wallet_clock.now()
         first = first_seen.get(ext)
         if first is None:
             expected = True
@@ -268,15 +250,15 @@ class CountingIds(collections.OrderedDict):  # type: ignore[type-arg]
         return [self[key] for key in self]
 
 
-def test_pruning_is_amortised_constant_per_request(clock: ManualClock) -> None:
+def test_pruning_is_amortised_constant_per_request(wallet_clock: ManualClock) -> None:
     # Not a timing: the number of stored ids looked at. It was every id, on every request,
     # once a partner had more than 1,024 ids of the day (quadratic over a day).
-    wallet = WalletSandbox(clock=clock, base_url=lambda: "")
+    wallet = WalletSandbox(clock=wallet_clock, base_url=lambda: "")
     CountingIds.visited = 0
     wallet._external_ids["partner"] = CountingIds()
     n = 5000
     for i in range(n):
-        clock.advance(30)  # 5,000 x 30 s: about 42 h, so ids also expire on the way
+        wallet_clock.advance(30)  # 5,000 x 30 s: about 42 h, so ids also expire on the way
         assert wallet._claim_external_id("partner", str(i))
     assert CountingIds.visited <= 2 * n
     assert len(wallet._external_ids["partner"]) < n

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,27 +23,11 @@ from pivot_async.sandbox._wallet_core import WalletSandbox
 from pivot_async.sandbox._wallet_model import Token
 from pivot_async.sandbox._wallet_verify import verify_transaction
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
-from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, START, debit_body
+from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, debit_body
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "snap_vectors.json").read_text("utf-8")
 )
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def env(clock: ManualClock) -> AsyncIterator[WalletEnv]:
-    async with wallet_server(clock=clock) as e:
-        yield e
-
-
-@pytest.fixture
-async def cust(env: WalletEnv) -> BoundCustomer:
-    return await env.snap.bind_customer()
 
 
 # ------------------------------------------------------------------ step 1: headers
@@ -126,8 +109,9 @@ async def test_bad_header_format(
     assert header in res.body["responseMessage"]
 
 
-async def test_lenient_timestamp_mode_accepts_other_offsets(clock: ManualClock) -> None:
-    async with wallet_server(clock=clock, config=WalletConfig(strict_timestamp=False)) as env:
+async def test_lenient_timestamp_mode_accepts_other_offsets(wallet_clock: ManualClock) -> None:
+    config = WalletConfig(strict_timestamp=False)
+    async with wallet_server(clock=wallet_clock, config=config) as env:
         cust = await env.snap.bind_customer()
         for ts in (
             "2026-03-02T03:00:00Z",
@@ -156,10 +140,10 @@ async def test_timestamp_skew(env: WalletEnv, cust: BoundCustomer, offset: int, 
 
 
 async def test_stale_timestamp_after_clock_moves(
-    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
 ) -> None:
     stale = env.snap.timestamp()
-    clock.advance(301)
+    wallet_clock.advance(301)
     fresh_b2b = await env.snap.b2b_token()
     res = await env.snap.call(BALANCE, {}, token=fresh_b2b, customer=cust.access, timestamp=stale)
     assert res.code == "4011100"
@@ -198,12 +182,14 @@ async def test_customer_token_is_not_a_b2b_token(env: WalletEnv, cust: BoundCust
     assert res.code == "4011103"
 
 
-async def test_expired_b2b_token(env: WalletEnv, cust: BoundCustomer, clock: ManualClock) -> None:
-    clock.advance(899)
+async def test_expired_b2b_token(
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
+) -> None:
+    wallet_clock.advance(899)
     assert (
         await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access)
     ).code == "2001100"
-    clock.advance(1)
+    wallet_clock.advance(1)
     res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access)
     assert (res.status, res.code) == (401, "4011101")
     assert res.body["responseMessage"] == "Invalid Token (B2B)"
@@ -231,9 +217,9 @@ async def test_b2b_token_is_not_a_customer_token(env: WalletEnv, cust: BoundCust
 
 
 async def test_expired_customer_token(
-    env: WalletEnv, cust: BoundCustomer, clock: ManualClock
+    env: WalletEnv, cust: BoundCustomer, wallet_clock: ManualClock
 ) -> None:
-    clock.advance(3600)
+    wallet_clock.advance(3600)
     b2b = await env.snap.b2b_token()
     res = await env.snap.call(BALANCE, {}, token=b2b, customer=cust.access)
     assert (res.status, res.code) == (401, "4011102")
