@@ -39,11 +39,6 @@ TEST_PANS = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def card() -> Card:
-    return Card(PAN, "01", "29", CVC, "John Doe", today=TODAY)
-
-
 # --- Card validation --------------------------------------------------------------------------
 
 VALID = {"number": PAN, "expiry_month": 1, "expiry_year": 29, "cvc": CVC}

@@ -20,32 +20,11 @@ from pivot_async import _card_pool, _cards
 from pivot_async._cards import Card, encrypt_card_async, encryption_process_pool
 from pivot_async._errors import EncryptionError, RequestValidationError
 from tests._cards_shared import (
-    CVC,
     DOC_DEVICE,
     DOC_PLAINTEXT,
     PAN,
-    TODAY,
     independent_decrypt,
-    spki_b64,
 )
-
-
-@pytest.fixture(scope="module")
-def rsa2048() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def key2048(rsa2048: rsa.RSAPrivateKey) -> str:
-    return spki_b64(rsa2048.public_key())
-
-
-
-@pytest.fixture
-def card() -> Card:
-    return Card(PAN, "01", "29", CVC, "John Doe", today=TODAY)
-
-
 
 # --- async form --------------------------------------------------------------------------------
 

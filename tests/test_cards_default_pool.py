@@ -26,25 +26,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pivot_async import PivotClient, _card_pool, _cards
 from pivot_async._cards import Card, encrypt_card_async
 
-from ._cards_shared import CVC, PAN, TODAY, independent_decrypt, spki_b64
+from ._cards_shared import PAN, independent_decrypt
 
 FORKING = multiprocessing.get_all_start_methods()[0] in ("fork", "forkserver")
 needs_fork = pytest.mark.skipif(not FORKING, reason="the default pool needs fork or forkserver")
-
-
-@pytest.fixture(scope="module")
-def rsa2048() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def key2048(rsa2048: rsa.RSAPrivateKey) -> str:
-    return spki_b64(rsa2048.public_key())
-
-
-@pytest.fixture
-def card() -> Card:
-    return Card(PAN, "01", "29", CVC, "John Doe", today=TODAY)
 
 
 @pytest.fixture(autouse=True)

@@ -46,23 +46,6 @@ def compact(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-@pytest.fixture(scope="module")
-def rsa2048() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="module")
-def key2048(rsa2048: rsa.RSAPrivateKey) -> str:
-    return spki_b64(rsa2048.public_key())
-
-
-
-@pytest.fixture
-def card() -> Card:
-    return Card(PAN, "01", "29", CVC, "John Doe", today=TODAY)
-
-
-
 # --- encryption: envelope format, proved by an independent decrypt ----------------------------
 
 
