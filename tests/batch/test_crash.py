@@ -76,6 +76,28 @@ def journal_states(journal: Path) -> collections.Counter[str]:
         return collections.Counter()
 
 
+def sigkill_at(
+    proc: subprocess.Popen[str], journal: Path, rows: int, *, within: float
+) -> collections.Counter[str]:
+    """SIGKILL ``proc`` once ``journal`` holds ``rows`` rows (failing if the batch ends first or
+    makes no progress for ``within`` seconds); the states it left."""
+    deadline = time.monotonic() + within
+    try:
+        while sum(journal_states(journal).values()) < rows:
+            assert proc.poll() is None, f"the batch ended before row {rows}: " + \
+                proc.communicate()[1]
+            assert time.monotonic() < deadline, "the batch made no progress"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    return journal_states(journal)
+
+
 class Batch:
     def __init__(self, tmp_path: Path, url: str, prefix: str, rows: int = ROWS) -> None:
         self.input = tmp_path / "orders.csv"
@@ -103,21 +125,7 @@ class Batch:
 
     def kill_after(self, proc: subprocess.Popen[str], rows: int) -> collections.Counter[str]:
         """SIGKILL ``proc`` once the journal holds ``rows`` rows; the states it left."""
-        deadline = time.monotonic() + 60
-        try:
-            while sum(journal_states(self.journal).values()) < rows:
-                assert proc.poll() is None, f"the batch ended before row {rows}: " + \
-                    proc.communicate()[1]
-                assert time.monotonic() < deadline, "the batch made no progress"
-                time.sleep(0.005)
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        assert proc.returncode == -signal.SIGKILL
-        return journal_states(self.journal)
+        return sigkill_at(proc, self.journal, rows, within=60)
 
 
 def dropped_responses(url: str) -> int:

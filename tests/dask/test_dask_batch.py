@@ -29,7 +29,7 @@ from pivot_async.batch._dask import DaskExecutor
 from pivot_async.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests._sandbox_process import SandboxProcess
 from tests.batch.conftest import add_fault
-from tests.batch.test_crash import journal_states, sessions_by_reference, write_input
+from tests.batch.test_crash import journal_states, sessions_by_reference, sigkill_at, write_input
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 10_000 if os.environ.get("PIVOT_SOAK_FULL") else 1_200
@@ -204,19 +204,7 @@ def test_driver_sigkilled_then_resumed_loses_nothing_and_doubles_nothing(
     refs = write_input(tmp_path / "orders.csv", "ddrv", ROWS)
     journal = tmp_path / "orders.csv.journal.sqlite"
     proc = _cli(tmp_path, sandbox_url, _address(cluster))
-    try:
-        deadline = time.monotonic() + PROGRESS_S
-        while sum(journal_states(journal).values()) < ROWS // 2:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "no progress"
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    states = journal_states(journal)
+    states = sigkill_at(proc, journal, ROWS // 2, within=PROGRESS_S)
     assert states["pending"] > 0  # killed with chunks in flight
     assert sum(states.values()) < ROWS
     # chunks of the dead driver may still be running on the cluster: let them end
