@@ -9,14 +9,12 @@ every retry and by the 401 replay.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import random
 import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
@@ -35,11 +33,9 @@ from ._transport import remaining
 
 __all__ = [
     "BearerAuthMiddleware",
-    "Fusable",
     "LoggingMiddleware",
     "RetryMiddleware",
     "always_safe",
-    "fuse",
     "payments_retry_safe",
     "new_request_id",
     "requires_request_id",
@@ -109,35 +105,7 @@ def same_origin(url: URL, origin: URL) -> bool:
     return (url.scheme, url.host, url.port) == (origin.scheme, origin.host, origin.port)
 
 
-class Fusable:
-    """A middleware that can call the next one directly (:func:`fuse`): what aiohttp does
-    between two layers (a wrapper closure and its coroutine per layer, built for every
-    request) without the wrapper. ``_next(req, handler)`` sends to the next layer."""
-
-    _inner: Any = None
-
-    def around(self, inner: Any) -> Any:
-        """A copy of this layer that calls ``inner`` (then ``handler``) as its next layer."""
-        twin = copy.copy(self)
-        twin._inner = inner
-        return twin
-
-    def _next(self, req: ClientRequest, handler: ClientHandlerType) -> Awaitable[ClientResponse]:
-        inner = self._inner
-        return handler(req) if inner is None else inner(req, handler)
-
-
-def fuse(layers: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``layers`` as aiohttp runs them, with each :class:`Fusable` layer calling its successor
-    directly (the same order and calls, fewer wrappers: measured in the speed-2 notes)."""
-    out = list(layers)
-    for i in range(len(out) - 2, -1, -1):
-        if isinstance(out[i], Fusable):
-            out[i:i + 2] = [out[i].around(out[i + 1])]
-    return tuple(out)
-
-
-class RetryMiddleware(Fusable):
+class RetryMiddleware:
     """Bounded retries of retry-safe requests with backoff, jitter and Retry-After.
 
     ``is_safe(request, status)`` decides whether a failed attempt may be re-sent: ``status``
@@ -165,7 +133,7 @@ class RetryMiddleware(Fusable):
         retries = 0
         while True:
             try:
-                resp = await self._next(req, handler)
+                resp = await handler(req)
             except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
                 # Nothing was sent if the connection could not be opened: always safe.
                 not_sent = isinstance(
@@ -220,7 +188,7 @@ def _past_deadline(delay: float) -> bool:
     return left is not None and delay >= left
 
 
-class BearerAuthMiddleware(Fusable):
+class BearerAuthMiddleware:
     """Adds ``Authorization: Bearer <token>`` for the configured origin only.
 
     On any 401 it invalidates the token that was used (only if it is still the cached one)
@@ -241,17 +209,17 @@ class BearerAuthMiddleware(Fusable):
         if not same_origin(req.url, self._origin):
             for name in CREDENTIAL_HEADERS:
                 req.headers.pop(name, None)
-            return await self._next(req, handler)
+            return await handler(req)
         token = await self._tokens.get()
         req.headers["Authorization"] = "Bearer " + token.get()
-        resp = await self._next(req, handler)
+        resp = await handler(req)
         if resp.status == 401:
             self._tokens.invalidate(token)
             resp.release()
             token = await self._tokens.get()
             req.headers["Authorization"] = "Bearer " + token.get()
             logger.info("replaying %s %s with a fresh access token", req.method, req.url.path)
-            resp = await self._next(req, handler)
+            resp = await handler(req)
         return resp
 
 

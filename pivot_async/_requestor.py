@@ -57,7 +57,6 @@ from ._middlewares import (
     LoggingMiddleware,
     RetryMiddleware,
     SafePredicate,
-    fuse,
     logger,
     new_request_id,
     requires_request_id,
@@ -162,7 +161,7 @@ class Requestor:
         retry = self._retry(self.retry_policy, retry_safe)
         quiet = tuple(layer for layer in layers if not isinstance(layer, LoggingMiddleware))
         return Protocol(name, dict(headers), read, retry_safe, layers, (retry, *layers),
-                        request_ids, quiet, fuse((retry, *quiet)))
+                        request_ids, quiet, (retry, *quiet))
 
     def _retry(self, policy: RetryPolicy, retry_safe: SafePredicate) -> RetryMiddleware:
         return RetryMiddleware(policy, sleep=self._sleep, rng=self._rng, is_safe=retry_safe)

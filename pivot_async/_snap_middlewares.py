@@ -18,7 +18,7 @@ from yarl import URL
 from ._auth import TokenCache
 from ._error_factory import snap_code_parts, snap_response_code
 from ._errors import ResponseTooLargeError
-from ._middlewares import CREDENTIAL_HEADERS, Fusable, logger, same_origin
+from ._middlewares import CREDENTIAL_HEADERS, logger, same_origin
 from ._signing import external_id, snap_stamps, transaction_signature
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, read_body
 
@@ -79,7 +79,7 @@ async def _case_code(resp: ClientResponse, limit: int) -> str | None:
     return parts[2] if parts else None
 
 
-class SnapAuthMiddleware(Fusable):
+class SnapAuthMiddleware:
     """Authorization (B2B) and, for customer calls, Authorization-Customer (B2B2C).
 
     Only for the configured origin. On 401xx01/03 the B2B token is invalidated (if still
@@ -115,11 +115,11 @@ class SnapAuthMiddleware(Fusable):
         if not same_origin(req.url, self._origin):
             for name in CREDENTIAL_HEADERS:
                 req.headers.pop(name, None)
-            return await self._next(req, handler)
+            return await handler(req)
         token, customer_token = await self._apply(req)
         replayed_b2b = replayed_customer = replayed_unknown = False
         while True:
-            resp = await self._next(req, handler)
+            resp = await handler(req)
             if resp.status != 401:
                 return resp
             case = await _case_code(resp, self._limit)
