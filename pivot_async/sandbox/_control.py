@@ -8,6 +8,7 @@ with a 303 redirect to the next page.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from aiohttp import web
@@ -27,18 +28,7 @@ __all__ = ["add_control_routes"]
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _SNAP_KEYS = (("clientKey", 100), ("clientSecret", 200), ("publicKeyPem", 10_000))
-_FAULT_FIELDS = {
-    "kind": "kind",
-    "route": "route",
-    "status": "status",
-    "delay": "delay",
-    "retryAfter": "retry_after",
-    "retry_after": "retry_after",
-    "times": "times",
-    "probability": "probability",
-    "skip": "skip",
-    "process": "process",
-}
+_FAULT_FIELDS = {f.name for f in dataclasses.fields(Fault) if f.init}
 
 
 async def _input(request: web.Request) -> tuple[dict[str, Any], bool]:
@@ -227,11 +217,12 @@ async def add_fault(request: web.Request) -> web.Response:
     """``POST /_sandbox/faults`` with the :class:`Fault` fields (``retryAfter`` camelCase ok)."""
     ctx = request.app[CONTEXT_KEY]
     data = parse_body(await request.read())
-    unknown = sorted(set(data) - set(_FAULT_FIELDS))
+    fields = {"retry_after" if k == "retryAfter" else k: v for k, v in data.items()}
+    unknown = sorted(set(fields) - _FAULT_FIELDS)
     if unknown:
         raise validation_error([(name, f"unknown fault field {name}") for name in unknown])
     try:
-        fault = ctx.faults.add(Fault(**{_FAULT_FIELDS[k]: v for k, v in data.items()}))
+        fault = ctx.faults.add(Fault(**fields))
     except (TypeError, ValueError) as exc:
         raise validation_error([("", str(exc))]) from None
     return ok(fault.to_json())

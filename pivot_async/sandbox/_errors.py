@@ -1,9 +1,6 @@
-"""The gateway's response envelope and error envelope.
+"""The gateway's envelope and error envelope (docs/reference/wire.md#envelope, wire.md#errors).
 
-See docs/reference/wire.md#envelope and wire.md#errors.
-
-Handlers raise :class:`SandboxError`; the error middleware turns it into
-``{"code", "message", "error": {"type", "details", "traceId"}, "data": {}}``.
+Handlers raise :class:`SandboxError`; the error middleware renders it per protocol.
 """
 
 from __future__ import annotations
@@ -33,42 +30,26 @@ __all__ = [
 
 _log = logging.getLogger("pivot_async.sandbox")
 
-_TYPES = {
-    "api_validation_error": "API_ERROR",
-    "credentials_invalid": "API_ERROR",
-    "resource_not_complete": "API_ERROR",
-    "forbidden_access": "API_ERROR",
-    "idempotency_error": "API_ERROR",
-    "frequency_above_limit": "API_ERROR",
-    "not_found": "GATEWAY_ERROR",
-    "resource_missing": "GATEWAY_ERROR",
-    "duplicate_error": "GATEWAY_ERROR",
-    "internal_error": "GATEWAY_ERROR",
-    "bad_gateway": "GATEWAY_ERROR",
-    "service_unavailable": "GATEWAY_ERROR",
-    "gateway_timeout": "GATEWAY_ERROR",
-    "request_timeout": "GATEWAY_ERROR",
-}
+_GATEWAY_CODES = frozenset(
+    {"not_found", "resource_missing", "duplicate_error", "internal_error", "bad_gateway"}
+    | {"service_unavailable", "gateway_timeout", "request_timeout"}
+)
+"""Codes of ``error.type`` ``GATEWAY_ERROR``; every other code is an ``API_ERROR``."""
 
-STATUS_CODES: dict[int, tuple[str, str]] = {
-    408: ("request_timeout", "Request timed out"),
-    429: ("frequency_above_limit", "Too many requests to this endpoint"),
-    500: ("internal_error", "Internal server error"),
-    502: ("bad_gateway", "Bad response from a downstream service"),
-    503: ("service_unavailable", "Service temporarily unavailable. Please hit periodically"),
-    504: ("gateway_timeout", "No response from a downstream service in time"),
+STATUS_CODES: dict[int, tuple[str, str, str]] = {
+    408: ("request_timeout", "Request timed out", "Request Timeout"),
+    429: ("frequency_above_limit", "Too many requests to this endpoint", "Too Many Requests"),
+    500: ("internal_error", "Internal server error", "General Error"),
+    502: ("bad_gateway", "Bad response from a downstream service", "Bad Gateway"),
+    503: (
+        "service_unavailable",
+        "Service temporarily unavailable. Please hit periodically",
+        "Service Unavailable",
+    ),
+    504: ("gateway_timeout", "No response from a downstream service in time", "Timeout"),
 }
-"""Code and message the sandbox uses for each injectable error status."""
-
-SNAP_STATUS_MESSAGES: dict[int, str] = {
-    408: "Request Timeout",
-    429: "Too Many Requests",
-    500: "General Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Timeout",
-}
-"""``responseMessage`` of an injected error status on a SNAP (wallet) route."""
+"""Each injectable error status: the payments code and message, and the SNAP
+``responseMessage``."""
 
 
 class SandboxError(Exception):
@@ -112,7 +93,6 @@ class SnapError(SandboxError):
         if hint:
             extra["X-Sandbox-Diagnostic"] = hint
         super().__init__(int(code[:3]), code, message, headers=extra)
-        self.hint = hint
 
     def response(self, trace_id: str | None = None) -> web.Response:
         body = {"responseCode": self.code, "responseMessage": self.message}
@@ -120,17 +100,14 @@ class SnapError(SandboxError):
 
 
 def error_body(
-    code: str,
-    message: str,
-    details: Sequence[tuple[str, str]] = (),
-    trace_id: str | None = None,
+    code: str, message: str, details: Sequence[tuple[str, str]] = (), trace_id: str | None = None
 ) -> dict[str, Any]:
     """The documented error envelope."""
     return {
         "code": code,
         "message": message,
         "error": {
-            "type": _TYPES.get(code, "API_ERROR"),
+            "type": "GATEWAY_ERROR" if code in _GATEWAY_CODES else "API_ERROR",
             "details": [{"field": field, "message": text} for field, text in details],
             "traceId": trace_id or os.urandom(16).hex(),
         },
@@ -143,22 +120,25 @@ def json_response(
 ) -> web.Response:
     """A JSON response with compact bytes (so faults can cut them)."""
     return web.Response(
-        body=encode_json(body),
-        status=status,
-        content_type="application/json",
-        headers=headers,
+        body=encode_json(body), status=status, content_type="application/json", headers=headers
     )
 
 
-def snap_status_response(
-    status: int, service: str, retry_after: float | None = None
+def status_response(
+    status: int, retry_after: float | None = None, snap_service: str | None = None
 ) -> web.Response:
-    """An injected error status on a SNAP route: ``responseCode`` ``<status><service>00``;
-    ``Retry-After`` only when ``retry_after`` is given."""
+    """An injected error status: the error envelope with ``Retry-After`` on 429 (default 1 s)
+    and on 503 when ``retry_after`` is set; on a SNAP route (``snap_service``) ``responseCode``
+    ``<status><service>00``, with ``Retry-After`` only when ``retry_after`` is set."""
+    code, message, snap_message = STATUS_CODES[status]
+    if snap_service is None and status == 429 and retry_after is None:
+        retry_after = 1
+    elif snap_service is None and status != 429 and status != 503:
+        retry_after = None
     headers = {} if retry_after is None else {"Retry-After": str(max(0, math.ceil(retry_after)))}
-    return SnapError(
-        f"{status}{service}00", SNAP_STATUS_MESSAGES[status], headers=headers
-    ).response()
+    if snap_service is not None:
+        return SnapError(f"{status}{snap_service}00", snap_message, headers=headers).response()
+    return json_response(error_body(code, message, [("", message)]), status=status, headers=headers)
 
 
 def ok(data: Any, pagination: Mapping[str, int] | None = None) -> web.Response:
@@ -169,10 +149,10 @@ def ok(data: Any, pagination: Mapping[str, int] | None = None) -> web.Response:
     return json_response(body)
 
 
-def validation_error(details: Sequence[tuple[str, str]], message: str = "") -> SandboxError:
+def validation_error(details: Sequence[tuple[str, str]]) -> SandboxError:
     """400 ``api_validation_error`` naming the fields."""
-    text = message or (details[0][1] if details else "Invalid request")
-    return SandboxError(400, "api_validation_error", text, details)
+    message = details[0][1] if details else "Invalid request"
+    return SandboxError(400, "api_validation_error", message, details)
 
 
 def state_error(message: str, field: str = "") -> SandboxError:
@@ -183,14 +163,11 @@ def state_error(message: str, field: str = "") -> SandboxError:
     return SandboxError(422, "api_validation_error", message, [(field, message)])
 
 
-_CONTROL_CODES = {404: "resource_missing", 410: "resource_missing"}
-
-
 def control_error(status: int, message: str) -> SandboxError:
     """A control action or customer page that the record's state forbids: 404 unknown, 409 the
     wrong state, 410 an expired link. Control routes answer it as the error envelope, customer
     pages as an HTML page with the same status."""
-    code = _CONTROL_CODES.get(status, "forbidden_access")
+    code = "resource_missing" if status in (404, 410) else "forbidden_access"
     return SandboxError(status, code, message, [("", message)])
 
 
@@ -208,29 +185,21 @@ async def error_middleware(
     or a SNAP ``responseCode`` for :class:`SnapError`); aiohttp's 404/405 and any other
     exception become the envelope too (500 ``internal_error``). It notes in the request log
     that a handler answered, and with which status."""
-    response = await _answer(request, handler)
-    note(handled=response.status)
-    return response
-
-
-async def _answer(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
     try:
-        return await handler(request)
+        response = await handler(request)
     except SandboxError as exc:
-        return exc.response(request.headers.get("X-TRACE-ID"))
+        response = exc.response(request.headers.get("X-TRACE-ID"))
     except web.HTTPNotFound:
         body = error_body("not_found", "The requested URL was not found", [("", request.path)])
-        return json_response(body, status=404)
+        response = json_response(body, status=404)
     except web.HTTPMethodNotAllowed:
         message = f"Method {request.method} is not allowed on {request.path}"
-        return json_response(error_body("not_found", message, [("", message)]), status=405)
+        response = json_response(error_body("not_found", message, [("", message)]), status=405)
     except web.HTTPException:
         raise
     except Exception:
         _log.exception("sandbox handler failed for %s %s", request.method, request.path)
-        body = error_body(
-            "internal_error", "Internal server error", [("", "Internal server error")]
-        )
-        return json_response(body, status=500)
+        message = "Internal server error"
+        response = json_response(error_body("internal_error", message, [("", message)]), status=500)
+    note(handled=response.status)
+    return response

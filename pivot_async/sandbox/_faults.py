@@ -1,20 +1,5 @@
 """Fault injection and rate limits: one aiohttp middleware over the whole application.
 
-A :class:`Fault` matches requests by route (``"POST /v2/payments"``, ``"/v2/payments/{id}"``,
-``"GET /v1/*"``, ``"*"``) and fires by count (``times``, after ``skip`` matching requests) and/or
-by probability (drawn from the registry's seeded RNG). Kinds:
-
-=============  ==================================================================================
-``latency``    wait ``delay`` real seconds, then go on (other faults may still fire)
-``status``     answer ``status`` (408, 429, 500, 502, 503, 504) with the error envelope; 429 and
-               503 carry ``Retry-After`` when ``retry_after`` is set (429 always does)
-``reset``      close the connection (TCP reset) before the request is handled
-``malformed``  answer 200 with a body that is not valid JSON (the request is not handled)
-``truncated``  handle the request, then answer 200 with the first half of the real body
-``drop``       handle the request (state changes), then close the connection without answering
-=============  ==================================================================================
-
-``process`` overrides whether the request is handled for ``malformed``/``truncated``.
 Control routes under ``/_sandbox/`` are never faulted or rate limited, so a test can always
 clear what it set.
 """
@@ -26,7 +11,6 @@ import collections
 import contextlib
 import dataclasses
 import itertools
-import math
 import random
 import re
 import socket
@@ -38,13 +22,12 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from ._clock import Clock
-from ._errors import STATUS_CODES, error_body, json_response, snap_status_response
+from ._errors import STATUS_CODES, status_response
 from ._recording import CONTROL_PREFIX, note
 
 __all__ = ["FAULT_KINDS", "Fault", "FaultRegistry", "RateLimit", "fault_middleware"]
 
 FAULT_KINDS = frozenset({"latency", "status", "reset", "malformed", "truncated", "drop"})
-_STATUSES = frozenset(STATUS_CODES)
 _MALFORMED = b'{"code":"00","message":"Success","data":{"id":,"status":}}'
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -70,14 +53,24 @@ class _Routed:
 
     def matches(self, method: str, path: str) -> bool:
         """True if the route matches this request."""
-        return (self._method is None or self._method == method) and bool(
-            self._pattern.fullmatch(path)
-        )
+        same_method = self._method is None or self._method == method
+        return same_method and self._pattern.fullmatch(path) is not None
 
 
 @dataclasses.dataclass
 class Fault(_Routed):
-    """One injected fault; see the module docstring for the kinds."""
+    """One injected fault. It matches requests by ``route`` (``"POST /v2/payments"``,
+    ``"/v2/payments/{id}"``, ``"GET /v1/*"``, ``"*"``) and fires by count (``times``, after
+    ``skip`` matching requests) and/or by ``probability`` (the registry's seeded RNG).
+
+    Kinds: ``latency`` waits ``delay`` real seconds, then goes on (other faults may still fire);
+    ``status`` answers ``status`` (408, 429, 500, 502, 503, 504) with the error envelope (429
+    always with ``Retry-After``, 503 when ``retry_after`` is set); ``reset`` closes the connection
+    (TCP reset) before the request is handled; ``malformed`` answers 200 with a body that is not
+    JSON (not handled); ``truncated`` handles the request, then answers 200 with the first half
+    of the body; ``drop`` handles it (state changes), then closes the connection without
+    answering. ``process`` overrides whether ``malformed``/``truncated`` handle the request.
+    """
 
     kind: str
     route: str = "*"
@@ -88,23 +81,21 @@ class Fault(_Routed):
     probability: float = 1.0
     skip: int = 0
     process: bool | None = None
-    id: int = 0
-    hits: int = 0
+    id: int = dataclasses.field(default=0, init=False)
+    hits: int = dataclasses.field(default=0, init=False)
     """How many times the fault fired."""
-    seen: int = 0
+    seen: int = dataclasses.field(default=0, init=False)
     """How many matching requests it saw."""
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; use one of {sorted(FAULT_KINDS)}")
-        if self.kind == "status" and self.status not in _STATUSES:
-            raise ValueError(f"status must be one of {sorted(_STATUSES)}")
+        if self.kind == "status" and self.status not in STATUS_CODES:
+            raise ValueError(f"status must be one of {sorted(STATUS_CODES)}")
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError("probability must be between 0 and 1")
-        if self.times is not None and self.times < 0:
-            raise ValueError("times must be >= 0")
-        if self.delay < 0 or self.skip < 0:
-            raise ValueError("delay and skip must be >= 0")
+        if min(self.delay, self.skip, self.times or 0) < 0:
+            raise ValueError("times, delay and skip must be >= 0")
         self._method, self._pattern = _compile_route(self.route)
 
     @property
@@ -131,20 +122,9 @@ class Fault(_Routed):
 
     def to_json(self) -> dict[str, Any]:
         """The fault as JSON (what ``GET /_sandbox/faults`` lists)."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "route": self.route,
-            "status": self.status,
-            "delay": self.delay,
-            "retryAfter": self.retry_after,
-            "times": self.times,
-            "probability": self.probability,
-            "skip": self.skip,
-            "process": self.processes,
-            "hits": self.hits,
-            "seen": self.seen,
-        }
+        data = dataclasses.asdict(self)
+        data["retryAfter"] = data.pop("retry_after")
+        return {**data, "process": self.processes}
 
 
 @dataclasses.dataclass
@@ -174,7 +154,7 @@ class RateLimit(_Routed):
 
     def to_json(self) -> dict[str, Any]:
         """The rate limit as JSON."""
-        return {"id": self.id, "route": self.route, "limit": self.limit, "per": self.per}
+        return dataclasses.asdict(self)
 
 
 class FaultRegistry:
@@ -250,20 +230,6 @@ def _abort(request: web.Request) -> web.Response:
     return web.Response(status=500)
 
 
-def _status_response(
-    status: int, retry_after: float | None, snap_service: str | None = None
-) -> web.Response:
-    if snap_service is not None:
-        return snap_status_response(status, snap_service, retry_after)
-    code, message = STATUS_CODES[status]
-    headers = {}
-    if status == 429 or (retry_after is not None and status == 503):
-        headers["Retry-After"] = str(
-            max(0, math.ceil(retry_after if retry_after is not None else 1))
-        )
-    return json_response(error_body(code, message, [("", message)]), status=status, headers=headers)
-
-
 def fault_middleware(registry: FaultRegistry) -> Middleware:
     """The middleware applying ``registry`` to every non-control request."""
 
@@ -274,7 +240,7 @@ def fault_middleware(registry: FaultRegistry) -> Middleware:
         wait = registry.rate_limited(request.method, request.path)
         if wait is not None:
             note(fault="rate_limit")
-            return _status_response(429, wait, registry.snap_services.get(request.path))
+            return status_response(429, wait, registry.snap_services.get(request.path))
         delay, fault = registry.pick(request.method, request.path)
         if delay:
             await asyncio.sleep(delay)
@@ -283,7 +249,7 @@ def fault_middleware(registry: FaultRegistry) -> Middleware:
         note(fault=fault.kind)
         if fault.kind == "status":
             service = registry.snap_services.get(request.path)
-            return _status_response(fault.status, fault.retry_after, service)
+            return status_response(fault.status, fault.retry_after, service)
         if fault.kind == "reset":
             return _abort(request)
         response: web.StreamResponse | None = None
