@@ -39,8 +39,34 @@ def money_string(value: decimal.Decimal | int) -> str:
     return f"{decimal.Decimal(value):.2f}"
 
 
-def _time(moment: _dt.datetime | None) -> str | None:
-    return None if moment is None else format_time(moment)
+_AMOUNTS = frozenset({"amount", "authorized_amount", "captured_amount"})
+
+
+def _keys(spec: str) -> tuple[tuple[str, str, bool], ...]:
+    """A JSON shape: ``attribute`` (key in camelCase), ``attribute:key``, ``attribute?``
+    (left out when ``None``), in wire order -> (attribute, key, kept when ``None``)."""
+    rows = []
+    for item in spec.split():
+        name, _, key = item.partition(":")
+        bare = name.rstrip("?")
+        head, *rest = bare.split("_")
+        rows.append((bare, key or head + "".join(w.title() for w in rest), bare == name))
+    return tuple(rows)
+
+
+def _wire(obj: object, keys: tuple[tuple[str, str, bool], ...]) -> dict[str, Any]:
+    """``obj`` as JSON: times as wire times, amounts as amount objects, a name ``obj`` lacks
+    as ``null``."""
+    data: dict[str, Any] = {}
+    for name, key, keep_none in keys:
+        value = getattr(obj, name, None)
+        if isinstance(value, _dt.datetime):
+            value = format_time(value)
+        elif name in _AMOUNTS:
+            value = amount_json(value)
+        if value is not None or keep_none:
+            data[key] = value
+    return data
 
 
 @dataclasses.dataclass
@@ -86,29 +112,7 @@ class Charge:
 
     def to_json(self) -> dict[str, Any]:
         """The charge as the API returns it (in ``chargeDetails``)."""
-        return {
-            "id": self.id,
-            "paymentSessionId": self.session_id,
-            "paymentSessionClientReferenceId": self.client_reference_id,
-            "amount": amount_json(self.amount),
-            "statementDescriptor": self.statement_descriptor,
-            "status": self.status,
-            "authorizedAmount": amount_json(self.authorized_amount),
-            "capturedAmount": amount_json(self.captured_amount),
-            "isCaptured": self.is_captured,
-            "createdAt": format_time(self.created_at),
-            "updatedAt": format_time(self.updated_at),
-            "paidAt": _time(self.paid_at),
-            "fdsRiskAssessment": self.fds,
-            "card": self.card,
-            "captureHistories": self.capture_histories,
-            "virtualAccount": self.virtual_account,
-            "qr": self.qr,
-            "ewallet": self.ewallet,
-            "failureCode": self.failure_code,
-            "failureMessage": self.failure_message,
-            "recommendation": self.recommendation,
-        }
+        return _wire(self, _CHARGE_KEYS)
 
 
 @dataclasses.dataclass
@@ -164,42 +168,13 @@ class Session:
 
     def to_json(self, charges: list[Charge] | None = None) -> dict[str, Any]:
         """The session as the API returns it (with ``charges`` instead of all of them)."""
+        data = _wire(self, _SESSION_KEYS)
+        data["amount"] = amount_json(0 if self.multiple else self.amount)
         shown = self.charges if charges is None else charges
-        data: dict[str, Any] = {
-            "id": self.id,
-            "clientReferenceId": self.client_reference_id,
-            "amount": amount_json(0 if self.multiple else self.amount),
-            "autoConfirm": self.auto_confirm,
-            "mode": self.mode,
-            "bypassStatusPage": self.bypass_status_page,
-            "redirectUrl": self.redirect_url,
-            "paymentType": self.payment_type,
-            "paymentMethod": self.payment_method,
-            "statementDescriptor": self.statement_descriptor,
-            "saveForFutureUse": self.save_for_future_use,
-            "showSavedPayment": self.show_saved_payment,
-            "expirationMode": self.expiration_mode,
-            "status": self.status,
-            "investigationStatus": None,
-            "createdAt": format_time(self.created_at),
-            "updatedAt": format_time(self.updated_at),
-            "expiryAt": _time(self.expiry_at),
-        }
-        if self.encryption_key is not None:
-            data["encryptionKey"] = self.encryption_key
-        if self.payment_url is not None:
-            data["paymentUrl"] = self.payment_url
         data["chargeDetails"] = [c.to_json() for c in shown] if self.charges else None
-        data["customerId"] = self.customer_id
-        customer = self.customer
-        if customer is not None and self.customer_ref is not None:
-            customer = {**customer, "storedPaymentMethods": list(self.customer_ref.stored)}
-        data["customer"] = customer
-        if self.order_information is not None:
-            data["orderInformation"] = self.order_information
-        data["cancelledAt"] = _time(self.cancelled_at)
-        data["cancellationReason"] = self.cancellation_reason
-        data["metadata"] = self.metadata
+        if self.customer is not None and self.customer_ref is not None:
+            stored = list(self.customer_ref.stored)
+            data["customer"] = {**self.customer, "storedPaymentMethods": stored}
         return data
 
 
@@ -222,16 +197,7 @@ class Capture:
 
     def to_json(self) -> dict[str, Any]:
         """The capture as the API returns it."""
-        return {
-            "id": self.id,
-            "paymentSessionId": self.session_id,
-            "paymentSessionClientReferenceId": self.client_reference_id,
-            "releaseRemainingAmount": self.release_remaining,
-            "amount": amount_json(self.amount),
-            "status": self.status,
-            "createdAt": format_time(self.created_at),
-            "updatedAt": format_time(self.updated_at),
-        }
+        return _wire(self, _CAPTURE_KEYS)
 
 
 @dataclasses.dataclass
@@ -265,24 +231,10 @@ class Refund:
 
     def to_json(self) -> dict[str, Any]:
         """The refund as the API returns it."""
-        return {
-            "id": self.id,
-            "clientReferenceId": self.client_reference_id,
-            "paymentSessionId": self.payment_session_id,
-            "chargeId": self.charge_id,
-            "capturedAmount": {"currency": "IDR", "value": money_string(self.captured_amount)},
-            "isFullAmount": self.is_full_amount,
-            "amount": {"currency": "IDR", "value": money_string(self.amount)},
-            "status": self.status,
-            "reason": self.reason,
-            "description": self.description,
-            "destinationType": self.destination_type,
-            "method": self.method,
-            "transferDestination": self.transfer_destination,
-            "metadata": self.metadata,
-            "createdAt": format_time(self.created_at),
-            "updatedAt": format_time(self.updated_at),
-        }
+        data = _wire(self, _REFUND_KEYS)
+        for key, value in (("capturedAmount", self.captured_amount), ("amount", self.amount)):
+            data[key] = {"currency": "IDR", "value": money_string(value)}
+        return data
 
 
 @dataclasses.dataclass
@@ -296,9 +248,30 @@ class Customer:
     """The customer object as last received (``surname`` or ``sureName`` as sent)."""
     stored: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
-    def to_json(self, *, stored: bool = True) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """The customer as the API returns it."""
-        data: dict[str, Any] = {"id": self.id, **self.fields}
-        if stored:
-            data["storedPaymentMethods"] = list(self.stored)
-        return data
+        return {"id": self.id, **self.fields, "storedPaymentMethods": list(self.stored)}
+
+
+_CHARGE_KEYS = _keys(
+    "id session_id:paymentSessionId client_reference_id:paymentSessionClientReferenceId amount "
+    "statement_descriptor status authorized_amount captured_amount is_captured created_at "
+    "updated_at paid_at fds:fdsRiskAssessment card capture_histories virtual_account qr ewallet "
+    "failure_code failure_message recommendation"
+)
+_SESSION_KEYS = _keys(
+    "id client_reference_id amount auto_confirm mode bypass_status_page redirect_url payment_type "
+    "payment_method statement_descriptor save_for_future_use show_saved_payment expiration_mode "
+    "status investigation_status created_at updated_at expiry_at encryption_key? payment_url? "
+    "charges:chargeDetails customer_id customer order_information? cancelled_at "
+    "cancellation_reason metadata"
+)
+_CAPTURE_KEYS = _keys(
+    "id session_id:paymentSessionId client_reference_id:paymentSessionClientReferenceId "
+    "release_remaining:releaseRemainingAmount amount status created_at updated_at"
+)
+_REFUND_KEYS = _keys(
+    "id client_reference_id payment_session_id charge_id captured_amount is_full_amount amount "
+    "status reason description destination_type method transfer_destination metadata created_at "
+    "updated_at"
+)
