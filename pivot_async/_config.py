@@ -82,32 +82,41 @@ class Secret:
 class Timeout:
     """Timeouts in seconds.
 
-    ``connect`` bounds establishing a connection and ``read`` bounds each wait for data within
-    one attempt (both per attempt, so a slow attempt is retried); ``total`` bounds the whole
-    logical call including retries and backoff. The gateway itself answers 408 after 60 s.
+    ``total`` is the deadline of the whole logical call: every attempt, backoff sleeps and
+    ``Retry-After`` waits, the token fetch the call waits for, and the reading of the answer
+    (a stalled read included). ``connect`` bounds establishing a connection, per attempt
+    (a failed connect is retried). ``read``, None by default, is an optional extra limit on
+    each wait for data within one attempt (a slow attempt then times out and a call that is
+    safe to re-send is retried); without it a stalled read ends at the deadline. The
+    gateway itself answers 408 after 60 s.
     """
 
     total: float = 120.0
     connect: float = 10.0
-    read: float = 65.0
+    read: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("total", "connect", "read"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigurationError(f"timeout.{name} must be a positive number of seconds")
+            if value is None and name == "read":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ConfigurationError(
+                    f"timeout.{name} must be a positive number of seconds"
+                    + (" or None" if name == "read" else "")
+                )
 
     @classmethod
     def coerce(cls, value: Timeout | float | None) -> Timeout:
-        """A :class:`Timeout` from a number (the total; per-attempt limits scaled down)."""
+        """A :class:`Timeout` from a number (the total; ``connect`` at most that)."""
         if value is None:
             return cls()
         if isinstance(value, Timeout):
             return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ConfigurationError("timeout must be a positive number of seconds or a Timeout")
         total = float(value)
-        return cls(total=total, connect=min(10.0, total), read=min(65.0, total))
+        return cls(total=total, connect=min(10.0, total))
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
         """The equivalent :class:`aiohttp.ClientTimeout`."""

@@ -282,12 +282,13 @@ class Requestor:
                 f"{method} {url.path}: the call's deadline passed before it was sent "
                 f"(timeout.total={timeout.total:g}s)", request_id=request_id,
             )
-        # A read limit that cannot end before the deadline is left out: aiohttp re-arms it
-        # on every read (two timer handles a request), the deadline's timer already bounds
-        # it (a numeric timeout, ``read == total``, or a late retry).
+        # The deadline's timer bounds a stalled read. A read limit (none by default) is
+        # armed only if it can end first: aiohttp re-arms it on every read.
+        read = timeout.read
         attempt_timeout = aiohttp.ClientTimeout(
             total=left, sock_connect=timeout.connect,
-            sock_read=timeout.read if timeout.read < left else None, ceil_threshold=_EXACT,
+            sock_read=read if read is not None and read < left else None,
+            ceil_threshold=_EXACT,
         )
         proxy_headers: dict[str, str] | None = None
         if self._proxy_auth is not None:

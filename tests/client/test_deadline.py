@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from pivot_async import (
+    ConfigurationError,
     OutcomeUnknownError,
     PivotClient,
     PivotTimeoutError,
@@ -44,14 +45,15 @@ def client_for(gw: FakeGateway, sleeps: RecordingSleep, **kwargs: object) -> Piv
                        **kwargs)  # type: ignore[arg-type]
 
 
-async def test_a_hanging_server_gets_one_attempt_within_total() -> None:
+@pytest.mark.parametrize("read", [60.0, None], ids=["read-60s", "no-read-limit"])
+async def test_a_hanging_server_gets_one_attempt_within_total(read: float | None) -> None:
     # Before: every attempt had its own `total`, so six retries meant seven full waits.
     forever = asyncio.Event()
     sleeps = RecordingSleep()
     async with fake_gateway() as gw:
         gw.on("GET", PAYMENT, hang(forever))
         async with client_for(gw, sleeps, max_retries=6,
-                              timeout=Timeout(total=0.3, connect=5, read=60)) as client:
+                              timeout=Timeout(total=0.3, connect=5, read=read)) as client:
             with pytest.raises(PivotTimeoutError):
                 await client.payments.retrieve(PAYMENT_ID)
         forever.set()
@@ -108,19 +110,84 @@ def stalled_body(forever: asyncio.Event) -> Answer:
     return answer
 
 
-async def test_reading_a_stalled_body_is_bounded_by_the_deadline() -> None:
-    # The answer's headers came in time; its body stalls. `read` (60 s) would wait: the
-    # deadline (0.3 s) ends the call, without a retry.
+@pytest.mark.parametrize("read", [60.0, None], ids=["read-60s", "no-read-limit"])
+async def test_reading_a_stalled_body_is_bounded_by_the_deadline(read: float | None) -> None:
+    # The answer's headers came in time; its body stalls. `read` (60 s, or none: the
+    # default) would wait: the deadline (0.3 s) ends the call, without a retry.
     forever = asyncio.Event()
     sleeps = RecordingSleep()
     async with fake_gateway() as gw:
         gw.on("GET", PAYMENT, stalled_body(forever))
         async with client_for(gw, sleeps, max_retries=6,
-                              timeout=Timeout(total=0.3, connect=5, read=60)) as client:
+                              timeout=Timeout(total=0.3, connect=5, read=read)) as client:
             with pytest.raises(PivotTimeoutError, match="deadline"):
                 await client.payments.retrieve(PAYMENT_ID)
         forever.set()
     assert gw.count("GET", PAYMENT) == 1 and sleeps.delays == []
+
+
+async def test_the_default_timeout_has_no_read_limit_and_its_deadline_ends_a_stall() -> None:
+    # The default (and a number) sets no per-read limit: the whole-call deadline alone
+    # bounds a stalled read. A client whose timeout is a number: its deadline ends it.
+    assert Timeout().read is None and Timeout() == Timeout.coerce(None)
+    assert Timeout.coerce(0.3) == Timeout(total=0.3, connect=0.3, read=None)
+    assert Timeout().to_aiohttp().sock_read is None
+    forever = asyncio.Event()
+    sleeps = RecordingSleep()
+    async with fake_gateway() as gw:
+        gw.on("GET", PAYMENT, stalled_body(forever))
+        async with client_for(gw, sleeps, max_retries=6, timeout=0.3) as client:
+            with pytest.raises(PivotTimeoutError, match="deadline"):
+                await client.payments.retrieve(PAYMENT_ID)
+        forever.set()
+    assert gw.count("GET", PAYMENT) == 1 and sleeps.delays == []
+
+
+async def test_a_user_set_read_limit_ends_a_stalled_body_before_the_deadline() -> None:
+    # `read` set: the stalled body times out on the read limit (not the 60 s deadline);
+    # the body read is not re-sent.
+    forever = asyncio.Event()
+    sleeps = RecordingSleep()
+    async with fake_gateway() as gw:
+        gw.on("GET", PAYMENT, stalled_body(forever))
+        async with client_for(gw, sleeps, max_retries=6,
+                              timeout=Timeout(total=60, connect=5, read=0.05)) as client:
+            with pytest.raises(PivotTimeoutError, match=r"timed out \(timeout=") as info:
+                await client.payments.retrieve(PAYMENT_ID)
+        forever.set()
+    assert "read=0.05" in str(info.value)
+    assert gw.count("GET", PAYMENT) == 1 and sleeps.delays == []
+
+
+async def test_a_user_set_read_limit_times_out_each_attempt_and_it_is_retried() -> None:
+    # `read` set: an attempt that gets no answer within it times out and a retry-safe call
+    # is re-sent, each attempt with its own read limit (the deadline, 60 s, is far away).
+    forever = asyncio.Event()
+    sleeps = RecordingSleep()
+    async with fake_gateway() as gw:
+        gw.on("GET", PAYMENT, hang(forever))
+        async with client_for(gw, sleeps, max_retries=2,
+                              timeout=Timeout(total=60, connect=5, read=0.05)) as client:
+            with pytest.raises(PivotTimeoutError, match="timed out"):
+                await client.payments.retrieve(PAYMENT_ID)
+        forever.set()
+    assert gw.count("GET", PAYMENT) == 3 and len(sleeps.delays) == 2
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"read": 0}, {"read": -1.0}, {"read": float("nan")}, {"read": True}, {"read": "5"},
+    {"total": 0}, {"total": float("nan")}, {"connect": None}, {"connect": -1},
+])
+def test_a_timeout_refuses_what_is_not_a_positive_number(kwargs: dict[str, object]) -> None:
+    name = next(iter(kwargs))
+    with pytest.raises(ConfigurationError, match=rf"timeout\.{name} must be a positive number"):
+        Timeout(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [0, -3, float("nan"), True, "30"])
+def test_a_numeric_timeout_must_be_a_positive_number(value: object) -> None:
+    with pytest.raises(ConfigurationError, match="timeout must be a positive number"):
+        Timeout.coerce(value)  # type: ignore[arg-type]
 
 
 async def test_a_per_call_timeout_is_the_deadline_of_that_call() -> None:
