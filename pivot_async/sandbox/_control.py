@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from .._errors import ConfigurationError
 from ._cards import key_for_index
-from ._context import CONTEXT_KEY, SandboxContext
+from ._context import CONTEXT_KEY
 from ._errors import SandboxError, not_found, ok, validation_error
 from ._faults import Fault
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
-from ._merchants import Merchant, SnapCredentials
+from ._merchants import SnapCredentials
 from ._models import Session
 from ._pages import page_for
+from ._payments import Payments
 from ._validation import Checker, parse_body
 
 __all__ = ["add_control_routes"]
@@ -38,42 +40,12 @@ async def _input(request: web.Request) -> tuple[dict[str, Any], bool]:
     return parse_body(await request.read(), allow_empty=True), False
 
 
-def _session(request: web.Request) -> Session:
-    session = request.app[CONTEXT_KEY].state.sessions.get(request.match_info["id"])
-    if session is None:
-        raise not_found("payment session", "id")
-    return session
-
-
-def _merchant(ctx: SandboxContext, session: Session) -> Merchant:
-    return ctx.state.merchants[session.merchant_id]
-
-
-def _answer(request: web.Request, session: Session, form: bool) -> web.Response:
-    request.app[CONTEXT_KEY].sweep()
-    if form:
-        raise web.HTTPSeeOther(page_for(session))
-    return ok(session.to_json())
-
-
-# -- the customer's side ----------------------------------------------------------------------
-async def _choice(
-    request: web.Request, field: str, choices: tuple[str, ...]
-) -> tuple[Session, str, bool]:
-    """The session, the customer's ``field`` (one of ``choices``) and whether it was a form."""
-    session = _session(request)
-    data, form = await _input(request)
+# -- the customer's side: one handler per session action --------------------------------------
+def _choice(data: dict[str, Any], field: str, choices: tuple[str, ...]) -> str:
     chk = Checker()
     value = chk.enum(data, field, field, choices, required=True)
     chk.raise_if_failed()
-    return session, str(value), form
-
-
-async def three_ds(request: web.Request) -> web.Response:
-    """``POST /_sandbox/3ds/{id}`` ``{"action": "complete"|"fail"|"cancel"}``."""
-    session, action, form = await _choice(request, "action", ("complete", "fail", "cancel"))
-    request.app[PAYMENTS_KEY].cards.authenticate(session, action)
-    return _answer(request, session, form)
+    return str(value)
 
 
 def _form_method(data: dict[str, Any], session: Session) -> dict[str, Any]:
@@ -81,12 +53,7 @@ def _form_method(data: dict[str, Any], session: Session) -> dict[str, Any]:
     method: dict[str, Any] = {"type": kind}
     options: dict[str, Any] = dict(session.method_options)
     if kind == "CARD":
-        method["card"] = {
-            "number": data.get("number", ""),
-            "expMonth": data.get("expMonth", ""),
-            "expYear": data.get("expYear", ""),
-            "cvc": data.get("cvc", ""),
-        }
+        method["card"] = {k: data.get(k, "") for k in ("number", "expMonth", "expYear", "cvc")}
     elif kind == "VIRTUAL_ACCOUNT":
         options["virtualAccount"] = {"channel": data.get("channel", "BCA")}
     elif kind == "EWALLET":
@@ -96,51 +63,64 @@ def _form_method(data: dict[str, Any], session: Session) -> dict[str, Any]:
     return {"paymentMethod": method, "paymentMethodOptions": options}
 
 
-async def customer_pay(request: web.Request) -> web.Response:
-    """``POST /_sandbox/payments/{id}/pay``: the hosted page's method choice (confirm shape)."""
-    ctx = request.app[CONTEXT_KEY]
-    session = _session(request)
-    data, form = await _input(request)
+async def _three_ds(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
+    pay.cards.authenticate(session, _choice(data, "action", ("complete", "fail", "cancel")))
+
+
+async def _pay(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
     body = _form_method(data, session) if form else data
-    await request.app[PAYMENTS_KEY].customer_pay(_merchant(ctx, session), session, body)
-    return _answer(request, session, form)
+    await pay.customer_pay(pay.ctx.state.merchants[session.merchant_id], session, body)
 
 
-async def simulate(request: web.Request) -> web.Response:
-    """``POST /_sandbox/payments/{id}/simulate`` ``{"chargeStatus", "amount"?}`` (no token)."""
-    session = _session(request)
-    data, form = await _input(request)
+async def _simulate(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
     chk = Checker()
     status = chk.enum(data, "chargeStatus", "chargeStatus", ("SUCCESS", "EXPIRED"), required=True)
     amount = chk.integer(data, "amount", "amount") if form else chk.amount(data, "amount", "amount")
     chk.raise_if_failed()
-    request.app[PAYMENTS_KEY].simulate_session(session, str(status), amount)
-    return _answer(request, session, form)
+    pay.simulate_session(session, str(status), amount)
 
 
-async def ewallet(request: web.Request) -> web.Response:
-    """``POST /_sandbox/payments/{id}/ewallet`` ``{"phone", "otp"}``."""
-    session = _session(request)
-    data, form = await _input(request)
-    request.app[PAYMENTS_KEY].ewallet.page(
-        session, str(data.get("phone", "")), str(data.get("otp", ""))
-    )
-    return _answer(request, session, form)
+async def _ewallet(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
+    pay.ewallet.page(session, str(data.get("phone", "")), str(data.get("otp", "")))
 
 
-async def review(request: web.Request) -> web.Response:
-    """``POST /_sandbox/payments/{id}/review`` ``{"decision": "approve"|"reject"}``."""
-    session, decision, form = await _choice(request, "decision", ("approve", "reject"))
-    request.app[PAYMENTS_KEY].cards.review(session, decision)
-    return _answer(request, session, form)
+async def _review(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
+    pay.cards.review(session, _choice(data, "decision", ("approve", "reject")))
 
 
-async def customer_cancel(request: web.Request) -> web.Response:
-    """``POST /_sandbox/payments/{id}/customer-cancel``: reason ``REQUESTED_BY_CUSTOMER``."""
-    session = _session(request)
-    _, form = await _input(request)
-    request.app[PAYMENTS_KEY].cancel(session, "REQUESTED_BY_CUSTOMER")
-    return _answer(request, session, form)
+async def _cancel(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
+    pay.cancel(session, "REQUESTED_BY_CUSTOMER")
+
+
+SessionAction = Callable[[Payments, Session, dict[str, Any], bool], Awaitable[None]]
+_SESSION_ACTIONS: dict[str, SessionAction] = {
+    "/_sandbox/3ds/{id}": _three_ds,
+    "/_sandbox/payments/{id}/pay": _pay,
+    "/_sandbox/payments/{id}/simulate": _simulate,
+    "/_sandbox/payments/{id}/ewallet": _ewallet,
+    "/_sandbox/payments/{id}/review": _review,
+    "/_sandbox/payments/{id}/customer-cancel": _cancel,
+}
+"""Route -> what the customer does to the session; docs/sandbox.md "Control routes"."""
+
+
+def _session_route(action: SessionAction) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The handler: the session by id, the JSON or form input, the action, due changes, then
+    the session (JSON) or a 303 redirect to its next page (form)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        ctx = request.app[CONTEXT_KEY]
+        session = ctx.state.sessions.get(request.match_info["id"])
+        if session is None:
+            raise not_found("payment session", "id")
+        data, form = await _input(request)
+        await action(request.app[PAYMENTS_KEY], session, data, form)
+        ctx.sweep()
+        if form:
+            raise web.HTTPSeeOther(page_for(session))
+        return ok(session.to_json())
+
+    return handler
 
 
 async def advance_refund(request: web.Request) -> web.Response:
@@ -302,34 +282,13 @@ async def retry_callback(request: web.Request) -> web.Response:
 
 
 async def list_requests(request: web.Request) -> web.Response:
-    records = request.app[CONTEXT_KEY].requests
-    return ok(
-        [
-            {
-                "at": r.at.isoformat(),
-                "method": r.method,
-                "path": r.path,
-                "query": r.query,
-                "requestId": r.request_id,
-                "status": r.status,
-                "fault": r.fault,
-                "replayed": r.replayed,
-                "headers": r.headers,
-                "bodySha256": r.body_sha256,
-            }
-            for r in records
-        ]
-    )
+    return ok([r.to_json() for r in request.app[CONTEXT_KEY].requests])
 
 
 def add_control_routes(app: web.Application) -> None:
     r = app.router
-    r.add_post("/_sandbox/3ds/{id}", three_ds)
-    r.add_post("/_sandbox/payments/{id}/pay", customer_pay)
-    r.add_post("/_sandbox/payments/{id}/simulate", simulate)
-    r.add_post("/_sandbox/payments/{id}/ewallet", ewallet)
-    r.add_post("/_sandbox/payments/{id}/review", review)
-    r.add_post("/_sandbox/payments/{id}/customer-cancel", customer_cancel)
+    for path, action in _SESSION_ACTIONS.items():
+        r.add_post(path, _session_route(action))
     r.add_post("/_sandbox/refunds/{id}/advance", advance_refund)
     r.add_post("/_sandbox/clock/advance", advance_clock)
     r.add_post("/_sandbox/tokens/revoke", revoke_tokens)

@@ -1,11 +1,6 @@
-"""The one request log of the sandbox (payments and wallet routes alike), bounded.
-
-:class:`RequestLog` keeps the last ``maxlen`` requests (a ``deque``: a long-running sandbox does
-not grow) and, for every request ever seen since the last :meth:`RequestLog.clear`, a count per
-``(method, path)`` and per ``(method, path, status)`` of those a handler answered (a request a
-fault answered first is not handled). :func:`recording_middleware` fills it; it is the outermost
-middleware, so faulted and rate-limited requests are logged too. Control routes (``/_sandbox/``)
-are not.
+"""The one request log of the sandbox (payments and wallet routes alike), bounded, and the
+outermost middleware that fills it; faulted and rate-limited requests are logged too, control
+routes (``/_sandbox/``) are not.
 """
 
 from __future__ import annotations
@@ -53,6 +48,14 @@ class RequestRecord:
     handled: int | None = None
     """The status the route's handler answered (None: a fault answered before it ran)."""
 
+    def to_json(self) -> dict[str, Any]:
+        """The record as ``GET /_sandbox/requests`` lists it."""
+        data = dataclasses.asdict(self)
+        del data["handled"]
+        data["requestId"] = data.pop("request_id")
+        data["bodySha256"] = data.pop("body_sha256")
+        return {**data, "at": self.at.isoformat()}
+
 
 CURRENT_RECORD: contextvars.ContextVar[RequestRecord | None] = contextvars.ContextVar(
     "pivot_sandbox_request_record", default=None
@@ -76,32 +79,25 @@ def note(
 
 
 _REDACTED_HEADERS = frozenset(
-    {
-        "authorization",
-        "authorization-customer",
-        "x-merchant-secret",
-        "x-api-key",
-        "x-signature",
-        "x-client-secret",
-        "cookie",
-    }
+    {"authorization", "authorization-customer", "x-merchant-secret", "x-api-key", "x-signature"}
+    | {"x-client-secret", "cookie"}
 )
 
 
 def redact_headers(headers: Any) -> dict[str, str]:
-    """A copy of ``headers`` with credential values replaced by ``***``."""
+    """A copy of ``headers`` with credential values replaced by ``***`` (a scheme is kept)."""
     out: dict[str, str] = {}
     for name, value in headers.items():
         if name.lower() in _REDACTED_HEADERS:
-            scheme = value.split(" ", 1)[0] if " " in value else ""
-            out[name] = f"{scheme} ***".strip()
-        else:
-            out[name] = value
+            value = f"{value.split(' ', 1)[0] if ' ' in value else ''} ***".strip()
+        out[name] = value
     return out
 
 
 class RequestLog:
-    """The last ``maxlen`` requests, oldest first, and a count per ``(method, path)`` of all."""
+    """The last ``maxlen`` requests, oldest first (a ``deque``: a long-running sandbox does not
+    grow) and, for every request since the last :meth:`clear`, a count per ``(method, path)``
+    and per ``(method, path, status)`` of those a handler answered."""
 
     def __init__(self, maxlen: int = 10_000) -> None:
         if maxlen < 1:
@@ -153,9 +149,6 @@ class RequestLog:
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def __getitem__(self, index: int) -> RequestRecord:
-        return self.records[index]
 
 
 def recording_middleware(
