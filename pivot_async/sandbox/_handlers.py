@@ -5,6 +5,7 @@ The routes: docs/reference/wire.md#endpoints.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -55,16 +56,24 @@ def paginate(request: web.Request, items: Sequence[T]) -> tuple[list[T], dict[st
     return list(items[start : start + per_page]), pagination
 
 
-async def _idempotent(
+async def _write(
     request: web.Request,
     merchant: Merchant,
-    body: Any,
-    call: Callable[[], Awaitable[web.Response]],
+    action: Callable[[dict[str, Any]], Any],
     *,
     required: bool = False,
+    allow_empty: bool = False,
 ) -> web.Response:
+    """A documented POST: ``X-REQUEST-ID``, the body, then ``action(body)`` (an object with
+    ``to_json``, or an awaitable of one), replayed for a repeated key (docs/sandbox.md)."""
     ctx = request.app[CONTEXT_KEY]
     key = check_request_id(request.headers.get("X-REQUEST-ID"), required=required)
+    body = parse_body(await request.read(), allow_empty=allow_empty)
+
+    async def call() -> web.Response:
+        result = action(body)
+        return ok((await result if inspect.isawaitable(result) else result).to_json())
+
     if key is None:
         response = await call()
     else:
@@ -80,59 +89,38 @@ def _services(request: web.Request) -> tuple[SandboxContext, Payments, Merchant]
     return request.app[CONTEXT_KEY], request.app[PAYMENTS_KEY], authenticate(request)
 
 
+def _session(request: web.Request) -> tuple[Payments, Merchant, Session]:
+    _, payments, merchant = _services(request)
+    return payments, merchant, payments.session(merchant, request.match_info["id"])
+
+
 # -- payments ---------------------------------------------------------------------------------
 async def create_payment(request: web.Request) -> web.Response:
     ctx, payments, merchant = _services(request)
-    check_request_id(request.headers.get("X-REQUEST-ID"), required=True)
-    body = parse_body(await request.read())
 
-    async def call() -> web.Response:
-        req = parse_create(body, ctx.config, ctx.now())
-        session = await payments.create(merchant, req)
-        return ok(session.to_json())
+    def create(body: dict[str, Any]) -> Awaitable[Session]:
+        return payments.create(merchant, parse_create(body, ctx.config, ctx.now()))
 
-    return await _idempotent(request, merchant, body, call, required=True)
+    return await _write(request, merchant, create, required=True)
 
 
 async def confirm_payment(request: web.Request) -> web.Response:
-    _, payments, merchant = _services(request)
-    session = payments.session(merchant, request.match_info["id"])
-    check_request_id(request.headers.get("X-REQUEST-ID"), required=False)
-    body = parse_body(await request.read())
-
-    async def call() -> web.Response:
-        return ok((await payments.confirm(merchant, session, body)).to_json())
-
-    return await _idempotent(request, merchant, body, call)
+    payments, merchant, session = _session(request)
+    return await _write(request, merchant, lambda body: payments.confirm(merchant, session, body))
 
 
 async def cancel_payment(request: web.Request) -> web.Response:
-    _, payments, merchant = _services(request)
-    session = payments.session(merchant, request.match_info["id"])
-    check_request_id(request.headers.get("X-REQUEST-ID"), required=False)
-    body = parse_body(await request.read(), allow_empty=True)
-
-    async def call() -> web.Response:
-        return ok(payments.cancel(session).to_json())
-
-    return await _idempotent(request, merchant, body, call)
+    payments, merchant, session = _session(request)
+    return await _write(request, merchant, lambda _: payments.cancel(session), allow_empty=True)
 
 
 async def capture_payment(request: web.Request) -> web.Response:
-    _, payments, merchant = _services(request)
-    session = payments.session(merchant, request.match_info["id"])
-    check_request_id(request.headers.get("X-REQUEST-ID"), required=False)
-    body = parse_body(await request.read())
-
-    async def call() -> web.Response:
-        return ok(payments.cards.capture(session, body).to_json())
-
-    return await _idempotent(request, merchant, body, call)
+    payments, merchant, session = _session(request)
+    return await _write(request, merchant, lambda body: payments.cards.capture(session, body))
 
 
 async def get_payment(request: web.Request) -> web.Response:
-    _, payments, merchant = _services(request)
-    session = payments.session(merchant, request.match_info["id"])
+    _, _, session = _session(request)
     if "page" in request.query or "perPage" in request.query:
         charges, pagination = paginate(request, session.charges)
         return ok(session.to_json(charges), pagination)
@@ -197,14 +185,9 @@ async def simulate_payment(request: web.Request) -> web.Response:
 # -- refunds and customers --------------------------------------------------------------------
 async def create_refund(request: web.Request) -> web.Response:
     _, _, merchant = _services(request)
-    refunds = request.app[REFUNDS_KEY]
-    check_request_id(request.headers.get("X-REQUEST-ID"), required=False)
-    body = parse_body(await request.read())
-
-    async def call() -> web.Response:
-        return ok(refunds.create(merchant, body).to_json())
-
-    return await _idempotent(request, merchant, body, call)
+    return await _write(
+        request, merchant, lambda body: request.app[REFUNDS_KEY].create(merchant, body)
+    )
 
 
 async def get_refund(request: web.Request) -> web.Response:
