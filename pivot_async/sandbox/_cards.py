@@ -38,7 +38,6 @@ __all__ = [
     "decrypt_card",
     "key_for_index",
     "public_key_b64",
-    "scenario_for",
 ]
 
 
@@ -53,45 +52,28 @@ class Scenario:
     message: str = ""
 
 
+_SCENARIO_ROWS = (  # key, failure code, issuer code, message
+    ("SUCCESS_FRICTIONLESS", None, "00", ""),
+    ("SUCCESS_CHALLENGE", None, "00", ""),
+    ("DECLINED", "DECLINED_BY_CHANNEL", "05", "The card was declined by the channel."),
+    ("DECLINED_EXPIRED", "DECLINED_BY_CHANNEL", "54", "The card has expired."),
+    ("DECLINED_CVV", "DECLINED_BY_CHANNEL", "N7", "The CVV is invalid."),
+    ("INVALID_ACCOUNT", "INVALID_ACCOUNT", "14", "The card or account is invalid."),
+    ("AUTHENTICATION_FAILED", "AUTHENTICATION_FAILED", "", "3DS authentication failed."),
+    ("FRAUD_STOLEN", "SUSPECTED_FRAUD", "43", "The card was reported lost or stolen."),
+    ("FRAUD_BLOCKED", "SUSPECTED_FRAUD", "59", "The channel blocked the account."),
+    ("BLOCKED_BY_FDS", "BLOCKED_BY_FDS", "", "The fraud detection system rejected it."),
+    ("REQUIRE_REVIEW", None, "00", "The payment is held for fraud review."),
+    ("INSUFFICIENT_FUND", "INSUFFICIENT_FUND", "51", "Insufficient funds."),
+    ("CHANNEL_UNAVAILABLE", "CHANNEL_UNAVAILABLE", "91", "The issuer is unavailable."),
+    ("CANCELLED_BY_USER", "CANCELLED_BY_USER", "", "The cardholder cancelled 3DS."),
+    ("FOREIGN_AVS", None, "00", ""),
+    ("UNKNOWN", "DECLINED_BY_CHANNEL", "05", "The card was declined by the channel."),
+)
 SCENARIOS: dict[str, Scenario] = {
-    s.key: s
-    for s in (
-        Scenario("SUCCESS_FRICTIONLESS", challenge=False),
-        Scenario("SUCCESS_CHALLENGE", challenge=True),
-        Scenario(
-            "DECLINED", True, "DECLINED_BY_CHANNEL", "05", "The card was declined by the channel."
-        ),
-        Scenario("DECLINED_EXPIRED", True, "DECLINED_BY_CHANNEL", "54", "The card has expired."),
-        Scenario("DECLINED_CVV", True, "DECLINED_BY_CHANNEL", "N7", "The CVV is invalid."),
-        Scenario(
-            "INVALID_ACCOUNT", True, "INVALID_ACCOUNT", "14", "The card or account is invalid."
-        ),
-        Scenario(
-            "AUTHENTICATION_FAILED", True, "AUTHENTICATION_FAILED", "", "3DS authentication failed."
-        ),
-        Scenario(
-            "FRAUD_STOLEN", True, "SUSPECTED_FRAUD", "43", "The card was reported lost or stolen."
-        ),
-        Scenario(
-            "FRAUD_BLOCKED", True, "SUSPECTED_FRAUD", "59", "The channel blocked the account."
-        ),
-        Scenario(
-            "BLOCKED_BY_FDS", True, "BLOCKED_BY_FDS", "", "The fraud detection system rejected it."
-        ),
-        Scenario("REQUIRE_REVIEW", True, None, "00", "The payment is held for fraud review."),
-        Scenario("INSUFFICIENT_FUND", True, "INSUFFICIENT_FUND", "51", "Insufficient funds."),
-        Scenario(
-            "CHANNEL_UNAVAILABLE", True, "CHANNEL_UNAVAILABLE", "91", "The issuer is unavailable."
-        ),
-        Scenario(
-            "CANCELLED_BY_USER", True, "CANCELLED_BY_USER", "", "The cardholder cancelled 3DS."
-        ),
-        Scenario("FOREIGN_AVS", challenge=True),
-        Scenario(
-            "UNKNOWN", True, "DECLINED_BY_CHANNEL", "05", "The card was declined by the channel."
-        ),
-    )
+    key: Scenario(key, key != "SUCCESS_FRICTIONLESS", *rest) for key, *rest in _SCENARIO_ROWS
 }
+"""Every test scenario by key; only SUCCESS_FRICTIONLESS authenticates without a challenge."""
 
 _TABLE = (
     ("SUCCESS_FRICTIONLESS", "4440000112200001", "5550000112230001", "3550000112280001"),
@@ -130,11 +112,6 @@ AVS_RESULTS: dict[str, str] = {
     "mike street": "NOT_VERIFIED",
 }
 """``billingInfo.addressLine1`` -> ``avsResult`` (docs/reference/wire.md#test-data)."""
-
-
-def scenario_for(pan: str) -> Scenario:
-    """The scenario of a PAN; unknown PANs decline (docs/reference/wire.md#test-data)."""
-    return SCENARIOS[TEST_CARDS.get(pan, "UNKNOWN")]
 
 
 # -- keys -------------------------------------------------------------------------------------
@@ -247,17 +224,14 @@ def card_from_plaintext(payload: dict[str, Any]) -> CardData:
 
 
 # -- card display data ----------------------------------------------------------------------
+_DISPLAY_KEYS = ("first6", "first8", "last4", "expMonth", "expYear", "fingerprint")
+_BRANDS = (("4", "VISA"), (("34", "37"), "AMEX"), ("35", "JCB"), ("62", "UNIONPAY"))
+
+
 def _brand(pan: str) -> str:
-    if pan.startswith("4"):
-        return "VISA"
-    if pan[:2] in {"34", "37"}:
-        return "AMEX"
-    if pan[:2] in {"35"}:
-        return "JCB"
-    if pan[:2] == "62":
-        return "UNIONPAY"
-    if pan[:1] in {"2", "5"}:
-        return "MASTERCARD"
+    for prefixes, brand in (*_BRANDS, (("2", "5"), "MASTERCARD")):
+        if pan.startswith(prefixes):
+            return brand
     return "UNKNOWN"
 
 
@@ -267,7 +241,7 @@ def card_profile(card: CardData, merchant_id: str) -> dict[str, Any]:
     fingerprint = uuid.UUID(
         bytes=hashlib.sha256(f"{merchant_id}:{card.number}".encode()).digest()[:16], version=4
     )
-    return {
+    return {  # _DISPLAY_KEYS, then the BIN information and the name
         "first6": card.number[:6],
         "first8": card.number[:8],
         "last4": card.number[-4:],
@@ -287,16 +261,8 @@ def card_profile(card: CardData, merchant_id: str) -> dict[str, Any]:
 def card_json(profile: dict[str, Any] | None) -> dict[str, Any]:
     """A charge's ``card`` object before authentication (empty strings when not yet known)."""
     if profile is None:
-        blank = {"type": "", "issuingBank": "", "brand": "", "country": ""}
-        base: dict[str, Any] = {
-            "first6": "",
-            "first8": "",
-            "last4": "",
-            "expMonth": "",
-            "expYear": "",
-            "fingerprint": "",
-            "binInformations": blank,
-        }
+        blank = dict.fromkeys(("type", "issuingBank", "brand", "country"), "")
+        base: dict[str, Any] = {**dict.fromkeys(_DISPLAY_KEYS, ""), "binInformations": blank}
     else:
         base = {k: v for k, v in profile.items() if k != "cardHolderName"}
     base["authenticationResult"] = {
