@@ -37,6 +37,7 @@ from ._validation import CAPTURE_FIELDS
 
 __all__ = ["CardFlow", "PreparedCard"]
 
+_ENCRYPTED = "paymentMethod.card.encryptedCard"
 _ECI = {"VISA": ("05", "07"), "JCB": ("05", "07"), "AMEX": ("05", "07")}
 
 
@@ -62,57 +63,35 @@ class CardFlow:
         self, merchant: Merchant, session: Session, m: MethodInput, order: dict[str, Any] | None
     ) -> PreparedCard | None:
         """Decrypt / look up the card; ``None`` when no card data was given (hosted entry)."""
-        field = "paymentMethod.card.encryptedCard"
-        now = self.ctx.now()
-        prepared: PreparedCard | None = None
+        card, prepared = m.card, None
         if m.encrypted_card:
-            key = key_for_index(merchant.key_index)
-            loop = asyncio.get_running_loop()
+            loop, key = asyncio.get_running_loop(), key_for_index(merchant.key_index)
             try:
                 payload = await loop.run_in_executor(None, decrypt_card, m.encrypted_card, key)
                 card = card_from_plaintext(payload)
             except CardDecryptError as exc:
-                raise validation_error(
-                    [(field, f"encryptedCard could not be decrypted: {exc}")]
-                ) from None
-            if card.expired(now):
-                raise validation_error([(field, "The card has expired")])
+                problem = f"encryptedCard could not be decrypted: {exc}"
+                raise validation_error([(_ENCRYPTED, problem)]) from None
+            if card.expired(self.ctx.now()):
+                raise validation_error([(_ENCRYPTED, "The card has expired")])
+        if card is not None:
+            scenario = TEST_CARDS.get(card.number, "UNKNOWN")
             prepared = PreparedCard(
-                _key(card.number),
-                card_profile(card, merchant.id),
-                via_token=False,
-                cvc=bool(card.cvc),
-            )
-        elif m.card is not None:
-            prepared = PreparedCard(
-                _key(m.card.number),
-                card_profile(m.card, merchant.id),
-                via_token=False,
-                cvc=bool(m.card.cvc),
+                scenario, card_profile(card, merchant.id), False, bool(card.cvc)
             )
         elif m.card_token:
             stored = self.ctx.state.card_tokens.get(m.card_token)
             if stored is None or stored.merchant_id != merchant.id:
                 raise validation_error([("paymentMethod.card.token", "Unknown card token")])
-            if session.customer_id is not None and stored.customer_id not in (
-                None,
-                session.customer_id,
-            ):
-                raise validation_error(
-                    [("paymentMethod.card.token", "The card token belongs to another customer")]
-                )
+            owner = stored.customer_id
+            if session.customer_id is not None and owner not in (None, session.customer_id):
+                problem = "The card token belongs to another customer"
+                raise validation_error([("paymentMethod.card.token", problem)])
             prepared = PreparedCard(stored.card_key, stored.profile, via_token=True, cvc=True)
-        if prepared is not None and prepared.key == "FOREIGN_AVS":
-            info = (order or session.order_information or {}).get("billingInfo")
-            if not isinstance(info, dict):
-                raise validation_error(
-                    [
-                        (
-                            "orderInformation.billingInfo",
-                            "billingInfo is required for this card (AVS)",
-                        )
-                    ]
-                )
+        billing = (order or session.order_information or {}).get("billingInfo")
+        if prepared is not None and prepared.key == "FOREIGN_AVS" and not isinstance(billing, dict):
+            problem = "billingInfo is required for this card (AVS)"
+            raise validation_error([("orderInformation.billingInfo", problem)])
         return prepared
 
     def attach(self, session: Session, charge: Charge, card: PreparedCard | None) -> None:
@@ -154,23 +133,22 @@ class CardFlow:
             charge.card = card_json(charge.card_profile)
         brand = (charge.card_profile or {}).get("binInformations", {}).get("brand", "VISA")
         ok_eci, bad_eci = _ECI.get(brand, ("02", "00"))
+        failed = None
         if action == "fail" or (action == "complete" and scenario.key == "AUTHENTICATION_FAILED"):
+            failed = SCENARIOS["AUTHENTICATION_FAILED"]
+        elif action == "cancel" or scenario.key == "CANCELLED_BY_USER":
+            failed = SCENARIOS["CANCELLED_BY_USER"]
+        if failed is not None:
             self._auth_result(charge, "CHALLENGE", "FAILED", bad_eci)
-            self.moves.fail(session, charge, "AUTHENTICATION_FAILED", "3DS authentication failed.")
-            return
-        if action == "cancel" or scenario.key == "CANCELLED_BY_USER":
-            self._auth_result(charge, "CHALLENGE", "FAILED", bad_eci)
-            self.moves.fail(session, charge, "CANCELLED_BY_USER", "The cardholder cancelled 3DS.")
+            self.moves.fail(session, charge, failed.key, failed.message)
             return
         if session.three_ds_method == "NEVER":
             self._auth_result(charge, "BYPASSED", "NOT_AVAILABLE", bad_eci)
-        elif scenario.challenge:  # the card decides, as an issuer would
-            self._auth_result(charge, "CHALLENGE", "SUCCESSFUL", ok_eci)
-        else:
-            self._auth_result(charge, "FRICTIONLESS", "SUCCESSFUL", ok_eci)
+        else:  # the card decides, as an issuer would
+            method = "CHALLENGE" if scenario.challenge else "FRICTIONLESS"
+            self._auth_result(charge, method, "SUCCESSFUL", ok_eci)
         if scenario.key == "BLOCKED_BY_FDS":
-            charge.fds = self._fds("REJECTED")
-            self.moves.fail(session, charge, "BLOCKED_BY_FDS", scenario.message)
+            self._block(session, charge)
         elif scenario.key == "REQUIRE_REVIEW":
             charge.fds = self._fds("REVIEW")
             self.moves.processing(session, charge, "PROCESSING")
@@ -191,10 +169,12 @@ class CardFlow:
         if decision == "approve":
             self.authorize(session, charge)
         else:
-            charge.fds = self._fds("REJECTED")
-            self.moves.fail(
-                session, charge, "BLOCKED_BY_FDS", "The fraud detection system rejected it."
-            )
+            self._block(session, charge)
+
+    def _block(self, session: Session, charge: Charge) -> None:
+        charge.fds = self._fds("REJECTED")
+        message = SCENARIOS["BLOCKED_BY_FDS"].message
+        self.moves.fail(session, charge, "BLOCKED_BY_FDS", message)
 
     def authorize(self, session: Session, charge: Charge) -> None:
         """Approved by the issuer: capture now (automatic) or hold (manual, T9)."""
@@ -252,22 +232,11 @@ class CardFlow:
         chk = check(body, CAPTURE_FIELDS)
         chk.raise_if_failed()
         release, amount = chk.get("releaseRemainingAmount"), chk.get("amount.value")
-        charge = next(
-            (
-                c
-                for c in reversed(session.charges)
-                if c.method == "CARD"
-                and c.status in ("WAITING_FOR_CAPTURE", "SUCCESS")
-                and c.authorized_amount is not None
-                and not c.capture_released
-                and c.capture_reserved < c.authorized_amount
-                and session.capture_method == "manual"
-            ),
-            None,
-        )
+        charge = next((c for c in reversed(session.charges) if _capturable(session, c)), None)
         if charge is None or charge.authorized_amount is None:
+            status = session.status
             raise state_error(
-                f"Payment session status is {session.status}; no authorized amount can be captured"
+                f"Payment session status is {status}; no authorized amount can be captured"
             )
         remaining = charge.authorized_amount - charge.capture_reserved
         value = remaining if amount is None else amount
@@ -317,5 +286,12 @@ class CardFlow:
         self.moves.succeed(session, charge)
 
 
-def _key(pan: str) -> str:
-    return TEST_CARDS.get(pan, "UNKNOWN")
+def _capturable(session: Session, c: Charge) -> bool:
+    return (
+        session.capture_method == "manual"
+        and c.method == "CARD"
+        and c.status in ("WAITING_FOR_CAPTURE", "SUCCESS")
+        and c.authorized_amount is not None
+        and not c.capture_released
+        and c.capture_reserved < c.authorized_amount
+    )
