@@ -161,7 +161,7 @@ async def pivot_sandbox(request: pytest.FixtureRequest,
     """A started :class:`~pivot_async.sandbox.Sandbox` on the system clock.
 
     Callbacks go to ``@pytest.mark.pivot_sandbox(callback_url=...)`` or the
-    ``pivot_callback_url`` fixture, with the ``X-API-Key`` ``pivot_sandbox.callback_key``.
+    ``pivot_callback_url`` fixture, with the ``X-API-Key`` ``pivot_sandbox.callbacks.key``.
     """
     async with Sandbox(**_sandbox_options(request, pivot_callback_url)) as sandbox:
         yield sandbox
@@ -172,9 +172,9 @@ async def pivot_client(pivot_sandbox: Sandbox) -> AsyncIterator[PivotClient]:
     """A :class:`~pivot_async.PivotClient` bound to ``pivot_sandbox`` (payments and wallet)."""
     from ._client import PivotClient
 
+    wallet = pivot_sandbox.wallet.default_merchant.client_credentials()
     async with PivotClient(pivot_sandbox.client_id, pivot_sandbox.client_secret,
-                           base_url=pivot_sandbox.url,
-                           wallet=pivot_sandbox.wallet.credentials()) as client:
+                           base_url=pivot_sandbox.url, wallet=wallet) as client:
         yield client
 
 

@@ -71,11 +71,11 @@ async def open_va(client, ref):
 async def test_client_is_bound_to_the_sandbox(pivot_client, pivot_sandbox):
     assert str(pivot_client.base_url) == pivot_sandbox.url
     session = await open_va(pivot_client, "user1")
-    (held,) = pivot_sandbox.sessions_by_reference("user1")
+    (held,) = pivot_sandbox.state.sessions_by_reference("user1")
     assert held.id == session.id
     pivot_sandbox.simulate(session.id)
     assert (await pivot_client.payments.retrieve(session.id)).status == "PAID"
-    assert pivot_sandbox.callback_url is None
+    assert pivot_sandbox.callbacks.url is None
 
 
 async def test_client_reaches_the_wallet_too(pivot_client):
@@ -85,24 +85,24 @@ async def test_client_reaches_the_wallet_too(pivot_client):
 @pytest.mark.with_receiver
 async def test_callbacks_reach_the_url_from_the_fixture(pivot_client, pivot_sandbox, receiver):
     url, got = receiver
-    assert pivot_sandbox.callback_url == url
+    assert pivot_sandbox.callbacks.url == url
     session = await open_va(pivot_client, "user2")
     pivot_sandbox.simulate(session.id)
     await pivot_sandbox.callbacks.wait_idle()
     keys = {key for key, _ in got}
-    assert keys == {pivot_sandbox.callback_key}
+    assert keys == {pivot_sandbox.callbacks.key}
     assert any(body.get("event") == "PAYMENT.PAID" for _, body in got)
 
 
 @pytest.mark.pivot_sandbox(callback_url="http://127.0.0.1:9/hooks", callback_key="k-123")
 async def test_marker_sets_callback_url_and_key(pivot_sandbox):
-    assert pivot_sandbox.callback_url == "http://127.0.0.1:9/hooks"
-    assert pivot_sandbox.callback_key == "k-123"
+    assert pivot_sandbox.callbacks.url == "http://127.0.0.1:9/hooks"
+    assert pivot_sandbox.callbacks.key == "k-123"
 
 
 @pytest.mark.pivot_sandbox(callback_url="http://127.0.0.1:9/manual")
 async def test_marker_applies_to_the_manual_clock_sandbox(pivot_sandbox_manual, pivot_clock):
-    assert pivot_sandbox_manual.callback_url == "http://127.0.0.1:9/manual"
+    assert pivot_sandbox_manual.callbacks.url == "http://127.0.0.1:9/manual"
     assert pivot_sandbox_manual.clock is pivot_clock
 
 

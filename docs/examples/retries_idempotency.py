@@ -35,7 +35,7 @@ async def main() -> dict[str, object]:
         sandbox.faults.add(Fault(kind="drop", route="POST /v2/payments", times=1))
         again = await client.payments.create({**REQUEST, "clientReferenceId": "order18002"})
         print(again.status, "- sessions for order18002:",
-              len(sandbox.sessions_by_reference("order18002")))
+              len(sandbox.state.sessions_by_reference("order18002")))
 
         # 3. Your own key: the same key and payload replays the first answer.
         first = await client.payments.create(
@@ -64,7 +64,7 @@ async def main() -> dict[str, object]:
         return {
             "attempts": sum(keys.values()),
             "keys": len(keys),
-            "dropped_sessions": len(sandbox.sessions_by_reference("order18002")),
+            "dropped_sessions": len(sandbox.state.sessions_by_reference("order18002")),
             "replayed": first.id == replay.id,
         }
 

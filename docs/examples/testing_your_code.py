@@ -53,10 +53,10 @@ async def test_checkout_against_the_sandbox(pivot_sandbox: Sandbox) -> None:
                            base_url=pivot_sandbox.url) as client:
         qr = await start_checkout(client, "order15001", 42000)
     assert qr.startswith("000201")  # an EMVCo QRIS payload
-    (session,) = pivot_sandbox.sessions_by_reference("order15001")
+    (session,) = pivot_sandbox.state.sessions_by_reference("order15001")
     assert session.amount == 42000
     pivot_sandbox.simulate(session.id)  # the customer pays
-    assert pivot_sandbox.session(session.id).status == "PAID"
+    assert pivot_sandbox.state.sessions[session.id].status == "PAID"
 # --8<-- [end:sandbox]
 
 
@@ -65,7 +65,7 @@ async def test_checkout_with_the_client_fixture(pivot_client: PivotClient,
                                                 pivot_sandbox: Sandbox) -> None:
     qr = await start_checkout(pivot_client, "order15003", 42000)  # already bound to the sandbox
     assert qr.startswith("000201")
-    assert [s.amount for s in pivot_sandbox.sessions_by_reference("order15003")] == [42000]
+    assert [s.amount for s in pivot_sandbox.state.sessions_by_reference("order15003")] == [42000]
 # --8<-- [end:client]
 
 
@@ -102,7 +102,7 @@ async def test_paid_callback_reaches_the_endpoint(
     received: tuple[str, list[dict[str, Any]]],
 ) -> None:
     await start_checkout(pivot_client, "order15004", 42000)
-    (session,) = pivot_sandbox.sessions_by_reference("order15004")
+    (session,) = pivot_sandbox.state.sessions_by_reference("order15004")
     pivot_sandbox.simulate(session.id)
     await pivot_sandbox.callbacks.wait_idle()
     assert "PAYMENT.PAID" in [event["event"] for event in received[1]]

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.log import access_logger
 
 from ._app import SetupHook, create_app
 from ._callbacks import CallbackSender, SandboxEvent
@@ -24,8 +25,8 @@ from ._config import (
 from ._context import SandboxContext
 from ._faults import FaultRegistry
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
-from ._merchants import Merchant, SnapCredentials
-from ._models import Charge, Refund, Session
+from ._merchants import Merchant
+from ._models import Refund, Session
 from ._recording import RequestRecord
 from ._state import SandboxState
 
@@ -80,19 +81,20 @@ class Sandbox:
         access_log: bool = False,
     ) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
-        cfg = config if config is not None else SandboxConfig()
         if config is None:
-            cfg.token_ttl = token_ttl
-            cfg.session_ttl = session_ttl
-            cfg.callback_delay_scale = callback_delay_scale
-            cfg.merchant_name = merchant_name
-        self.config = cfg
+            config = SandboxConfig(
+                token_ttl=token_ttl,
+                session_ttl=session_ttl,
+                callback_delay_scale=callback_delay_scale,
+                merchant_name=merchant_name,
+            )
+        self.config = config
         self.host = host
         self.port = port
         self._url: str | None = None
         self.context = SandboxContext(
             clock=self.clock,
-            config=cfg,
+            config=config,
             base_url=lambda: self.url,
             seed=seed,
             callback_url=callback_url,
@@ -117,11 +119,7 @@ class Sandbox:
             raise RuntimeError("the sandbox is already started")
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, key_for_index, self.merchant.key_index)
-        runner = (
-            web.AppRunner(self.app)
-            if self._access_log
-            else web.AppRunner(self.app, access_log=None)
-        )
+        runner = web.AppRunner(self.app, access_log=access_logger if self._access_log else None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         try:
@@ -188,20 +186,6 @@ class Sandbox:
         return self.merchant.client_secret
 
     @property
-    def callback_key(self) -> str:
-        """The ``X-API-Key`` value sent with callbacks."""
-        return self.callbacks.key
-
-    @property
-    def callback_url(self) -> str | None:
-        """Where callbacks are POSTed (None: recorded in :attr:`events` only); settable."""
-        return self.callbacks.url
-
-    @callback_url.setter
-    def callback_url(self, value: str | None) -> None:
-        self.callbacks.url = value
-
-    @property
     def wallet(self) -> WalletSandbox:
         """The Pivot Pay wallet side (SNAP): merchants, customers, faults, counters.
 
@@ -230,33 +214,7 @@ class Sandbox:
         self.context.sweep()
         return self.context.state
 
-    def add_merchant(
-        self,
-        client_id: str,
-        client_secret: str,
-        *,
-        name: str = "Pivot Sandbox",
-        callback_url: str | None = None,
-        callback_key: str | None = None,
-        snap: SnapCredentials | None = None,
-    ) -> Merchant:
-        """Register another merchant with its own state scope, RSA key and callback URL and,
-        if given, its SNAP credentials (the wallet then accepts them): the one registry
-        ``state.merchants``."""
-        return self.context.state.merchants.register(
-            client_id,
-            client_secret,
-            name=name,
-            callback_url=callback_url,
-            callback_key=callback_key,
-            snap=snap,
-        )
-
     # -- time ---------------------------------------------------------------------------------
-    def tick(self) -> int:
-        """Apply the transitions that are due on the clock now; returns how many ran."""
-        return self.context.sweep()
-
     def advance(self, seconds: float) -> None:
         """Advance a :class:`ManualClock` and apply what became due."""
         advance = getattr(self.clock, "advance", None)
@@ -270,23 +228,6 @@ class Sandbox:
         self.context.revoke_tokens()
 
     # -- inspection ---------------------------------------------------------------------------
-    def session(self, session_id: str) -> Session:
-        """A payment session by id (``KeyError`` if unknown)."""
-        return self.state.sessions[session_id]
-
-    def sessions_by_reference(self, reference: str) -> list[Session]:
-        """The sessions with this ``clientReferenceId``."""
-        return self.state.sessions_by_reference(reference)
-
-    def charges(self, session_id: str | None = None) -> list[Charge]:
-        """Every charge, or those of one session."""
-        charges = self.state.charges.values()
-        return [c for c in charges if session_id is None or c.session_id == session_id]
-
-    def refund(self, refund_id: str) -> Refund:
-        """A refund by id (``KeyError`` if unknown)."""
-        return self.state.refunds[refund_id]
-
     @property
     def requests(self) -> list[RequestRecord]:
         """The non-control requests received, oldest first (credentials redacted): the last
@@ -323,7 +264,7 @@ class Sandbox:
     # -- customer-side shortcuts (same as the control routes) ---------------------------------
     def complete_3ds(self, session_id: str, action: str = "complete") -> Session:
         """Complete (or ``fail`` / ``cancel``) the 3DS step of a card session."""
-        session = self.session(session_id)
+        session = self.state.sessions[session_id]
         self.app[PAYMENTS_KEY].cards.authenticate(session, action)
         self.context.sweep()
         return session
@@ -332,14 +273,14 @@ class Sandbox:
         self, session_id: str, charge_status: str = "SUCCESS", amount: int | None = None
     ) -> Session:
         """Like ``POST /v2/payments/simulations`` without a token."""
-        session = self.session(session_id)
+        session = self.state.sessions[session_id]
         self.app[PAYMENTS_KEY].simulate_session(session, charge_status, amount)
         self.context.sweep()
         return session
 
     def advance_refund(self, refund_id: str) -> Refund:
         """Move a refund to its next status now."""
-        refund = self.refund(refund_id)
+        refund = self.state.refunds[refund_id]
         self.app[REFUNDS_KEY].advance(refund)
         return refund
 

@@ -50,7 +50,7 @@ async def test_revoked_token_is_invalidated_and_call_replayed_once(
     assert [r.status for r in creates] == [401, 200]
     # the replay reuses the X-REQUEST-ID of the logical call
     assert len({r.request_id for r in creates}) == 1
-    assert len(sandbox.sessions_by_reference("replay1")) == 1
+    assert len(sandbox.state.sessions_by_reference("replay1")) == 1
 
 
 async def test_expired_token_on_the_sandbox_clock_is_refreshed(
@@ -83,7 +83,7 @@ async def test_5xx_retried_with_the_same_request_id(
     assert request_id is not None and len(request_id) == 32 and request_id.isalnum()
     assert len(sleeps.delays) == 2
     assert sleeps.delays[1] >= sleeps.delays[0] / 2  # exponential backoff with jitter
-    assert [s.id for s in sandbox.sessions_by_reference("retry1")] == [session.id]
+    assert [s.id for s in sandbox.state.sessions_by_reference("retry1")] == [session.id]
 
 
 async def test_each_logical_call_gets_its_own_request_id(
@@ -128,7 +128,7 @@ async def test_retries_are_bounded(
     assert info.value.request_id is not None
     assert sandbox.request_count("POST", "/v2/payments") == 3  # 1 + max_retries (2)
     assert len(sleeps.delays) == 2
-    assert sandbox.sessions_by_reference("bounded1") == []
+    assert sandbox.state.sessions_by_reference("bounded1") == []
 
 
 async def test_per_call_max_retries(sandbox: Sandbox, client: PivotClient) -> None:
@@ -155,7 +155,7 @@ async def test_processed_but_response_lost_creates_exactly_one_session(
 ) -> None:
     sandbox.faults.add(Fault(kind="drop", route="POST /v2/payments", times=1))
     session = await client.payments.create(va_request("lost1"))
-    found = sandbox.sessions_by_reference("lost1")
+    found = sandbox.state.sessions_by_reference("lost1")
     assert [s.id for s in found] == [session.id]
     creates = sandbox.requests_to("POST", "/v2/payments")
     assert len(creates) == 2

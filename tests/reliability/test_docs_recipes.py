@@ -35,7 +35,7 @@ async def test_ambiguous_create_recipe_gives_one_session() -> None:
         # every attempt is processed and its answer lost: the call fails ambiguously
         env.sandbox.faults.add(Fault(kind="drop", route="POST /v2/payments", times=3))
         session = await namespace["recipe"](env.client, va_request("recipe1"))
-        assert [s.id for s in env.sandbox.sessions_by_reference("recipe1")] == [session.id]
+        assert [s.id for s in env.sandbox.state.sessions_by_reference("recipe1")] == [session.id]
         assert len(env.sandbox.request_ids("POST", "/v2/payments")) == 1  # one key throughout
 
 

@@ -101,12 +101,12 @@ async def prep_create(env: Env, ref: str) -> Prepared:
     sandbox = env.sandbox
 
     def check(result: Any) -> None:
-        assert [s.id for s in sandbox.sessions_by_reference(ref)] == [result.id]
+        assert [s.id for s in sandbox.state.sessions_by_reference(ref)] == [result.id]
 
     return Prepared(
         "POST", "/v2/payments",
         lambda key: env.client.payments.create(va_request(ref), idempotency_key=key),
-        effect=lambda: len(sandbox.sessions_by_reference(ref)),
+        effect=lambda: len(sandbox.state.sessions_by_reference(ref)),
         check_result=check,
     )
 
@@ -122,7 +122,7 @@ async def prep_confirm(env: Env, ref: str) -> Prepared:
     return Prepared(
         "POST", f"/v2/payments/{session.id}/confirm",
         lambda key: env.client.payments.confirm(session.id, body, idempotency_key=key),
-        effect=lambda: len(env.sandbox.charges(session.id)),
+        effect=lambda: len(env.sandbox.state.sessions[session.id].charges),
         check_result=check,
     )
 
@@ -143,7 +143,7 @@ async def prep_capture(env: Env, ref: str) -> Prepared:
     sid = await card_session_waiting_for_capture(env, ref)
 
     def captures() -> int:
-        return sum(len(c.capture_histories or []) for c in env.sandbox.charges(sid))
+        return sum(len(c.capture_histories or []) for c in env.sandbox.state.sessions[sid].charges)
 
     return Prepared(
         "POST", f"/v2/payments/{sid}/capture",
@@ -162,7 +162,7 @@ async def prep_cancel(env: Env, ref: str) -> Prepared:
     return Prepared(
         "POST", f"/v2/payments/{session.id}/cancel",
         lambda key: env.client.payments.cancel(session.id, idempotency_key=key),
-        effect=lambda: int(env.sandbox.session(session.id).status == "CANCELLED"),
+        effect=lambda: int(env.sandbox.state.sessions[session.id].status == "CANCELLED"),
         check_result=check,
     )
 
@@ -419,7 +419,9 @@ async def test_snap_shaped_debit_faults(
     async with open_env() as env:
         customer = await bind_customer(env)
         for _ in range(times):
-            env.wallet.fail_next("debit/payment-host-to-host", kind)  # type: ignore[arg-type]
+            fault = {"kind": "drop"} if kind == "response_lost" else {
+                "kind": "status", "status": 429 if kind == "429" else int(kind[-3:])}
+            env.sandbox.faults.add(route=f"POST {DEBIT_PATH}", times=1, **fault)
         since = len(env.sandbox.requests)
         ref = f"SNAP{kind.replace('_', '')}{times}"
         if error is None:

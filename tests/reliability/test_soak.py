@@ -184,10 +184,10 @@ async def test_soak_no_duplicates_no_untyped_errors_no_leaks() -> None:
         # -- no duplicate session, charge, refund or debit ---------------------------------
         for (op, ref, _), outcome in zip(plan, outcomes, strict=True):
             if op == "create":
-                sessions = sandbox.sessions_by_reference(ref)
+                sessions = sandbox.state.sessions_by_reference(ref)
                 assert len(sessions) <= 1, ref
                 for s in sessions:
-                    assert len(sandbox.charges(s.id)) == 1, ref
+                    assert len(sandbox.state.sessions[s.id].charges) == 1, ref
                 if isinstance(outcome, PaymentSession):
                     assert [s.id for s in sessions] == [outcome.id]
             elif op == "debit":

@@ -88,7 +88,7 @@ async def test_soak_odd_answers_no_duplicates_no_untyped_errors_no_leaks() -> No
         for (op, ref, _), outcome in zip(plan, outcomes, strict=True):
             assert isinstance(outcome, (PivotError, expected[op])), (op, outcome)
             if op == "create":
-                sessions = sandbox.sessions_by_reference(ref)
+                sessions = sandbox.state.sessions_by_reference(ref)
                 assert len(sessions) <= 1, ref
                 if isinstance(outcome, PaymentSession):
                     assert [s.id for s in sessions] == [outcome.id]

@@ -84,7 +84,7 @@ async def test_delivery(hooked: tuple[Sandbox, Api], receiver: Receiver) -> None
     delivery = sandbox.callbacks.deliveries[0]
     assert delivery.state == "delivered"
     assert [a.status for a in delivery.attempts] == [200]
-    assert sandbox.callback_key == "cb-key"
+    assert sandbox.callbacks.key == "cb-key"
 
 
 @pytest.mark.parametrize("first", [500, 502, 503, 408, 429])
@@ -174,7 +174,9 @@ async def test_events_in_order_and_per_merchant_url(
     other = Receiver()
     await other.start()
     try:
-        sandbox.add_merchant("m-cb", "s-cb", callback_url=other.url, callback_key="other-key")
+        sandbox.state.merchants.register(
+            "m-cb", "s-cb", callback_url=other.url, callback_key="other-key"
+        )
         api2 = Api(sandbox, api.http)
         api2.client_id, api2.client_secret = "m-cb", "s-cb"
         data = await api2.create("va")
@@ -199,7 +201,7 @@ async def test_callback_url_control_route(receiver: Receiver) -> None:
         assert len(sandbox.events) == 1
         status, _ = await api.control("/_sandbox/callbacks/url", {"url": receiver.url, "key": "k2"})
         assert status == 200
-        assert sandbox.callback_url == receiver.url
+        assert sandbox.callbacks.url == receiver.url
         sandbox.callbacks.send("PAYMENT.PAID", {"id": "after"})
         await sandbox.callbacks.wait_idle()
         assert receiver.received[0][0]["X-API-Key"] == "k2"

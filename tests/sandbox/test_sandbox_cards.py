@@ -172,7 +172,7 @@ async def test_undecryptable_card(api: Api, bad: str) -> None:
 
 
 async def test_card_encrypted_for_another_key(api: Api, sandbox: Sandbox) -> None:
-    sandbox.add_merchant("m-other", "s-other")
+    sandbox.state.merchants.register("m-other", "s-other")
     other = Api(sandbox, api.http)
     other.client_id, other.client_secret = "m-other", "s-other"
     foreign_key = (await other.create("card_api"))["encryptionKey"]

@@ -68,7 +68,7 @@ async def test_keys_expire_after_24_hours(api: Api, clock: ManualClock, sandbox:
 
 
 async def test_keys_are_per_merchant(api: Api, sandbox: Sandbox) -> None:
-    sandbox.add_merchant("m-two", "s-two")
+    sandbox.state.merchants.register("m-two", "s-two")
     other = Api(sandbox, api.http)
     other.client_id, other.client_secret = "m-two", "s-two"
     rid, body = request_id(), session_body("va")
@@ -100,7 +100,7 @@ async def test_confirm_is_idempotent_under_concurrency(api: Api, sandbox: Sandbo
     )
     assert [r[0] for r in results] == [200, 200, 200]
     assert all(r == results[0] for r in results)
-    assert len(sandbox.charges(session["id"])) == 1
+    assert len(sandbox.state.sessions[session["id"]].charges) == 1
 
 
 async def test_cancel_capture_and_refund_honour_the_key(api: Api, sandbox: Sandbox) -> None:

@@ -400,12 +400,12 @@ async def test_simulation_single_t11_and_expired(api: Api, sandbox: Sandbox) -> 
 
 async def test_inspection_helpers(api: Api, sandbox: Sandbox) -> None:
     data = await api.create("va", clientReferenceId="inspect1")
-    assert sandbox.session(data["id"]).status == "REQUIRE_ACTION"
-    assert [s.id for s in sandbox.sessions_by_reference("inspect1")] == [data["id"]]
-    assert len(sandbox.charges(data["id"])) == 1
+    assert sandbox.state.sessions[data["id"]].status == "REQUIRE_ACTION"
+    assert [s.id for s in sandbox.state.sessions_by_reference("inspect1")] == [data["id"]]
+    assert len(sandbox.state.sessions[data["id"]].charges) == 1
     assert data["id"] in sandbox.state.sessions
     sandbox.simulate(data["id"])
-    assert sandbox.session(data["id"]).status == "PAID"
+    assert sandbox.state.sessions[data["id"]].status == "PAID"
     rid = request_id()
     await api.post("/v2/payments", session_body("va"), request_id=rid)
     assert sandbox.request_ids("POST", "/v2/payments")[rid] == 1

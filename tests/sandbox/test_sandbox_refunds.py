@@ -112,7 +112,7 @@ async def test_fallback_uses_customer_preference(api: Api, sandbox: Sandbox) -> 
     refund_id = body["data"]["id"]
     sandbox.advance_refund(refund_id)
     sandbox.advance_refund(refund_id)
-    assert sandbox.refund(refund_id).status == "SUCCESS"  # customer's account 17677665415
+    assert sandbox.state.refunds[refund_id].status == "SUCCESS"  # customer's account 17677665415
 
 
 async def test_partial_refunds_and_limits(api: Api, sandbox: Sandbox) -> None:
@@ -166,7 +166,7 @@ async def test_multiple_session_needs_charge_id(api: Api, sandbox: Sandbox) -> N
     status, body = await api.post("/v1/refunds", refund_body(data["id"]))
     assert status == 400
     assert body["error"]["details"][0]["field"] == "chargeId"
-    charge_id = sandbox.session(data["id"]).charges[1].id
+    charge_id = sandbox.state.sessions[data["id"]].charges[1].id
     status, body = await api.post("/v1/refunds", refund_body(data["id"], chargeId=charge_id))
     assert status == 200
     assert body["data"]["amount"]["value"] == "20000.00"
