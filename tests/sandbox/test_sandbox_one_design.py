@@ -182,7 +182,9 @@ async def test_one_merchant_registry_holds_payments_and_snap_credentials(
     pem = _other_key_pem()
     creds = SnapCredentials("shop-2-key", "shop-2-secret", load_private_key(pem).public_key(),
                             "shop-2-partner", private_key_pem=pem)
-    shop = sandbox.add_merchant("shop-2", "shop-2-pay-secret", name="Shop 2", snap=creds)
+    shop = sandbox.state.merchants.register(
+        "shop-2", "shop-2-pay-secret", name="Shop 2", snap=creds
+    )
     assert (registry["shop-2"], shop.snap, wallet.merchant("shop-2-key")) == (shop, creds, creds)
     async with aiohttp.ClientSession() as session:
         snap = SnapTester(session, sandbox.url, creds, clock, wallet.config)
@@ -191,7 +193,7 @@ async def test_one_merchant_registry_holds_payments_and_snap_credentials(
     other = wallet.register_merchant("wallet-only", "s", creds.public_key, partner_id="p-9")
     assert registry.snap("wallet-only") is other and "wallet-only" not in registry
     with pytest.raises(ValueError, match="client key"):
-        sandbox.add_merchant("shop-3", "x", snap=SnapCredentials(
+        sandbox.state.merchants.register("shop-3", "x", snap=SnapCredentials(
             "shop-2-key", "x", creds.public_key, "another-partner"))
     assert "shop-3" not in registry  # nothing half-registered
     with pytest.raises(ValueError, match="partner id"):
