@@ -115,7 +115,7 @@ async def test_revoke_tokens(api: Api, sandbox: Sandbox) -> None:
 
 
 async def test_merchants_have_separate_state(api: Api, sandbox: Sandbox) -> None:
-    merchant = sandbox.add_merchant("other-merchant", "other-secret", name="Other Shop")
+    merchant = sandbox.state.merchants.register("other-merchant", "other-secret", name="Other Shop")
     other = Api(sandbox, api.http)
     other.client_id, other.client_secret = merchant.client_id, merchant.client_secret
     session = await api.create("va")

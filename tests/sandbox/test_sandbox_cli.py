@@ -118,7 +118,7 @@ async def test_hosted_card_flow_through_the_pages(api: Api, sandbox: Sandbox) ->
         text = await page.text()
         assert "PAID" in text
         assert "merchant.example/success" in text
-    assert sandbox.session(data["id"]).status == "PAID"
+    assert sandbox.state.sessions[data["id"]].status == "PAID"
 
 
 async def test_bypass_status_page_redirects_to_the_merchant(api: Api, sandbox: Sandbox) -> None:
@@ -145,7 +145,7 @@ async def test_other_pages(api: Api, sandbox: Sandbox) -> None:
         allow_redirects=False,
     ) as resp:
         assert resp.status == 303
-    assert sandbox.session(va["id"]).status == "PAID"
+    assert sandbox.state.sessions[va["id"]].status == "PAID"
     hosted = await api.create("hosted")
     async with api.http.get(hosted["paymentUrl"]) as page:
         text = await page.text()
@@ -156,7 +156,7 @@ async def test_other_pages(api: Api, sandbox: Sandbox) -> None:
         data={"type": "EWALLET", "channel": "DANA"},
     ) as resp:
         assert resp.status == 200
-    assert sandbox.session(hosted["id"]).charges[0].method == "EWALLET"
+    assert sandbox.state.sessions[hosted["id"]].charges[0].method == "EWALLET"
     async with api.http.get(f"{sandbox.url}/ewallet/pay?session_id={hosted['id']}") as page:
         assert "000000" in await page.text()
     qr = await api.create("qr")
@@ -169,7 +169,7 @@ async def test_other_pages(api: Api, sandbox: Sandbox) -> None:
         allow_redirects=False,
     ) as resp:
         assert resp.status == 303
-    assert sandbox.session(cancel_me["id"]).cancellation_reason == "REQUESTED_BY_CUSTOMER"
+    assert sandbox.state.sessions[cancel_me["id"]].cancellation_reason == "REQUESTED_BY_CUSTOMER"
     async with api.http.get(f"{sandbox.url}/detail?token=forged") as page:
         assert page.status == 404
 
@@ -179,7 +179,7 @@ async def test_manual_clock_control_route(api: Api, sandbox: Sandbox) -> None:
     status, moved = await api.control("/_sandbox/clock/advance", {"seconds": 900})
     assert status == 200
     assert moved["data"]["now"].startswith("2026-01-01T00:15:00")
-    assert sandbox.session(body["data"]["id"]).status == "EXPIRED"
+    assert sandbox.state.sessions[body["data"]["id"]].status == "EXPIRED"
     async with (
         Sandbox() as real,
         aiohttp.ClientSession() as http,
