@@ -96,19 +96,20 @@ def va_object(channel: str, number: str, name: str, expiry: str) -> dict[str, An
 
 
 def qr_object(
-    *, merchant_name: str, reference: str, amount: int | None, qr_url: str, expiry: str
+    merchant_name: str, reference: str, amount: int | None, qr_url: str, expiry: str
 ) -> dict[str, Any]:
     """A ``qr`` object: dynamic (a charge's, with ``amount``) or static (``amount`` None, a
     MULTIPLE session's, with a ``storeId``)."""
-    store_id = f"ST{random_digits(10)}" if amount is None else ""
+    static = amount is None
+    store_id = f"ST{random_digits(10)}" if static else ""
     content = qris_content(
         merchant_name=merchant_name, reference=reference, amount=amount, store_id=store_id
     )
     qr: dict[str, Any] = {"acquirer": "BNC", "qrContent": content, "qrUrl": qr_url}
-    qr["qrType"] = "STATIC" if amount is None else "DYNAMIC"
-    if amount is None:
+    qr["qrType"] = "STATIC" if static else "DYNAMIC"
+    if static:
         qr["storeId"] = store_id
-    qr["retrievalReferenceNumber"] = "" if amount is None else random_digits(25)
+    qr["retrievalReferenceNumber"] = "" if static else random_digits(25)
     return {**qr, "issuerName": "", "expiryAt": expiry, "merchantName": merchant_name}
 
 
@@ -139,9 +140,7 @@ class EwalletFlow:
         self.phone(session, charge, phone, delayed=False)
         return session
 
-    def phone(
-        self, session: Session, charge: Charge, phone: str, *, delayed: bool
-    ) -> None:
+    def phone(self, session: Session, charge: Charge, phone: str, *, delayed: bool) -> None:
         """The customer's phone on an e-wallet charge: a test phone settles it (after
         ``config.ewallet_delay`` when given at confirm), other numbers wait."""
         assert charge.ewallet is not None

@@ -23,7 +23,7 @@ from ._channels import (
 )
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
-from ._fields import check
+from ._fields import Field, check
 from ._merchants import Merchant
 from ._models import Charge, Customer, Session
 from ._requests import (
@@ -35,7 +35,7 @@ from ._requests import (
 )
 from ._transitions import Transitions
 from ._util import ZERO_TIME, format_time, uuid7
-from ._validation import SIMULATION_FIELDS, Checker
+from ._validation import OBJECT, SIMULATION_FIELDS
 
 __all__ = ["Payments"]
 
@@ -52,6 +52,7 @@ QRIS_LIMIT = (
     "Cannot create a new QRIS."
 )
 CONFIRMABLE = frozenset({"REQUIRE_CONFIRMATION", "REQUIRE_PAYMENT_METHOD"})
+_CUSTOMER_PAY = (Field("paymentMethod", True, OBJECT), Field("paymentMethodOptions", False, OBJECT))
 
 
 class Payments:
@@ -64,21 +65,16 @@ class Payments:
         self.ewallet = EwalletFlow(self.moves)
 
     # -- lookups ------------------------------------------------------------------------------
-    def session(self, merchant: Merchant, session_id: str) -> Session:
+    def session(self, merchant: Merchant, session_id: str, field: str = "id") -> Session:
         session = self.ctx.state.sessions.get(session_id)
         if session is None or session.merchant_id != merchant.id:
-            raise not_found("payment session", "id")
+            raise not_found("payment session", field)
         return session
 
     # -- create -------------------------------------------------------------------------------
     async def create(self, merchant: Merchant, req: CreateRequest) -> Session:
         """``POST /v2/payments`` (T1-T4)."""
-        now = self.ctx.now()
-        m = req.method
-        if req.mode == "API" and m is None:
-            raise validation_error(
-                [("paymentMethod", "paymentMethod is required when mode is API")]
-            )
+        now, m = self.ctx.now(), req.method
         customer = self._customer(merchant, req)
         session = Session(
             id=uuid7(now),
@@ -160,34 +156,31 @@ class Payments:
     def _static(self, merchant: Merchant, session: Session, m: MethodInput) -> None:
         """MULTIPLE sessions: a static VA number or a static QRIS (T4)."""
         state = self.ctx.state
-        if m.type == "VIRTUAL_ACCOUNT":
-            channel = m.va_channel or "PERMATA"
-            custom = m.va_number
-            if custom is not None:
-                if not (custom.isdigit() and 1 <= len(custom) <= 8 and int(custom) >= 1):
-                    raise validation_error([("", VA_OUTSIDE_RANGE)])
-            else:
-                custom = str(state.next_number(f"static-va:{merchant.id}:{channel}"))
-            number = static_va_number(channel, custom)
-            if (channel, number) in state.va_numbers:
-                raise validation_error([("", VA_TAKEN)])
-            state.va_numbers[(channel, number)] = session.id
-            name = m.va_name or session.statement_descriptor
-            va = va_object(channel, number, name, ZERO_TIME)
-            session.payment_method = {"type": "VIRTUAL_ACCOUNT", "virtualAccount": va}
+        if m.type == "QR":
+            count_key = f"static-qr:{merchant.id}"
+            if state.counters[count_key] >= self.ctx.config.static_qris_limit:
+                raise validation_error([("", QRIS_LIMIT)])
+            state.next_number(count_key)
+            session.payment_method = {"type": "QR", "qr": self._qr(session, None, ZERO_TIME)}
             return
-        count_key = f"static-qr:{merchant.id}"
-        if state.counters[count_key] >= self.ctx.config.static_qris_limit:
-            raise validation_error([("", QRIS_LIMIT)])
-        state.next_number(count_key)
-        qr = qr_object(
-            merchant_name=session.statement_descriptor,
-            reference=session.id[-12:],
-            amount=None,
-            qr_url=f"{self.ctx.base_url}/qris/{session.id}",
-            expiry=ZERO_TIME,
-        )
-        session.payment_method = {"type": "QR", "qr": qr}
+        channel, custom = m.channel or "PERMATA", m.va_number
+        if custom is None:
+            custom = str(state.next_number(f"static-va:{merchant.id}:{channel}"))
+        elif not (custom.isdigit() and 1 <= len(custom) <= 8 and int(custom) >= 1):
+            raise validation_error([("", VA_OUTSIDE_RANGE)])
+        number = static_va_number(channel, custom)
+        if (channel, number) in state.va_numbers:
+            raise validation_error([("", VA_TAKEN)])
+        state.va_numbers[(channel, number)] = session.id
+        va = va_object(channel, number, m.va_name or session.statement_descriptor, ZERO_TIME)
+        session.payment_method = {"type": "VIRTUAL_ACCOUNT", "virtualAccount": va}
+
+    def _qr(self, session: Session, charge: Charge | None, expiry: str) -> dict[str, Any]:
+        """A charge's dynamic QRIS, or (``charge`` None) the session's static one."""
+        reference = (charge or session).id[-12:]
+        url = f"{self.ctx.base_url}/qris/{session.id}"
+        amount = None if charge is None else charge.amount
+        return qr_object(session.statement_descriptor, reference, amount, url, expiry)
 
     # -- charges ------------------------------------------------------------------------------
     def _new_charge(self, session: Session, method: str, amount: int) -> Charge:
@@ -217,20 +210,14 @@ class Payments:
         charge = self._new_charge(session, m.type, session.amount)
         expiry = format_time(session.expiry_at) if session.expiry_at else ZERO_TIME
         if m.type == "VIRTUAL_ACCOUNT":
-            channel = m.va_channel or "PERMATA"
+            channel = m.channel or "PERMATA"
             number = dynamic_va_number(channel, self.ctx.state.next_number(f"va:{channel}"))
             name = m.va_name or session.statement_descriptor
             charge.virtual_account = va_object(channel, number, name, expiry)
         elif m.type == "QR":
-            charge.qr = qr_object(
-                merchant_name=session.statement_descriptor,
-                reference=charge.id[-12:],
-                amount=charge.amount,
-                qr_url=f"{self.ctx.base_url}/qris/{session.id}",
-                expiry=expiry,
-            )
+            charge.qr = self._qr(session, charge, expiry)
         elif m.type == "EWALLET":
-            channel = m.ewallet_channel or "DANA"
+            channel = m.channel or "DANA"
             charge.ewallet = {"channel": channel}
             if session.mode == "API":
                 page = f"{self.ctx.base_url}/ewallet/pay?session_id={session.id}"
@@ -291,18 +278,13 @@ class Payments:
         """``POST /v2/payments/simulations`` (docs/reference/wire.md#test-data)."""
         chk = check(body, SIMULATION_FIELDS)
         chk.raise_if_failed()
-        session_id, status = chk.get("paymentSessionId"), chk.get("chargeStatus")
-        amount = chk.get("amount.value")
-        session = self.ctx.state.sessions.get(session_id)
-        if session is None or session.merchant_id != merchant.id:
-            raise not_found("payment session", "paymentSessionId")
-        self.simulate_session(session, str(status), amount)
+        session = self.session(merchant, chk.get("paymentSessionId"), "paymentSessionId")
+        self.simulate_session(session, chk.get("chargeStatus"), chk.get("amount.value"))
 
     def simulate_session(self, session: Session, status: str, amount: int | None) -> None:
         if session.method_type == "CARD":
-            raise validation_error(
-                [("paymentSessionId", "Simulation covers QRIS, VA and e-wallet charges only")]
-            )
+            problem = "Simulation covers QRIS, VA and e-wallet charges only"
+            raise validation_error([("paymentSessionId", problem)])
         if session.final:
             raise state_error(f"Payment session status is {session.status}; it cannot change")
         if session.multiple:
@@ -311,29 +293,20 @@ class Payments:
             if amount is None:
                 raise validation_error([("amount", "Make sure amount value is fulfilled")])
             config = self.ctx.config.methods[session.method_type or "QR"]
-            if not config.minimum <= amount <= config.maximum:
-                raise validation_error(
-                    [
-                        (
-                            "amount.value",
-                            f"amount.value must be between {config.minimum} and {config.maximum}",
-                        )
-                    ]
-                )
+            low, high = config.minimum, config.maximum
+            if not low <= amount <= high:
+                problem = f"amount.value must be between {low} and {high}"
+                raise validation_error([("amount.value", problem)])
             paid = self._new_charge(session, session.method_type or "QR", amount)
             static = session.payment_method or {}
-            paid.virtual_account = static.get("virtualAccount")
-            paid.qr = static.get("qr")
+            paid.virtual_account, paid.qr = static.get("virtualAccount"), static.get("qr")
             self.moves.succeed(session, paid)
             return
-        charge = next(
-            (c for c in session.charges if c.status in ("WAITING_FOR_USER_ACTION", "PROCESSING")),
-            None,
-        )
+        waiting = ("WAITING_FOR_USER_ACTION", "PROCESSING")
+        charge = next((c for c in session.charges if c.status in waiting), None)
         if charge is None:
-            raise state_error(
-                f"Payment session status is {session.status}; no charge awaits payment"
-            )
+            status_now = session.status
+            raise state_error(f"Payment session status is {status_now}; no charge awaits payment")
         if status == "SUCCESS":
             self.moves.succeed(session, charge)
         else:
@@ -344,12 +317,10 @@ class Payments:
         self, merchant: Merchant, session: Session, body: dict[str, Any]
     ) -> Session:
         """The hosted page: the customer picks a method (and may enter a card)."""
-        chk = Checker()
-        pm = chk.mapping(body, "paymentMethod", "paymentMethod", required=True)
-        options = chk.mapping(body, "paymentMethodOptions", "paymentMethodOptions")
-        if options is None:
-            options = session.method_options
-        m = parse_method(chk, pm or {}, options, self.ctx.config, self.ctx.now(), stage="confirm")
+        chk = check(body, _CUSTOMER_PAY)
+        options = chk.get("paymentMethodOptions", session.method_options)
+        pm = chk.get("paymentMethod", {})
+        m = parse_method(chk, pm, options, self.ctx.config, self.ctx.now(), stage="confirm")
         chk.raise_if_failed()
         assert m is not None
         waiting = session.charges[-1] if session.charges else None

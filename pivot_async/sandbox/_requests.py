@@ -1,8 +1,8 @@
-"""Parsing of the payments requests into normalised values.
+"""The payments requests' cross-field rules (on the tables of :mod:`._validation`) and their
+parsing into normalised values; every problem is collected and answered with one 400.
 
-The rules: docs/reference/wire.md#create-session, wire.md#payment-objects and
-wire.md#confirm-cancel-capture. The static rules are the tables of :mod:`._validation`, the
-cross-field rules the short functions here; every problem is collected and answered with one 400.
+See docs/reference/wire.md#create-session, wire.md#payment-objects and
+wire.md#confirm-cancel-capture.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ class MethodInput:
     card: CardData | None = None
     encrypted_card: str | None = None
     card_token: str | None = dataclasses.field(default=None, repr=False)
-    va_channel: str | None = None
+    channel: str | None = None
+    """``paymentMethodOptions.<virtualAccount|ewallet>.channel``."""
     va_name: str | None = None
     va_number: str | None = None
-    ewallet_channel: str | None = None
     ewallet_phone: str | None = None
     method_expiry: _dt.datetime | None = None
 
@@ -81,10 +81,6 @@ class CreateRequest:
 
 
 # -- the cross-field rules -------------------------------------------------------------------
-def _choice(*options: str) -> Rule:
-    return Rule(choices=options, fold_case=True)
-
-
 def _expiry(
     chk: Checked, path: str, now: _dt.datetime, method: MethodConfig
 ) -> _dt.datetime | None:
@@ -139,12 +135,11 @@ def parse_method(
     if option_key is not None:
         path = f"paymentMethodOptions.{option_key}"
         m.method_expiry = _expiry(chk, f"{path}.expiryAt", now, method_config)
-        accepted = _choice(*method_config.accepted_channels)
-        channel = chk.also(f"{path}.channel", accepted)
-        m.va_channel = channel if kind == "VIRTUAL_ACCOUNT" else None
-        m.ewallet_channel = channel if kind == "EWALLET" else None
-        m.va_name = chk.get(f"{_VA}.virtualAccountName") if kind == "VIRTUAL_ACCOUNT" else None
-        m.va_number = chk.get(f"{_VA}.virtualAccountNumber") if kind == "VIRTUAL_ACCOUNT" else None
+        accepted = Rule(choices=tuple(method_config.accepted_channels), fold_case=True)
+        m.channel = chk.also(f"{path}.channel", accepted)
+        if kind == "VIRTUAL_ACCOUNT":
+            m.va_name = chk.get(f"{_VA}.virtualAccountName")
+            m.va_number = chk.get(f"{_VA}.virtualAccountNumber")
     if chk.get(_CARD) is not None:
         if kind != "CARD":
             chk.error(_CARD, f"{_CARD} is only for type CARD")
@@ -198,6 +193,8 @@ def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime)
     method = parse_method(chk, pm, options, config, now, stage="create") if pm is not None else None
     payment_type, mode = chk.get("paymentType", "SINGLE"), chk.get("mode", "REDIRECT")
     multiple = payment_type == "MULTIPLE"
+    if mode == "API" and body.get("paymentMethod") is None:
+        chk.error("paymentMethod", "paymentMethod is required when mode is API")
     if multiple and mode != "API":
         chk.error("", MULTIPLE_NEEDS_API)
     elif multiple and (method is None or method.type not in ("QR", "VIRTUAL_ACCOUNT")):
@@ -229,62 +226,48 @@ def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime)
         expiry_at=_expiry(chk, "expiryAt", now, method_config),
         metadata=chk.get("metadata"),
     )
-    _check_applicable(chk, request, save_key)
+    _check_applicable(chk, method.type if method else None, mode, save_key)
     chk.raise_if_failed()
     return request
 
 
 SAVE_METHODS = ("CARD", "EWALLET")
-"""``saveForFutureUse`` and ``expirationMode: STRICT`` take effect for these only.
-
-See docs/reference/wire.md#create-session.
-"""
+"""``saveForFutureUse`` and ``expirationMode: STRICT`` take effect for these only."""
 
 
-def _only_redirect(key: str, mode: str) -> str:
-    return f"{key} applies only to mode REDIRECT; send false or omit it in mode {mode}"
+def _not_applicable(
+    kind: str | None, expiration_mode: str, save: bool, save_key: str
+) -> list[tuple[str, str]]:
+    """The CARD/EWALLET-only settings that would not take effect for method ``kind``: an
+    explicit default (``false``, ``LOOSE``) passes; without a method (chosen later on the
+    hosted page or at confirm) they are checked then (docs/reference/wire.md#create-session)."""
+    if kind is None or kind in SAVE_METHODS:
+        return []
+    why = "applies only to paymentMethod.type CARD or EWALLET; omit it (or send its default)"
+    given = (("expirationMode", expiration_mode != "LOOSE"), (save_key, save))
+    return [(key, f"{key} {why} for {kind}") for key, on in given if on]
 
 
-def _only_card_ewallet(key: str, kind: str) -> str:
-    return (
-        f"{key} applies only to paymentMethod.type CARD or EWALLET; "
-        f"omit it (or send its default) for {kind}"
-    )
-
-
-def _check_applicable(chk: Checked, req: CreateRequest, save_key: str) -> None:
-    """Refuse an "applicable only" setting that would not take effect.
-
-    See docs/reference/wire.md#create-session.
-
-    An explicit default (``false``, ``LOOSE``) passes. Without a ``paymentMethod`` the method
-    is chosen later (hosted page or confirm), so the CARD/EWALLET settings are checked then.
-    """
-    if req.mode != "REDIRECT":
-        if req.show_saved_payment:
-            chk.error("showSavedPayment", _only_redirect("showSavedPayment", req.mode))
-        if req.bypass_status_page:
-            chk.error("bypassStatusPage", _only_redirect("bypassStatusPage", req.mode))
-    kind = req.method.type if req.method is not None else None
-    if kind is not None and kind not in SAVE_METHODS:
-        if req.expiration_mode != "LOOSE":
-            chk.error("expirationMode", _only_card_ewallet("expirationMode", kind))
-        if req.save_for_future_use:
-            chk.error(save_key, _only_card_ewallet(save_key, kind))
+def _check_applicable(chk: Checked, kind: str | None, mode: str, save_key: str) -> None:
+    """Refuse an "applicable only" setting that would not take effect."""
+    if mode != "REDIRECT":
+        why = f"applies only to mode REDIRECT; send false or omit it in mode {mode}"
+        for key in ("showSavedPayment", "bypassStatusPage"):
+            if chk.get(key):
+                chk.error(key, f"{key} {why}")
+    save = chk.get(save_key, False)
+    for key, problem in _not_applicable(kind, chk.get("expirationMode", "LOOSE"), save, save_key):
+        chk.error(key, problem)
 
 
 def session_settings_apply(session: Session, kind: str) -> None:
     """On confirm: the session's CARD/EWALLET-only settings must apply to the chosen method."""
-    if kind in SAVE_METHODS:
-        return
-    details: list[tuple[str, str]] = []
-    if session.expiration_mode != "LOOSE":
-        details.append(("expirationMode", _only_card_ewallet("expirationMode", kind)))
-    if session.save_for_future_use:
-        details.append(("saveForFutureUse", _only_card_ewallet("saveForFutureUse", kind)))
+    details = _not_applicable(
+        kind, session.expiration_mode, session.save_for_future_use, "saveForFutureUse"
+    )
     if details:
         raise validation_error(
-            [(field, f"{text} (set when the session was created)") for field, text in details]
+            [(key, f"{problem} (set when the session was created)") for key, problem in details]
         )
 
 
@@ -312,22 +295,18 @@ def parse_confirm(
     chk = Checked().run(body, CONFIRM_FIELDS)
     pm, top = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
     options = top if top is not None else chk.get("paymentMethod.paymentMethodOptions")
-    method = (
-        parse_method(chk, pm, options, config, now, stage="confirm") if pm is not None else None
-    )
+    method = None if pm is None else parse_method(chk, pm, options, config, now, stage="confirm")
     if method is not None:
         if session_type is not None and method.type != session_type:
-            chk.error(
-                "paymentMethod.type", f"paymentMethod.type must be {session_type} for this session"
-            )
+            problem = f"paymentMethod.type must be {session_type} for this session"
+            chk.error("paymentMethod.type", problem)
         else:
             _check_amount_range(chk, config, method.type, amount)
         if method.type == "CARD" and not (
             method.card or method.encrypted_card or method.card_token
         ):
-            chk.error(
-                "paymentMethod.card", "paymentMethod.card needs encryptedCard, token or number"
-            )
+            problem = "paymentMethod.card needs encryptedCard, token or number"
+            chk.error("paymentMethod.card", problem)
     chk.raise_if_failed()
     assert method is not None
     return method, _order(chk)
