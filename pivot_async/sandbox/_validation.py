@@ -1,10 +1,9 @@
 """The payments requests' tables on the one engine (:mod:`._fields`): 400 ``api_validation_error``
 naming every bad field by its dotted wire path (``paymentMethodOptions.virtualAccount.channel``).
 
-The rules: docs/reference/wire.md#create-session, wire.md#payment-objects and
-wire.md#confirm-cancel-capture. Their cross-field rules and the parsing into normalised values
-are in :mod:`._requests`. :class:`Checker` reads single values with the same rules and messages
-for the smaller bodies (refunds, capture, simulations, control routes).
+The rules: docs/reference/wire.md#create-session, wire.md#payment-objects,
+wire.md#confirm-cancel-capture and wire.md#refunds; the cross-field rules of create and confirm
+are in :mod:`._requests`. :class:`Checker` reads single values for the control routes.
 """
 
 from __future__ import annotations
@@ -19,14 +18,12 @@ from ._fields import GIVEN, Check, Checked, Field, Rule, When, text
 from ._util import decode_json, parse_request_time
 
 __all__ = [
-    "AMOUNT",
     "CAPTURE_FIELDS",
     "CONFIRM_FIELDS",
     "CREATE_FIELDS",
     "METHOD_FIELDS",
-    "METHOD_TYPES",
+    "OBJECT",
     "REFUND_FIELDS",
-    "REFUND_REASONS",
     "SIMULATION_FIELDS",
     "Checker",
     "parse_body",
@@ -86,7 +83,6 @@ _AT_LEAST_1, _ALNUM_SAYS = "must be at least 1", "must be alphanumeric"
 _EMAIL_SAYS = "must be a valid email address"
 _NUMBER_SAYS = "must be 13 to 19 digits"
 _MONTH = Rule("integer", check=lambda v: 1 <= v <= 12, says="must be 1 to 12")
-_OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
 
 
 # -- the tables (static rules) ---------------------------------------------------------------
@@ -294,7 +290,7 @@ def parse_body(raw: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
 
 
 class Checker(Checked):
-    """Single-value readers: each returns the normalised value, or the default and a problem."""
+    """Single-value readers: each returns the normalised value, or ``None`` and a problem."""
 
     def string(
         self,
@@ -303,11 +299,9 @@ class Checker(Checked):
         path: str,
         *,
         required: bool = False,
-        min_len: int = 0,
         max_len: int | None = None,
     ) -> str | None:
-        rule = text(max_len, min_len=min_len)
-        value: str | None = self.read(obj, key, path, rule, required)
+        value: str | None = self.read(obj, key, path, text(max_len), required)
         return value
 
     def enum(
@@ -317,11 +311,10 @@ class Checker(Checked):
         path: str,
         allowed: Collection[str],
         *,
-        default: str | None = None,
         required: bool = False,
     ) -> str | None:
-        value = self.read(obj, key, path, Rule(choices=tuple(allowed)), required)
-        return default if value is None else str(value)
+        value: str | None = self.read(obj, key, path, Rule(choices=tuple(allowed)), required)
+        return value
 
     def mapping(
         self, obj: Mapping[str, Any], key: str, path: str, *, required: bool = False
