@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -21,7 +21,6 @@ from ._models import Refund, Session
 from ._payments import Payments
 from ._recording import note
 from ._refunds import Refunds
-from ._requests import parse_create
 from ._validation import parse_body
 
 __all__ = ["PAYMENTS_KEY", "REFUNDS_KEY", "add_api_routes", "paginate"]
@@ -96,12 +95,10 @@ def _session(request: web.Request) -> tuple[Payments, Merchant, Session]:
 
 # -- payments ---------------------------------------------------------------------------------
 async def create_payment(request: web.Request) -> web.Response:
-    ctx, payments, merchant = _services(request)
-
-    def create(body: dict[str, Any]) -> Awaitable[Session]:
-        return payments.create(merchant, parse_create(body, ctx.config, ctx.now()))
-
-    return await _write(request, merchant, create, required=True)
+    _, payments, merchant = _services(request)
+    return await _write(
+        request, merchant, lambda body: payments.create(merchant, body), required=True
+    )
 
 
 async def confirm_payment(request: web.Request) -> web.Response:

@@ -27,9 +27,9 @@ from ._fields import Field, check
 from ._merchants import Merchant
 from ._models import Charge, Customer, Session
 from ._requests import (
-    CreateRequest,
     MethodInput,
     parse_confirm,
+    parse_create,
     parse_method,
     session_settings_apply,
 )
@@ -72,82 +72,54 @@ class Payments:
         return session
 
     # -- create -------------------------------------------------------------------------------
-    async def create(self, merchant: Merchant, req: CreateRequest) -> Session:
+    async def create(self, merchant: Merchant, body: dict[str, Any]) -> Session:
         """``POST /v2/payments`` (T1-T4)."""
-        now, m = self.ctx.now(), req.method
-        customer = self._customer(merchant, req)
-        session = Session(
-            id=uuid7(now),
-            merchant_id=merchant.id,
-            client_reference_id=req.client_reference_id,
-            amount=req.amount or 0,
-            payment_type=req.payment_type,
-            mode=req.mode,
-            auto_confirm=req.auto_confirm,
-            bypass_status_page=req.bypass_status_page,
-            redirect_url=req.redirect_url,
-            method_type=m.type if m else None,
-            payment_method=dict(m.echo) if m else None,
-            method_options=m.options if m else {},
-            statement_descriptor=req.statement_descriptor or merchant.name[:20],
-            expiration_mode=req.expiration_mode,
-            save_for_future_use=req.save_for_future_use,
-            show_saved_payment=req.show_saved_payment,
-            status="REQUIRE_CONFIRMATION",
-            created_at=now,
-            updated_at=now,
-            expiry_at=req.expiry_at,
-            customer_id=customer.id if customer else None,
-            customer_ref=customer,
-            customer=dict(req.customer)
-            if req.customer
-            else (dict(customer.fields) if customer else None),
-            order_information=req.order_information,
-            metadata=req.metadata,
-        )
+        now = self.ctx.now()
+        session, m = parse_create(body, merchant, self.ctx.config, now)
+        customer = self._customer(merchant, session)
+        if customer is not None:
+            session.customer_id, session.customer_ref = customer.id, customer
+            session.customer = dict(session.customer or customer.fields)
         if not session.multiple and session.expiry_at is None:
             session.expiry_at = now + _dt.timedelta(seconds=self.ctx.config.session_ttl)
-        if m is not None:
-            session.capture_method = m.capture_method
-            session.three_ds_method = m.three_ds_method
+        charge_now = m is not None and session.auto_confirm and not session.multiple
         card = None
-        if m is not None and m.type == "CARD" and req.auto_confirm and not session.multiple:
+        if charge_now and m is not None and m.type == "CARD":
             card = await self.cards.prepare(merchant, session, m, None)
         if session.multiple:
             assert m is not None
             self._static(merchant, session, m)
             session.status = "ACTIVE"
-        elif m is None:
-            session.status = (
-                "REQUIRE_PAYMENT_METHOD" if req.auto_confirm else "REQUIRE_CONFIRMATION"
-            )
-        if req.mode == "REDIRECT":
+        elif m is None and session.auto_confirm:
+            session.status = "REQUIRE_PAYMENT_METHOD"
+        if session.mode == "REDIRECT":
             session.payment_url = self.moves.hosted_url(session)
-        if m is not None and m.type == "CARD" and req.mode == "API" and not req.auto_confirm:
+        elif m is not None and m.type == "CARD" and not session.auto_confirm:
             session.encryption_key = public_key_b64(key_for_index(merchant.key_index))
         self.ctx.state.sessions[session.id] = session
-        if m is not None and req.auto_confirm and not session.multiple:
+        if charge_now and m is not None:
             self._start_charge(session, m, card)
         if session.expiry_at is not None:
             self.moves.schedule_expiry(session, session.expiry_at)
         return session
 
-    def _customer(self, merchant: Merchant, req: CreateRequest) -> Customer | None:
-        state = self.ctx.state
-        if req.customer is not None:
-            email = str(req.customer["email"])
+    def _customer(self, merchant: Merchant, session: Session) -> Customer | None:
+        """The customer of ``customer.email`` (created or updated), else of ``customerId``."""
+        state, given, customer_id = self.ctx.state, session.customer, session.customer_id
+        if given is not None:
+            email = str(given["email"])
             customer = state.customer_by_email(merchant.id, email)
             if customer is None:
-                customer = Customer(uuid7(self.ctx.now()), merchant.id, email, dict(req.customer))
+                customer = Customer(uuid7(self.ctx.now()), merchant.id, email, dict(given))
                 state.customers[customer.id] = customer
                 state.customer_ids[(merchant.id, email.lower())] = customer.id
             else:
-                customer.fields.update(req.customer)
-            if req.customer_id is not None and req.customer_id != customer.id:
+                customer.fields.update(given)
+            if customer_id is not None and customer_id != customer.id:
                 raise validation_error([("customerId", "customerId does not match customer.email")])
             return customer
-        if req.customer_id is not None:
-            found = state.customers.get(req.customer_id)
+        if customer_id is not None:
+            found = state.customers.get(customer_id)
             if found is None or found.merchant_id != merchant.id:
                 raise validation_error([("customerId", "Customer not found")])
             return found

@@ -15,12 +15,12 @@ from ._cards import CardData
 from ._config import MethodConfig, SandboxConfig
 from ._errors import validation_error
 from ._fields import Checked, Rule
+from ._merchants import Merchant
 from ._models import Session
-from ._util import parse_request_time
+from ._util import parse_request_time, uuid7
 from ._validation import _CARD, _TYPE, _VA, CONFIRM_FIELDS, CREATE_FIELDS, METHOD_FIELDS
 
 __all__ = [
-    "CreateRequest",
     "MethodInput",
     "parse_confirm",
     "parse_create",
@@ -55,29 +55,6 @@ class MethodInput:
     va_number: str | None = None
     ewallet_phone: str | None = None
     method_expiry: _dt.datetime | None = None
-
-
-@dataclasses.dataclass
-class CreateRequest:
-    """A validated ``POST /v2/payments`` body."""
-
-    client_reference_id: str
-    amount: int | None
-    payment_type: str
-    mode: str
-    method: MethodInput | None
-    save_for_future_use: bool
-    show_saved_payment: bool
-    bypass_status_page: bool
-    redirect_url: dict[str, Any] | None
-    customer_id: str | None
-    customer: dict[str, Any] | None
-    order_information: dict[str, Any] | None
-    auto_confirm: bool
-    statement_descriptor: str | None
-    expiration_mode: str
-    expiry_at: _dt.datetime | None
-    metadata: dict[str, Any] | None
 
 
 # -- the cross-field rules -------------------------------------------------------------------
@@ -183,52 +160,63 @@ def _order(chk: Checked) -> dict[str, Any] | None:
     return order
 
 
-def parse_create(body: dict[str, Any], config: SandboxConfig, now: _dt.datetime) -> CreateRequest:
-    """Validate a create-session body or raise 400 naming every bad field.
+def parse_create(
+    body: dict[str, Any], merchant: Merchant, config: SandboxConfig, now: _dt.datetime
+) -> tuple[Session, MethodInput | None]:
+    """A create-session body as a new session (before its status, customer and links are
+    settled) and its method, or 400 naming every bad field.
 
     See docs/reference/wire.md#create-session.
     """
     chk = Checked().run(body, CREATE_FIELDS)
     pm, options = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
-    method = parse_method(chk, pm, options, config, now, stage="create") if pm is not None else None
+    m = parse_method(chk, pm, options, config, now, stage="create") if pm is not None else None
     payment_type, mode = chk.get("paymentType", "SINGLE"), chk.get("mode", "REDIRECT")
     multiple = payment_type == "MULTIPLE"
     if mode == "API" and body.get("paymentMethod") is None:
         chk.error("paymentMethod", "paymentMethod is required when mode is API")
     if multiple and mode != "API":
         chk.error("", MULTIPLE_NEEDS_API)
-    elif multiple and (method is None or method.type not in ("QR", "VIRTUAL_ACCOUNT")):
+    elif multiple and (m is None or m.type not in ("QR", "VIRTUAL_ACCOUNT")):
         chk.error("", MULTIPLE_NOT_FOR_METHOD)
     amount = chk.get("amount.value")
-    if multiple and method is not None and method.type == "QR" and body.get("amount") is not None:
+    if multiple and m is not None and m.type == "QR" and body.get("amount") is not None:
         chk.error("", QRIS_MULTIPLE_AMOUNT)
         amount = None
     if amount is not None and not multiple:
-        _check_amount_range(chk, config, method.type if method else None, amount)
-    method_config = config.methods[method.type] if method else config.methods["CARD"]
+        _check_amount_range(chk, config, m.type if m else None, amount)
     save_key = "saveForFutureUse" if body.get("saveForFutureUse") is not None else "saveForFuture"
-    request = CreateRequest(
+    session = Session(
+        id=uuid7(now),
+        merchant_id=merchant.id,
         client_reference_id=chk.get("clientReferenceId", ""),
-        amount=amount,
+        amount=amount or 0,
         payment_type=payment_type,
         mode=mode,
-        method=method,
-        save_for_future_use=chk.get(save_key, False),
-        show_saved_payment=chk.get("showSavedPayment", False),
+        auto_confirm=chk.get("autoConfirm", True),
         bypass_status_page=chk.get("bypassStatusPage", False),
         redirect_url=chk.get("redirectUrl"),
+        method_type=m.type if m else None,
+        payment_method=dict(m.echo) if m else None,
+        method_options=m.options if m else {},
+        statement_descriptor=chk.get("statementDescriptor") or merchant.name[:20],
+        expiration_mode=chk.get("expirationMode", "LOOSE"),
+        save_for_future_use=chk.get(save_key, False),
+        show_saved_payment=chk.get("showSavedPayment", False),
+        status="REQUIRE_CONFIRMATION",
+        created_at=now,
+        updated_at=now,
         customer_id=chk.get("customerId") or None,
         customer=_surname(chk, "customer"),
         order_information=_order(chk),
-        auto_confirm=chk.get("autoConfirm", True),
-        statement_descriptor=chk.get("statementDescriptor") or None,
-        expiration_mode=chk.get("expirationMode", "LOOSE"),
-        expiry_at=_expiry(chk, "expiryAt", now, method_config),
+        expiry_at=_expiry(chk, "expiryAt", now, config.methods[m.type if m else "CARD"]),
         metadata=chk.get("metadata"),
     )
-    _check_applicable(chk, method.type if method else None, mode, save_key)
+    if m is not None:
+        session.capture_method, session.three_ds_method = m.capture_method, m.three_ds_method
+    _check_applicable(chk, m.type if m else None, mode, save_key)
     chk.raise_if_failed()
-    return request
+    return session, m
 
 
 SAVE_METHODS = ("CARD", "EWALLET")
