@@ -1,21 +1,8 @@
-"""Refunds (docs/reference/wire.md#refunds) and the refund simulation table
-(docs/reference/wire.md#test-data).
-
-A refund starts ``PENDING`` and walks a status path chosen at creation; each step happens
+"""Refunds (docs/reference/wire.md#refunds): a refund starts ``PENDING`` and walks a status path
+chosen at creation from its method, reference prefix and transfer account (``Refunds._path``;
+the table: docs/sandbox.md "Refunds", from docs/reference/wire.md#test-data). Each step happens
 ``config.refund_step_seconds`` later on the sandbox clock (or at once through
-``POST /_sandbox/refunds/{id}/advance``), and every status sends its event:
-
-=====================================================  ========================================
-Request                                                Path (``destinationType``)
-=====================================================  ========================================
-``AUTO``, no prefix                                    PENDING → SUCCESS (CHANNEL)
-``TRANSFER_ONLY``                                      PENDING → SUCCESS (ACCOUNT)
-``TRANSFER_ONLY``, ref ``2002-…`` or account
-``999966660002`` / ``999966660008``                    PENDING → FAILED (ACCOUNT)
-``AUTO``, ref ``1001-…`` (channel fails)               PENDING → WAITING_BANK_TRANSFER → SUCCESS
-``AUTO``, ref ``2001-…``, or ``1001-…`` with a
-failing or missing transfer destination                PENDING → WAITING_BANK_TRANSFER → FAILED
-=====================================================  ========================================
+``POST /_sandbox/refunds/{id}/advance``) and sends its event.
 """
 
 from __future__ import annotations
@@ -27,7 +14,7 @@ from typing import Any
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
 from ._merchants import Merchant
-from ._models import Refund
+from ._models import Charge, Refund
 from ._util import uuid7
 from ._validation import read_refund
 
@@ -41,6 +28,7 @@ REFUND_EVENTS = {
     "FAILED": "REFUND.FAILED",
 }
 FAILING_ACCOUNTS = frozenset({"999966660002", "999966660008"})
+_SUCCESS_ONLY = "only SUCCESS charges can be refunded"
 
 
 class Refunds:
@@ -59,49 +47,34 @@ class Refunds:
         """``POST /v1/refunds``."""
         chk = read_refund(body)
         chk.raise_if_failed()
-        session_id, charge_id = chk.get("paymentSessionId"), chk.get("chargeId")
-        full, amount = chk.get("isFullAmount", False), chk.get("amount.value")
-        reference, reason, method = (chk.get(k) for k in ("clientReferenceId", "reason", "method"))
-        method = method or "AUTO"
-        description, destination = chk.get("description"), chk.get("transferDestination")
-        metadata = chk.get("metadata")
-        charge = self._charge(merchant, session_id, charge_id)
+        charge = self._charge(merchant, chk.get("paymentSessionId"), chk.get("chargeId"))
         if charge.status != "SUCCESS":
-            raise state_error(
-                f"Charge status is {charge.status}; only SUCCESS charges can be refunded"
-            )
+            raise state_error(f"Charge status is {charge.status}; {_SUCCESS_ONLY}")
         captured = charge.captured_amount or 0
-        refunded = sum(
-            (
-                r.amount
-                for r in self.ctx.state.refunds.values()
-                if r.charge_id == charge.id and r.status != "FAILED"
-            ),
-            decimal.Decimal(0),
-        )
-        remaining = decimal.Decimal(captured) - refunded
-        value = remaining if full else amount
-        assert value is not None
+        refunds = self.ctx.state.refunds.values()
+        taken = (r.amount for r in refunds if r.charge_id == charge.id and r.status != "FAILED")
+        remaining = decimal.Decimal(captured) - sum(taken, decimal.Decimal(0))
+        full = chk.get("isFullAmount", False)
+        value = remaining if full else chk.get("amount.value")
         if value <= 0 or value > remaining:
-            raise state_error(
-                f"Refund amount {value} exceeds the refundable amount {remaining}", "amount.value"
-            )
+            problem = f"Refund amount {value} exceeds the refundable amount {remaining}"
+            raise state_error(problem, "amount.value")
         now = self.ctx.now()
         refund = Refund(
             id=uuid7(now),
             merchant_id=merchant.id,
-            client_reference_id=str(reference),
+            client_reference_id=chk.get("clientReferenceId"),
             payment_session_id=charge.session_id,
             charge_id=charge.id,
             captured_amount=captured,
             is_full_amount=full,
             amount=value,
             status="PENDING",
-            reason=str(reason),
-            description=description,
-            method=method,
-            transfer_destination=destination,
-            metadata=metadata,
+            reason=chk.get("reason"),
+            description=chk.get("description"),
+            method=chk.get("method") or "AUTO",
+            transfer_destination=chk.get("transferDestination"),
+            metadata=chk.get("metadata"),
             created_at=now,
             updated_at=now,
         )
@@ -123,29 +96,26 @@ class Refunds:
         self._schedule_next(refund)
         return refund
 
-    # -- helpers ------------------------------------------------------------------------------
-    def _charge(self, merchant: Merchant, session_id: str | None, charge_id: str | None) -> Any:
+    def _charge(self, merchant: Merchant, session_id: str | None, charge_id: str | None) -> Charge:
         state = self.ctx.state
         if charge_id:
             charge = state.charges.get(charge_id)
             if charge is None or state.sessions[charge.session_id].merchant_id != merchant.id:
                 raise not_found("charge", "chargeId")
             if session_id and charge.session_id != session_id:
-                raise validation_error(
-                    [("chargeId", "chargeId does not belong to paymentSessionId")]
-                )
+                problem = "chargeId does not belong to paymentSessionId"
+                raise validation_error([("chargeId", problem)])
             return charge
         session = state.sessions.get(session_id or "")
         if session is None or session.merchant_id != merchant.id:
             raise not_found("payment session", "paymentSessionId")
         paid = [c for c in session.charges if c.status == "SUCCESS"]
         if len(paid) > 1:
-            raise validation_error(
-                [("chargeId", "chargeId is required: the session has several charges")]
-            )
+            problem = "chargeId is required: the session has several charges"
+            raise validation_error([("chargeId", problem)])
         if not paid:
             status = session.charges[-1].status if session.charges else "none"
-            raise state_error(f"Charge status is {status}; only SUCCESS charges can be refunded")
+            raise state_error(f"Charge status is {status}; {_SUCCESS_ONLY}")
         return paid[0]
 
     def _fallback_destination(self, refund: Refund) -> dict[str, Any] | None:
