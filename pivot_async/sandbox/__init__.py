@@ -6,18 +6,9 @@ Start it in-process::
         client = PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url)
 
 or standalone with ``python -m pivot_async sandbox --port 8080``, or as the pytest fixture
-``pivot_sandbox`` from :mod:`pivot_async.testing`. ``docs/sandbox.md`` lists the test data,
-the control routes under ``/_sandbox/`` and the fault settings.
-
-Time is injected: pass ``clock=ManualClock()`` and call ``sandbox.advance(seconds)`` (or
-``clock.advance`` followed by any request) to expire tokens, sessions and idempotency keys or to
-move refunds on, without sleeping.
-
-Extension point: ``Sandbox(setup_hooks=[hook, ...])`` calls each ``hook(app, ctx)`` while
-building the application (``ctx`` is the :class:`SandboxContext`); the hook's routes get the
-same middlewares (request log, faults, errors). ``setup_hooks=None`` (the default) mounts the
-Pivot Pay wallet (SNAP); ``setup_hooks=()`` serves the payments API alone. ``docs/sandbox.md``
-("Extending it", "Design") has the details.
+``pivot_sandbox`` from :mod:`pivot_async.testing`. Time is injected (``clock=ManualClock()``,
+``sandbox.advance(seconds)``); ``Sandbox(setup_hooks=[hook, ...])`` extends it. ``docs/sandbox.md``
+has the test data, the control routes, the fault settings and the design.
 """
 
 from __future__ import annotations

@@ -13,18 +13,15 @@ from aiohttp import web
 from ._context import CONTEXT_KEY, SandboxContext
 from ._errors import SandboxError, ok, validation_error
 from ._merchants import Merchant
-from ._util import decode_json, jwt_decode, jwt_encode
+from ._util import jwt_decode, jwt_encode
+from ._validation import parse_body
 
 __all__ = ["access_token", "authenticate", "issue_token"]
 
 
 def _invalid() -> SandboxError:
-    return SandboxError(
-        401,
-        "credentials_invalid",
-        "Invalid or expired credentials",
-        [("", "Request new access token")],
-    )
+    message = "Invalid or expired credentials"
+    return SandboxError(401, "credentials_invalid", message, [("", "Request new access token")])
 
 
 def issue_token(ctx: SandboxContext, merchant: Merchant) -> str:
@@ -44,15 +41,10 @@ def issue_token(ctx: SandboxContext, merchant: Merchant) -> str:
 def authenticate(request: web.Request) -> Merchant:
     """The merchant of a valid ``Authorization: Bearer`` token, else 401."""
     ctx = request.app[CONTEXT_KEY]
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _invalid()
-    payload = jwt_decode(token.strip(), ctx.token_key)
-    if payload is None:
-        raise _invalid()
-    exp = payload.get("exp")
-    if not isinstance(exp, int) or exp <= ctx.now().timestamp():
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    payload = jwt_decode(token.strip(), ctx.token_key) if scheme.lower() == "bearer" else None
+    exp = None if payload is None else payload.get("exp")
+    if payload is None or not isinstance(exp, int) or exp <= ctx.now().timestamp():
         raise _invalid()
     merchant = ctx.state.merchants.get(str(payload.get("clientId")))
     if merchant is None:
@@ -63,17 +55,9 @@ def authenticate(request: web.Request) -> Merchant:
 async def access_token(request: web.Request) -> web.Response:
     """``POST /v1/access-token`` with ``X-MERCHANT-ID`` / ``X-MERCHANT-SECRET``."""
     ctx = request.app[CONTEXT_KEY]
-    raw = await request.read()
-    if raw.strip():
-        try:
-            body = decode_json(raw)
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise validation_error([("", "Request body must be a JSON object")])
-        grant = body.get("grantType", "client_credentials")
-        if grant != "client_credentials":
-            raise validation_error([("grantType", "grantType must be client_credentials")])
+    body = parse_body(await request.read(), allow_empty=True)
+    if body.get("grantType", "client_credentials") != "client_credentials":
+        raise validation_error([("grantType", "grantType must be client_credentials")])
     client_id = request.headers.get("X-MERCHANT-ID", "")
     secret = request.headers.get("X-MERCHANT-SECRET", "")
     merchant = ctx.state.merchants.get(client_id)

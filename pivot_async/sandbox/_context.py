@@ -14,7 +14,6 @@ from ._clock import Clock
 from ._config import SandboxConfig
 from ._faults import FaultRegistry
 from ._idempotency import IdempotencyStore
-from ._merchants import Merchant
 from ._recording import RequestLog
 from ._state import SandboxState
 
@@ -22,13 +21,10 @@ __all__ = ["CONTEXT_KEY", "SandboxContext"]
 
 
 class SandboxContext:
-    """Shared services of one sandbox.
-
-    Extensions (``setup_hooks``) receive it together with the application. Stable attributes:
-    ``clock``, ``config``, ``state``, ``requests``, ``faults``, ``callbacks``, ``idempotency``;
-    and the methods :meth:`now`, :meth:`get_base_url` (also the ``base_url`` property),
-    :meth:`send_callback`, :meth:`merchant_by_client_id` and :meth:`sweep`.
-    """
+    """Shared services of one sandbox, handed to each setup hook with the application: ``clock``,
+    ``config``, ``state``, ``requests`` (the one bounded log), ``faults``, ``callbacks``,
+    ``idempotency``; :meth:`now`, :meth:`get_base_url` (or ``base_url``), :meth:`send_callback`
+    and :meth:`sweep`."""
 
     def __init__(
         self,
@@ -44,7 +40,6 @@ class SandboxContext:
         self.config = config
         self.state = SandboxState()
         self.requests = RequestLog(config.request_log_size)
-        """The one request log (payments and wallet routes), bounded."""
         self.faults = FaultRegistry(clock, seed)
         self.callbacks = CallbackSender(
             now=clock.now,
@@ -72,10 +67,6 @@ class SandboxContext:
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` once the sandbox is serving."""
         return self._base_url()
-
-    def merchant_by_client_id(self, client_id: str) -> Merchant | None:
-        """The registered merchant with this client id, if any."""
-        return self.state.merchants.get(client_id)
 
     def revoke_tokens(self) -> None:
         """Invalidate every access token issued so far."""

@@ -23,7 +23,7 @@ _ABSENT: Any = object()
 _TYPES: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "string": ("a string", str),
     "boolean": ("a boolean", bool),
-    "integer": ("an integer", int),  # not a bool (a subclass of int)
+    "integer": ("an integer", int),  # _whole() turns a bool (a subclass of int) into None
     "object": ("an object", dict),
     "array": ("an array", list),
 }
@@ -43,21 +43,16 @@ class Rule:
     check: Check | None = None
     says: str = "has an invalid format"
 
-    def __call__(self, value: Any) -> bool:
-        return self.judge("", value, required=False)[0] is None
-
     def judge(self, path: str, value: Any, *, required: bool) -> tuple[str | None, Any]:
         """(the problem's message or ``None``, the value normalised)."""
         kind = self.type
         if kind:
             if kind == "integer":
                 value = _whole(value)
-            if not isinstance(value, _TYPES[kind][1]) or (kind == "integer" and value is True):
+            if not isinstance(value, _TYPES[kind][1]):
                 if kind == "array" and self.min_len:
                     return f"{path} must be a non-empty array", value
                 return f"{path} must be {_TYPES[kind][0]}", value
-            if kind == "integer" and value is False:
-                return f"{path} must be an integer", value
         if self.choices:
             value = self.choose(value)
             if value is None:
@@ -77,11 +72,10 @@ class Rule:
         return None, value
 
     def choose(self, value: Any) -> str | None:
-        if not isinstance(value, str):
-            return None
-        for option in self.choices:
-            if option == value or (self.fold_case and option.lower() == value.lower()):
-                return option
+        if isinstance(value, str):
+            for option in self.choices:
+                if option == value or (self.fold_case and option.lower() == value.lower()):
+                    return option
         return None
 
 
@@ -142,9 +136,6 @@ class Checked:
     def error(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
 
-    def require(self, path: str) -> None:
-        self.problems.append(Problem(path, f"Make sure {path} value is fulfilled", missing=True))
-
     def get(self, path: str, default: Any = None) -> Any:
         """The value at ``path`` if present and valid, else ``default``."""
         return self.values.get(path, default)
@@ -181,7 +172,7 @@ class Checked:
             for here, item in places:
                 if f is not None:
                     required = f.required
-                    if required.__class__ is not bool:
+                    if isinstance(required, When):
                         required = self._required(required)
                     item = self.read_value(here, item, f.rule, required, blank)
                 if children and _is_object(item):
@@ -199,7 +190,8 @@ class Checked:
         missing = value is _ABSENT or value is None
         if missing or (blank_is_missing and required and (value == "" or value == [])):
             if required:
-                self.require(path)
+                message = f"Make sure {path} value is fulfilled"
+                self.problems.append(Problem(path, message, missing=True))
             return None
         problem, value = rule.judge(path, value, required=required)
         if problem is not None:
@@ -215,9 +207,7 @@ class Checked:
             return None
         return self.read_value(path, self.values.pop(path), rule, False, False)
 
-    def _required(self, required: bool | When) -> bool:
-        if not isinstance(required, When):
-            return required
+    def _required(self, required: When) -> bool:
         if required.equals is GIVEN:
             return bool(self.values.get(required.path))
         return bool(self.get(required.path, required.default) == required.equals)
@@ -244,12 +234,12 @@ def check(
 
 
 def _whole(value: Any) -> Any:
-    """The payments API reads ``"10000"`` and ``10000.0`` as ``10000``."""
+    """The payments API reads ``"10000"`` and ``10000.0`` as ``10000``; a boolean is none."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value
+    return None if isinstance(value, bool) else value
 
 
 _Tree = dict[str, tuple["Field | None", bool, "_Tree"]]

@@ -1,11 +1,5 @@
 """``X-REQUEST-ID`` idempotency (docs/reference/wire.md#idempotency), and its SNAP twin, the
-``X-EXTERNAL-ID`` uniqueness window of the wallet (:class:`ExternalIdWindow`).
-
-Keys are scoped per merchant. The payload is the method, the path and the parsed JSON body.
-Only 2xx outcomes are stored, for ``ttl`` on the sandbox clock; a duplicate arriving while the
-first request is still running waits for it and then replays its stored response, or runs
-itself if the first one failed.
-"""
+``X-EXTERNAL-ID`` uniqueness window of the wallet (:class:`ExternalIdWindow`)."""
 
 from __future__ import annotations
 
@@ -17,10 +11,10 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from ._errors import SandboxError, validation_error
-from ._util import canonical_json
 from ._wallet_model import jakarta_date
 
 __all__ = ["ExternalIdWindow", "IdempotencyStore", "check_request_id"]
@@ -35,9 +29,8 @@ def check_request_id(value: str | None, *, required: bool) -> str | None:
             raise validation_error([("X-REQUEST-ID", "X-REQUEST-ID header is required")])
         return None
     if not _REQUEST_ID.match(value):
-        raise validation_error(
-            [("X-REQUEST-ID", "X-REQUEST-ID must be 16 to 36 alphanumeric characters")]
-        )
+        message = "X-REQUEST-ID must be 16 to 36 alphanumeric characters"
+        raise validation_error([("X-REQUEST-ID", message)])
     return value
 
 
@@ -52,7 +45,10 @@ class _Entry:
 
 
 class IdempotencyStore:
-    """Stored outcomes by ``(merchant id, key)``."""
+    """Stored outcomes by ``(merchant id, key)``; the payload is the method, the path and the
+    parsed JSON body. Only 2xx outcomes are kept, for ``ttl`` on the sandbox clock; a duplicate
+    arriving while the first request runs waits for it, then replays its response (or runs
+    itself if the first one failed)."""
 
     def __init__(self, ttl: float, now: Callable[[], _dt.datetime]) -> None:
         self._ttl = _dt.timedelta(seconds=ttl)
@@ -64,7 +60,7 @@ class IdempotencyStore:
 
     @staticmethod
     def fingerprint(method: str, path: str, body: Any) -> bytes:
-        return canonical_json([method.upper(), path, body])
+        return msgspec.json.encode([method.upper(), path, body], order="sorted")
 
     async def run(
         self,
@@ -131,14 +127,12 @@ class ExternalIdWindow:
     def claim(self, client_key: str, external_id: str) -> bool:
         """Record X-EXTERNAL-ID for this partner; False if already used in the window.
 
-        ``seen`` is kept in the order the ids were (last) recorded, so the oldest come first
-        and pruning pops from the front: amortised O(1) per request. (An ``OrderedDict``: a
-        plain dict's first key is found by skipping the slots of the keys deleted before it.)
+        ``seen`` is in the order the ids were (last) recorded, so pruning pops the oldest from
+        the front: amortised O(1) per request (an ``OrderedDict``: a plain dict finds its first
+        key by skipping the slots of the keys deleted before it).
         """
         now = self._now()
-        seen = self.seen.get(client_key)
-        if seen is None:
-            seen = self.seen[client_key] = collections.OrderedDict()
+        seen = self.seen.setdefault(client_key, collections.OrderedDict())
         first = seen.get(external_id)
         if first is not None:
             if self.window == "rolling_24h":
@@ -156,11 +150,9 @@ class ExternalIdWindow:
     def _prune(
         seen: collections.OrderedDict[str, _dt.datetime], now: _dt.datetime
     ) -> None:
-        """Forget the ids that can no longer clash: recorded 24 h or more ago (and so on
-        another Jakarta day), in either window. Stops at the first id still inside: each id is
-        removed once, so a request costs O(1) amortised. (If the sandbox clock was moved back,
-        ids can be out of order; pruning then stops early and keeps more, never fewer.)
-        """
+        """Forget the ids that can no longer clash (recorded 24 h ago or more, on another Jakarta
+        day), up to the first one still inside; an id recorded after the clock went back stops
+        it early (keeping more, never fewer)."""
         today = jakarta_date(now)
         day = _dt.timedelta(hours=24)
         while seen:

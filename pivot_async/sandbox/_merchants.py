@@ -1,12 +1,4 @@
-"""The one merchant registry of the sandbox, shared by the payments API and the wallet (SNAP).
-
-A :class:`Merchant` has payments credentials (``client_id``/``client_secret``, the card RSA key
-``key_index``, a callback URL) and, when it uses Pivot Pay, its :class:`SnapCredentials`
-(client key, HMAC secret, RSA public key, partner and channel ids). SNAP credentials may also be
-registered on their own (a wallet-only merchant, as :meth:`WalletSandbox.register_merchant
-<pivot_async.sandbox.WalletSandbox.register_merchant>` does). :class:`Merchants` indexes both:
-by payments client id (it is a ``Mapping``), and by SNAP client key and partner id.
-"""
+"""The one merchant registry of the sandbox, shared by the payments API and the wallet (SNAP)."""
 
 from __future__ import annotations
 
@@ -62,9 +54,8 @@ class SnapCredentials:
         """Credentials with the public key given as a key or a PEM; ``partner_id`` defaults
         to the client key."""
         key = public_key if isinstance(public_key, RSAPublicKey) else load_public_key(public_key)
-        partner = partner_id or client_key
-        pem = private_key_pem
-        return cls(client_key, client_secret, key, partner, channel_id, merchant_id, pem)
+        ids = (partner_id or client_key, channel_id, merchant_id)
+        return cls(client_key, client_secret, key, *ids, private_key_pem)
 
     @classmethod
     def generate(
@@ -131,7 +122,8 @@ class Merchant:
 
 class Merchants(Mapping[str, Merchant]):
     """Payments client id -> :class:`Merchant`; SNAP client keys and partner ids index the
-    SNAP credentials of the same merchants (and of wallet-only ones)."""
+    SNAP credentials of the same merchants and of wallet-only ones (registered on their own with
+    :meth:`add_snap`)."""
 
     def __init__(self) -> None:
         self._by_id: dict[str, Merchant] = {}

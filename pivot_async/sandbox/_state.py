@@ -1,11 +1,4 @@
-"""Everything the sandbox remembers, and the schedule of time-driven transitions.
-
-Time-driven changes (expiry, capture settlement, refund steps, e-wallet test outcomes) are
-entries of one heap keyed by their due time on the sandbox clock. :meth:`SandboxState.sweep`
-runs every entry that is due; the sandbox calls it at the start of every request, from the
-inspection helpers and (with the system clock) from a background ticker, so expiry is lazy:
-a test advances a :class:`~pivot_async.sandbox.ManualClock` and the next access sees the result.
-"""
+"""Everything the sandbox remembers, and the one schedule of time-driven transitions."""
 
 from __future__ import annotations
 
@@ -18,12 +11,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from ._merchants import Merchant, Merchants
+from ._merchants import Merchants
 from ._models import Charge, Customer, Refund, Session
 
 _log = logging.getLogger("pivot_async.sandbox")
 
-__all__ = ["Merchant", "SandboxState", "StoredCard"]
+__all__ = ["SandboxState", "StoredCard"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +31,11 @@ class StoredCard:
 
 
 class SandboxState:
-    """All resources of all merchants, indexed by id."""
+    """All resources of all merchants, indexed by id, and the schedule: time-driven changes
+    (expiry, capture settlement, refund steps, e-wallet outcomes) in one heap by due time on the
+    sandbox clock. :meth:`sweep` runs what is due; the sandbox calls it before every request,
+    when ``sandbox.state`` is read and (system clock) from a background ticker, so a test
+    advances a :class:`~pivot_async.sandbox.ManualClock` and the next access sees the result."""
 
     def __init__(self) -> None:
         self.merchants = Merchants()

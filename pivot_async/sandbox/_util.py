@@ -15,7 +15,6 @@ import msgspec
 
 __all__ = [
     "ZERO_TIME",
-    "canonical_json",
     "decode_json",
     "encode_json",
     "format_time",
@@ -47,11 +46,6 @@ def encode_json(obj: Any) -> bytes:
 def decode_json(data: bytes) -> Any:
     """Parse JSON bytes (raises ``msgspec.DecodeError``)."""
     return msgspec.json.decode(data)
-
-
-def canonical_json(obj: Any) -> bytes:
-    """A canonical encoding (sorted keys) used to compare parsed payloads."""
-    return msgspec.json.encode(obj, order="sorted")
 
 
 def uuid7(now: _dt.datetime) -> str:
