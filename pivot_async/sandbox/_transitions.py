@@ -1,15 +1,6 @@
-"""State changes shared by every flow, each with its callback event.
-
-See docs/reference/wire.md#transitions.
-
-- :meth:`succeed`: SINGLE session PAID, charge SUCCESS with ``paidAt``, event PAYMENT.PAID;
-  MULTIPLE session stays ACTIVE, event CHARGE.SUCCESS (T10-T12).
-- :meth:`processing`: session PROCESSING, charge as given, event PAYMENT.PROCESSING once per
-  session (T7-T9).
-- :meth:`fail`: charge FAILED with its code, session CANCELLED with ``CHARGE_FAILED``, event
-  PAYMENT.CANCELLED (T13).
-- :meth:`expire`: session EXPIRED (MULTIPLE: INACTIVE), open charges EXPIRED, no event (T14, T15).
-- :meth:`cancel`: session CANCELLED, event PAYMENT.CANCELLED (T6).
+"""State changes shared by every flow, each with its callback event (T1-T15 of
+docs/reference/wire.md#transitions): :meth:`Transitions.succeed`, :meth:`~Transitions.processing`,
+:meth:`~Transitions.fail`, :meth:`~Transitions.expire` (no event) and :meth:`~Transitions.cancel`.
 """
 
 from __future__ import annotations
@@ -20,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ._context import SandboxContext
-from ._models import Charge, Customer, Session
+from ._models import Charge, Session
 from ._state import StoredCard
 from ._util import format_time, jwt_encode, uuid7
 
@@ -38,6 +29,7 @@ RECOMMENDATIONS = {
     "CHARGE_EXPIRED": "Create a new payment session.",
 }
 
+_TIME_OUT = "The payment time has run out."
 EXPIRABLE = frozenset(
     {"REQUIRE_PAYMENT_METHOD", "REQUIRE_CONFIRMATION", "REQUIRE_ACTION", "ACTIVE"}
 )
@@ -49,12 +41,8 @@ class Transitions:
     def __init__(self, ctx: SandboxContext) -> None:
         self.ctx = ctx
 
-    # -- plumbing -----------------------------------------------------------------------------
-    def now(self) -> _dt.datetime:
-        return self.ctx.now()
-
     def touch(self, session: Session, *charges: Charge) -> None:
-        now = self.now()
+        now = self.ctx.now()
         session.updated_at = now
         for charge in charges:
             charge.updated_at = now
@@ -63,7 +51,7 @@ class Transitions:
         self.ctx.send_callback(event, session.to_json(), merchant_id=session.merchant_id)
 
     def page_token(self, session: Session) -> str:
-        expiry = session.expiry_at or (self.now() + _dt.timedelta(days=30))
+        expiry = session.expiry_at or (self.ctx.now() + _dt.timedelta(days=30))
         payload = {"uuid": session.id, "iss": "backend-portal", "exp": int(expiry.timestamp())}
         return jwt_encode(payload, self.ctx.signing_key)
 
@@ -90,7 +78,7 @@ class Transitions:
     # -- transitions --------------------------------------------------------------------------
     def succeed(self, session: Session, charge: Charge) -> None:
         """A charge is paid in full (T10, T11, T12)."""
-        now = self.now()
+        now = self.ctx.now()
         charge.status = "SUCCESS"
         charge.paid_at = now
         charge.authorized_amount = charge.authorized_amount or charge.amount
@@ -116,25 +104,20 @@ class Transitions:
 
     def fail(self, session: Session, charge: Charge, code: str, message: str) -> None:
         """A charge fails: the session is cancelled with ``CHARGE_FAILED`` (T13)."""
-        method = charge.method.replace("_", " ")
-        charge.status = "FAILED"
-        charge.failure_code = code
-        charge.failure_message = f"{method} payment failed. {message}".strip()
-        charge.recommendation = RECOMMENDATIONS.get(code, "Contact Pivot support.")
-        self.touch(session, charge)
-        if session.multiple:
-            return
-        self._cancelled(session, "CHARGE_FAILED")
+        self._failed(session, charge, "FAILED", code, message)
+        if not session.multiple:
+            self.cancel(session, "CHARGE_FAILED")
+
+    def _failed(self, session: Session, c: Charge, status: str, code: str, message: str) -> None:
+        c.status, c.failure_code = status, code
+        c.failure_message = f"{c.method.replace('_', ' ')} payment failed. {message}".strip()
+        c.recommendation = RECOMMENDATIONS.get(code, "Contact Pivot support.")
+        self.touch(session, c)
 
     def cancel(self, session: Session, reason: str) -> None:
-        """The merchant or the customer cancels (T6)."""
-        self._cancelled(session, reason)
-
-    def _cancelled(self, session: Session, reason: str) -> None:
-        now = self.now()
-        session.status = "CANCELLED"
-        session.cancelled_at = now
-        session.cancellation_reason = reason
+        """The merchant or the customer cancels (T6), or a charge failed (T13)."""
+        now = self.ctx.now()
+        session.status, session.cancelled_at, session.cancellation_reason = "CANCELLED", now, reason
         session.expiry_at = now
         self.touch(session)
         self.release_static_number(session)
@@ -144,7 +127,7 @@ class Transitions:
         """``expiryAt`` passed (T14, T15); no event. PROCESSING sessions do not expire."""
         if session.status not in EXPIRABLE:
             return
-        due = session.expiry_at is not None and session.expiry_at <= self.now()
+        due = session.expiry_at is not None and session.expiry_at <= self.ctx.now()
         if not (due or force):
             return
         if session.multiple:
@@ -152,19 +135,11 @@ class Transitions:
             self.release_static_number(session)
             self.touch(session)
             return
-        self.expire_charges(session)
-        session.status = "EXPIRED"
-        self.touch(session)
-
-    def expire_charges(self, session: Session) -> None:
         for charge in session.charges:
             if not charge.final:
-                charge.status = "EXPIRED"
-                charge.failure_code = "CHARGE_EXPIRED"
-                method = charge.method.replace("_", " ")
-                charge.failure_message = f"{method} payment failed. The payment time has run out."
-                charge.recommendation = RECOMMENDATIONS["CHARGE_EXPIRED"]
-                self.touch(session, charge)
+                self._failed(session, charge, "EXPIRED", "CHARGE_EXPIRED", _TIME_OUT)
+        session.status = "EXPIRED"
+        self.touch(session)
 
     def release_static_number(self, session: Session) -> None:
         va = (session.payment_method or {}).get("virtualAccount")
@@ -173,58 +148,37 @@ class Transitions:
             if self.ctx.state.va_numbers.get(key) == session.id:
                 del self.ctx.state.va_numbers[key]
 
-    # -- tokens -------------------------------------------------------------------------------
     def save_method(self, session: Session, charge: Charge) -> None:
         """``saveForFutureUse``: store the card or e-wallet on the customer.
 
         See docs/reference/wire.md#customers.
         """
-        if not session.save_for_future_use or session.customer_id is None:
-            return
-        customer = self.ctx.state.customers.get(session.customer_id)
-        if customer is None:
-            return
-        now = format_time(self.now())
-        if charge.method == "CARD" and charge.card_profile is not None:
-            self._save_card(session, charge, customer, now)
-        elif charge.method == "EWALLET" and charge.ewallet is not None:
-            channel = str(charge.ewallet.get("channel", "")).lower()
-            customer.stored.append(
-                {
-                    "token": uuid7(self.now()),
-                    "paymentMethod": "ewallet",
-                    "paymentChannel": channel,
-                    "createdAt": now,
-                    "status": "ACTIVE",
-                }
-            )
-
-    def _save_card(self, session: Session, charge: Charge, customer: Customer, now: str) -> None:
+        customer = self.ctx.state.customers.get(session.customer_id or "")
         profile = charge.card_profile
-        assert profile is not None
-        for stored in customer.stored:
-            if stored.get("card", {}).get("fingerprint") == profile["fingerprint"]:
+        if not session.save_for_future_use or customer is None:
+            return
+        if charge.method == "CARD" and profile is not None:
+            prints = (s.get("card", {}).get("fingerprint") for s in customer.stored)
+            if profile["fingerprint"] in prints:
                 return
-        token = uuid7(self.now())
-        brand = profile["binInformations"]["brand"]
-        first, _, last = str(profile.get("cardHolderName") or "").partition(" ")
-        self.ctx.state.card_tokens[token] = StoredCard(
-            token, session.merchant_id, customer.id, charge.card_key or "UNKNOWN", profile
-        )
-        card: dict[str, Any] = {
-            "fingerprint": profile["fingerprint"],
-            "network": brand,
-            **{k: profile[k] for k in ("first6", "first8", "last4", "expMonth", "expYear")},
-            "cardHolderFirstName": first,
-            "cardHolderLastName": last,
-        }
-        customer.stored.append(
-            {
-                "token": token,
-                "paymentMethod": "CARD",
-                "paymentChannel": brand,
-                "createdAt": now,
-                "status": "ACTIVE",
-                "card": card,
+            kind, channel = "CARD", profile["binInformations"]["brand"]
+        elif charge.method == "EWALLET" and charge.ewallet is not None:
+            kind, channel = "ewallet", str(charge.ewallet.get("channel", "")).lower()
+        else:
+            return
+        token, now = uuid7(self.ctx.now()), format_time(self.ctx.now())
+        entry: dict[str, Any] = {"token": token, "paymentMethod": kind, "paymentChannel": channel}
+        entry.update(createdAt=now, status="ACTIVE")
+        if profile is not None and kind == "CARD":
+            key = charge.card_key or "UNKNOWN"
+            stored = StoredCard(token, session.merchant_id, customer.id, key, profile)
+            self.ctx.state.card_tokens[token] = stored
+            first, _, last = str(profile.get("cardHolderName") or "").partition(" ")
+            entry["card"] = {
+                "fingerprint": profile["fingerprint"],
+                "network": channel,
+                **{k: profile[k] for k in ("first6", "first8", "last4", "expMonth", "expYear")},
+                "cardHolderFirstName": first,
+                "cardHolderLastName": last,
             }
-        )
+        customer.stored.append(entry)
