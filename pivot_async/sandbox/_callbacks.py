@@ -1,14 +1,6 @@
-"""Callback delivery: POST ``{"event", "data"}`` with ``X-API-Key``, retried.
-
-See docs/reference/wire.md#callbacks.
-
-Every emitted event is recorded in :attr:`CallbackSender.events`. When a callback URL is
-configured, a :class:`CallbackDelivery` is queued; one worker sends first attempts in emission
-order. A 5xx, 408 or 429 reply, a connection error or a timeout schedules a retry after
-5 min, 15 min, 1 h, 3 h, 6 h and 12 h, each multiplied by ``delay_scale`` (real seconds); after
-the last one the delivery is ``failed`` (the gateway's "manual retry" state, see
-:meth:`CallbackSender.retry`). Any other reply ends it: 2xx ``delivered``, else ``rejected``.
-All tasks are cancelled and awaited by :meth:`CallbackSender.close`.
+"""Callback delivery (docs/reference/wire.md#callbacks; retries and states: docs/sandbox.md
+"Callbacks"): every emitted event is recorded in :attr:`CallbackSender.events`; with a callback
+URL a :class:`CallbackDelivery` is queued, and one worker sends first attempts in emission order.
 """
 
 from __future__ import annotations
@@ -30,6 +22,7 @@ __all__ = ["CallbackAttempt", "CallbackDelivery", "CallbackSender", "SandboxEven
 
 _log = logging.getLogger("pivot_async.sandbox.callbacks")
 _RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,20 +59,21 @@ class CallbackDelivery:
 
     def to_json(self) -> dict[str, Any]:
         """The delivery as JSON (what ``GET /_sandbox/callbacks`` lists)."""
-        return {
-            "id": self.id,
-            "event": self.event,
-            "url": self.url,
-            "state": self.state,
-            "attempts": [
-                {"at": a.at.isoformat(), "status": a.status, "error": a.error}
-                for a in self.attempts
-            ],
-        }
+        attempts = [
+            {"at": a.at.isoformat(), "status": a.status, "error": a.error} for a in self.attempts
+        ]
+        shown = {"id": self.id, "event": self.event, "url": self.url, "state": self.state}
+        return {**shown, "attempts": attempts}
 
 
 class CallbackSender:
-    """Sends the sandbox's callbacks; see the module docstring."""
+    """Sends the sandbox's callbacks: POST ``{"event", "data"}`` with ``X-API-Key``.
+
+    A 5xx, 408 or 429 reply, a connection error or a timeout is retried after each delay of
+    ``schedule`` (5 min ... 12 h) times ``delay_scale`` (real seconds), then the delivery is
+    ``failed`` until :meth:`retry`; any other reply ends it (2xx ``delivered``, else
+    ``rejected``). :meth:`close` cancels and awaits every task.
+    """
 
     def __init__(
         self,
@@ -194,11 +188,7 @@ class CallbackSender:
         assert self._session is not None
         status: int | None = None
         error: str | None = None
-        headers = {
-            "X-API-Key": delivery.key,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        headers = {"X-API-Key": delivery.key, **_JSON_HEADERS}
         try:
             async with self._session.post(
                 delivery.url, data=delivery.body, headers=headers
