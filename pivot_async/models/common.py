@@ -5,7 +5,6 @@ fractional digits, sometimes the Go zero time ``0001-01-01T00:00:00Z``);
 :func:`parse_timestamp` turns one into an aware ``datetime`` when needed.
 """
 
-import contextlib
 import datetime as _dt
 import decimal
 import re
@@ -90,9 +89,10 @@ class DecimalAmount(Model, kw_only=True):
         if isinstance(raw, decimal.Decimal):
             exponent = raw.as_tuple().exponent
             if isinstance(exponent, int) and exponent >= -2:
-                # Too many digits to add two decimals: keep the value as it came.
-                with contextlib.suppress(decimal.InvalidOperation):
+                try:  # noqa: SIM105 - contextlib.suppress: 3 Python calls per amount
                     raw = raw.quantize(CENT)
+                except decimal.InvalidOperation:
+                    pass  # too many digits to add two decimals: keep the value as it came
             self.value = raw
 
 

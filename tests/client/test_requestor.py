@@ -291,3 +291,21 @@ async def test_the_wire_log_layer_runs_only_with_debug_logging(
             and " -> " in r.getMessage()]
     assert any(m.startswith("POST /wallet-backend/") for m in wire)
     assert any(m.startswith("POST /v2/payments -> ") for m in wire)
+
+
+def test_urls_are_the_ones_yarl_builds_and_their_cache_is_bounded() -> None:
+    # Requestor.url keeps the URLs of recent paths (a wallet path's is ~3 us to build):
+    # the same URL as built fresh, under a base URL with a path prefix, and a bounded cache
+    # (paths carry ids: a long-lived client must not keep every one).
+    from yarl import URL
+
+    base = URL("https://gw.example/prefix")
+    client = PivotClient("merchant", "secret", base_url=str(base))
+    requestor = client._requestor
+    paths = ["/wallet-backend/snap/v1.0/debit/payment-host-to-host", "/v2/payments",
+             "/v2/payments/a.b~c/confirm", "/v1/refunds/x%2Fy"]
+    paths += [f"/v2/payments/{i:08d}" for i in range(3 * _requestor._URL_CACHE)]
+    for _ in range(2):
+        for path in paths:
+            assert requestor.url(path) == base.with_path("/prefix" + path, encoded=False)
+            assert len(requestor._urls) <= _requestor._URL_CACHE
