@@ -18,6 +18,18 @@ from ._util import jwt_decode
 
 __all__ = ["add_page_routes", "page_for", "status_url"]
 
+_SIMULATE = ("chargeStatus", "SUCCESS", "Simulate payment")
+
+
+def _auth_buttons(*labels: str) -> list[tuple[str, str, str]]:
+    """The 3DS step's complete / fail / cancel buttons."""
+    return [("action", a, t) for a, t in zip(("complete", "fail", "cancel"), labels, strict=True)]
+
+
+def _box(*parts: str) -> str:
+    return f"<div class='box'>{''.join(parts)}</div>"
+
+
 def _summary(session: Session) -> str:
     rows = [
         ("Merchant", session.statement_descriptor),
@@ -25,15 +37,13 @@ def _summary(session: Session) -> str:
         ("Amount", f"IDR {session.amount:,}" if not session.multiple else "open amount"),
         ("Status", session.status),
     ]
-    cells = "".join(f"<div><b>{html.escape(k)}:</b> {html.escape(v)}</div>" for k, v in rows)
-    return f"<div class='box'>{cells}</div>"
+    return _box(*(f"<div><b>{html.escape(k)}:</b> {html.escape(v)}</div>" for k, v in rows))
 
 
 def _return_key(session: Session) -> str:
     """Which ``redirectUrl`` entry a finished session returns the customer to."""
-    return {"PAID": "successReturnUrl", "EXPIRED": "expirationReturnUrl"}.get(
-        session.status, "failureReturnUrl"
-    )
+    keys = {"PAID": "successReturnUrl", "EXPIRED": "expirationReturnUrl"}
+    return keys.get(session.status, "failureReturnUrl")
 
 
 def status_url(session: Session) -> str:
@@ -63,76 +73,67 @@ def _card_form(session: Session) -> str:
         "<label>Expiry year <input name='expYear' value='2030' size='4'></label>"
         "<label>CVC <input name='cvc' value='123' size='3'></label>"
     )
-    return (
-        "<div class='box'><b>Pay by card</b>"
-        + form(f"/_sandbox/payments/{session.id}/pay", [], [("go", "card", "Pay")], extra=extra)
-        + "</div>"
-    )
+    action = f"/_sandbox/payments/{session.id}/pay"
+    return _box("<b>Pay by card</b>", form(action, [], [("go", "card", "Pay")], extra=extra))
 
 
 def _method_forms(session: Session) -> str:
     action = f"/_sandbox/payments/{session.id}/pay"
+    bca = "<input type='hidden' name='channel' value='BCA'>"
     va = form(
-        action,
-        [("type", "VIRTUAL_ACCOUNT")],
-        [("go", "va", "Virtual account (BCA)")],
-        extra="<input type='hidden' name='channel' value='BCA'>",
+        action, [("type", "VIRTUAL_ACCOUNT")], [("go", "va", "Virtual account (BCA)")], extra=bca
     )
     qr = form(action, [("type", "QR")], [("go", "qr", "QRIS")])
-    wallet = form(
-        action, [("type", "EWALLET"), ("channel", "DANA")], [("go", "ewallet", "DANA e-wallet")]
-    )
-    return f"<div class='box'><b>Other methods</b>{va}{qr}{wallet}</div>"
+    dana = [("type", "EWALLET"), ("channel", "DANA")]
+    wallet = form(action, dana, [("go", "ewallet", "DANA e-wallet")])
+    return _box("<b>Other methods</b>", va, qr, wallet)
 
 
 def _waiting(session: Session) -> str:
     charge = session.charges[-1]
-    simulate = form(
-        f"/_sandbox/payments/{session.id}/simulate",
-        [],
-        [
-            ("chargeStatus", "SUCCESS", "Simulate payment"),
-            ("chargeStatus", "EXPIRED", "Simulate expiry"),
-        ],
-    )
+    expire = ("chargeStatus", "EXPIRED", "Simulate expiry")
+    simulate = form(f"/_sandbox/payments/{session.id}/simulate", [], [_SIMULATE, expire])
     if charge.virtual_account:
         number = html.escape(str(charge.virtual_account["virtualAccountNumber"]))
         bank = html.escape(str(charge.virtual_account["channel"]))
-        return (
-            f"<div class='box'>Transfer to {bank} virtual account <b>{number}</b>{simulate}</div>"
-        )
+        return _box(f"Transfer to {bank} virtual account <b>{number}</b>", simulate)
     if charge.qr:
         content = html.escape(str(charge.qr["qrContent"]))
-        return f"<div class='box'>Scan this QRIS:<br><code>{content}</code>{simulate}</div>"
+        return _box(f"Scan this QRIS:<br><code>{content}</code>", simulate)
     if charge.ewallet:
-        link = f"/ewallet/pay?session_id={session.id}"
-        return f"<div class='box'><a href='{link}'>Open the e-wallet</a></div>"
+        return _box(f"<a href='/ewallet/pay?session_id={session.id}'>Open the e-wallet</a>")
     if session.awaiting_3ds and session.payment_url:
-        link = html.escape(session.payment_url)
-        return f"<div class='box'><a href='{link}'>Continue to 3-D Secure</a></div>"
+        return _box(f"<a href='{html.escape(session.payment_url)}'>Continue to 3-D Secure</a>")
     return _card_form(session)
+
+
+def _session_or_404(
+    request: web.Request, session_id: str, missing: str = "Unknown payment session"
+) -> Session:
+    session = request.app[CONTEXT_KEY].state.sessions.get(session_id)
+    if session is None:
+        raise web.HTTPNotFound(text=missing)
+    return session
+
+
+def _linked_session(request: web.Request, parameter: str) -> Session:
+    """The session of a page link's JWT (``token`` / ``cred``)."""
+    payload = jwt_decode(request.query.get(parameter, ""), request.app[CONTEXT_KEY].signing_key)
+    uuid = str((payload or {}).get("uuid"))
+    return _session_or_404(request, uuid, "Unknown or invalid payment link")
 
 
 async def hosted_page(request: web.Request) -> web.Response:
     """``GET /detail?token=<JWT>``: the hosted payment page."""
-    ctx = request.app[CONTEXT_KEY]
-    payload = jwt_decode(request.query.get("token", ""), ctx.signing_key)
-    session = ctx.state.sessions.get(str((payload or {}).get("uuid")))
-    if session is None:
-        raise web.HTTPNotFound(text="Unknown or invalid payment link")
+    session = _linked_session(request, "token")
     parts = [_summary(session)]
     if session.status in ("REQUIRE_PAYMENT_METHOD", "REQUIRE_CONFIRMATION"):
         if session.method_type in (None, "CARD"):
             parts.append(_card_form(session))
         if session.method_type is None:
             parts.append(_method_forms(session))
-        parts.append(
-            form(
-                f"/_sandbox/payments/{session.id}/customer-cancel",
-                [],
-                [("go", "cancel", "Cancel payment")],
-            )
-        )
+        cancel = [("go", "cancel", "Cancel payment")]
+        parts.append(form(f"/_sandbox/payments/{session.id}/customer-cancel", [], cancel))
     elif session.status == "REQUIRE_ACTION" and session.charges:
         parts.append(_waiting(session))
     else:
@@ -140,55 +141,31 @@ async def hosted_page(request: web.Request) -> web.Response:
     return page("Pivot checkout", *parts)
 
 
-def _session_or_404(request: web.Request, session_id: str) -> Session:
-    session = request.app[CONTEXT_KEY].state.sessions.get(session_id)
-    if session is None:
-        raise web.HTTPNotFound(text="Unknown payment session")
-    return session
-
-
 async def three_ds_page(request: web.Request) -> web.Response:
     """``GET /payment/creditcard/threeds?...&session_id=``: the mock 3DS page."""
     session = _session_or_404(request, request.query.get("session_id", ""))
     action = f"/_sandbox/3ds/{session.id}"
     if not session.awaiting_3ds:
-        return page(
-            "3-D Secure", _summary(session), f"<p><a href='{status_url(session)}'>Status</a></p>"
-        )
-    charge = session.charges[-1]
-    scenario = SCENARIOS[charge.card_key or "UNKNOWN"]
-    frictionless = not scenario.challenge or session.three_ds_method == "NEVER"
-    if frictionless:
-        body = "<p>Authenticating without a challenge...</p>" + form(
-            action, [("action", "complete")], [("go", "continue", "Continue")], auto=True
-        )
+        status = f"<p><a href='{status_url(session)}'>Status</a></p>"
+        return page("3-D Secure", _summary(session), status)
+    scenario = SCENARIOS[session.charges[-1].card_key or "UNKNOWN"]
+    if not scenario.challenge or session.three_ds_method == "NEVER":
+        go = [("go", "continue", "Continue")]
+        body = "<p>Authenticating without a challenge...</p>"
+        body += form(action, [("action", "complete")], go, auto=True)
     else:
-        body = "<p>Mock challenge: the one-time password is 123456.</p>" + form(
-            action,
-            [],
-            [
-                ("action", "complete", "Complete authentication"),
-                ("action", "fail", "Fail authentication"),
-                ("action", "cancel", "Cancel"),
-            ],
-        )
+        buttons = _auth_buttons("Complete authentication", "Fail authentication", "Cancel")
+        body = "<p>Mock challenge: the one-time password is 123456.</p>"
+        body += form(action, [], buttons)
     return page("3-D Secure", _summary(session), body)
 
 
 async def token_page(request: web.Request) -> web.Response:
     """``GET /payment/creditcard/authenticate-token?cred=&merchant_id=``."""
-    ctx = request.app[CONTEXT_KEY]
-    payload = jwt_decode(request.query.get("cred", ""), ctx.signing_key)
-    session = _session_or_404(request, str((payload or {}).get("uuid")))
-    body = "<p>Confirm the saved card with its CVC.</p>" + form(
-        f"/_sandbox/3ds/{session.id}",
-        [],
-        [
-            ("action", "complete", "Authenticate"),
-            ("action", "fail", "Fail"),
-            ("action", "cancel", "Cancel"),
-        ],
-    )
+    session = _linked_session(request, "cred")
+    buttons = _auth_buttons("Authenticate", "Fail", "Cancel")
+    body = "<p>Confirm the saved card with its CVC.</p>"
+    body += form(f"/_sandbox/3ds/{session.id}", [], buttons)
     return page("Saved card", _summary(session), body)
 
 
@@ -200,37 +177,30 @@ async def ewallet_page(request: web.Request) -> web.Response:
         "<label>OTP <input name='otp' value='000000'></label>"
         "<p class='muted'>08111111001 paid, 002 processing, 003 failed, 004 expired.</p>"
     )
-    body = form(
-        f"/_sandbox/payments/{session.id}/ewallet", [], [("go", "pay", "Pay")], extra=extra
+    action = f"/_sandbox/payments/{session.id}/ewallet"
+    return page(
+        "E-wallet", _summary(session), form(action, [], [("go", "pay", "Pay")], extra=extra)
     )
-    return page("E-wallet", _summary(session), body)
 
 
 async def qr_page(request: web.Request) -> web.Response:
     """``GET /qris/{id}``: the QR content of a session, with simulation buttons."""
     session = _session_or_404(request, request.match_info["id"])
-    qr = (session.payment_method or {}).get("qr") or (
-        session.charges[-1].qr if session.charges else None
-    )
-    content = html.escape(str((qr or {}).get("qrContent", "")))
-    simulate = form(
-        f"/_sandbox/payments/{session.id}/simulate",
-        [("amount", str(session.amount or 10000))],
-        [("chargeStatus", "SUCCESS", "Simulate payment")],
-    )
-    return page(
-        "QRIS", _summary(session), f"<div class='box'><code>{content}</code>{simulate}</div>"
-    )
+    charge_qr = session.charges[-1].qr if session.charges else None
+    qr = (session.payment_method or {}).get("qr") or charge_qr or {}
+    content = html.escape(str(qr.get("qrContent", "")))
+    amount = [("amount", str(session.amount or 10000))]
+    simulate = form(f"/_sandbox/payments/{session.id}/simulate", amount, [_SIMULATE])
+    return page("QRIS", _summary(session), _box(f"<code>{content}</code>", simulate))
 
 
 async def status_page(request: web.Request) -> web.Response:
     """``GET /_sandbox/pages/status/{id}``: the result, with the way back to the merchant."""
     session = _session_or_404(request, request.match_info["id"])
-    link = ""
+    link = failure = ""
     if session.redirect_url:
         url = html.escape(str(session.redirect_url.get(_return_key(session), "")))
         link = f"<p><a href='{url}'>Return to the merchant</a></p>"
-    failure = ""
     if session.charges and session.charges[-1].failure_code:
         failure = f"<p>Reason: {html.escape(str(session.charges[-1].failure_code))}</p>"
     return page("Payment status", _summary(session), failure, link)
