@@ -29,6 +29,7 @@ __all__ = ["FAULT_KINDS", "Fault", "FaultRegistry", "RateLimit", "fault_middlewa
 
 FAULT_KINDS = frozenset({"latency", "status", "reset", "malformed", "truncated", "drop"})
 _MALFORMED = b'{"code":"00","message":"Success","data":{"id":,"status":}}'
+_SUCCESS = b'{"code":"00","message":"Success","data":{}}'
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -116,9 +117,7 @@ class Fault(_Routed):
     @property
     def processes(self) -> bool:
         """Whether the request is handled (state changes) before the fault applies."""
-        if self.process is not None:
-            return self.process
-        return self.kind in {"truncated", "drop"}
+        return self.kind in {"truncated", "drop"} if self.process is None else self.process
 
     def to_json(self) -> dict[str, Any]:
         """The fault as JSON (what ``GET /_sandbox/faults`` lists)."""
@@ -210,13 +209,8 @@ class FaultRegistry:
     def rate_limited(self, method: str, path: str) -> float | None:
         """Seconds to wait if a rate limit refuses this request, else ``None``."""
         now = self._clock.monotonic()
-        worst: float | None = None
-        for rate in self.rate_limits:
-            if rate.matches(method, path):
-                wait = rate.admit(now)
-                if wait is not None:
-                    worst = wait if worst is None else max(worst, wait)
-        return worst
+        waits = [rate.admit(now) for rate in self.rate_limits if rate.matches(method, path)]
+        return max((wait for wait in waits if wait is not None), default=None)
 
 
 def _abort(request: web.Request) -> web.Response:
@@ -257,14 +251,11 @@ def fault_middleware(registry: FaultRegistry) -> Middleware:
             response = await handler(request)
         if fault.kind == "drop":
             return _abort(request)
-        if fault.kind == "malformed":
-            body = _MALFORMED
-        else:
+        body = _MALFORMED
+        if fault.kind == "truncated":
             full = response.body if isinstance(response, web.Response) else None
-            data = (
-                full if isinstance(full, bytes) else b'{"code":"00","message":"Success","data":{}}'
-            )
-            body = data[: max(1, len(data) // 2)]
+            full = full if isinstance(full, bytes) else _SUCCESS
+            body = full[: max(1, len(full) // 2)]
         return web.Response(body=body, status=200, content_type="application/json")
 
     return faults

@@ -7,7 +7,6 @@ import contextlib
 from collections import Counter
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.log import access_logger
@@ -16,12 +15,7 @@ from ._app import SetupHook, create_app
 from ._callbacks import CallbackSender, SandboxEvent
 from ._cards import key_for_index
 from ._clock import Clock, SystemClock
-from ._config import (
-    DEFAULT_CALLBACK_KEY,
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    SandboxConfig,
-)
+from ._config import DEFAULT_CALLBACK_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig
 from ._context import SandboxContext
 from ._faults import FaultRegistry
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
@@ -29,17 +23,14 @@ from ._merchants import Merchant
 from ._models import Refund, Session
 from ._recording import RequestRecord
 from ._state import SandboxState
-
-if TYPE_CHECKING:
-    from ._wallet_core import WalletSandbox
+from ._wallet import WALLET_APP_KEY, wallet_hook
+from ._wallet_core import WalletSandbox
 
 __all__ = ["Sandbox", "default_setup_hooks"]
 
 
 def default_setup_hooks() -> tuple[SetupHook, ...]:
     """Extensions shipped with the package: the Pivot Pay wallet (SNAP), ``wallet_hook()``."""
-    from ._wallet import wallet_hook
-
     return (wallet_hook(),)
 
 
@@ -192,8 +183,6 @@ class Sandbox:
         Mounted by the default setup hooks; raises ``RuntimeError`` when the sandbox was
         built with ``setup_hooks`` that leave the wallet out.
         """
-        from ._wallet import WALLET_APP_KEY
-
         if WALLET_APP_KEY not in self.app:
             raise RuntimeError("the wallet sandbox is not mounted (setup_hooks left it out)")
         return self.app[WALLET_APP_KEY]
