@@ -1,10 +1,5 @@
-"""The card flow: card details, 3DS, authorisation, FDS review and capture.
-
-See docs/reference/wire.md#confirm-cancel-capture, wire.md#card-encryption and wire.md#test-data.
-
-After confirm (or create with ``autoConfirm`` and card data) the charge waits at the 3DS page
-(``paymentUrl``). :meth:`CardFlow.authenticate` completes, fails or cancels that step, which the
-page's buttons and ``POST /_sandbox/3ds/{sessionId}`` both call. The test card then decides.
+"""The card flow: card details, 3DS, authorisation, FDS review and capture (the test card
+decides; docs/reference/wire.md#confirm-cancel-capture, wire.md#card-encryption, wire.md#test-data).
 """
 
 from __future__ import annotations
@@ -37,6 +32,7 @@ from ._validation import CAPTURE_FIELDS
 
 __all__ = ["CardFlow", "PreparedCard"]
 
+_Json = dict[str, Any]
 _ENCRYPTED = "paymentMethod.card.encryptedCard"
 _ECI = {"VISA": ("05", "07"), "JCB": ("05", "07"), "AMEX": ("05", "07")}
 
@@ -225,40 +221,26 @@ class CardFlow:
 
     # -- capture ------------------------------------------------------------------------------
     def capture(self, session: Session, body: dict[str, Any]) -> Capture:
-        """``POST /v2/payments/{id}/capture``: a PENDING capture, settled later.
-
-        See docs/reference/wire.md#confirm-cancel-capture.
-        """
+        """``POST /v2/payments/{id}/capture``: a PENDING capture, settled later."""
         chk = check(body, CAPTURE_FIELDS)
         chk.raise_if_failed()
         release, amount = chk.get("releaseRemainingAmount"), chk.get("amount.value")
         charge = next((c for c in reversed(session.charges) if _capturable(session, c)), None)
         if charge is None or charge.authorized_amount is None:
-            status = session.status
-            raise state_error(
-                f"Payment session status is {status}; no authorized amount can be captured"
+            problem = (
+                f"Payment session status is {session.status}; no authorized amount can be captured"
             )
+            raise state_error(problem)
         remaining = charge.authorized_amount - charge.capture_reserved
         value = remaining if amount is None else amount
         if value > remaining:
-            raise state_error(
-                f"Capture amount {value} exceeds the remaining authorized amount {remaining}",
-                "amount.value",
-            )
-        now = self.ctx.now()
-        capture = Capture(
-            uuid7(now),
-            session.id,
-            session.client_reference_id,
-            charge.id,
-            bool(release),
-            value,
-            "PENDING",
-            now,
-            now,
-        )
+            problem = f"Capture amount {value} exceeds the remaining authorized amount {remaining}"
+            raise state_error(problem, "amount.value")
+        now, release = self.ctx.now(), bool(release)
+        ids = (uuid7(now), session.id, session.client_reference_id, charge.id)
+        capture = Capture(*ids, release, value, "PENDING", now, now)
         charge.capture_reserved += value
-        charge.capture_released = bool(release)
+        charge.capture_released = release
         entry = {
             "captureId": capture.id,
             "currency": "IDR",
@@ -272,12 +254,9 @@ class CardFlow:
         self.ctx.state.schedule(due, lambda: self._settle(session, charge, capture, entry))
         return capture
 
-    def _settle(
-        self, session: Session, charge: Charge, capture: Capture, entry: dict[str, Any]
-    ) -> None:
-        capture.status = "SUCCESS"
+    def _settle(self, session: Session, charge: Charge, capture: Capture, entry: _Json) -> None:
+        capture.status = entry["status"] = "SUCCESS"
         capture.updated_at = self.ctx.now()
-        entry["status"] = "SUCCESS"
         charge.captured_amount = (charge.captured_amount or 0) + capture.amount
         charge.is_captured = True
         if charge.status == "SUCCESS":
