@@ -1,8 +1,5 @@
-"""The sandbox's resources and their JSON shapes.
-
-See docs/reference/wire.md#session-object, wire.md#confirm-cancel-capture, wire.md#refunds and
-wire.md#customers.
-"""
+"""The sandbox's resources and their JSON shapes (docs/reference/wire.md#session-object,
+wire.md#confirm-cancel-capture, wire.md#refunds, wire.md#customers)."""
 
 from __future__ import annotations
 
@@ -13,17 +10,7 @@ from typing import Any
 
 from ._util import format_time
 
-__all__ = [
-    "FINAL_CHARGE_STATUSES",
-    "FINAL_SESSION_STATUSES",
-    "Capture",
-    "Charge",
-    "Customer",
-    "Refund",
-    "Session",
-    "amount_json",
-    "money_string",
-]
+__all__ = ["Capture", "Charge", "Customer", "Refund", "Session"]
 
 FINAL_SESSION_STATUSES = frozenset({"PAID", "CANCELLED", "EXPIRED", "INACTIVE"})
 FINAL_CHARGE_STATUSES = frozenset({"SUCCESS", "FAILED", "EXPIRED"})
@@ -180,10 +167,7 @@ class Session:
 
 @dataclasses.dataclass
 class Capture:
-    """The object ``POST /v2/payments/{id}/capture`` answers with.
-
-    See docs/reference/wire.md#confirm-cancel-capture.
-    """
+    """What ``POST /v2/payments/{id}/capture`` answers (wire.md#confirm-cancel-capture)."""
 
     id: str
     session_id: str
