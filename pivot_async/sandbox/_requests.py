@@ -1,9 +1,6 @@
 """The payments requests' cross-field rules (on the tables of :mod:`._validation`) and their
-parsing into normalised values; every problem is collected and answered with one 400.
-
-See docs/reference/wire.md#create-session, wire.md#payment-objects and
-wire.md#confirm-cancel-capture.
-"""
+parsing into normalised values, every problem in one 400 (docs/reference/wire.md#create-session,
+wire.md#payment-objects, wire.md#confirm-cancel-capture)."""
 
 from __future__ import annotations
 
@@ -20,13 +17,7 @@ from ._models import Session
 from ._util import parse_request_time, uuid7
 from ._validation import _CARD, _TYPE, _VA, CONFIRM_FIELDS, CREATE_FIELDS, METHOD_FIELDS
 
-__all__ = [
-    "MethodInput",
-    "parse_confirm",
-    "parse_create",
-    "parse_method",
-    "session_settings_apply",
-]
+__all__ = ["MethodInput", "parse_confirm", "parse_create", "parse_method", "session_settings_apply"]
 
 _OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
 MULTIPLE_NEEDS_API = "paymentType 'MULTIPLE' is only allowed when mode is set to 'API'"
@@ -79,9 +70,8 @@ def _card(chk: Checked, now: _dt.datetime, stage: str, m: MethodInput) -> None:
     m.encrypted_card, m.card_token = encrypted or None, token or None
     number, month, year = (chk.get(f"{_CARD}.{k}") for k in ("number", "expMonth", "expYear"))
     if number and month is not None and year is not None:
-        data = CardData(
-            number, month, year + 2000 if year < 100 else year, chk.get(f"{_CARD}.cvc") or ""
-        )
+        full_year = year + 2000 if year < 100 else year
+        data = CardData(number, month, full_year, chk.get(f"{_CARD}.cvc") or "")
         if data.expired(now):
             chk.error(f"{_CARD}.expYear", "The card has expired")
         m.card = data
@@ -140,10 +130,8 @@ def _surname(chk: Checked, path: str) -> dict[str, Any] | None:
     out = dict(person)
     legacy, current = out.pop("sureName"), out.get("surname")
     if current is not None and legacy is not None and current != legacy:
-        chk.error(
-            f"{path}.sureName",
-            f"{path}.sureName and {path}.surname differ; send only {path}.surname",
-        )
+        problem = f"{path}.sureName and {path}.surname differ; send only {path}.surname"
+        chk.error(f"{path}.sureName", problem)
     elif current is None and legacy is not None:
         out["surname"] = legacy
     return out
@@ -163,11 +151,8 @@ def _order(chk: Checked) -> dict[str, Any] | None:
 def parse_create(
     body: dict[str, Any], merchant: Merchant, config: SandboxConfig, now: _dt.datetime
 ) -> tuple[Session, MethodInput | None]:
-    """A create-session body as a new session (before its status, customer and links are
-    settled) and its method, or 400 naming every bad field.
-
-    See docs/reference/wire.md#create-session.
-    """
+    """A create body as a new session (its status, customer and links not yet settled) and
+    its method, or 400 naming every bad field (docs/reference/wire.md#create-session)."""
     chk = Checked().run(body, CREATE_FIELDS)
     pm, options = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
     m = parse_method(chk, pm, options, config, now, stage="create") if pm is not None else None
@@ -250,13 +235,10 @@ def _check_applicable(chk: Checked, kind: str | None, mode: str, save_key: str) 
 
 def session_settings_apply(session: Session, kind: str) -> None:
     """On confirm: the session's CARD/EWALLET-only settings must apply to the chosen method."""
-    details = _not_applicable(
-        kind, session.expiration_mode, session.save_for_future_use, "saveForFutureUse"
-    )
+    save, created = session.save_for_future_use, " (set when the session was created)"
+    details = _not_applicable(kind, session.expiration_mode, save, "saveForFutureUse")
     if details:
-        raise validation_error(
-            [(key, f"{problem} (set when the session was created)") for key, problem in details]
-        )
+        raise validation_error([(key, problem + created) for key, problem in details])
 
 
 def _check_amount_range(chk: Checked, config: SandboxConfig, kind: str | None, amount: int) -> None:
@@ -276,10 +258,8 @@ def parse_confirm(
     session_type: str | None,
     amount: int,
 ) -> tuple[MethodInput, dict[str, Any] | None]:
-    """Validate a confirm body; options at the top level win over nested ones.
-
-    See docs/reference/wire.md#confirm-cancel-capture.
-    """
+    """Validate a confirm body; options at the top level win over nested ones
+    (docs/reference/wire.md#confirm-cancel-capture)."""
     chk = Checked().run(body, CONFIRM_FIELDS)
     pm, top = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
     options = top if top is not None else chk.get("paymentMethod.paymentMethodOptions")
@@ -290,9 +270,8 @@ def parse_confirm(
             chk.error("paymentMethod.type", problem)
         else:
             _check_amount_range(chk, config, method.type, amount)
-        if method.type == "CARD" and not (
-            method.card or method.encrypted_card or method.card_token
-        ):
+        card_given = method.card or method.encrypted_card or method.card_token
+        if method.type == "CARD" and not card_given:
             problem = "paymentMethod.card needs encryptedCard, token or number"
             chk.error("paymentMethod.card", problem)
     chk.raise_if_failed()
