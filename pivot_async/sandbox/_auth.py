@@ -10,32 +10,18 @@ import os
 
 from aiohttp import web
 
-from ._context import CONTEXT_KEY, SandboxContext
+from ._context import CONTEXT_KEY
 from ._errors import SandboxError, ok, validation_error
 from ._merchants import Merchant
 from ._util import jwt_decode, jwt_encode
 from ._validation import parse_body
 
-__all__ = ["access_token", "authenticate", "issue_token"]
+__all__ = ["access_token", "authenticate"]
 
 
 def _invalid() -> SandboxError:
     message = "Invalid or expired credentials"
     return SandboxError(401, "credentials_invalid", message, [("", "Request new access token")])
-
-
-def issue_token(ctx: SandboxContext, merchant: Merchant) -> str:
-    """An HS256 JWT of the documented shape, valid for ``config.token_ttl`` seconds."""
-    exp = int(ctx.now().timestamp()) + ctx.config.token_ttl
-    payload = {
-        "iss": "backend-portal",
-        "sub": merchant.client_id,
-        "exp": exp,
-        "clientId": merchant.client_id,
-        "merchantId": merchant.id,
-        "jti": os.urandom(8).hex(),
-    }
-    return jwt_encode(payload, ctx.token_key)
 
 
 def authenticate(request: web.Request) -> Merchant:
@@ -64,5 +50,8 @@ async def access_token(request: web.Request) -> web.Response:
     expected = merchant.client_secret if merchant is not None else "\x00"
     if merchant is None or not hmac.compare_digest(secret.encode(), expected.encode()):
         raise _invalid()
-    token = issue_token(ctx, merchant)
+    exp, jti = int(ctx.now().timestamp()) + ctx.config.token_ttl, os.urandom(8).hex()
+    claims = {"iss": "backend-portal", "sub": merchant.client_id, "exp": exp}
+    claims |= {"clientId": merchant.client_id, "merchantId": merchant.id, "jti": jti}
+    token = jwt_encode(claims, ctx.token_key)
     return ok({"accessToken": token, "expiresIn": str(ctx.config.token_ttl), "tokenType": "Bearer"})

@@ -12,7 +12,6 @@ __all__ = [
     "DEFAULT_CLIENT_SECRET",
     "MethodConfig",
     "SandboxConfig",
-    "default_method_configs",
 ]
 
 DEFAULT_CLIENT_ID = "0196a1c2-5b7d-7e3f-9a10-5a4db0c0ffee"
@@ -23,18 +22,12 @@ DEFAULT_CALLBACK_KEY = "sandbox-callback-key"
 """Default ``X-API-Key`` the sandbox sends with callbacks."""
 
 CALLBACK_RETRY_SCHEDULE = (300.0, 900.0, 3600.0, 10800.0, 21600.0, 43200.0)
-"""Seconds before each callback retry: 5 min, 15 min, 1 h, 3 h, 6 h, 12 h.
-
-See docs/reference/wire.md#callbacks.
-"""
+"""Seconds before each callback retry: 5 min, 15 min, 1 h, 3 h, 6 h, 12 h (wire.md#callbacks)."""
 
 
 @dataclasses.dataclass(frozen=True)
 class MethodConfig:
-    """One row of ``GET /v2/payment-method-configs``.
-
-    See docs/reference/wire.md#payment-method-configs.
-    """
+    """One row of ``GET /v2/payment-method-configs`` (wire.md#payment-method-configs)."""
 
     enabled: bool
     accepted_channels: tuple[str, ...]
@@ -61,20 +54,14 @@ class MethodConfig:
         return data
 
 
-def default_method_configs() -> dict[str, MethodConfig]:
-    """The documented sample values, keyed by ``paymentMethod.type``.
+_VA_CHANNELS = ("DANAMON", "BNI", "MANDIRI", "BSI", "BCA", "BNC", "CIMB", "BRI", "PERMATA")
 
-    See docs/reference/wire.md#payment-method-configs.
-    """
+
+def default_method_configs() -> dict[str, MethodConfig]:
+    """The documented sample values by ``paymentMethod.type`` (wire.md#payment-method-configs)."""
     return {
         "CARD": MethodConfig(True, ("VISA", "MASTERCARD", "JCB"), 10_000, 9_999_999_999, "30 DAYS"),
-        "VIRTUAL_ACCOUNT": MethodConfig(
-            True,
-            ("DANAMON", "BNI", "MANDIRI", "BSI", "BCA", "BNC", "CIMB", "BRI", "PERMATA"),
-            10_000,
-            9_999_999_999,
-            "30 DAYS",
-        ),
+        "VIRTUAL_ACCOUNT": MethodConfig(True, _VA_CHANNELS, 10_000, 9_999_999_999, "30 DAYS"),
         "QR": MethodConfig(True, ("BNC",), 1_000, 9_999_999, "60 MINUTES"),
         "EWALLET": MethodConfig(True, ("DANA", "SHOPEEPAY"), 10_000, 9_999_999, "30 MINUTES"),
     }

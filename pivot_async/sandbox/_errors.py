@@ -19,7 +19,6 @@ from ._util import encode_json
 __all__ = [
     "SandboxError",
     "control_error",
-    "error_body",
     "error_middleware",
     "json_response",
     "not_found",

@@ -38,10 +38,8 @@ def check_request_id(value: str | None, *, required: bool) -> str | None:
 class _Entry:
     fingerprint: bytes
     created: _dt.datetime
-    pending: asyncio.Future[None] | None
-    status: int = 0
-    body: bytes = b""
-    content_type: str = "application/json"
+    pending: asyncio.Future[None]
+    response: web.Response | None = None  # None while the first request runs
 
 
 class IdempotencyStore:
@@ -71,13 +69,9 @@ class IdempotencyStore:
     ) -> tuple[web.Response, bool]:
         """Run ``call`` once per key; returns the response and whether it is a replay."""
         slot = (merchant_id, key)
-        while True:
-            entry = self._entries.get(slot)
-            expired = entry is not None and self._now() - entry.created >= self._ttl
-            if entry is not None and entry.pending is None and expired:
+        while (entry := self._entries.get(slot)) is not None:
+            if entry.response is not None and self._now() - entry.created >= self._ttl:
                 del self._entries[slot]
-                entry = None
-            if entry is None:
                 break
             if entry.fingerprint != fingerprint:
                 raise SandboxError(
@@ -86,11 +80,11 @@ class IdempotencyStore:
                     "The X-REQUEST-ID was already used with a different payload or endpoint",
                     [("X-REQUEST-ID", "Use a new X-REQUEST-ID for a different request")],
                 )
-            if entry.pending is not None:
+            if entry.response is None:
                 await asyncio.shield(entry.pending)
                 continue
-            replay = web.Response(body=entry.body, status=entry.status)
-            replay.content_type = entry.content_type
+            replay = web.Response(body=entry.response.body, status=entry.response.status)
+            replay.content_type = entry.response.content_type
             return replay, True
 
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -103,12 +97,8 @@ class IdempotencyStore:
             raise
         finally:
             future.set_result(None)
-        body = response.body
-        if 200 <= response.status < 300 and isinstance(body, bytes):
-            entry.status = response.status
-            entry.body = body
-            entry.content_type = response.content_type
-            entry.pending = None
+        if 200 <= response.status < 300 and isinstance(response.body, bytes):
+            entry.response = response
         else:
             del self._entries[slot]
         return response, False

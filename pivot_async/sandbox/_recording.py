@@ -16,15 +16,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-__all__ = [
-    "CONTROL_PREFIX",
-    "CURRENT_RECORD",
-    "RequestLog",
-    "RequestRecord",
-    "note",
-    "recording_middleware",
-    "redact_headers",
-]
+__all__ = ["CONTROL_PREFIX", "RequestLog", "RequestRecord", "note", "recording_middleware"]
 
 CONTROL_PREFIX = "/_sandbox/"
 
