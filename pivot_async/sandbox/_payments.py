@@ -1,9 +1,6 @@
-"""Payment sessions: create, confirm, cancel, simulate, and the customer-side steps.
-
-See docs/reference/wire.md#create-session, wire.md#payment-objects,
-wire.md#confirm-cancel-capture, wire.md#statuses and wire.md#test-data. Statuses follow the
-transition table T1-T15 of docs/reference/wire.md#transitions; see :mod:`._transitions` for the
-shared changes and their events.
+"""Payment sessions: create, confirm, cancel, simulate, and the customer-side steps
+(docs/reference/wire.md#create-session, wire.md#confirm-cancel-capture, wire.md#test-data); the
+statuses follow T1-T15 of wire.md#transitions, applied by :mod:`._transitions`.
 """
 
 from __future__ import annotations
@@ -64,14 +61,12 @@ class Payments:
         self.cards = CardFlow(self.moves)
         self.ewallet = EwalletFlow(self.moves)
 
-    # -- lookups ------------------------------------------------------------------------------
     def session(self, merchant: Merchant, session_id: str, field: str = "id") -> Session:
         session = self.ctx.state.sessions.get(session_id)
         if session is None or session.merchant_id != merchant.id:
             raise not_found("payment session", field)
         return session
 
-    # -- create -------------------------------------------------------------------------------
     async def create(self, merchant: Merchant, body: dict[str, Any]) -> Session:
         """``POST /v2/payments`` (T1-T4)."""
         now = self.ctx.now()
@@ -154,7 +149,6 @@ class Payments:
         amount = None if charge is None else charge.amount
         return qr_object(session.statement_descriptor, reference, amount, url, expiry)
 
-    # -- charges ------------------------------------------------------------------------------
     def _new_charge(self, session: Session, method: str, amount: int) -> Charge:
         now = self.ctx.now()
         charge = Charge(
@@ -202,16 +196,12 @@ class Payments:
         self.moves.touch(session, charge)
         return charge
 
-    # -- confirm ------------------------------------------------------------------------------
     async def confirm(self, merchant: Merchant, session: Session, body: dict[str, Any]) -> Session:
         """``POST /v2/payments/{id}/confirm`` (T5)."""
         self._confirmable(session)
-        m, order = parse_confirm(
-            body, self.ctx.config, self.ctx.now(), session.method_type, session.amount
-        )
-        # No blanket orderInformation rule (docs/reference/wire.md#create-session; docs/sandbox.md):
-        # a VA, QR or e-wallet confirm needs none, and a card needs billingInfo only for AVS
-        # (_card_flow).
+        config, now = self.ctx.config, self.ctx.now()
+        m, order = parse_confirm(body, config, now, session.method_type, session.amount)
+        # No blanket orderInformation rule (docs/sandbox.md): only AVS cards need billingInfo.
         session_settings_apply(session, m.type)
         return await self._apply_method(merchant, session, m, order)
 
@@ -225,8 +215,7 @@ class Payments:
         session.method_type = m.type
         session.payment_method = {**(session.payment_method or {}), **m.echo}
         session.method_options = m.options
-        session.capture_method = m.capture_method
-        session.three_ds_method = m.three_ds_method
+        session.capture_method, session.three_ds_method = m.capture_method, m.three_ds_method
         self._start_charge(session, m, card)
         return session
 
@@ -234,18 +223,14 @@ class Payments:
         if session.status not in CONFIRMABLE:
             raise state_error(f"Payment session status is {session.status}; it cannot be confirmed")
 
-    # -- cancel -------------------------------------------------------------------------------
     def cancel(self, session: Session, reason: str = "VOID_SESSION") -> Session:
         """``POST /v2/payments/{id}/cancel`` (T6); only before a charge starts."""
         if session.status not in CONFIRMABLE:
-            raise state_error(
-                f"Payment session status is {session.status}; only REQUIRE_PAYMENT_METHOD or "
-                "REQUIRE_CONFIRMATION can be cancelled"
-            )
+            only = "only REQUIRE_PAYMENT_METHOD or REQUIRE_CONFIRMATION can be cancelled"
+            raise state_error(f"Payment session status is {session.status}; {only}")
         self.moves.cancel(session, reason)
         return session
 
-    # -- simulations --------------------------------------------------------------------------
     def simulate(self, merchant: Merchant, body: dict[str, Any]) -> None:
         """``POST /v2/payments/simulations`` (docs/reference/wire.md#test-data)."""
         chk = check(body, SIMULATION_FIELDS)
@@ -284,7 +269,6 @@ class Payments:
         else:
             self.moves.expire(session, force=True)
 
-    # -- customer-side steps ------------------------------------------------------------------
     async def customer_pay(
         self, merchant: Merchant, session: Session, body: dict[str, Any]
     ) -> Session:
@@ -296,13 +280,9 @@ class Payments:
         chk.raise_if_failed()
         assert m is not None
         waiting = session.charges[-1] if session.charges else None
-        if (
-            session.status == "REQUIRE_ACTION"
-            and waiting is not None
-            and waiting.method == "CARD"
-            and waiting.card is None
-            and m.type == "CARD"
-        ):
+        card_awaited = waiting is not None and waiting.method == "CARD" and waiting.card is None
+        if session.status == "REQUIRE_ACTION" and card_awaited and m.type == "CARD":
+            assert waiting is not None
             card = await self.cards.prepare(merchant, session, m, None)
             if card is None:
                 raise validation_error([("paymentMethod.card", "Card details are required")])
@@ -312,7 +292,6 @@ class Payments:
         if session.mode != "REDIRECT":
             raise state_error("Only hosted (REDIRECT) sessions take a method from the customer")
         if session.method_type is not None and m.type != session.method_type:
-            raise validation_error(
-                [("paymentMethod.type", f"paymentMethod.type must be {session.method_type}")]
-            )
+            problem = f"paymentMethod.type must be {session.method_type}"
+            raise validation_error([("paymentMethod.type", problem)])
         return await self._apply_method(merchant, session, m, None)
