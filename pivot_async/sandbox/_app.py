@@ -1,13 +1,5 @@
-"""The aiohttp application: middlewares, routes and extension hooks.
-
-Middlewares, outermost first, apply to every route, including routes added by hooks:
-
-1. ``record``: sweeps due transitions, then logs the request (secrets redacted) in the one
-   bounded :class:`~._recording.RequestLog`;
-2. ``faults``: fault injection and rate limits (:mod:`._faults`);
-3. ``errors``: turns :class:`~._errors.SandboxError` and aiohttp's 404/405 into the documented
-   error envelope, and any other exception into 500 ``internal_error``.
-"""
+"""The aiohttp application: three middlewares around every route (hooks' routes included),
+outermost first: record (the one request log), faults, errors (docs/sandbox.md "Design")."""
 
 from __future__ import annotations
 

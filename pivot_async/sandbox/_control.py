@@ -1,9 +1,6 @@
-"""Control routes under ``/_sandbox/``: the customer's side, time, faults and inspection.
-
-They need no token, are never faulted or rate limited, and answer with the usual envelope.
-Routes that the HTML pages post to accept a form as well as JSON; a form post is answered
-with a 303 redirect to the next page.
-"""
+"""Control routes under ``/_sandbox/`` (no token, never faulted, the usual envelope): the
+customer's side, time, faults and inspection. Routes the HTML pages post to also take a form,
+answered with a 303 redirect to the next page."""
 
 from __future__ import annotations
 

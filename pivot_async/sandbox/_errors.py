@@ -155,10 +155,7 @@ def validation_error(details: Sequence[tuple[str, str]]) -> SandboxError:
 
 
 def state_error(message: str, field: str = "") -> SandboxError:
-    """422 ``api_validation_error``: a valid request the resource's state forbids.
-
-    See docs/reference/wire.md#sandbox-errors.
-    """
+    """422 ``api_validation_error``: a valid request the state forbids (wire.md#sandbox-errors)."""
     return SandboxError(422, "api_validation_error", message, [(field, message)])
 
 

@@ -35,14 +35,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _compile_route(route: str) -> tuple[str | None, re.Pattern[str]]:
-    route = route.strip()
-    method: str | None = None
-    if " " in route:
-        method_text, route = route.split(None, 1)
-        method = None if method_text == "*" else method_text.upper()
-    pattern = re.escape(route.strip() or "*")
+    method, _, path = route.strip().rpartition(" ")
+    method = method.strip().upper()
+    pattern = re.escape(path or "*")
     pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", pattern).replace(r"\*", ".*")
-    return method, re.compile(pattern)
+    return (None if method in ("", "*") else method), re.compile(pattern)
 
 
 class _Routed:

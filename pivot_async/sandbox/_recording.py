@@ -60,14 +60,10 @@ def note(
 ) -> None:
     """Mark the current request's log entry as faulted, replayed or handled (with a status)."""
     record = CURRENT_RECORD.get()
-    if record is None:
-        return
-    if fault is not None:
-        record.fault = fault
-    if replayed:
-        record.replayed = True
-    if handled is not None:
-        record.handled = handled
+    if record is not None:
+        record.fault = fault or record.fault
+        record.replayed = replayed or record.replayed
+        record.handled = record.handled if handled is None else handled
 
 
 _REDACTED_HEADERS = frozenset(

@@ -40,15 +40,13 @@ class Sandbox:
     ``async with Sandbox() as sandbox:`` serves it on a free port; use ``sandbox.url``,
     ``sandbox.client_id`` and ``sandbox.client_secret`` as a client's configuration.
 
-    ``clock``: the time source (default :class:`SystemClock`; pass a :class:`ManualClock` to
-    drive expiry from tests). ``token_ttl`` / ``session_ttl``: seconds. ``client_id``,
-    ``client_secret``, ``merchant_name``: the default merchant. ``callback_url`` /
-    ``callback_key`` / ``callback_delay_scale``: callback delivery (the retry schedule is
-    multiplied by the scale). ``seed``: the fault RNG. ``config``: a full
-    :class:`SandboxConfig`; when given it is used as is and ``token_ttl``, ``session_ttl``,
-    ``callback_delay_scale`` and ``merchant_name`` are not applied to it. ``setup_hooks``:
-    extensions (``None`` = the package's own). ``tick_interval``: seconds between background
-    sweeps of due transitions (default 0.25 with the system clock, off otherwise).
+    ``clock``: the time source (a :class:`ManualClock` drives expiry from tests). ``client_id``,
+    ``client_secret``, ``merchant_name``: the default merchant. ``callback_*``: delivery (the
+    retry schedule times ``callback_delay_scale``). ``seed``: the fault RNG. ``config``: a full
+    :class:`SandboxConfig`, used as is (``token_ttl``, ``session_ttl``, ``callback_delay_scale``
+    and ``merchant_name`` are then not applied). ``setup_hooks``: extensions (``None`` = the
+    package's own). ``tick_interval``: seconds between background sweeps of due transitions
+    (default 0.25 with the system clock, off otherwise).
     """
 
     def __init__(
