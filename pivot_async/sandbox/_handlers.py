@@ -1,7 +1,5 @@
-"""HTTP handlers of the documented routes: thin, typed, all state in the services.
-
-The routes: docs/reference/wire.md#endpoints.
-"""
+"""HTTP handlers of the documented routes (docs/reference/wire.md#endpoints): thin, typed, all
+state in the services."""
 
 from __future__ import annotations
 
@@ -31,10 +29,7 @@ T = TypeVar("T")
 
 
 def paginate(request: web.Request, items: Sequence[T]) -> tuple[list[T], dict[str, int]]:
-    """Slice ``items`` by ``page`` / ``perPage`` (default 20, capped at 100).
-
-    See docs/reference/wire.md#envelope.
-    """
+    """Slice ``items`` by ``page`` / ``perPage`` (default 20, capped at 100; wire.md#envelope)."""
     values = {}
     for name, default in (("page", 1), ("perPage", 20)):
         text = request.query.get(name)
@@ -46,12 +41,8 @@ def paginate(request: web.Request, items: Sequence[T]) -> tuple[list[T], dict[st
         values[name] = int(text)
     page, per_page = values["page"], min(values["perPage"], 100)
     start = (page - 1) * per_page
-    pagination = {
-        "page": page,
-        "perPage": per_page,
-        "totalItems": len(items),
-        "totalPages": math.ceil(len(items) / per_page),
-    }
+    pages = math.ceil(len(items) / per_page)
+    pagination = {"page": page, "perPage": per_page, "totalItems": len(items), "totalPages": pages}
     return list(items[start : start + per_page]), pagination
 
 
@@ -93,7 +84,6 @@ def _session(request: web.Request) -> tuple[Payments, Merchant, Session]:
     return payments, merchant, payments.session(merchant, request.match_info["id"])
 
 
-# -- payments ---------------------------------------------------------------------------------
 async def create_payment(request: web.Request) -> web.Response:
     _, payments, merchant = _services(request)
     return await _write(
@@ -148,12 +138,10 @@ async def list_charges(request: web.Request) -> web.Response:
     ctx, _, merchant = _services(request)
     reference = request.query.get("clientReferenceId")
     if not reference:
-        raise validation_error(
-            [("clientReferenceId", "Make sure clientReferenceId value is fulfilled")]
-        )
-    charges = [
-        c for s in ctx.state.sessions_by_reference(reference, merchant.id) for c in s.charges
-    ]
+        missing = "Make sure clientReferenceId value is fulfilled"
+        raise validation_error([("clientReferenceId", missing)])
+    sessions = ctx.state.sessions_by_reference(reference, merchant.id)
+    charges = [c for s in sessions for c in s.charges]
     page, pagination = paginate(request, charges)
     return ok([c.to_json() for c in page], pagination)
 
@@ -179,12 +167,10 @@ async def simulate_payment(request: web.Request) -> web.Response:
     return ok({"updated": "true"})
 
 
-# -- refunds and customers --------------------------------------------------------------------
 async def create_refund(request: web.Request) -> web.Response:
     _, _, merchant = _services(request)
-    return await _write(
-        request, merchant, lambda body: request.app[REFUNDS_KEY].create(merchant, body)
-    )
+    refunds = request.app[REFUNDS_KEY]
+    return await _write(request, merchant, lambda body: refunds.create(merchant, body))
 
 
 async def get_refund(request: web.Request) -> web.Response:
