@@ -1,7 +1,5 @@
 """Channel artefacts (VA numbers, EMVCo QRIS strings, e-wallet deep links) and the e-wallet
-customer step (:class:`EwalletFlow`, as :class:`~._card_flow.CardFlow` is the card's).
-
-See docs/reference/wire.md#create-session and wire.md#session-object.
+customer step, :class:`EwalletFlow` (docs/reference/wire.md#session-object, wire.md#test-data).
 """
 
 from __future__ import annotations
@@ -63,10 +61,8 @@ def static_va_number(channel: str, custom: str) -> str:
 def qris_content(
     *, merchant_name: str, reference: str, amount: int | None, store_id: str = ""
 ) -> str:
-    """The ``qrContent`` of a QRIS session: an EMVCo MPM string with a valid CRC.
-
-    ``amount`` None gives a static QR (point of initiation ``11``, no tag 54).
-    """
+    """The ``qrContent`` of a QRIS session: an EMVCo MPM string with a valid CRC; ``amount``
+    None gives a static QR (point of initiation ``11``, no tag 54)."""
     return build_qris(
         merchant_name=merchant_name[:25] or "Pivot Sandbox",
         merchant_pan="936000000000000001",
@@ -120,19 +116,12 @@ class EwalletFlow:
         self.moves = moves
 
     def page(self, session: Session, phone: str, otp: str) -> Session:
-        """The sandbox e-wallet page: phone and OTP (always ``000000``).
-
-        See docs/reference/wire.md#test-data.
-        """
+        """The sandbox e-wallet page: phone and OTP (always ``000000``)."""
         charge = session.charges[-1] if session.charges else None
-        if (
-            charge is None
-            or charge.method != "EWALLET"
-            or charge.status != "WAITING_FOR_USER_ACTION"
-        ):
-            raise state_error(
-                f"Payment session status is {session.status}; no e-wallet payment waits"
-            )
+        waiting = charge is not None and charge.status == "WAITING_FOR_USER_ACTION"
+        if charge is None or not waiting or charge.method != "EWALLET":
+            status = session.status
+            raise state_error(f"Payment session status is {status}; no e-wallet payment waits")
         if otp != "000000":
             raise validation_error([("otp", "The OTP is invalid")])
         if not phone:
@@ -145,10 +134,8 @@ class EwalletFlow:
         ``config.ewallet_delay`` when given at confirm), other numbers wait."""
         assert charge.ewallet is not None
         mobile = "62" + phone[1:] if phone.startswith("0") else phone.lstrip("+")
-        charge.ewallet["accountInformations"] = {
-            "mobileNumber": mobile,
-            "name": "Sandbox Wallet User",
-        }
+        account = {"mobileNumber": mobile, "name": "Sandbox Wallet User"}
+        charge.ewallet["accountInformations"] = account
         outcome = EWALLET_TEST_PHONES.get(phone)
         if outcome is None:
             # other numbers wait for the simulation API or expiry (docs/reference/wire.md#test-data)
