@@ -72,9 +72,9 @@ class SandboxContext:
         """Invalidate every access token issued so far."""
         self.token_key = os.urandom(32)
 
-    def sweep(self) -> int:
+    def sweep(self) -> None:
         """Apply every time-driven transition that is due on the sandbox clock."""
-        return self.state.sweep(self.now())
+        self.state.sweep(self.now())
 
     def send_callback(
         self, event: str, data: dict[str, Any], *, merchant_id: str = ""

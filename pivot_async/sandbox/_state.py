@@ -57,17 +57,14 @@ class SandboxState:
         """Run ``action`` once the sandbox clock reaches ``due``."""
         heapq.heappush(self._schedule, (due, next(self._seq), action))
 
-    def sweep(self, now: _dt.datetime) -> int:
-        """Run every scheduled action that is due; returns how many ran."""
-        ran = 0
+    def sweep(self, now: _dt.datetime) -> None:
+        """Run every scheduled action that is due."""
         while self._schedule and self._schedule[0][0] <= now:
             _, _, action = heapq.heappop(self._schedule)
             try:
                 action()
             except Exception:  # one broken transition must not fail unrelated requests
                 _log.exception("a scheduled sandbox transition failed")
-            ran += 1
-        return ran
 
     # -- lookups ------------------------------------------------------------------------------
     def next_number(self, name: str) -> int:
