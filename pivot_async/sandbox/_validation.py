@@ -17,6 +17,7 @@ from ._errors import validation_error
 from ._fields import GIVEN, Check, Checked, Field, Rule, When, text
 from ._util import decode_json, parse_request_time
 
+_Obj = Mapping[str, Any]
 __all__ = [
     "CAPTURE_FIELDS",
     "CONFIRM_FIELDS",
@@ -33,18 +34,9 @@ __all__ = [
 OBJECT = Rule("object")
 BOOLEAN = Rule("boolean")
 INTEGER = Rule("integer")
-AMOUNT = (
-    Field(
-        "value",
-        True,
-        Rule(
-            "integer",
-            check=lambda v: v > 0 and len(str(v)) <= 18,
-            says="must be a positive amount of 1 to 18 digits",
-        ),
-    ),
-    Field("currency", True, Rule(choices=("IDR",))),
-)
+_POSITIVE_AMOUNT = "must be a positive amount of 1 to 18 digits"
+_VALUE = Rule("integer", check=lambda v: v > 0 and len(str(v)) <= 18, says=_POSITIVE_AMOUNT)
+AMOUNT = (Field("value", True, _VALUE), Field("currency", True, Rule(choices=("IDR",))))
 """A payments amount ``{value: int IDR, currency: "IDR"}`` (the rows under its path)."""
 _ALNUM_SPACE = re.compile(r"[A-Za-z0-9 ]+")
 
@@ -58,15 +50,10 @@ def destination(path: str, required: bool | When, *, refund: bool = False) -> tu
     """A ``transferDestination`` object at ``path`` (a refund's adds ``description``)."""
     rows = (
         Field(path, required, OBJECT),
-        *nest(
-            path,
-            (
-                Field("channelCode", True, text(20)),
-                Field("channelInformation", True, OBJECT),
-                Field("channelInformation.accountNumber", True, text(30)),
-                Field("channelInformation.accountName", True, text(50)),
-            ),
-        ),
+        Field(f"{path}.channelCode", True, text(20)),
+        Field(f"{path}.channelInformation", True, OBJECT),
+        Field(f"{path}.channelInformation.accountNumber", True, text(30)),
+        Field(f"{path}.channelInformation.accountName", True, text(50)),
     )
     if not refund:
         return rows
@@ -169,13 +156,12 @@ _TYPE = "paymentMethod.type"
 _VA = "paymentMethodOptions.virtualAccount"
 _EW = "paymentMethodOptions.ewallet"
 _CARD = "paymentMethod.card"
+_CARD_OPTIONS = "paymentMethodOptions.card"
 METHOD_FIELDS = (
     Field(_TYPE, True, _choice(*METHOD_TYPES)),
-    Field("paymentMethodOptions.card", False, OBJECT),
-    Field(
-        "paymentMethodOptions.card.captureMethod", False, _choice(*CAPTURE_METHODS, fold_case=True)
-    ),
-    Field("paymentMethodOptions.card.threeDsMethod", False, _choice(*THREE_DS, fold_case=True)),
+    Field(_CARD_OPTIONS, False, OBJECT),
+    Field(f"{_CARD_OPTIONS}.captureMethod", False, _choice(*CAPTURE_METHODS, fold_case=True)),
+    Field(f"{_CARD_OPTIONS}.threeDsMethod", False, _choice(*THREE_DS, fold_case=True)),
     Field(_VA, When(_TYPE, "VIRTUAL_ACCOUNT"), OBJECT),
     Field(f"{_VA}.expiryAt", False, EXPIRY),
     Field(f"{_VA}.channel", When(_TYPE, "VIRTUAL_ACCOUNT")),
@@ -293,44 +279,26 @@ class Checker(Checked):
     """Single-value readers: each returns the normalised value, or ``None`` and a problem."""
 
     def string(
-        self,
-        obj: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        required: bool = False,
-        max_len: int | None = None,
+        self, obj: _Obj, key: str, path: str, *, required: bool = False, max_len: int | None = None
     ) -> str | None:
         value: str | None = self.read(obj, key, path, text(max_len), required)
         return value
 
     def enum(
-        self,
-        obj: Mapping[str, Any],
-        key: str,
-        path: str,
-        allowed: Collection[str],
-        *,
-        required: bool = False,
+        self, obj: _Obj, key: str, path: str, allowed: Collection[str], *, required: bool = False
     ) -> str | None:
         value: str | None = self.read(obj, key, path, Rule(choices=tuple(allowed)), required)
         return value
 
-    def mapping(
-        self, obj: Mapping[str, Any], key: str, path: str, *, required: bool = False
-    ) -> dict[str, Any] | None:
-        value: dict[str, Any] | None = self.read(obj, key, path, OBJECT, required)
+    def mapping(self, obj: _Obj, key: str, path: str, *, required: bool = False) -> _Obj | None:
+        value: _Obj | None = self.read(obj, key, path, OBJECT, required)
         return value
 
-    def integer(
-        self, obj: Mapping[str, Any], key: str, path: str, *, required: bool = False
-    ) -> int | None:
+    def integer(self, obj: _Obj, key: str, path: str, *, required: bool = False) -> int | None:
         value: int | None = self.read(obj, key, path, INTEGER, required)
         return value
 
-    def amount(
-        self, obj: Mapping[str, Any], key: str, path: str, *, required: bool = False
-    ) -> int | None:
+    def amount(self, obj: _Obj, key: str, path: str, *, required: bool = False) -> int | None:
         """A payments amount ``{value: int IDR, currency: "IDR"}``: its value."""
         prefix = path.removesuffix(key).rstrip(".")
         self.run(obj, (Field(key, required, OBJECT), *nest(key, AMOUNT)), prefix=prefix)
