@@ -104,16 +104,18 @@ _PHONE = (
 )
 
 
+def _names(required: bool, *keys: str, prefix: str = "") -> tuple[Field, ...]:
+    """Strings of up to 255 characters."""
+    return tuple(Field(prefix + key, required, NAME) for key in keys)
+
+
 def _person(path: str, *, shipping: bool = False) -> tuple[Field, ...]:
     """``orderInformation.billingInfo`` / ``shippingInfo``."""
     rows = (
-        Field("surname", False, NAME),
-        Field("sureName", False, NAME),
-        Field("givenName", True, NAME),
-        Field("email", True, NAME),
+        *_names(False, "surname", "sureName"),
+        *_names(True, "givenName", "email"),
         *_PHONE,
-        *(Field(k, False, NAME) for k in ("addressLine1", "addressLine2", "city")),
-        *(Field(k, False, NAME) for k in ("provinceState", "postalCode")),
+        *_names(False, "addressLine1", "addressLine2", "city", "provinceState", "postalCode"),
     )
     method = Field("method", True, _choice("REGULAR", "NEXTDAY", "SAMEDAY", "INSTANT"))
     return (Field(path, False, OBJECT), *nest(path, (*rows, method) if shipping else rows))
@@ -125,32 +127,25 @@ ORDER_FIELDS = (
     Field("orderInformation.productDetails", True, Rule("array", min_len=1)),
     Field(_PRODUCT, True, OBJECT),
     Field(f"{_PRODUCT}.type", True, _choice("PHYSICAL", "DIGITAL", "SERVICE")),
-    *(Field(f"{_PRODUCT}.{k}", False, NAME) for k in ("category", "subCategory", "name")),
-    Field(f"{_PRODUCT}.description", False, NAME),
+    *_names(False, "category", "subCategory", "name", "description", prefix=f"{_PRODUCT}."),
     Field(f"{_PRODUCT}.quantity", True, Rule("integer", check=lambda v: v >= 1, says=_AT_LEAST_1)),
     Field(f"{_PRODUCT}.price", True, OBJECT),
     *nest(f"{_PRODUCT}.price", AMOUNT),
     *_person("orderInformation.billingInfo"),
     *_person("orderInformation.shippingInfo", shipping=True),
 )
+_CUSTOMER = (
+    Field("email", True, text(255, check=_EMAIL.fullmatch, says=_EMAIL_SAYS)),
+    *_names(False, "givenName", "surname", "sureName"),
+    *_PHONE,
+    Field("refundPreference", False, OBJECT),
+    Field("refundPreference.method", False, _choice("AUTO", "TRANSFER_ONLY")),
+)
+_REFUND_METHOD = When("customer.refundPreference.method", "TRANSFER_ONLY")
 CUSTOMER_FIELDS = (
     Field("customer", False, OBJECT),
-    *nest(
-        "customer",
-        (
-            Field("email", True, text(255, check=_EMAIL.fullmatch, says=_EMAIL_SAYS)),
-            Field("givenName", False, NAME),
-            Field("surname", False, NAME),
-            Field("sureName", False, NAME),
-            *_PHONE,
-            Field("refundPreference", False, OBJECT),
-            Field("refundPreference.method", False, _choice("AUTO", "TRANSFER_ONLY")),
-        ),
-    ),
-    *destination(
-        "customer.refundPreference.transferDestination",
-        When("customer.refundPreference.method", "TRANSFER_ONLY"),
-    ),
+    *nest("customer", _CUSTOMER),
+    *destination("customer.refundPreference.transferDestination", _REFUND_METHOD),
 )
 _TYPE = "paymentMethod.type"
 _VA = "paymentMethodOptions.virtualAccount"
