@@ -96,35 +96,23 @@ _TABLE = (
 TEST_CARDS: dict[str, str] = {pan: key for key, *pans in _TABLE for pan in pans}
 """Every documented test PAN (docs/reference/wire.md#test-data) -> its scenario key."""
 
-AVS_RESULTS: dict[str, str] = {
-    "alpha street": "SERVICE_NOT_AVAILABLE_RET",
-    "bravo street": "NOT_AVAILABLE",
-    "charlie street": "DEFERRED_TRANSACTION_RECE",
-    "delta street": "NO_MATCH",
-    "echo street": "ZIP_MATCH",
-    "foxtrot street": "ADDRESS_MATCH",
-    "golf street": "ADDRESS_ZIP_MATCH",
-    "hotel street": "NAME_MATCH",
-    "india street": "NAME_ZIP_MATCH",
-    "juliett street": "NAME_ADDRESS_MATCH",
-    "kilo street": "SERVICE_NOT_SUPPORTED",
-    "lima street": "NOT_REQUESTED",
-    "mike street": "NOT_VERIFIED",
-}
+_STREETS = "alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike"
+_AVS = (
+    "SERVICE_NOT_AVAILABLE_RET NOT_AVAILABLE DEFERRED_TRANSACTION_RECE NO_MATCH ZIP_MATCH "
+    "ADDRESS_MATCH ADDRESS_ZIP_MATCH NAME_MATCH NAME_ZIP_MATCH NAME_ADDRESS_MATCH "
+    "SERVICE_NOT_SUPPORTED NOT_REQUESTED NOT_VERIFIED"
+)
+AVS_RESULTS = {f"{s} street": r for s, r in zip(_STREETS.split(), _AVS.split(), strict=True)}
 """``billingInfo.addressLine1`` -> ``avsResult`` (docs/reference/wire.md#test-data)."""
 
 
-# -- keys -------------------------------------------------------------------------------------
 _KEYS: list[RSA.RsaKey] = []
 _KEYS_LOCK = threading.Lock()
 
 
 def key_for_index(index: int) -> RSA.RsaKey:
-    """The ``index``-th RSA-2048 key of this process, generated on first use.
-
-    Keys are cached per process so that many sandboxes in one test run share the cost; two
-    merchants of one sandbox always get different keys.
-    """
+    """The ``index``-th RSA-2048 key of this process, generated on first use (shared by the
+    sandboxes of one process; two merchants of one sandbox get different keys)."""
     with _KEYS_LOCK:
         while len(_KEYS) <= index:
             _KEYS.append(RSA.generate(2048))
@@ -137,7 +125,6 @@ def public_key_b64(key: RSA.RsaKey) -> str:
     return base64.b64encode(der).decode("ascii")
 
 
-# -- decryption -------------------------------------------------------------------------------
 class CardDecryptError(ValueError):
     """``encryptedCard`` could not be decoded, decrypted or understood."""
 
@@ -166,10 +153,7 @@ def _b64(value: Any, name: str) -> bytes:
 
 
 def decrypt_card(encrypted: str, key: RSA.RsaKey) -> dict[str, Any]:
-    """Open an ``encryptedCard`` value; returns the plaintext JSON object.
-
-    See docs/reference/wire.md#card-encryption.
-    """
+    """Open an ``encryptedCard`` value: the plaintext JSON object (wire.md#card-encryption)."""
     raw = _b64(encrypted, "encryptedCard")
     try:
         envelope = msgspec.json.decode(raw)
@@ -187,9 +171,8 @@ def decrypt_card(encrypted: str, key: RSA.RsaKey) -> dict[str, Any]:
         oaep = PKCS1_OAEP.new(key, hashAlgo=SHA256, mgfunc=lambda x, y: pss.MGF1(x, y, SHA256))
         aes_key = oaep.decrypt(wrapped)
     except (ValueError, TypeError) as exc:
-        raise CardDecryptError(
-            "encryptedKey could not be unwrapped with this session's key"
-        ) from exc
+        problem = "encryptedKey could not be unwrapped with this session's key"
+        raise CardDecryptError(problem) from exc
     if len(aes_key) != 32:
         raise CardDecryptError("the wrapped key is not an AES-256 key")
     try:
@@ -223,7 +206,6 @@ def card_from_plaintext(payload: dict[str, Any]) -> CardData:
     return CardData(number, int(month), full_year, cvc, name if isinstance(name, str) else "")
 
 
-# -- card display data ----------------------------------------------------------------------
 _DISPLAY_KEYS = ("first6", "first8", "last4", "expMonth", "expYear", "fingerprint")
 _BRANDS = (("4", "VISA"), (("34", "37"), "AMEX"), ("35", "JCB"), ("62", "UNIONPAY"))
 
@@ -265,11 +247,7 @@ def card_json(profile: dict[str, Any] | None) -> dict[str, Any]:
         base: dict[str, Any] = {**dict.fromkeys(_DISPLAY_KEYS, ""), "binInformations": blank}
     else:
         base = {k: v for k, v in profile.items() if k != "cardHolderName"}
-    base["authenticationResult"] = {
-        "threeDsVersion": "3DS2",
-        "threeDsResult": "",
-        "threeDsMethod": "",
-        "eciCode": "",
-    }
+    pending = dict.fromkeys(("threeDsResult", "threeDsMethod", "eciCode"), "")
+    base["authenticationResult"] = {"threeDsVersion": "3DS2", **pending}
     base["authorizationResult"] = None
     return base
