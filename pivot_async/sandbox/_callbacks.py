@@ -59,9 +59,7 @@ class CallbackDelivery:
 
     def to_json(self) -> dict[str, Any]:
         """The delivery as JSON (what ``GET /_sandbox/callbacks`` lists)."""
-        attempts = [
-            {"at": a.at.isoformat(), "status": a.status, "error": a.error} for a in self.attempts
-        ]
+        attempts = [{**dataclasses.asdict(a), "at": a.at.isoformat()} for a in self.attempts]
         shown = {"id": self.id, "event": self.event, "url": self.url, "state": self.state}
         return {**shown, "attempts": attempts}
 
@@ -101,7 +99,6 @@ class CallbackSender:
         self._idle: asyncio.Event | None = None
         self._busy = 0
 
-    # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         """Start the delivery worker (called by :meth:`Sandbox.start`)."""
         self._queue = asyncio.Queue()
@@ -122,7 +119,6 @@ class CallbackSender:
             await self._session.close()
             self._session = None
 
-    # -- sending ------------------------------------------------------------------------------
     def send(
         self,
         event: str,
@@ -172,7 +168,6 @@ class CallbackSender:
         """The emitted events called ``name`` (e.g. ``"PAYMENT.PAID"``), oldest first."""
         return [e for e in self.events if e.event == name]
 
-    # -- worker -------------------------------------------------------------------------------
     async def _run(self) -> None:
         assert self._queue is not None
         while True:
@@ -190,9 +185,8 @@ class CallbackSender:
         error: str | None = None
         headers = {"X-API-Key": delivery.key, **_JSON_HEADERS}
         try:
-            async with self._session.post(
-                delivery.url, data=delivery.body, headers=headers
-            ) as resp:
+            post = self._session.post(delivery.url, data=delivery.body, headers=headers)
+            async with post as resp:
                 status = resp.status
                 await resp.read()
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -206,9 +200,8 @@ class CallbackSender:
             retries_done = len(delivery.attempts) - 1
             if retries_done < len(self.schedule):
                 delay = self.schedule[retries_done] * self.delay_scale
-                timer = asyncio.create_task(
-                    self._later(delivery, delay), name="pivot-sandbox-callback-retry"
-                )
+                name = "pivot-sandbox-callback-retry"
+                timer = asyncio.create_task(self._later(delivery, delay), name=name)
                 self._timers.add(timer)
                 timer.add_done_callback(self._timers.discard)
                 return  # still busy: the timer re-queues it
