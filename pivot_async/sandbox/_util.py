@@ -7,11 +7,12 @@ import datetime as _dt
 import hashlib
 import hmac
 import os
-import re
 import uuid
 from typing import Any
 
 import msgspec
+
+from ..models._util import _EXPIRY as EXPIRY_AT
 
 __all__ = [
     "ZERO_TIME",
@@ -26,16 +27,9 @@ __all__ = [
 ]
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
-"""The Go zero time the gateway shows as a static VA's ``expiryAt``.
-
-See docs/reference/wire.md#decision-n.
-"""
+"""The Go zero time the gateway shows as a static VA's ``expiryAt`` (wire.md#decision-n)."""
 
 _encoder = msgspec.json.Encoder()
-_REQUEST_TIME = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?Z"
-)
-"""The one ``expiryAt`` rule, shared with the client: ASCII digits only, UTC ``Z`` only."""
 
 
 def encode_json(obj: Any) -> bytes:
@@ -67,13 +61,13 @@ def format_time(moment: _dt.datetime) -> str:
 
 
 def parse_request_time(text: str) -> _dt.datetime | None:
-    """Parse ``YYYY-MM-DDTHH:MM:SSZ`` (optional fraction); ``None`` if malformed."""
-    match = _REQUEST_TIME.fullmatch(text)
+    """Parse ``YYYY-MM-DDTHH:MM:SSZ`` (optional fraction) by the client's one ``expiryAt`` rule
+    (ASCII digits, UTC ``Z`` only); ``None`` if malformed."""
+    match = EXPIRY_AT.fullmatch(text)
     if match is None:
         return None
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    fraction = match.group(7)
-    micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+    year, month, day, hour, minute, second = map(int, match.groups())
+    micro = int((text[20:-1] + "000000")[:6])  # the fraction's digits, after "...:SS."
     try:
         return _dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=_dt.timezone.utc)
     except ValueError:
