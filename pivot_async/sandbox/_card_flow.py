@@ -26,7 +26,7 @@ from ._fields import check
 from ._merchants import Merchant
 from ._models import Capture, Charge, Session
 from ._requests import MethodInput
-from ._transitions import Transitions
+from ._transitions import Transitions, status_error
 from ._util import format_time, random_digits, uuid7
 from ._validation import CAPTURE_FIELDS
 
@@ -54,7 +54,6 @@ class CardFlow:
         self.moves = moves
         self.ctx = moves.ctx
 
-    # -- before the charge --------------------------------------------------------------------
     async def prepare(
         self, merchant: Merchant, session: Session, m: MethodInput, order: dict[str, Any] | None
     ) -> PreparedCard | None:
@@ -106,18 +105,11 @@ class CardFlow:
         else:
             session.payment_url = self.moves.three_ds_url(session)
 
-    # -- 3DS ----------------------------------------------------------------------------------
     def pending_charge(self, session: Session) -> Charge:
         charge = session.charges[-1] if session.charges else None
-        if (
-            charge is None
-            or charge.method != "CARD"
-            or charge.status != "WAITING_FOR_USER_ACTION"
-            or not session.awaiting_3ds
-        ):
-            raise state_error(
-                f"Payment session status is {session.status}; no card authentication is pending"
-            )
+        waiting = charge is not None and charge.status == "WAITING_FOR_USER_ACTION"
+        if charge is None or not waiting or charge.method != "CARD" or not session.awaiting_3ds:
+            raise status_error(session, "no card authentication is pending")
         return charge
 
     def authenticate(self, session: Session, action: str) -> None:
@@ -159,9 +151,7 @@ class CardFlow:
         """Decide a REQUIRE_REVIEW charge: ``approve`` authorises, ``reject`` blocks it."""
         charge = session.charges[-1] if session.charges else None
         if charge is None or charge.status != "PROCESSING" or charge.card_key != "REQUIRE_REVIEW":
-            raise state_error(
-                f"Payment session status is {session.status}; nothing is under review"
-            )
+            raise status_error(session, "nothing is under review")
         if decision == "approve":
             self.authorize(session, charge)
         else:
@@ -219,7 +209,6 @@ class CardFlow:
             "evaluatedAt": format_time(self.ctx.now()),
         }
 
-    # -- capture ------------------------------------------------------------------------------
     def capture(self, session: Session, body: dict[str, Any]) -> Capture:
         """``POST /v2/payments/{id}/capture``: a PENDING capture, settled later."""
         chk = check(body, CAPTURE_FIELDS)
@@ -227,10 +216,7 @@ class CardFlow:
         release, amount = chk.get("releaseRemainingAmount"), chk.get("amount.value")
         charge = next((c for c in reversed(session.charges) if _capturable(session, c)), None)
         if charge is None or charge.authorized_amount is None:
-            problem = (
-                f"Payment session status is {session.status}; no authorized amount can be captured"
-            )
-            raise state_error(problem)
+            raise status_error(session, "no authorized amount can be captured")
         remaining = charge.authorized_amount - charge.capture_reserved
         value = remaining if amount is None else amount
         if value > remaining:

@@ -8,10 +8,10 @@ import datetime as _dt
 from typing import Any
 from urllib.parse import quote
 
-from ._errors import state_error, validation_error
+from ._errors import validation_error
 from ._models import Charge, Session
 from ._qris import build_qris
-from ._transitions import Transitions
+from ._transitions import Transitions, status_error
 from ._util import random_digits
 
 __all__ = [
@@ -120,8 +120,7 @@ class EwalletFlow:
         charge = session.charges[-1] if session.charges else None
         waiting = charge is not None and charge.status == "WAITING_FOR_USER_ACTION"
         if charge is None or not waiting or charge.method != "EWALLET":
-            status = session.status
-            raise state_error(f"Payment session status is {status}; no e-wallet payment waits")
+            raise status_error(session, "no e-wallet payment waits")
         if otp != "000000":
             raise validation_error([("otp", "The OTP is invalid")])
         if not phone:

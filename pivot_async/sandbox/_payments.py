@@ -30,7 +30,7 @@ from ._requests import (
     parse_method,
     session_settings_apply,
 )
-from ._transitions import Transitions
+from ._transitions import Transitions, status_error
 from ._util import ZERO_TIME, format_time, uuid7
 from ._validation import OBJECT, SIMULATION_FIELDS
 
@@ -221,13 +221,13 @@ class Payments:
 
     def _confirmable(self, session: Session) -> None:
         if session.status not in CONFIRMABLE:
-            raise state_error(f"Payment session status is {session.status}; it cannot be confirmed")
+            raise status_error(session, "it cannot be confirmed")
 
     def cancel(self, session: Session, reason: str = "VOID_SESSION") -> Session:
         """``POST /v2/payments/{id}/cancel`` (T6); only before a charge starts."""
         if session.status not in CONFIRMABLE:
             only = "only REQUIRE_PAYMENT_METHOD or REQUIRE_CONFIRMATION can be cancelled"
-            raise state_error(f"Payment session status is {session.status}; {only}")
+            raise status_error(session, only)
         self.moves.cancel(session, reason)
         return session
 
@@ -243,7 +243,7 @@ class Payments:
             problem = "Simulation covers QRIS, VA and e-wallet charges only"
             raise validation_error([("paymentSessionId", problem)])
         if session.final:
-            raise state_error(f"Payment session status is {session.status}; it cannot change")
+            raise status_error(session, "it cannot change")
         if session.multiple:
             if status == "EXPIRED":
                 raise state_error("An ACTIVE MULTIPLE session cannot be simulated as EXPIRED")
@@ -262,8 +262,7 @@ class Payments:
         waiting = ("WAITING_FOR_USER_ACTION", "PROCESSING")
         charge = next((c for c in session.charges if c.status in waiting), None)
         if charge is None:
-            status_now = session.status
-            raise state_error(f"Payment session status is {status_now}; no charge awaits payment")
+            raise status_error(session, "no charge awaits payment")
         if status == "SUCCESS":
             self.moves.succeed(session, charge)
         else:

@@ -11,11 +11,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ._context import SandboxContext
+from ._errors import SandboxError, state_error
 from ._models import Charge, Session
 from ._state import StoredCard
 from ._util import format_time, jwt_encode, uuid7
 
-__all__ = ["RECOMMENDATIONS", "Transitions"]
+__all__ = ["RECOMMENDATIONS", "Transitions", "status_error"]
 
 RECOMMENDATIONS = {
     "DECLINED_BY_CHANNEL": "Ask the customer to use another card or payment method.",
@@ -33,6 +34,11 @@ _TIME_OUT = "The payment time has run out."
 EXPIRABLE = frozenset(
     {"REQUIRE_PAYMENT_METHOD", "REQUIRE_CONFIRMATION", "REQUIRE_ACTION", "ACTIVE"}
 )
+
+
+def status_error(session: Session, why: str) -> SandboxError:
+    """422: the session's status does not allow the step."""
+    return state_error(f"Payment session status is {session.status}; {why}")
 
 
 class Transitions:
