@@ -256,7 +256,7 @@ async def run_demo(batch_size: int = 300, folder: Path | None = None) -> int:
     try:
         async with Sandbox(callback_url=callback_url, callback_key=CALLBACK_KEY,
                            callback_delay_scale=0.001) as sandbox:
-            wallet = sandbox.wallet.credentials()
+            wallet = sandbox.wallet.default_merchant.client_credentials()
             _say(f"Embedded Pivot sandbox at {sandbox.url}; callbacks to {callback_url}")
             async with PivotClient(sandbox.client_id, sandbox.client_secret,
                                    base_url=sandbox.url, wallet=wallet) as client, \

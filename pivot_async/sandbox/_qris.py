@@ -1,8 +1,5 @@
-"""QRIS (EMVCo merchant-presented) strings: the one builder and parser of the sandbox.
-
-The payments side builds the ``qrContent`` of QRIS sessions with it, the wallet side parses
-the QRIS a customer scans (``qr/qr-mpm-decode``, ``qr/qr-mpm-payment``).
-"""
+"""QRIS (EMVCo merchant-presented) strings: the one builder (the payments' ``qrContent``) and
+parser (the QRIS a wallet customer scans: ``qr/qr-mpm-decode``) of the sandbox."""
 
 from __future__ import annotations
 
@@ -28,24 +25,14 @@ def tlv(tag: str, value: str) -> str:
 
 
 def build_qris(
-    *,
-    merchant_name: str,
-    merchant_pan: str = "936009110000000008",
-    merchant_id: str = "210312440000008",
-    mcc: str = "5812",
-    city: str = "JAKARTA",
-    postal: str = "10110",
-    acquirer: str = "ID.LINKAJA.WWW",
-    criterion: str = "UMI",
-    amount: str | None = None,
-    reference: str | None = None,
+    *, merchant_name: str, merchant_pan: str = "936009110000000008",
+    merchant_id: str = "210312440000008", mcc: str = "5812", city: str = "JAKARTA",
+    postal: str = "10110", acquirer: str = "ID.LINKAJA.WWW", criterion: str = "UMI",
+    amount: str | None = None, reference: str | None = None,
 ) -> str:
     """A valid QRIS string (static unless ``amount`` is given; tag 62.01 is ``reference``)."""
-    account = "".join(
-        tlv(tag, value)
-        for tag, value in (("00", acquirer), ("01", merchant_pan), ("02", merchant_id),
-                           ("03", criterion))
-    )
+    account = tlv("00", acquirer) + tlv("01", merchant_pan) + tlv("02", merchant_id)
+    account += tlv("03", criterion)
     body = (
         tlv("00", "01")
         + tlv("01", "12" if amount else "11")
@@ -90,13 +77,8 @@ def parse_tlv(data: str) -> list[tuple[str, str]]:
 
 
 def _luhn_digit(number: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d * 2 > 9 else d * 2
-        total += d
-    return str((10 - total % 10) % 10)
+    doubled = [int(c) * (2 - i % 2) for i, c in enumerate(reversed(number))]
+    return str(-sum(d // 10 + d % 10 for d in doubled) % 10)
 
 
 def parse_qris(content: str) -> ParsedQris:

@@ -1,18 +1,9 @@
-"""The Pivot Pay wallet side of the sandbox: a strict SNAP server on ``aiohttp.web``.
+"""The Pivot Pay wallet side of the sandbox, a strict SNAP server, mounted by :func:`wallet_hook`
+(a default setup hook): its routes, with defaults from :class:`WalletConfig`.
 
-Self-contained: :func:`setup_wallet` adds the wallet's routes to any ``web.Application`` and
-returns the :class:`WalletSandbox` holding its state::
-
-    app = web.Application()
-    wallet = setup_wallet(app, clock=SystemClock(), base_url=lambda: "http://127.0.0.1:8080")
-
-Routes (defaults; see :class:`WalletConfig`):
-
-- ``POST /snap/v1.0/access-token/b2b`` and ``/snap/v1.0/access-token/b2b2c``;
-- ``POST /wallet-backend/snap/v1.0/<endpoint>`` for the ten endpoints of
-  docs/reference/wire-snap.md#wallet-endpoints;
-- ``GET|POST /wallet-stg/whitelabel/{account-linkage-bind,account-linkage-unbind,payment,
-  qris-payment}?token=...``: the customer's pages;
+- ``POST /snap/v1.0/access-token/b2b`` and ``/b2b2c``: the tokens (services 73 and 74);
+- ``POST /wallet-backend/snap/v1.0/<endpoint>``: :data:`ENDPOINTS` (:mod:`._wallet_api`);
+- ``GET|POST /wallet-stg/whitelabel/<page>?token=...``: the customer's pages;
 - ``/_sandbox/wallet/...``: JSON control routes (bind, pay, cancel, balance, merchant).
 
 What is verified, in which order and with which codes is in ``docs/sandbox_wallet.md``.
@@ -20,184 +11,272 @@ What is verified, in which order and with which codes is in ``docs/sandbox_walle
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from decimal import InvalidOperation
+from typing import Any
 
+import msgspec
 from aiohttp import web
 
-from . import _wallet_account_api as acct
-from . import _wallet_pay_api as pay
-from ._clock import Clock
+from .._signing import snap_timestamp
+from ._app import SetupHook
 from ._context import SandboxContext
-from ._errors import SnapError, error_middleware, json_response
-from ._faults import FaultRegistry, fault_middleware
-from ._merchants import Merchant, Merchants
-from ._recording import RequestLog, recording_middleware
+from ._errors import SandboxError, SnapError, json_response, validation_error
+from ._html import form, page
+from ._merchants import SnapCredentials
+from ._wallet_api import ENDPOINTS, Endpoint
 from ._wallet_core import WalletSandbox
-from ._wallet_model import WalletConfig
-from ._wallet_pages import add_page_routes
-from ._wallet_tokens import b2b2c_token, b2b_token
-from ._wallet_verify import Field, SnapContext, validate_body, verify_transaction
+from ._wallet_model import STATUS_DESC, PageLink, Registration, WalletConfig, WalletPayment, money
+from ._wallet_verify import validate_body, verify_token_request, verify_transaction
 
-__all__ = ["WALLET_APP_KEY", "WalletConfig", "WalletSandbox", "setup_wallet", "wallet_hook"]
+__all__ = ["ENDPOINTS", "WALLET_APP_KEY", "WalletConfig", "WalletSandbox", "wallet_hook"]
 
 WALLET_APP_KEY = web.AppKey("pivot_async_wallet", WalletSandbox)
-"""``app[WALLET_APP_KEY]`` is the :class:`WalletSandbox` that :func:`setup_wallet` mounted."""
+"""``app[WALLET_APP_KEY]`` is the :class:`WalletSandbox` that :func:`wallet_hook` mounted."""
 
-Handler = Callable[[WalletSandbox, SnapContext], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    path: str
-    service: str
-    customer: bool
-    fields: tuple[Field, ...]
-    handler: Handler
+Route = Callable[[web.Request], Awaitable[web.Response]]
+# A SnapError a route raises is rendered by the sandbox's error middleware, and faults apply
+# around it, as on every route.
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
-        "registration-account-creation",
-        "06",
-        False,
-        acct.ACCOUNT_CREATION_FIELDS,
-        acct.account_creation,
-    ),
-    Endpoint("registration-account-unbinding", "09", False, acct.UNBINDING_FIELDS, acct.unbinding),
-    Endpoint("balance-inquiry", "11", True, acct.BALANCE_FIELDS, acct.balance_inquiry),
-    Endpoint("transaction-history-list", "12", True, acct.HISTORY_LIST_FIELDS, acct.history_list),
-    Endpoint(
-        "transaction-history-detail", "13", True, acct.HISTORY_DETAIL_FIELDS, acct.history_detail
-    ),
-    Endpoint("qr/qr-mpm-decode", "48", True, pay.QR_DECODE_FIELDS, pay.qr_decode),
-    Endpoint("qr/apply-ott", "49", True, pay.APPLY_OTT_FIELDS, pay.apply_ott),
-    Endpoint("qr/qr-mpm-payment", "50", True, pay.QR_PAYMENT_FIELDS, pay.qr_payment),
-    Endpoint("debit/payment-host-to-host", "54", True, pay.DEBIT_FIELDS, pay.debit),
-    Endpoint("debit/status", "55", True, pay.DEBIT_STATUS_FIELDS, pay.debit_status),
-)
-
-def _route(
-    process: Callable[[web.Request, bytes], dict[str, Any]],
-) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """A route answering ``process(request, body)`` as JSON. A :class:`SnapError` it raises is
-    rendered by the error middleware and faults are applied around it by the fault middleware,
-    as on every route of the sandbox."""
-
+def _transactional(wallet: WalletSandbox, ep: Endpoint) -> Route:
     async def handle(request: web.Request) -> web.Response:
-        return json_response(process(request, await request.read()))
+        raw = await request.read()
+        ctx = verify_transaction(wallet, request, raw, ep.service, customer=ep.customer)
+        ctx.body = validate_body(raw, ep.fields, ep.service)
+        ok = {"responseCode": f"200{ep.service}00", "responseMessage": "Successful"}
+        return json_response({**ok, **ep.handler(wallet, ctx)})
 
     return handle
 
 
-def _transactional(
-    wallet: WalletSandbox, ep: Endpoint
-) -> Callable[[web.Request, bytes], dict[str, Any]]:
-    def process(request: web.Request, raw: bytes) -> dict[str, Any]:
-        ctx = verify_transaction(wallet, request, raw, ep.service, customer=ep.customer)
-        ctx.body = validate_body(raw, ep.fields, ep.service)
-        return {
-            "responseCode": f"200{ep.service}00",
-            "responseMessage": "Successful",
-            **ep.handler(wallet, ctx),
-        }
-
-    return process
-
-
-def setup_wallet(
-    app: web.Application,
-    *,
-    clock: Clock,
-    base_url: Callable[[], str],
-    config: WalletConfig | None = None,
-    requests: RequestLog | None = None,
-    faults: FaultRegistry | None = None,
-    merchants: Merchants | None = None,
-    owner: Merchant | None = None,
-) -> WalletSandbox:
-    """Add the wallet sandbox's routes to ``app`` and return its state.
-
-    ``clock`` drives token expiry, timestamp skew, link expiry and the X-EXTERNAL-ID day;
-    ``base_url()`` (called lazily, so the port may be known only after start-up) is the
-    origin used in the links the wallet returns. Call before the application starts.
-    ``requests``, ``faults`` and ``merchants`` are the host sandbox's request log, fault
-    registry (whose middlewares already wrap ``app``) and merchant registry, ``owner`` its
-    default merchant (who gets the default SNAP credentials); without them the wallet brings
-    its own and installs the sandbox's three middlewares on ``app``.
-    """
-    wallet = WalletSandbox(
-        clock=clock,
-        base_url=base_url,
-        config=config,
-        requests=requests,
-        faults=faults,
-        merchants=merchants,
-        owner=owner,
-    )
-    if requests is None or faults is None:  # alone: the wallet's own log and fault registry
-        log, registry = wallet.requests, wallet.faults
-        app.middlewares.extend(
-            [recording_middleware(log, clock.now), fault_middleware(registry), error_middleware]
-        )
+def _token(wallet: WalletSandbox, service: str) -> Route:
+    """B2B (service 73) or B2B2C (74) token: docs/reference/wire-snap.md#snap-b2b-token,
+    wire-snap.md#snap-b2b2c-token and wire-snap.md#snap-verify-tokens."""
+    b2b = service == "73"
+    grants = ("client_credentials",) if b2b else ("authorization_code", "refresh_token")
     cfg = wallet.config
-    app[WALLET_APP_KEY] = wallet
-    routes: list[tuple[str, str, Callable[[web.Request, bytes], dict[str, Any]]]] = [
-        (cfg.b2b_token_path, "73", lambda r, raw: b2b_token(wallet, r, raw)),
-        (cfg.b2b2c_token_path, "74", lambda r, raw: b2b2c_token(wallet, r, raw)),
-    ]
-    prefix = cfg.api_prefix.rstrip("/")
-    routes += [(f"{prefix}/{ep.path}", ep.service, _transactional(wallet, ep)) for ep in ENDPOINTS]
-    for path, service, process in routes:
-        wallet.faults.snap_services[path] = service
-        app.router.add_post(path, _route(process))
 
-    known = {f"{prefix}/{ep.path}" for ep in ENDPOINTS}
+    async def handle(request: web.Request) -> web.Response:
+        raw = await request.read()
+        merchant, body, grant = verify_token_request(wallet, request, raw, service, grants)
+        if b2b:
+            token = wallet._issue("b2b", merchant.client_key, cfg.b2b_token_ttl)
+            return json_response({"responseCode": "2007300", "responseMessage": "Successful",
+                                  "accessToken": token.value, "tokenType": "Bearer",
+                                  "expiresIn": str(int(cfg.b2b_token_ttl))})
+        binding_id = _granted_binding(wallet, merchant, body, grant)
+        access = wallet._issue("customer", merchant.client_key, cfg.customer_token_ttl, binding_id)
+        refresh = wallet._issue("refresh", merchant.client_key, cfg.refresh_token_ttl, binding_id)
+        return json_response({
+            "accessToken": access.value,
+            "accessTokenExpiryTime": snap_timestamp(access.expires_at),
+            "refreshToken": refresh.value,
+            "refreshTokenExpiryTime": snap_timestamp(refresh.expires_at),
+            "responseCode": "2007400", "responseMessage": "Successful", "tokenType": "Bearer",
+        })
 
-    async def unknown(request: web.Request) -> web.Response:
-        if request.path in known:
-            raise SnapError("4050000", "Requested Function Is Not Supported")
-        raise SnapError("4040002", "Invalid Routing")
-
-    app.router.add_route("*", prefix + "/{tail:.*}", unknown)
-    add_page_routes(app, wallet)
-    return wallet
-
-
-class HookContext(Protocol):
-    """What :func:`wallet_hook` needs from the host: a :class:`SandboxContext` or any object
-    with these two (then the wallet keeps its own log, faults and merchants)."""
-
-    @property
-    def clock(self) -> Clock: ...
-
-    def get_base_url(self) -> str: ...
+    return handle
 
 
-def wallet_hook(
-    config: WalletConfig | None = None,
-) -> Callable[[web.Application, HookContext], None]:
-    """A ``setup_hooks`` entry mounting the wallet into a host sandbox application.
+def _granted_binding(
+    wallet: WalletSandbox, merchant: SnapCredentials, body: dict[str, Any], grant: str
+) -> str:
+    """Step 5 of a B2B2C token: grant material present (4007402) and valid (4017400),
+    docs/reference/wire-snap.md#snap-b2b2c-sandbox. Returns the binding id."""
+    name = "authCode" if grant == "authorization_code" else "refreshToken"
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise SnapError("4007402", f"Invalid Mandatory Field {{{name}}}")
+    refresh = None
+    if name == "refreshToken":  # an unused, unexpired refresh token names its binding
+        refresh = wallet._tokens.get(value)
+        if refresh is None or refresh.kind != "refresh" or refresh.revoked:
+            value = ""
+        else:
+            value = refresh.binding_id or "" if wallet.clock.now() < refresh.expires_at else ""
+    binding = wallet.bindings.get(value)
+    if binding is None or not binding.active or binding.client_key != merchant.client_key:
+        raise SnapError("4017400", f"Unauthorized. [{name}]")
+    if refresh is not None:
+        refresh.revoked = True  # refresh tokens rotate: each is good for one use
+    return binding.binding_id
 
-    ``Sandbox(setup_hooks=[wallet_hook()])``; the wallet shares the host's clock, base URL,
-    request log, fault registry and merchant registry (the default SNAP credentials belong to
-    the first registered merchant, ``sandbox.merchant``), and is reachable afterwards as
-    ``app[WALLET_APP_KEY]``.
+
+# ------------------------------------------------------------------ customer pages, control
+
+_FOOTER = "Pivot Pay wallet sandbox - no real money moves."
+
+
+def _page(title: str, body: str, *, status: int = 200) -> web.Response:
+    return page(title, body, status=status, footer=_FOOTER)
+
+
+def _form(*buttons: tuple[str, str]) -> str:
+    """A form posting ``action=<value>`` to the page itself, one button per choice."""
+    return form(None, (), [("action", value, label) for value, label in buttons])
+
+
+async def _action(request: web.Request) -> str:
+    value = (await request.post()).get("action", "") if request.method == "POST" else ""
+    return value if isinstance(value, str) else ""
+
+
+def _unknown() -> web.Response:
+    return _page("Link not found", "<p>This link is unknown to the sandbox.</p>", status=404)
+
+
+def _expired(what: str = "link") -> web.Response:
+    return _page("Link expired", f"<p>The {what} has expired.</p>", status=410)
+
+
+async def _continue(request: web.Request, link: PageLink, title: str, text: str) -> web.Response:
+    """An informational page whose "Continue" goes to the link's ``redirect_url``."""
+    if await _action(request) == "continue" and link.redirect_url:
+        raise web.HTTPFound(link.redirect_url)
+    return _page(title, f"<p>{text}</p>" + _form(("continue", "Continue")))
+
+
+def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
+    pages = wallet.config.pages_prefix.rstrip("/")
+    control = wallet.config.control_prefix.rstrip("/")
+
+    async def bind_page(request: web.Request) -> web.Response:
+        reg = wallet._links.get(request.query.get("token", ""))
+        if not isinstance(reg, Registration):
+            return _unknown()
+        if await _action(request) == "bind":
+            wallet.complete_binding(reg.reference_no)
+            raise web.HTTPFound(wallet.binding_redirect_url(reg))
+        if reg.binding_id is not None:
+            target = html.escape(wallet.binding_redirect_url(reg), quote=True)
+            return _page("Account linked", f"<p><a href='{target}'>Continue</a></p>")
+        if wallet.clock.now() >= reg.expires_at:
+            return _expired("activation link")
+        info = (f"<p>Link the Pivot Pay wallet of <b>{html.escape(reg.name or '-')}</b> "
+                f"({html.escape(reg.phone_no)}) to this merchant?</p>")
+        return _page("Link your wallet", info + _form(("bind", "Link account")))
+
+    async def unbind_page(request: web.Request) -> web.Response:
+        link = wallet._links.get(request.query.get("token", ""))
+        if not isinstance(link, PageLink) or link.ott is not None:
+            return _unknown()
+        if wallet.clock.now() >= link.expires_at:
+            return _expired()
+        return await _continue(request, link, "Wallet unlinked", "The wallet is no longer linked.")
+
+    async def payment_page(request: web.Request) -> web.Response:
+        payment = wallet._links.get(request.query.get("token", ""))
+        if isinstance(payment, PageLink) and payment.ott is not None:  # an apply-ott link
+            text = f"One-time token {html.escape(payment.ott)}."
+            return await _continue(request, payment, "QRIS payment link", text)
+        if not isinstance(payment, WalletPayment):
+            return _unknown()
+        wallet._refresh(payment)
+        action = await _action(request)
+        if action == "pay":
+            wallet.complete_payment(payment.reference_no)
+        elif action == "cancel":
+            wallet.cancel_payment(payment.reference_no)
+        target = {"pay": payment.return_url, "cancel": payment.failed_url}.get(action)
+        if target:
+            raise web.HTTPFound(target)
+        text = (f"<p>Pay <b>IDR {money(payment.amount)['value']}</b> "
+                f"(ref {html.escape(payment.partner_reference_no)}).</p>"
+                f"<p>Status: {STATUS_DESC[payment.status]}</p>")
+        if payment.status == "01":
+            text += _form(("pay", "Pay"), ("cancel", "Cancel"))
+        return _page("Confirm payment", text)
+
+    def as_page(handler: Route) -> Route:
+        """A refused customer step (a :class:`SandboxError`) as an HTML page, same status."""
+
+        async def handle(request: web.Request) -> web.Response:
+            try:
+                return await handler(request)
+            except SandboxError as exc:
+                message = f"<p>{html.escape(exc.message)}</p>"
+                return _page("Not possible", message, status=exc.status)
+
+        return handle
+
+    # Control routes: JSON twins of the pages' buttons. A refused action raises a
+    # SandboxError (control_error) that the error middleware answers as the envelope.
+    async def bind_control(request: web.Request) -> web.Response:
+        ref = request.match_info["reference"]
+        binding = wallet.complete_binding(ref)
+        redirect = wallet.binding_redirect_url(wallet.registrations[ref])
+        body = {"referenceNo": ref, "bindingId": binding.binding_id, "redirectUrl": redirect}
+        return json_response(body)
+
+    def as_json(action: Callable[[str], WalletPayment]) -> Route:
+        async def handle(request: web.Request) -> web.Response:
+            return json_response(action(request.match_info["reference"]).to_json())
+
+        return handle
+
+    async def balance_control(request: web.Request) -> web.Response:
+        binding = request.match_info["binding"]
+        try:
+            data = msgspec.json.decode(await request.read())
+            balance = wallet.set_balance(binding, data["value"])
+        except (msgspec.DecodeError, KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            message = str(exc) if type(exc) is ValueError else 'expected {"value": "<amount>"}'
+            raise validation_error([("value", message)]) from None
+        return json_response({"bindingId": binding, "balance": money(balance)})
+
+    async def merchant_control(request: web.Request) -> web.Response:
+        m, cfg = wallet.default_merchant, wallet.config
+        return json_response({
+            "clientKey": m.client_key, "clientSecret": m.client_secret,
+            "partnerId": m.partner_id, "channelId": m.channel_id, "merchantId": m.merchant_id,
+            "privateKeyPem": m.private_key_pem, "publicKeyPem": m.public_key.to_pem(),
+            "b2bTokenPath": cfg.b2b_token_path, "b2b2cTokenPath": cfg.b2b2c_token_path,
+            "apiPrefix": cfg.api_prefix,
+        })
+
+    for name, handler in {"account-linkage-bind": bind_page, "account-linkage-unbind": unbind_page,
+                          "payment": payment_page, "qris-payment": payment_page}.items():
+        app.router.add_get(f"{pages}/{name}", as_page(handler))
+        app.router.add_post(f"{pages}/{name}", as_page(handler))
+    app.router.add_get(f"{control}/merchant", merchant_control)
+    app.router.add_post(f"{control}/bind/{{reference}}", bind_control)
+    app.router.add_post(f"{control}/pay/{{reference}}", as_json(wallet.complete_payment))
+    app.router.add_post(f"{control}/cancel/{{reference}}", as_json(wallet.cancel_payment))
+    app.router.add_get(f"{control}/payments/{{reference}}", as_json(wallet._payment_for_control))
+    app.router.add_post(f"{control}/bindings/{{binding}}/balance", balance_control)
+
+
+def wallet_hook(config: WalletConfig | None = None) -> SetupHook:
+    """A ``setup_hooks`` entry mounting the wallet into the sandbox application.
+
+    ``Sandbox(setup_hooks=[wallet_hook(WalletConfig(...))])`` mounts a wallet configured
+    otherwise than the default one. The wallet shares the sandbox's clock, base URL, request
+    log, fault registry and merchant registry (the default SNAP credentials belong to the first
+    registered merchant, ``sandbox.merchant``); it is ``sandbox.wallet`` (``app[WALLET_APP_KEY]``).
     """
 
-    def hook(app: web.Application, ctx: HookContext) -> None:
-        host = ctx if isinstance(ctx, SandboxContext) else None
-        merchants = host.state.merchants if host is not None else None
-        setup_wallet(
-            app,
-            clock=ctx.clock,
-            base_url=ctx.get_base_url,
-            config=config,
-            requests=host.requests if host is not None else None,
-            faults=host.faults if host is not None else None,
-            merchants=merchants,
-            owner=next(iter(merchants.values()), None) if merchants is not None else None,
-        )
+    def hook(app: web.Application, ctx: SandboxContext) -> None:
+        wallet = app[WALLET_APP_KEY] = WalletSandbox(ctx, config)
+        cfg = wallet.config
+        prefix = cfg.api_prefix.rstrip("/")
+        routes = [
+            (cfg.b2b_token_path, "73", _token(wallet, "73")),
+            (cfg.b2b2c_token_path, "74", _token(wallet, "74")),
+            *((f"{prefix}/{ep.path}", ep.service, _transactional(wallet, ep)) for ep in ENDPOINTS),
+        ]
+        for path, service, route in routes:
+            ctx.faults.snap_services[path] = service
+            app.router.add_post(path, route)
+        known = {f"{prefix}/{ep.path}" for ep in ENDPOINTS}
+
+        async def unknown(request: web.Request) -> web.Response:
+            if request.path in known:
+                raise SnapError("4050000", "Requested Function Is Not Supported")
+            raise SnapError("4040002", "Invalid Routing")
+
+        app.router.add_route("*", prefix + "/{tail:.*}", unknown)
+        add_page_routes(app, wallet)
 
     return hook

@@ -1,8 +1,5 @@
-"""Wallet sandbox: configuration, records and small pure helpers.
-
-Nothing here does I/O. Times are aware UTC datetimes from the injected clock; they are shown on
-the wire in Jakarta time (``+07:00``) through ``pivot_async._signing.snap_timestamp``.
-"""
+"""Wallet sandbox: configuration, records and small pure helpers (no I/O). Times are aware UTC
+datetimes from the clock, shown on the wire in Jakarta time (``+07:00``, ``snap_timestamp``)."""
 
 from __future__ import annotations
 
@@ -14,21 +11,6 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .._signing import generate_private_key, snap_timestamp
-from ._util import jwt_encode
-
-__all__ = [
-    "DEFAULT_CLIENT_KEY",
-    "DEFAULT_CLIENT_SECRET",
-    "DEFAULT_PARTNER_ID",
-    "FaultKind",
-    "WalletAccount",
-    "WalletBinding",
-    "WalletConfig",
-    "WalletPayment",
-]
-
-FaultKind = Literal["response_lost", "status_500", "status_504", "429"]
-FAULT_KINDS: tuple[str, ...] = ("response_lost", "status_500", "status_504", "429")
 
 # Test merchant credentials of the default sandbox merchant (documented in
 # docs/sandbox_wallet.md). The RSA key pair is generated once per process.
@@ -36,26 +18,18 @@ DEFAULT_CLIENT_KEY = "sandbox-wallet-client"
 DEFAULT_CLIENT_SECRET = "sandbox-wallet-secret"  # noqa: S105 - public sandbox credential
 DEFAULT_PARTNER_ID = "sandbox-wallet-partner"
 
-STATUS_DESC = {
-    "00": "Success",
-    "01": "Initiated",
-    "02": "Paying",
-    "03": "Pending",
-    "04": "Refunded",
-    "05": "Cancelled",
-    "06": "Failed",
-    "07": "Not Found",
+# latestTransactionStatus -> (transactionStatusDesc, transaction-history status)
+_STATUSES = {
+    "00": ("Success", "SUCCESS"),
+    "01": ("Initiated", "INIT"),
+    "02": ("Paying", "PROCESSING"),
+    "03": ("Pending", "PENDING"),
+    "04": ("Refunded", "REFUNDED"),
+    "05": ("Cancelled", "CANCELLED"),
+    "06": ("Failed", "FAILED"),
+    "07": ("Not Found", "PENDING"),
 }
-# latestTransactionStatus -> transaction-history status text
-HISTORY_STATUS = {
-    "00": "SUCCESS",
-    "01": "INIT",
-    "02": "PROCESSING",
-    "03": "PENDING",
-    "04": "REFUNDED",
-    "05": "CANCELLED",
-    "06": "FAILED",
-}
+STATUS_DESC = {code: desc for code, (desc, _) in _STATUSES.items()}
 
 
 @dataclass(frozen=True)
@@ -112,10 +86,7 @@ class WalletBinding:
     binding_id: str
     client_key: str
     account: WalletAccount
-    reference_no: str
-    created_at: _dt.datetime
     active: bool = True
-    unbound_at: _dt.datetime | None = None
 
 
 @dataclass
@@ -123,13 +94,10 @@ class Registration:
     """A registration-account-creation waiting for the customer at the activation link."""
 
     reference_no: str
-    partner_reference_no: str
     client_key: str
-    merchant_id: str
     name: str
     phone_no: str
     redirect_url: str
-    link_token: str
     expires_at: _dt.datetime
     binding_id: str | None = None
 
@@ -153,30 +121,22 @@ class WalletPayment:
     reference_no: str
     partner_reference_no: str
     service: str
-    client_key: str
     binding_id: str
     amount: Decimal
-    created_at: _dt.datetime
+    fee: Decimal
     url_expires_at: _dt.datetime
-    link_token: str
-    fee: Decimal = Decimal("0.00")
+    return_url: str | None
+    failed_url: str | None
     status: str = "01"
     paid_at: _dt.datetime | None = None
-    return_url: str | None = None
-    failed_url: str | None = None
-    sub_merchant_id: str | None = None
-    qris_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The payment as the control routes answer it (``/_sandbox/wallet/...``)."""
         out: dict[str, Any] = {
-            "referenceNo": self.reference_no,
-            "partnerReferenceNo": self.partner_reference_no,
-            "serviceCode": self.service,
-            "bindingId": self.binding_id,
+            "referenceNo": self.reference_no, "partnerReferenceNo": self.partner_reference_no,
+            "serviceCode": self.service, "bindingId": self.binding_id,
             "latestTransactionStatus": self.status,
-            "transactionStatusDesc": STATUS_DESC[self.status],
-            "amount": money(self.amount),
+            "transactionStatusDesc": STATUS_DESC[self.status], "amount": money(self.amount),
         }
         if self.paid_at is not None:
             out["paidTime"] = snap_timestamp(self.paid_at)
@@ -197,45 +157,17 @@ class HistoryEntry:
 
     @property
     def status(self) -> str:
-        if self.payment is None:
-            return "SUCCESS"
-        return HISTORY_STATUS.get(self.payment.status, "PENDING")
+        return "SUCCESS" if self.payment is None else _STATUSES[self.payment.status][1]
 
 
 @dataclass
-class OttSession:
-    """A qr/apply-ott one-time token and its QRIS payment-link page."""
+class PageLink:
+    """The page an unbinding (an informational page) or an apply-ott (the one-time token
+    ``ott``) returns; its "Continue" goes to ``redirect_url``."""
 
-    ott: str
-    partner_reference_no: str
-    client_key: str
-    binding_id: str
     redirect_url: str | None
-    failed_url: str | None
-    link_token: str
     expires_at: _dt.datetime
-
-
-@dataclass
-class UnbindLink:
-    """The informational page an unbinding returns (its "Continue" goes to ``redirect_url``)."""
-
-    binding_id: str
-    redirect_url: str | None
-    failed_url: str | None
-    expires_at: _dt.datetime
-
-
-@dataclass
-class DecodedQris:
-    qris_id: str
-    content: str
-    merchant_name: str
-    merchant_id: str
-    qris_type: str
-
-
-# --------------------------------------------------------------------------- helpers
+    ott: str | None = None
 
 
 def jakarta_date(ts: _dt.datetime) -> _dt.date:
@@ -249,7 +181,7 @@ def parse_amount(value: object) -> Decimal | None:
     """A request amount value: a string with 0 or 2 decimals (``"36000"``, ``"10000.00"``)."""
     if not isinstance(value, str) or _AMOUNT_RE.fullmatch(value) is None:
         return None
-    return Decimal(value)
+    return Decimal(value).quantize(Decimal("0.01"))
 
 
 def money(value: Decimal) -> dict[str, str]:
@@ -262,38 +194,3 @@ def to_decimal(value: Decimal | str | int) -> Decimal:
     if not d.is_finite() or d < 0:
         raise ValueError("a balance must be a finite, non-negative amount")
     return d.quantize(Decimal("0.01"))
-
-
-def link_jwt(
-    secret: bytes, *, sub: str, merchant_id: str, session_id: str, exp: _dt.datetime
-) -> str:
-    """A JWT shaped like the ones in Pivot's wallet redirect URLs (HS256, iss wallet-backend)."""
-    claims = {"iss": "wallet-backend", "sub": sub, "exp": int(exp.timestamp())}
-    claims.update(identifierValue=sub, merchantId=merchant_id, sessionId=session_id)
-    return jwt_encode(claims, secret)
-
-
-def minify_json_bytes(body: bytes) -> bytes:
-    """Remove whitespace outside JSON strings, keep everything else.
-
-    See docs/reference/wire-snap.md#snap-minify.
-    """
-    out = bytearray()
-    in_string = False
-    escaped = False
-    for byte in body:
-        if in_string:
-            out.append(byte)
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte in b" \t\r\n":
-            continue
-        else:
-            out.append(byte)
-            if byte == 0x22:
-                in_string = True
-    return bytes(out)

@@ -1,12 +1,6 @@
-"""SNAP request verification, in the order of docs/reference/wire-snap.md#snap-verification.
-
-Transactional endpoints (wire-snap.md#snap-verify-transactional): mandatory headers, header
-formats, timestamp skew, B2B token, X-PARTNER-ID, customer token, HMAC signature over the raw
-received bytes, X-EXTERNAL-ID reuse, then body validation (mandatory fields, then formats).
-Token endpoints (wire-snap.md#snap-verify-tokens): headers and ``grantType`` present, formats,
-skew, client key and RSA signature. Each failure raises
-:class:`SnapError` with the documented code.
-"""
+"""SNAP request verification, in the order of docs/reference/wire-snap.md#snap-verification
+(each failure raises :class:`SnapError` with the documented code), and the wallet's field rules
+(:class:`~._fields.Rule` values for the endpoint tables of :mod:`._wallet_api`)."""
 
 from __future__ import annotations
 
@@ -26,25 +20,63 @@ from .._signing import (
     verify_token_signature,
 )
 from ._errors import SnapError
-from ._fields import ANY, Field, Rule, check
+from ._fields import ANY, Check, Field, Rule, check, text
 from ._merchants import SnapCredentials
+from ._qris import parse_qris
 from ._wallet_core import WalletSandbox
-from ._wallet_model import Token, WalletBinding, minify_json_bytes
+from ._wallet_model import Token, WalletBinding, parse_amount
 
 __all__ = ["Field", "SnapContext", "validate_body", "verify_token_request", "verify_transaction"]
 
-_STRICT_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+07:00")
-_EXTERNAL_ID = re.compile(r"[0-9]{1,36}")
+# ------------------------------------------------------------------ field rules
 
+
+def _fits(pattern: str) -> Check:
+    compiled = re.compile(pattern)
+    return lambda value: compiled.fullmatch(value) is not None
+
+
+def _parses(parse: Any) -> Check:
+    def check(value: Any) -> bool:
+        try:
+            parse(value)
+        except ValueError:
+            return False
+        return True
+
+    return check
+
+
+is_object = Rule("object")
+msisdn = text(15, check=_fits(r"\+?[0-9]{6,15}"))
+url = text(2048, check=_fits(r"[A-Za-z][A-Za-z0-9+.-]*://\S+"))
+datetime_str = Rule("string", check=_parses(parse_snap_datetime))
+amount_value = Rule(check=lambda v: parse_amount(v) is not None)
+"""``"10000.00"`` or ``"36000"``: a decimal string with 0 or 2 decimals."""
+amount_or_empty = Rule(check=lambda v: v == "" or parse_amount(v) is not None)
+page_size = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and 1 <= int(v) <= 100)
+page_number = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and int(v) >= 1)
+deeplink_flag = Rule("boolean")
+"""``urlParams[].isDeeplink``: a JSON boolean, as Pivot's field table and example give it (and
+the client sends): SNAP's ``"Y"``/``"N"`` flags are refused, so both enforce one rule."""
+user_resources = Rule(
+    "array", min_len=1, check=lambda v: all(isinstance(x, str) for x in v) and "OTT" in v)
+qris_content = Rule(check=_parses(parse_qris))
+
+# ------------------------------------------------------------------ verification
+
+_STRICT_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+07:00")
 TRANSACTION_HEADERS = (
-    "X-TIMESTAMP",
-    "X-SIGNATURE",
-    "X-PARTNER-ID",
-    "X-EXTERNAL-ID",
-    "CHANNEL-ID",
-    "Authorization",
+    "X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID", "X-EXTERNAL-ID", "CHANNEL-ID", "Authorization"
 )
 TOKEN_HEADERS = ("X-TIMESTAMP", "X-CLIENT-KEY", "X-SIGNATURE")
+# token kind -> header, (not found code, message), (invalid code, message): steps 4 and 5
+_TOKEN_CHECKS = {
+    "b2b": ("Authorization", ("03", "Token Not Found (B2B)"), ("01", "Invalid Token (B2B)")),
+    "customer": ("Authorization-Customer", ("04", "Customer Token Not Found"),
+                 ("02", "Invalid Customer Token")),
+}
+_JSON_STRING_OR_SPACE = re.compile(rb'("(?:[^"\\]|\\.)*")|[ \t\r\n]+', re.DOTALL)
 
 
 @dataclass
@@ -52,21 +84,16 @@ class SnapContext:
     """What a verified transactional request carries into its endpoint handler."""
 
     merchant: SnapCredentials
-    b2b_token: str
     binding: WalletBinding | None
-    external_id: str
-    channel_id: str
     body: dict[str, Any] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=8)
 def _headers(strict: bool, names: tuple[str, ...]) -> tuple[Field, ...]:
-    """Step 1 and 2 as a table: every header in ``names`` mandatory, and the formats of
-    X-TIMESTAMP, X-EXTERNAL-ID and CHANNEL-ID. Names match case-insensitively (aiohttp's
-    headers are a CIMultiDict)."""
+    """Steps 1 and 2 as a table: every header of ``names`` mandatory (any case), formats."""
     formats = {
         "X-TIMESTAMP": Rule(check=lambda v: parse_timestamp(v, strict=strict) is not None),
-        "X-EXTERNAL-ID": Rule(check=lambda v: _EXTERNAL_ID.fullmatch(v) is not None),
+        "X-EXTERNAL-ID": Rule(check=_fits(r"[0-9]{1,36}")),
         "CHANNEL-ID": Rule(check=lambda v: bool(v.strip())),
     }
     return tuple(Field(name, True, formats.get(name, ANY)) for name in names)
@@ -82,50 +109,37 @@ def parse_timestamp(value: str, *, strict: bool) -> _dt.datetime | None:
         return None
 
 
-def _check_skew(wallet: WalletSandbox, when: _dt.datetime, code: str) -> None:
-    skew = abs((when - wallet.clock.now()).total_seconds())
-    if skew > wallet.config.timestamp_skew_seconds:
-        raise SnapError(code, "Unauthorized. [X-TIMESTAMP]")
+def _check_skew(wallet: WalletSandbox, timestamp: str, service: str) -> None:
+    when = parse_timestamp(timestamp, strict=wallet.config.strict_timestamp)
+    assert when is not None  # its format was checked in step 2
+    if abs((when - wallet.clock.now()).total_seconds()) > wallet.config.timestamp_skew_seconds:
+        raise SnapError(f"401{service}00", "Unauthorized. [X-TIMESTAMP]")
 
 
 def _bearer(value: str) -> str | None:
     scheme, _, token = value.strip().partition(" ")
     token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return token
+    return token if scheme.lower() == "bearer" and token else None
 
 
-def _lookup_token(
-    wallet: WalletSandbox,
-    header: str,
-    kind: str,
-    *,
-    not_found: str,
-    invalid: str,
-    not_found_msg: str,
-    invalid_msg: str,
-) -> Token:
+def _lookup_token(wallet: WalletSandbox, headers: Any, kind: str, service: str) -> Token:
+    name, (missing, missing_msg), (invalid, invalid_msg) = _TOKEN_CHECKS[kind]
+    header = headers[name]
     if not header.strip():
-        raise SnapError(not_found, not_found_msg)
+        raise SnapError(f"401{service}{missing}", missing_msg)
     value = _bearer(header)
     if value is None:
-        raise SnapError(invalid, invalid_msg)
+        raise SnapError(f"401{service}{invalid}", invalid_msg)
     token = wallet._tokens.get(value)
     if token is None or token.kind != kind:
-        raise SnapError(not_found, not_found_msg)
+        raise SnapError(f"401{service}{missing}", missing_msg)
     if token.revoked or wallet.clock.now() >= token.expires_at:
-        raise SnapError(invalid, invalid_msg)
+        raise SnapError(f"401{service}{invalid}", invalid_msg)
     return token
 
 
 def verify_transaction(
-    wallet: WalletSandbox,
-    request: web.Request,
-    raw_body: bytes,
-    service: str,
-    *,
-    customer: bool,
+    wallet: WalletSandbox, request: web.Request, raw_body: bytes, service: str, *, customer: bool
 ) -> SnapContext:
     """Steps 1-7 of docs/reference/wire-snap.md#snap-verify-transactional.
 
@@ -135,101 +149,55 @@ def verify_transaction(
     names = (*TRANSACTION_HEADERS, "Authorization-Customer") if customer else TRANSACTION_HEADERS
     # 1. mandatory headers, 2. formats
     check(h, _headers(wallet.config.strict_timestamp, names)).raise_snap(service)
-    timestamp, external_id = h["X-TIMESTAMP"], h["X-EXTERNAL-ID"]
-    when = parse_timestamp(timestamp, strict=wallet.config.strict_timestamp)
-    assert when is not None
-    channel_id = h["CHANNEL-ID"].strip()
+    timestamp = h["X-TIMESTAMP"]
     # 3. timestamp skew
-    _check_skew(wallet, when, f"401{service}00")
+    _check_skew(wallet, timestamp, service)
     # 4. B2B token, then the partner it was issued to
-    b2b = _lookup_token(
-        wallet,
-        h["Authorization"],
-        "b2b",
-        not_found=f"401{service}03",
-        invalid=f"401{service}01",
-        not_found_msg="Token Not Found (B2B)",
-        invalid_msg="Invalid Token (B2B)",
-    )
+    b2b = _lookup_token(wallet, h, "b2b", service)
     merchant = wallet.merchants.snap_credentials[b2b.client_key]
     if h["X-PARTNER-ID"] != merchant.partner_id:
         raise SnapError(f"401{service}00", "Unauthorized. [X-PARTNER-ID]")
     # 5. customer token (B2B2C endpoints)
     binding: WalletBinding | None = None
     if customer:
-        ctoken = _lookup_token(
-            wallet,
-            h["Authorization-Customer"],
-            "customer",
-            not_found=f"401{service}04",
-            invalid=f"401{service}02",
-            not_found_msg="Customer Token Not Found",
-            invalid_msg="Invalid Customer Token",
-        )
-        binding = wallet._bindings.get(ctoken.binding_id or "")
+        ctoken = _lookup_token(wallet, h, "customer", service)
+        binding = wallet.bindings.get(ctoken.binding_id or "")
         if binding is None or not binding.active or ctoken.client_key != merchant.client_key:
             raise SnapError(f"401{service}02", "Invalid Customer Token")
     # 6. signature over the raw received bytes
     path = request.raw_path.split("?", 1)[0]
-    signature = h["X-SIGNATURE"]
     sts = string_to_sign(request.method, path, b2b.value, raw_body, timestamp)
-    if not verify_hmac_signature(merchant.client_secret, sts, signature):
-        hint = _signature_hint(
-            wallet,
-            merchant,
-            request.method,
-            path,
-            b2b.value,
-            h.get("Authorization-Customer", ""),
-            raw_body,
-            timestamp,
-            signature,
-        )
-        wallet.signature_failures.append(
-            {"path": path, "client_key": merchant.client_key, "hint": hint}
-        )
+    if not verify_hmac_signature(merchant.client_secret, sts, h["X-SIGNATURE"]):
+        hint = _signature_hint(wallet, merchant, request, path, b2b.value, raw_body)
+        failure = {"path": path, "client_key": merchant.client_key, "hint": hint}
+        wallet.signature_failures.append(failure)
         raise SnapError(f"401{service}00", "Unauthorized. [Signature]", hint=hint)
     # 7. X-EXTERNAL-ID not reused by this partner within the day
-    if not wallet._claim_external_id(merchant.client_key, external_id):
+    if not wallet.external_ids.claim(merchant.client_key, h["X-EXTERNAL-ID"]):
         raise SnapError(f"409{service}00", "Conflict")
-    return SnapContext(
-        merchant=merchant,
-        b2b_token=b2b.value,
-        binding=binding,
-        external_id=external_id,
-        channel_id=channel_id,
-    )
+    return SnapContext(merchant, binding)
 
 
 def _signature_hint(
-    wallet: WalletSandbox,
-    merchant: SnapCredentials,
-    method: str,
-    path: str,
-    token: str,
-    customer_header: str,
-    raw_body: bytes,
-    timestamp: str,
-    signature: str,
+    wallet: WalletSandbox, merchant: SnapCredentials, request: web.Request, path: str,
+    token: str, raw_body: bytes,
 ) -> str | None:
     """Diagnose the usual signing mistakes; never accepts them.
 
     See docs/reference/wire-snap.md#snap-verify-transactional and wire-snap.md#snap-pitfalls.
     """
-    secret = merchant.client_secret
+    timestamp, signature = request.headers["X-TIMESTAMP"], request.headers["X-SIGNATURE"]
 
     def matches(p: str, tok: str, body: bytes) -> bool:
-        return verify_hmac_signature(
-            secret, string_to_sign(method, p, tok, body, timestamp), signature
-        )
+        sts = string_to_sign(request.method, p, tok, body, timestamp)
+        return verify_hmac_signature(merchant.client_secret, sts, signature)
 
-    minified = minify_json_bytes(raw_body)
+    # the body without whitespace outside JSON strings (docs/reference/wire-snap.md#snap-minify)
+    minified = _JSON_STRING_OR_SPACE.sub(lambda m: m.group(1) or b"", raw_body)
     if minified != raw_body and matches(path, token, minified):
-        return (
-            "signature matches the minified body: the client signed compact JSON but "
-            "sent other bytes (docs/reference/wire-snap.md#snap-pitfalls); "
-            "send exactly the signed bytes"
-        )
+        return ("signature matches the minified body: the client signed compact JSON but sent "
+                "other bytes (docs/reference/wire-snap.md#snap-pitfalls); send exactly the "
+                "signed bytes")
     if raw_body == b"{}" and matches(path, token, b""):
         return "signature hashes {} as the empty string; hash the exact bytes sent"
     prefix = wallet.config.api_prefix.rstrip("/")
@@ -237,27 +205,17 @@ def _signature_hint(
         rel = path[len(prefix) :]
         for cand in ("/v1.0" + rel, rel, rel.lstrip("/")):
             if matches(cand, token, raw_body):
-                return (
-                    f"signature matches EndpointUrl {cand!r}; sign the full path "
-                    f"{path!r} (docs/reference/wire.md#decision-e)"
-                )
-    customer = _bearer(customer_header) if customer_header else None
+                return (f"signature matches EndpointUrl {cand!r}; sign the full path {path!r} "
+                        "(docs/reference/wire.md#decision-e)")
+    customer = _bearer(request.headers.get("Authorization-Customer", ""))
     if customer and matches(path, customer, raw_body):
-        return (
-            "signature uses the customer token; sign with the B2B token "
-            "(docs/reference/wire-snap.md#snap-customer-calls)"
-        )
+        return ("signature uses the customer token; sign with the B2B token "
+                "(docs/reference/wire-snap.md#snap-customer-calls)")
     return None
 
 
-# ------------------------------------------------------------------ token endpoints
-
-
 def verify_token_request(
-    wallet: WalletSandbox,
-    request: web.Request,
-    raw_body: bytes,
-    service: str,
+    wallet: WalletSandbox, request: web.Request, raw_body: bytes, service: str,
     grants: tuple[str, ...],
 ) -> tuple[SnapCredentials, dict[str, Any], str]:
     """Steps 1-4 of docs/reference/wire-snap.md#snap-verify-tokens.
@@ -273,19 +231,16 @@ def verify_token_request(
     grant = Rule(check=lambda v: isinstance(v, str) and v.lower() in grants)
     chk.run(body, (Field("grantType", True, grant),), blank_is_missing=True)
     chk.raise_snap(service)
-    timestamp, grant_raw = h["X-TIMESTAMP"], body["grantType"]
-    when = parse_timestamp(timestamp, strict=wallet.config.strict_timestamp)
-    assert when is not None
     # 3. skew
-    _check_skew(wallet, when, f"401{service}00")
+    _check_skew(wallet, h["X-TIMESTAMP"], service)
     # 4. known client, RSA signature over clientKey|X-TIMESTAMP
-    client_key = h["X-CLIENT-KEY"]
-    merchant = wallet.merchant(client_key)
+    client_key, timestamp, signature = h["X-CLIENT-KEY"], h["X-TIMESTAMP"], h["X-SIGNATURE"]
+    merchant = wallet.merchants.snap(client_key)
     if merchant is None:
         raise SnapError(f"401{service}00", "Unauthorized. [Unknown client]")
-    if not verify_token_signature(merchant.public_key, client_key, timestamp, h["X-SIGNATURE"]):
+    if not verify_token_signature(merchant.public_key, client_key, timestamp, signature):
         raise SnapError(f"401{service}00", "Unauthorized. [Signature]")
-    return merchant, body, grant_raw.lower()
+    return merchant, body, body["grantType"].lower()
 
 
 def _parse_object(raw_body: bytes, service: str) -> dict[str, Any]:
@@ -296,9 +251,6 @@ def _parse_object(raw_body: bytes, service: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SnapError(f"400{service}00", "Bad Request")
     return body
-
-
-# ------------------------------------------------------------------ body validation
 
 
 def validate_body(raw_body: bytes, fields: tuple[Field, ...], service: str) -> dict[str, Any]:

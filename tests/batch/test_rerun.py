@@ -23,14 +23,14 @@ from tests.client.conftest import va_request
 
 PAYMENTS = "/v2/payments"
 REFUNDS = "/v1/refunds"
-DEBIT = "debit/payment-host-to-host"
+DEBIT = "/wallet-backend/snap/v1.0/debit/payment-host-to-host"
 
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[tuple[Sandbox, PivotClient]]:
     async with Sandbox() as sandbox, PivotClient(
         sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
-        wallet=sandbox.wallet.credentials()
+        wallet=sandbox.wallet.default_merchant.client_credentials()
     ) as client:
         yield sandbox, client
 
@@ -143,13 +143,13 @@ async def test_wallet_debits_rerun_without_the_journal_sends_no_debit(
     summary = await run(client, ops, journal, results)
     assert (summary.found, summary.sent) == (25, 15)
     done = ids(results)
-    sent = sandbox.wallet.request_count(DEBIT)
+    sent = sandbox.request_count("POST", DEBIT)
     assert sent == 40
 
     lose(journal)
     summary = await run(client, ops, journal, results)
     assert (summary.found, summary.sent, summary.succeeded) == (40, 0, 40)
-    assert sandbox.wallet.request_count(DEBIT) == sent  # no debit reached the sandbox
+    assert sandbox.request_count("POST", DEBIT) == sent  # no debit reached the sandbox
     assert ids(results) == done
     assert all(sandbox.wallet.debit_count(f"WD{i:04d}") == 1 for i in range(1, 41))
 

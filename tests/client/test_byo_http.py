@@ -90,12 +90,14 @@ async def test_session_middlewares_see_every_signed_wallet_attempt() -> None:
     async with aiohttp.ClientSession(middlewares=(recorder,)) as http, \
             open_env(session=http) as env:
         customer = await bind_customer(env)
-        env.wallet.fail_next("balance-inquiry", "status_500")
+        env.sandbox.faults.add(
+            kind="status", status=500, route=f"POST {WALLET_PREFIX}/balance-inquiry", times=1)
         balance = await env.client.wallet.balance(customer)
         await env.client.wallet.debit(customer, debit_params("BYO1"))
     assert balance.account_infos
     attempts = recorder.to("POST", f"{WALLET_PREFIX}/balance-inquiry")
-    assert len(attempts) == 2 == env.wallet.request_count("balance-inquiry")
+    balance_path = f"{WALLET_PREFIX}/balance-inquiry"
+    assert len(attempts) == 2 == env.sandbox.request_count("POST", balance_path)
     for headers in attempts:
         for name in ("Authorization", "Authorization-Customer", "X-TIMESTAMP", "X-SIGNATURE",
                      "X-EXTERNAL-ID", "X-PARTNER-ID", "CHANNEL-ID"):
@@ -104,7 +106,7 @@ async def test_session_middlewares_see_every_signed_wallet_attempt() -> None:
     assert len(recorder.to("POST", f"{WALLET_PREFIX}/debit/payment-host-to-host")) == 1
     assert len(recorder.to("POST", "/snap/v1.0/access-token/b2b")) == 1
     # The signature covers the body as sent: the wallet accepted every signed request.
-    assert env.wallet.request_count("debit/payment-host-to-host") == 1
+    assert env.sandbox.request_count("POST", f"{WALLET_PREFIX}/debit/payment-host-to-host") == 1
 
 
 # -- a tiny forwarding HTTP proxy --------------------------------------------------------------
@@ -166,7 +168,7 @@ async def proxied_env(proxy: str) -> AsyncIterator[Env]:
     clock = ManualClock(dt.datetime.now(dt.timezone.utc))
     async with Sandbox(clock=clock, seed=1, callback_delay_scale=0.0001) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
-        creds = wallet.credentials()
+        creds = wallet.default_merchant.client_credentials()
         sleeps = RecordingSleep()
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=creds, sleep=sleeps, wall_clock=clock.now,

@@ -255,7 +255,7 @@ async def test_wallet_calls_carry_the_external_id_and_no_credential(
         trace_configs=[sent.config]
     ) as http:
         wallet = sandbox.app[WALLET_APP_KEY]
-        creds = wallet.credentials()
+        creds = wallet.default_merchant.client_credentials()
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=creds, sleep=sleeps, session=http) as client:
             instrument(client, tracer_provider=provider)

@@ -67,7 +67,8 @@ async def test_a_get_has_no_request_id(sandbox: Sandbox, client: PivotClient) ->
 async def test_a_wallet_call_reports_the_external_id_of_the_answered_attempt() -> None:
     async with open_env() as env:
         customer = await bind_customer(env)
-        env.wallet.fail_next("balance-inquiry", "status_500")
+        env.sandbox.faults.add(kind="status", status=500, times=1,
+                               route="POST /wallet-backend/snap/v1.0/balance-inquiry")
         env.clock.advance(1)
         raw: RawResponse[BalanceInquiryResponse] = (
             await env.client.with_raw_response.wallet.balance(customer)

@@ -25,12 +25,18 @@ from pivot_async import (
     WalletCustomer,
 )
 from pivot_async.models import BalanceInquiryResponse, DebitPaymentParams, QrMpmPaymentParams
-from pivot_async.sandbox import ManualClock, Sandbox
+from pivot_async.sandbox import ManualClock, Sandbox, SnapCredentials
 from pivot_async.sandbox._wallet import WALLET_APP_KEY, WalletSandbox
 
 from .conftest import RecordingSleep
 
 B2B = "/snap/v1.0/access-token/b2b"
+API = "/wallet-backend/snap/v1.0/"
+
+
+def handled(sandbox: Sandbox, kind: str) -> int:
+    """Token requests of ``kind`` (b2b, b2b2c) a handler answered: read off the one log."""
+    return sandbox.context.requests.handled("POST", f"/snap/v1.0/access-token/{kind}")
 
 
 @pytest.fixture
@@ -40,7 +46,7 @@ async def wallet_env(
     clock = ManualClock(datetime.datetime.now(datetime.timezone.utc))
     async with Sandbox(clock=clock) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
-        creds = wallet.credentials()
+        creds = wallet.default_merchant.client_credentials()
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=creds, sleep=sleeps, wall_clock=clock.now) as client:
             yield sandbox, wallet, client
@@ -112,7 +118,7 @@ async def test_bind_balance_debit_complete_status_history(
     })
     assert any(d.additional_info and d.additional_info.partner_reference_no == "DEBIT0001"
                for d in history.detail_data or [])
-    assert wallet.token_request_count("b2b") == 1
+    assert handled(sandbox, "b2b") == 1
     assert wallet.debit_count("DEBIT0001") == 1
 
 
@@ -123,8 +129,8 @@ async def test_b2b_token_single_flight_for_many_calls(
     customer = await bind(client, sandbox, wallet)
     results = await asyncio.gather(*(client.wallet.balance(customer) for _ in range(300)))
     assert len(results) == 300
-    assert wallet.token_request_count("b2b") == 1
-    assert wallet.token_request_count("b2b2c") == 1
+    assert handled(sandbox, "b2b") == 1
+    assert handled(sandbox, "b2b2c") == 1
 
 
 async def test_tokens_refreshed_for_both_kinds(
@@ -135,8 +141,8 @@ async def test_tokens_refreshed_for_both_kinds(
     await client.wallet.balance(customer)
     sandbox.advance(3 * 3600)  # both the B2B and the customer access token expired server-side
     await client.wallet.balance(customer)
-    assert wallet.token_request_count("b2b") == 2
-    assert wallet.token_request_count("b2b2c") >= 2
+    assert handled(sandbox, "b2b") == 2
+    assert handled(sandbox, "b2b2c") >= 2
 
 
 async def test_ambiguous_debit_lost_response_ends_with_one_debit(
@@ -144,12 +150,13 @@ async def test_ambiguous_debit_lost_response_ends_with_one_debit(
 ) -> None:
     sandbox, wallet, client = wallet_env
     customer = await bind(client, sandbox, wallet)
-    wallet.fail_next("debit/payment-host-to-host", "response_lost")
+    sandbox.faults.add(kind="drop", route=f"POST {API}debit/payment-host-to-host", times=1)
     result = await client.wallet.debit(customer, debit_params("LOST0001"))
     assert result.recovered
     assert result.status is not None
     assert wallet.debit_count("LOST0001") == 1
-    assert wallet.request_count("debit/payment-host-to-host") == 1  # never blindly re-sent
+    # never blindly re-sent
+    assert sandbox.request_count("POST", API + "debit/payment-host-to-host") == 1
 
 
 async def test_ambiguous_debit_5xx_not_processed_is_resent_once(
@@ -157,12 +164,13 @@ async def test_ambiguous_debit_5xx_not_processed_is_resent_once(
 ) -> None:
     sandbox, wallet, client = wallet_env
     customer = await bind(client, sandbox, wallet)
-    wallet.fail_next("debit/payment-host-to-host", "status_504")
+    sandbox.faults.add(
+        kind="status", status=504, route=f"POST {API}debit/payment-host-to-host", times=1)
     result = await client.wallet.debit(customer, debit_params("GW0001"))
     assert not result.recovered  # status said not found, so the debit was re-sent
     assert wallet.debit_count("GW0001") == 1
-    assert wallet.request_count("debit/payment-host-to-host") == 2
-    assert wallet.request_count("debit/status") == 1
+    assert sandbox.request_count("POST", API + "debit/payment-host-to-host") == 2
+    assert sandbox.request_count("POST", API + "debit/status") == 1
 
 
 async def test_status_unreadable_gives_outcome_unknown(
@@ -170,9 +178,9 @@ async def test_status_unreadable_gives_outcome_unknown(
 ) -> None:
     sandbox, wallet, client = wallet_env
     customer = await bind(client, sandbox, wallet)
-    wallet.fail_next("debit/payment-host-to-host", "response_lost")
+    sandbox.faults.add(kind="drop", route=f"POST {API}debit/payment-host-to-host", times=1)
     for _ in range(3):
-        wallet.fail_next("debit/status", "status_500")
+        sandbox.faults.add(kind="status", status=500, route=f"POST {API}debit/status", times=1)
     with pytest.raises(OutcomeUnknownError) as info:
         await client.wallet.debit(customer, debit_params("UNK0001"))
     assert info.value.references["partnerReferenceNo"] == "UNK0001"
@@ -285,7 +293,7 @@ async def test_qr_decode_rejects_a_bad_qris_with_a_typed_error(
     with pytest.raises(BadRequestError) as info:
         await client.wallet.qr_decode(customer, {"qrContent": EXAMPLE_QR[:-4] + "0000"})
     assert info.value.response_code == "4004801"
-    assert wallet.request_count("qr/qr-mpm-decode") == 1  # a 400 is never retried
+    assert sandbox.request_count("POST", API + "qr/qr-mpm-decode") == 1  # a 400 is never retried
 
 
 async def test_apply_ott_gives_a_one_time_token_page(
@@ -321,11 +329,11 @@ async def test_unbind_ends_the_binding_and_the_handle_must_rebind(
     })
     assert unbound.response_code == "2000900"
     assert unbound.additional_info is not None and unbound.additional_info.redirect_url
-    b2b2c_before = wallet.token_request_count("b2b2c")
+    b2b2c_before = handled(sandbox, "b2b2c")
     with pytest.raises(RebindRequiredError):
         await client.wallet.balance(customer)
     # The refused access token led to the refresh token, then the binding id: both refused.
-    assert wallet.token_request_count("b2b2c") - b2b2c_before == 2
+    assert handled(sandbox, "b2b2c") - b2b2c_before == 2
     with pytest.raises(NotFoundError) as again:
         await client.wallet.unbind({"merchantId": wallet.default_merchant.merchant_id,
                                     "tokenId": customer.binding_id})
@@ -340,10 +348,10 @@ async def test_ten_thousand_concurrent_token_callers_make_one_request_per_kind(
     tokens = client.wallet.tokens
     b2b = await asyncio.gather(*(tokens.b2b.get() for _ in range(10_000)))
     assert len(set(b2b)) == 1
-    assert wallet.token_request_count("b2b") == 1
+    assert handled(sandbox, "b2b") == 1
     access = await asyncio.gather(*(customer.access_token() for _ in range(10_000)))
     assert len(set(access)) == 1
-    assert wallet.token_request_count("b2b2c") == 1
+    assert handled(sandbox, "b2b2c") == 1
     # At expiry (both tokens dead server-side and past the refresh margin locally), the same
     # stampede again makes exactly one more request of each kind.
     sandbox.advance(3 * 3600)
@@ -356,8 +364,8 @@ async def test_ten_thousand_concurrent_token_callers_make_one_request_per_kind(
     access_again = await asyncio.gather(*(customer.access_token() for _ in range(10_000)))
     assert len(set(b2b_again)) == 1 and b2b_again[0] != b2b[0]
     assert len(set(access_again)) == 1 and access_again[0] != access[0]
-    assert wallet.token_request_count("b2b") == 2
-    assert wallet.token_request_count("b2b2c") == 2
+    assert handled(sandbox, "b2b") == 2
+    assert handled(sandbox, "b2b2c") == 2
 
 
 async def test_a_retried_wallet_request_is_re_signed_with_fresh_headers(
@@ -383,15 +391,16 @@ async def test_a_retried_wallet_request_is_re_signed_with_fresh_headers(
         trace_configs=[trace]
     ) as http:
         wallet = sandbox.app[WALLET_APP_KEY]
-        creds = wallet.credentials()
+        creds = wallet.default_merchant.client_credentials()
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
                                wallet=creds, sleep=tick, wall_clock=clock.now,
                                session=http) as client:
             customer = await bind(client, sandbox, wallet)
-            wallet.fail_next("balance-inquiry", "status_500")
+            sandbox.faults.add(
+                kind="status", status=500, route=f"POST {API}balance-inquiry", times=1)
             balance = await client.wallet.balance(customer)
     assert balance.account_infos
-    assert wallet.request_count("balance-inquiry") == 2
+    assert sandbox.request_count("POST", API + "balance-inquiry") == 2
     assert len(sleeps.delays) == 1
     assert len(sent) == 2
     first, second = sent
@@ -408,10 +417,11 @@ async def test_a_retried_wallet_request_is_re_signed_with_fresh_headers(
 async def test_sandbox_hands_out_its_merchants_credentials() -> None:
     async with Sandbox() as sandbox:
         wallet = sandbox.wallet
-        creds = wallet.credentials()
+        creds = wallet.default_merchant.client_credentials()
         m = wallet.default_merchant
         assert (creds.client_key, creds.partner_id, creds.channel_id) == (
             m.client_key, m.partner_id, m.channel_id)
-        other = wallet.register_merchant("other-key", "other-secret", m.public_key)
+        other = sandbox.state.merchants.add_snap(
+            SnapCredentials.of("other-key", "other-secret", m.public_key))
         with pytest.raises(ValueError, match="without a private key"):
-            wallet.credentials(other)
+            other.client_credentials()

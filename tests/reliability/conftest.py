@@ -74,7 +74,7 @@ async def open_env(
         clock=clock, seed=seed, callback_delay_scale=0.0001, config=config
     ) as sandbox:
         wallet = sandbox.app[WALLET_APP_KEY]
-        creds = wallet.credentials()
+        creds = wallet.default_merchant.client_credentials()
         sleeps = RecordingSleep()
         async with PivotClient(
             sandbox.client_id, sandbox.client_secret, base_url=sandbox.url, wallet=creds,

@@ -240,7 +240,8 @@ async def run_wallet_flows(env: Env, flows: Flows) -> None:
                              times=3))
     await flows.call(lambda: client.wallet.balance(customer))  # through the SNAP middlewares
     await flows.call(lambda: client.wallet.debit(customer, debit_params("SECD1")))
-    wallet.fail_next("debit/payment-host-to-host", "response_lost")
+    debit_route = "POST /wallet-backend/snap/v1.0/debit/payment-host-to-host"
+    sandbox.faults.add(kind="drop", route=debit_route, times=1)
     await flows.call(lambda: client.wallet.debit(customer, debit_params("SECD2")))
     await flows.call(lambda: client.wallet.debit_status(customer, "SECD2"))
     await flows.call(lambda: client.wallet.debit(customer, debit_params("SECD3", "99999999.00")))

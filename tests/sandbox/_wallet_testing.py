@@ -1,4 +1,4 @@
-"""Test helpers: run the wallet sandbox alone and drive it with hand-signed SNAP requests.
+"""Test helpers: run the wallet sandbox and drive it with hand-signed SNAP requests.
 
 Independent of the ``pivot_async`` client on purpose: the wallet sandbox's own tests use it to
 exercise every verification step with exactly the bytes and headers they choose::
@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from pivot_async._signing import external_id, snap_timestamp, token_signature, transaction_signature
+from pivot_async.sandbox import Sandbox
 from pivot_async.sandbox._clock import Clock, SystemClock
 from pivot_async.sandbox._merchants import SnapCredentials
-from pivot_async.sandbox._wallet import WalletConfig, WalletSandbox, setup_wallet
+from pivot_async.sandbox._wallet import WalletConfig, WalletSandbox, wallet_hook
 
 __all__ = ["BoundCustomer", "SnapResult", "SnapTester", "WalletEnv", "compact", "wallet_server"]
 
@@ -212,11 +211,22 @@ class SnapTester:
 
 @dataclass
 class WalletEnv:
+    sandbox: Sandbox
     wallet: WalletSandbox
     snap: SnapTester
     session: aiohttp.ClientSession
     base_url: str
     clock: Clock
+
+    def add_merchant(self, private_key_pem: str | None = None) -> SnapCredentials:
+        """Another merchant with random SNAP credentials, in the sandbox's one registry."""
+        return self.sandbox.state.merchants.add_snap(SnapCredentials.generate(private_key_pem))
+
+    def handled(self, kind: str, status: int | None = None) -> int:
+        """Token requests (``kind`` b2b or b2b2c) a handler answered (with ``status``)."""
+        cfg = self.wallet.config
+        path = cfg.b2b_token_path if kind == "b2b" else cfg.b2b2c_token_path
+        return self.sandbox.context.requests.handled("POST", path, status)
 
 
 @asynccontextmanager
@@ -225,18 +235,10 @@ async def wallet_server(
     clock: Clock | None = None,
     config: WalletConfig | None = None,
 ) -> AsyncIterator[WalletEnv]:
-    """A minimal app with only the wallet sandbox, served on 127.0.0.1 (random port)."""
+    """A sandbox whose wallet has ``config``, served on 127.0.0.1 (random port)."""
     clk = clock or SystemClock()
-    app = web.Application()
-    holder: dict[str, str] = {}
-    wallet = setup_wallet(app, clock=clk, base_url=lambda: holder["base"], config=config)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
-    holder["base"] = base
-    try:
+    async with Sandbox(clock=clk, setup_hooks=[wallet_hook(config)]) as sandbox:
+        wallet, base = sandbox.wallet, sandbox.url
         async with aiohttp.ClientSession() as session:
             snap = SnapTester(session, base, wallet.default_merchant, clk, wallet.config)
-            yield WalletEnv(wallet, snap, session, base, clk)
-    finally:
-        await server.close()
+            yield WalletEnv(sandbox, wallet, snap, session, base, clk)

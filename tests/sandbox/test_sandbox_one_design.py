@@ -49,9 +49,9 @@ async def test_a_long_running_sandbox_keeps_a_bounded_log_and_exact_counts(
 
 async def test_wallet_requests_go_to_the_one_log(sandbox: Sandbox, snap: SnapTester) -> None:
     assert await snap.b2b_token()
-    assert sandbox.request_count("POST", B2B) == 1 == sandbox.wallet.request_count(B2B)
+    assert sandbox.request_count("POST", B2B) == 1
     assert [r.path for r in sandbox.requests] == [B2B]
-    assert sandbox.wallet.requests is sandbox.context.requests
+    assert not hasattr(sandbox.wallet, "requests")  # no log of its own
 
 
 async def test_a_wallet_route_takes_a_fault_exactly_like_a_payments_route(
@@ -65,9 +65,9 @@ async def test_a_wallet_route_takes_a_fault_exactly_like_a_payments_route(
         {"responseCode": "5037300", "responseMessage": "Service Unavailable"},
     )
     assert "Retry-After" not in res.headers
-    assert sandbox.wallet.tokens_issued("b2b") == 0
+    assert sandbox.context.requests.handled("POST", B2B, 200) == 0
     assert await snap.b2b_token()
-    assert (fault.hits, sandbox.wallet.tokens_issued("b2b")) == (1, 1)
+    assert (fault.hits, sandbox.context.requests.handled("POST", B2B, 200)) == (1, 1)
     assert [r.fault for r in sandbox.requests] == ["status", None]
 
 
@@ -94,11 +94,14 @@ async def test_wallet_drop_and_malformed_faults_through_the_registry(
             await res.json(content_type=None)
 
 
-async def test_fail_next_is_a_shorthand_for_the_one_fault_api(
+async def test_the_wallet_has_no_second_fault_api_or_counters(
     sandbox: Sandbox, snap: SnapTester
 ) -> None:
-    sandbox.wallet.fail_next("/snap/v1.0/access-token/b2b", "429")
-    sandbox.wallet.fail_next("debit/payment-host-to-host", "response_lost")
+    gone = ("fail_next", "faults", "request_count", "token_request_count", "tokens_issued",
+            "register_merchant", "create_merchant", "credentials", "merchant")
+    assert [name for name in gone if hasattr(sandbox.wallet, name)] == []
+    sandbox.faults.add(kind="status", status=429, route=f"POST {B2B}", times=1)
+    sandbox.faults.add(kind="drop", route=f"POST {DEBIT}", times=1)
     assert [(f.kind, f.route, f.status, f.times) for f in sandbox.faults.faults] == [
         ("status", f"POST {B2B}", 429, 1),
         ("drop", f"POST {DEBIT}", 503, 1),
@@ -129,7 +132,7 @@ def test_the_default_hooks_mount_the_wallet() -> None:
     from pivot_async.sandbox._server import default_setup_hooks
 
     assert len(default_setup_hooks()) == 1
-    assert Sandbox().wallet.requests is not None
+    assert Sandbox().wallet.default_merchant is not None
 
 
 def test_one_error_type_rendered_per_protocol() -> None:
@@ -185,19 +188,21 @@ async def test_one_merchant_registry_holds_payments_and_snap_credentials(
     shop = sandbox.state.merchants.register(
         "shop-2", "shop-2-pay-secret", name="Shop 2", snap=creds
     )
-    assert (registry["shop-2"], shop.snap, wallet.merchant("shop-2-key")) == (shop, creds, creds)
+    assert (registry["shop-2"], shop.snap, registry.snap("shop-2-key")) == (shop, creds, creds)
     async with aiohttp.ClientSession() as session:
         snap = SnapTester(session, sandbox.url, creds, clock, wallet.config)
         assert await snap.b2b_token()
     # a wallet-only registration lands in the same registry; keys stay unique across it
-    other = wallet.register_merchant("wallet-only", "s", creds.public_key, partner_id="p-9")
+    other = registry.add_snap(
+        SnapCredentials.of("wallet-only", "s", creds.public_key, partner_id="p-9"))
     assert registry.snap("wallet-only") is other and "wallet-only" not in registry
     with pytest.raises(ValueError, match="client key"):
         sandbox.state.merchants.register("shop-3", "x", snap=SnapCredentials(
             "shop-2-key", "x", creds.public_key, "another-partner"))
     assert "shop-3" not in registry  # nothing half-registered
     with pytest.raises(ValueError, match="partner id"):
-        wallet.register_merchant("k-10", "s", creds.public_key, partner_id="shop-2-partner")
+        registry.add_snap(
+            SnapCredentials.of("k-10", "s", creds.public_key, partner_id="shop-2-partner"))
 
 
 async def test_wallet_control_errors_are_sandbox_errors(
@@ -251,14 +256,10 @@ async def test_wallet_token_counters_are_read_off_the_one_log(
     log = sandbox.context.requests
     assert (log.count("POST", B2B), log.handled("POST", B2B), log.handled("POST", B2B, 200)) == (
         3, 2, 1)
-    assert (sandbox.wallet.token_request_count("b2b"), sandbox.wallet.tokens_issued("b2b")) == (
-        2, 1)
     assert [r.handled for r in sandbox.requests] == [None, 400, 200]
     sandbox.reset_requests()  # one set of counters: reset together
-    assert (sandbox.wallet.token_request_count("b2b"), sandbox.wallet.tokens_issued("b2b")) == (
-        0, 0)
-    with pytest.raises(ValueError, match="kind"):
-        sandbox.wallet.tokens_issued("b2c")
+    assert (log.count("POST", B2B), log.handled("POST", B2B), log.handled("POST", B2B, 200)) == (
+        0, 0, 0)
 
 
 async def test_the_merchants_control_route_registers_snap_credentials_too(
@@ -276,7 +277,7 @@ async def test_the_merchants_control_route_registers_snap_credentials_too(
     assert (status, body["data"]) == (200, {"clientId": "ctl-m", "name": "Pivot Sandbox",
                                             "snapClientKey": "ctl-key"})
     creds = sandbox.state.merchants["ctl-m"].snap
-    assert creds is not None and sandbox.wallet.merchant("ctl-key") is creds
+    assert creds is not None and sandbox.state.merchants.snap("ctl-key") is creds
     assert creds.partner_id == "ctl-partner"
     from pivot_async.sandbox import SnapCredentials
 

@@ -1,18 +1,22 @@
-"""Wallet faults via `WalletSandbox.fail_next(path, kind)`, a shorthand of the one fault API."""
+"""Wallet faults through the one fault API (`sandbox.faults`), as on every route."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import aiohttp
 import pytest
 
-from pivot_async.sandbox._clock import ManualClock
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv
 
-START = dt.datetime(2026, 3, 2, 3, 0, 0, tzinfo=dt.timezone.utc)
 DEBIT = "debit/payment-host-to-host"
+API = "/wallet-backend/snap/v1.0/"
+B2B = "/snap/v1.0/access-token/b2b"
+
+
+def fail_next(env: WalletEnv, path: str, kind: str, status: int = 503) -> None:
+    """One fault on the next ``POST path``."""
+    env.sandbox.faults.add(kind=kind, status=status, route=f"POST {path}", times=1)
 
 
 def debit_body(ref: str) -> dict[str, Any]:
@@ -36,7 +40,7 @@ async def debit_status(env: WalletEnv, cust: BoundCustomer, ref: str) -> Any:
 
 
 async def test_response_lost_leaves_the_debit_recorded(env: WalletEnv, cust: BoundCustomer) -> None:
-    env.wallet.fail_next(DEBIT, "response_lost")
+    fail_next(env, API + DEBIT, "drop")
     with pytest.raises(aiohttp.ClientConnectionError):
         await env.snap.call(DEBIT, debit_body("lost-1"), token=cust.b2b, customer=cust.access)
     assert env.wallet.debit_count("lost-1") == 1
@@ -47,7 +51,7 @@ async def test_response_lost_leaves_the_debit_recorded(env: WalletEnv, cust: Bou
     again = await env.snap.call(DEBIT, debit_body("lost-1"), token=cust.b2b, customer=cust.access)
     assert again.code == "4095401"
     assert env.wallet.debit_count("lost-1") == 1
-    assert env.wallet.debit_attempts("lost-1") == 2
+    assert env.wallet.debit_attempts["lost-1"] == 2
     # the fault was consumed: the next debit answers normally
     ok = await env.snap.call(DEBIT, debit_body("lost-2"), token=cust.b2b, customer=cust.access)
     assert ok.code == "2005400"
@@ -56,15 +60,15 @@ async def test_response_lost_leaves_the_debit_recorded(env: WalletEnv, cust: Bou
 @pytest.mark.parametrize(
     ("kind", "status", "code"),
     [
-        ("status_500", 500, "5005400"),
-        ("status_504", 504, "5045400"),
-        ("429", 429, "4295400"),
+        ("status", 500, "5005400"),
+        ("status", 504, "5045400"),
+        ("status", 429, "4295400"),
     ],
 )
 async def test_status_faults_do_not_process(
-    env: WalletEnv, cust: BoundCustomer, kind: Any, status: int, code: str
+    env: WalletEnv, cust: BoundCustomer, kind: str, status: int, code: str
 ) -> None:
-    env.wallet.fail_next(DEBIT, kind)
+    fail_next(env, API + DEBIT, kind, status)
     res = await env.snap.call(DEBIT, debit_body("f-1"), token=cust.b2b, customer=cust.access)
     assert (res.status, res.code) == (status, code)
     assert env.wallet.debit_count("f-1") == 0
@@ -76,31 +80,29 @@ async def test_status_faults_do_not_process(
 async def test_faults_queue_per_path_and_accept_full_paths(
     env: WalletEnv, cust: BoundCustomer
 ) -> None:
-    env.wallet.fail_next("/wallet-backend/snap/v1.0/balance-inquiry", "429")
-    env.wallet.fail_next("balance-inquiry", "status_500")
+    fail_next(env, API + "balance-inquiry", "status", 429)
+    fail_next(env, API + "balance-inquiry", "status", 500)
     codes = [
         (await env.snap.call("balance-inquiry", {}, token=cust.b2b, customer=cust.access)).code
         for _ in range(3)
     ]
     assert codes == ["4291100", "5001100", "2001100"]
-    assert env.wallet.request_count("balance-inquiry") == 3
+    assert env.sandbox.request_count("POST", API + "balance-inquiry") == 3
 
 
 async def test_token_endpoint_faults(env: WalletEnv) -> None:
-    env.wallet.fail_next("/snap/v1.0/access-token/b2b", "429")
+    fail_next(env, B2B, "status", 429)
     res = await env.snap.token_request("b2b", {"grantType": "client_credentials"})
     assert (res.status, res.body["responseCode"]) == (429, "4297300")
-    env.wallet.fail_next("/snap/v1.0/access-token/b2b", "response_lost")
+    fail_next(env, B2B, "drop")
     with pytest.raises(aiohttp.ClientConnectionError):
         await env.snap.token_request("b2b", {"grantType": "client_credentials"})
-    assert env.wallet.tokens_issued("b2b") == 1  # issued, but the answer was lost
+    log = env.sandbox.context.requests
+    assert log.handled("POST", B2B, 200) == 1  # issued, but the answer was lost
     assert await env.snap.b2b_token()
-    assert env.wallet.token_request_count("b2b") == 2  # the 429 was never processed
+    assert log.handled("POST", B2B) == 2  # the 429 was never processed
 
 
-def test_unknown_fault_kind_is_rejected() -> None:
-    from pivot_async.sandbox._wallet_core import WalletSandbox
-
-    wallet = WalletSandbox(clock=ManualClock(START), base_url=lambda: "http://127.0.0.1")
+async def test_unknown_fault_kind_is_rejected(env: WalletEnv) -> None:
     with pytest.raises(ValueError, match="unknown fault kind"):
-        wallet.fail_next(DEBIT, "explode")  # type: ignore[arg-type]
+        fail_next(env, API + DEBIT, "explode")

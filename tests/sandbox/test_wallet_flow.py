@@ -63,7 +63,7 @@ async def test_bind_token_balance_debit_pay_status_history(
     assert location.host == "www.test.com"
     assert location.query["from"] == "wallet"
     binding_id = location.query["bindingId"]
-    assert env.wallet.get_binding(binding_id) is not None
+    assert env.wallet.bindings.get(binding_id) is not None
 
     tokens = await snap.customer_tokens(binding_id)
     cust = BoundCustomer(binding_id, b2b, tokens["accessToken"], tokens["refreshToken"])
@@ -226,7 +226,7 @@ async def test_duplicate_partner_reference_no(env: WalletEnv, cust: BoundCustome
     )
     assert (again.status, again.code) == (409, "4095401")
     assert env.wallet.debit_count("dup") == 1
-    assert env.wallet.debit_attempts("dup") == 2
+    assert env.wallet.debit_attempts["dup"] == 2
 
 
 async def test_status_unknown_and_mismatched(env: WalletEnv, cust: BoundCustomer) -> None:
@@ -257,7 +257,7 @@ async def test_status_unknown_and_mismatched(env: WalletEnv, cust: BoundCustomer
 async def test_status_is_scoped_to_the_merchant(env: WalletEnv, cust: BoundCustomer) -> None:
     pem = OTHER_KEY_PEM
     await env.snap.call(DEBIT, debit_body("mine"), token=cust.b2b, customer=cust.access)
-    other = env.wallet.create_merchant(private_key_pem=pem)
+    other = env.add_merchant(pem)
     snap2 = type(env.snap)(env.session, env.base_url, other, env.clock, env.wallet.config)
     cust2 = await snap2.bind_customer(phone_no="081200000002")
     res = await snap2.call(
@@ -291,7 +291,7 @@ async def test_unbinding_kills_the_binding(env: WalletEnv, cust: BoundCustomer) 
     assert res.code == "2000900"
     page = res.body["additionalInfo"]["redirectUrl"]
     assert "/wallet-stg/whitelabel/account-linkage-unbind?token=" in page
-    binding = env.wallet.get_binding(cust.binding_id)
+    binding = env.wallet.bindings.get(cust.binding_id)
     assert binding is not None
     assert not binding.active
     # the customer token, the authCode and the refresh token all stop working
@@ -383,5 +383,5 @@ async def test_a_link_opens_only_its_own_page(env: WalletEnv, cust: BoundCustome
             allow_redirects=False,
         ) as r:
             assert r.status == 404
-    reg = env.wallet.get_registration(created.body["referenceNo"])
+    reg = env.wallet.registrations.get(created.body["referenceNo"])
     assert reg is not None and reg.binding_id is None

@@ -253,24 +253,16 @@ async def test_starting_balance_is_configurable(wallet_clock: ManualClock) -> No
 
 
 async def test_wallet_hook_mounts_into_a_host_app(wallet_clock: ManualClock) -> None:
-    """The ``setup_hooks`` adapter: any context with ``clock`` and ``get_base_url()``."""
-    from aiohttp import web
+    """A host application built by the sandbox's ``create_app`` with the wallet's hook."""
     from aiohttp.test_utils import TestServer
 
+    from pivot_async.sandbox import SandboxConfig, SandboxContext, create_app
     from pivot_async.sandbox._wallet import WALLET_APP_KEY, wallet_hook
     from tests.sandbox._wallet_testing import SnapTester
 
     holder: dict[str, str] = {}
-
-    class Ctx:
-        def __init__(self) -> None:
-            self.clock = wallet_clock
-
-        def get_base_url(self) -> str:
-            return holder["url"]
-
-    app = web.Application()
-    wallet_hook(WalletConfig(starting_balance="5"))(app, Ctx())
+    ctx = SandboxContext(clock=wallet_clock, config=SandboxConfig(), base_url=lambda: holder["url"])
+    app = create_app(ctx, [wallet_hook(WalletConfig(starting_balance="5"))])
     wallet = app[WALLET_APP_KEY]
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()

@@ -18,8 +18,8 @@ import pytest
 from pivot_async._signing import external_id as new_external_id
 from pivot_async._signing import snap_timestamp
 from pivot_async.sandbox._clock import ManualClock
+from pivot_async.sandbox._idempotency import ExternalIdWindow
 from pivot_async.sandbox._wallet import WalletConfig
-from pivot_async.sandbox._wallet_core import WalletSandbox
 from pivot_async.sandbox._wallet_model import jakarta_date
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, debit_body
@@ -181,7 +181,7 @@ async def test_reuse_is_a_conflict_past_1024_ids_of_the_day(
     key = env.wallet.default_merchant.client_key
     seeded = [str(10**20 + i) for i in range(3000)]
     for ext in seeded:
-        assert env.wallet._claim_external_id(key, ext)
+        assert env.wallet.external_ids.claim(key, ext)
     for ext in (seeded[0], seeded[1500], seeded[-1]):
         res = await env.snap.call(BALANCE, {}, token=cust.b2b, customer=cust.access, external=ext)
         assert (res.status, res.code) == (409, "4091100")
@@ -197,9 +197,7 @@ def test_pruning_never_changes_an_answer(
 ) -> None:
     # Against a model that remembers every id forever: random reuse over several days, with
     # enough ids that the sandbox prunes on every claim.
-    wallet = WalletSandbox(
-        clock=wallet_clock, base_url=lambda: "", config=WalletConfig(external_id_window=window)
-    )
+    ids = ExternalIdWindow(wallet_clock.now, window)  # the wallet's X-EXTERNAL-ID window
     rng = random.Random(8)
     first_seen: dict[str, dt.datetime] = {}
     pool = [str(i) for i in range(3000)]
@@ -221,12 +219,12 @@ def test_pruning_never_changes_an_answer(
             expected = jakarta_date(first) != jakarta_date(now)
         if expected:
             first_seen[ext] = now
-        assert wallet._claim_external_id("partner", ext) is expected
+        assert ids.claim("partner", ext) is expected
         outcomes[expected] += 1
-        most_kept = max(most_kept, len(wallet._external_ids["partner"]))
+        most_kept = max(most_kept, len(ids.seen["partner"]))
     assert outcomes[True] > 1024 and outcomes[False] > 1024
     assert most_kept > 1024  # so pruning ran on many claims
-    seen = wallet._external_ids["partner"]
+    seen = ids.seen["partner"]
     # what is kept is in the order it was recorded, and nothing older than a day is kept long
     times = list(seen.values())
     assert times == sorted(times)
@@ -253,17 +251,17 @@ class CountingIds(collections.OrderedDict):  # type: ignore[type-arg]
 def test_pruning_is_amortised_constant_per_request(wallet_clock: ManualClock) -> None:
     # Not a timing: the number of stored ids looked at. It was every id, on every request,
     # once a partner had more than 1,024 ids of the day (quadratic over a day).
-    wallet = WalletSandbox(clock=wallet_clock, base_url=lambda: "")
+    ids = ExternalIdWindow(wallet_clock.now)  # the wallet's X-EXTERNAL-ID window
     CountingIds.visited = 0
-    wallet._external_ids["partner"] = CountingIds()
+    ids.seen["partner"] = CountingIds()
     n = 5000
     for i in range(n):
         wallet_clock.advance(30)  # 5,000 x 30 s: about 42 h, so ids also expire on the way
-        assert wallet._claim_external_id("partner", str(i))
+        assert ids.claim("partner", str(i))
     assert CountingIds.visited <= 2 * n
-    assert len(wallet._external_ids["partner"]) < n
+    assert len(ids.seen["partner"]) < n
     # reuse of a recent id is still refused
-    assert not wallet._claim_external_id("partner", str(n - 1))
+    assert not ids.claim("partner", str(n - 1))
 
 
 # ------------------------------------------------------------------ step 8: body

@@ -16,10 +16,10 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from pivot_async._signing import string_to_sign, transaction_signature, verify_hmac_signature
+from pivot_async.sandbox import Sandbox, SnapCredentials
 from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._errors import SnapError
-from pivot_async.sandbox._wallet import WalletConfig
-from pivot_async.sandbox._wallet_core import WalletSandbox
+from pivot_async.sandbox._wallet import WalletConfig, wallet_hook
 from pivot_async.sandbox._wallet_model import Token
 from pivot_async.sandbox._wallet_verify import verify_transaction
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
@@ -226,9 +226,7 @@ async def test_expired_customer_token(
 
 
 async def test_customer_token_of_another_merchant(env: WalletEnv, cust: BoundCustomer) -> None:
-    other = env.wallet.create_merchant(
-        private_key_pem=VECTORS["v1_token_signature"]["private_key_pem"]
-    )
+    other = env.add_merchant(VECTORS["v1_token_signature"]["private_key_pem"])
     snap2 = type(env.snap)(env.session, env.base_url, other, env.clock, env.wallet.config)
     other_b2b = await snap2.b2b_token()
     res = await snap2.call(BALANCE, {}, token=other_b2b, customer=cust.access)
@@ -353,17 +351,15 @@ def test_v2_vector_through_the_sandbox_verifier() -> None:
         v2["expected"],
     )
     clock = ManualClock(dt.datetime(2024, 3, 5, 10, 37, 16, tzinfo=dt.timezone.utc))
-    wallet = WalletSandbox(
-        clock=clock,
-        base_url=lambda: "http://127.0.0.1",
-        config=WalletConfig(strict_timestamp=False),
-    )
-    merchant = wallet.register_merchant(
+    config = WalletConfig(strict_timestamp=False)
+    sandbox = Sandbox(clock=clock, setup_hooks=[wallet_hook(config)])
+    wallet = sandbox.wallet
+    merchant = sandbox.state.merchants.add_snap(SnapCredentials.of(
         "vector-client",
         v2["client_secret"],
         wallet.default_merchant.public_key,
         partner_id="vector-partner",
-    )
+    ))
     wallet._tokens[v2["access_token"]] = Token(
         value=v2["access_token"],
         kind="b2b",

@@ -211,7 +211,7 @@ async def test_the_client_waits_before_each_attempt_and_retry_after_still_applie
 async def test_the_wallet_takes_its_slot_after_its_tokens_and_before_signing() -> None:
     async with Sandbox(clock=ManualClock()) as sandbox, PivotClient(
         sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
-        wallet=sandbox.wallet.credentials(), rate_limiter=Counting(),
+        wallet=sandbox.wallet.default_merchant.client_credentials(), rate_limiter=Counting(),
     ) as client:
         assert client._wallet_tokens is not None
         names = [type(layer).__name__

@@ -21,6 +21,7 @@ from pivot_async.sandbox import Sandbox
 from ._server import RedisServer
 
 TOKEN_PATH = "/v1/access-token"
+SNAP_B2B = "/snap/v1.0/access-token/b2b"
 
 
 class WallClock:
@@ -58,6 +59,7 @@ async def test_compare_and_delete_drops_only_the_failing_token(
 async def test_invalidate_deletes_the_stored_token_only_if_it_failed(
     store: RedisTokenStore,
 ) -> None:
+
     fetched = iter(["tok-1", "tok-2", "tok-3"])
 
     async def fetch() -> FetchedToken:
@@ -222,7 +224,7 @@ async def test_calls_keep_working_when_redis_stops_with_one_warning(
 async def test_two_clients_share_the_snap_b2b_token(store: RedisTokenStore) -> None:
     async with contextlib.AsyncExitStack() as stack:
         sandbox = await stack.enter_async_context(Sandbox())
-        creds = sandbox.wallet.credentials()
+        creds = sandbox.wallet.default_merchant.client_credentials()
         clients = [
             await stack.enter_async_context(PivotClient(
                 sandbox.client_id, sandbox.client_secret, base_url=sandbox.url, wallet=creds,
@@ -232,13 +234,13 @@ async def test_two_clients_share_the_snap_b2b_token(store: RedisTokenStore) -> N
         caches = [c.wallet.tokens.b2b for c in clients]
         first = await asyncio.gather(*(c.get() for c in caches for _ in range(10)))
         assert len(set(first)) == 1
-        assert sandbox.wallet.tokens_issued("b2b") == 1
+        assert sandbox.context.requests.handled("POST", SNAP_B2B, 200) == 1
         # A 401 on the B2B token in one client: one new token, which the other adopts.
         assert caches[1].invalidate(first[0])
         caches[0]._cached = None  # the other process's local copy has run out
         second = [await caches[1].get(), await caches[0].get()]
         assert second[0] == second[1] != first[0]
-        assert sandbox.wallet.tokens_issued("b2b") == 2
+        assert sandbox.context.requests.handled("POST", SNAP_B2B, 200) == 2
         # Payments and SNAP tokens of the same client are separate credentials in the store.
         assert caches[0].key != clients[0]._tokens.key
 
