@@ -25,7 +25,7 @@ SetupHook = Callable[[web.Application, SandboxContext], None]
 
 def create_app(ctx: SandboxContext, setup_hooks: Sequence[SetupHook] = ()) -> web.Application:
     """The sandbox application for ``ctx``; each hook may add routes to it."""
-    record = recording_middleware(ctx.requests, ctx.now, before=ctx.sweep)
+    record = recording_middleware(ctx.requests, ctx.now, ctx.sweep)
     app = web.Application(middlewares=[record, fault_middleware(ctx.faults), error_middleware])
     app[CONTEXT_KEY] = ctx
     app[PAYMENTS_KEY] = Payments(ctx)

@@ -55,24 +55,17 @@ class SandboxError(Exception):
     """An error response: raised by handlers, rendered by the error middleware."""
 
     def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        details: Sequence[tuple[str, str]] = (),
-        *,
-        headers: Mapping[str, str] | None = None,
+        self, status: int, code: str, message: str, details: Sequence[tuple[str, str]] = ()
     ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.details = list(details)
-        self.headers = dict(headers or {})
 
     def response(self, trace_id: str | None = None) -> web.Response:
         body = error_body(self.code, self.message, self.details, trace_id)
-        return json_response(body, status=self.status, headers=self.headers)
+        return json_response(body, status=self.status)
 
 
 class SnapError(SandboxError):
@@ -88,14 +81,14 @@ class SnapError(SandboxError):
         hint: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        extra = dict(headers or {})
+        super().__init__(int(code[:3]), code, message)
+        self.headers = dict(headers or {})
         if hint:
-            extra["X-Sandbox-Diagnostic"] = hint
-        super().__init__(int(code[:3]), code, message, headers=extra)
+            self.headers["X-Sandbox-Diagnostic"] = hint
 
     def response(self, trace_id: str | None = None) -> web.Response:
         body = {"responseCode": self.code, "responseMessage": self.message}
-        return json_response(body, status=self.status, headers=self.headers or None)
+        return json_response(body, status=self.status, headers=self.headers)
 
 
 def error_body(

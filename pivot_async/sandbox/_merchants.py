@@ -63,16 +63,9 @@ class SnapCredentials:
     ) -> SnapCredentials:
         """Random credentials; the key pair is generated unless given (up to a second or two)."""
         pem = private_key_pem or generate_private_key(2048).to_pem()
-        suffix = secrets.token_hex(6)
-        return cls(
-            f"merchant-{suffix}",
-            secrets.token_urlsafe(24),
-            load_private_key(pem).public_key(),
-            f"partner-{suffix}",
-            channel_id,
-            str(uuid.uuid4()),
-            pem,
-        )
+        suffix, key = secrets.token_hex(6), load_private_key(pem).public_key()
+        ids = (f"partner-{suffix}", channel_id, str(uuid.uuid4()))
+        return cls(f"merchant-{suffix}", secrets.token_urlsafe(24), key, *ids, pem)
 
     def private_key(self) -> RSAPrivateKey:
         """The loaded private key (only for sandbox-generated merchants)."""
@@ -87,13 +80,8 @@ class SnapCredentials:
 
         if self.private_key_pem is None:
             raise ValueError(f"merchant {self.client_key!r} was registered without a private key")
-        return WalletCredentials(
-            self.client_key,
-            self.client_secret,
-            self.private_key_pem,
-            channel_id=self.channel_id,
-            partner_id=self.partner_id,
-        )
+        ids = {"channel_id": self.channel_id, "partner_id": self.partner_id}
+        return WalletCredentials(self.client_key, self.client_secret, self.private_key_pem, **ids)
 
 
 @functools.lru_cache(maxsize=16)

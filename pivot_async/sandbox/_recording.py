@@ -140,16 +140,13 @@ class RequestLog:
 
 
 def recording_middleware(
-    log: RequestLog,
-    now: Callable[[], _dt.datetime],
-    before: Callable[[], Any] | None = None,
+    log: RequestLog, now: Callable[[], _dt.datetime], before: Callable[[], Any]
 ) -> Middleware:
     """Log every non-control request into ``log``; ``before()`` runs first on every request."""
 
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if before is not None:
-            before()
+        before()
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
         body = await request.read()
