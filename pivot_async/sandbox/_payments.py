@@ -30,7 +30,7 @@ from ._requests import (
     parse_method,
     session_settings_apply,
 )
-from ._transitions import Transitions, status_error
+from ._transitions import CONFIRMABLE, Transitions, status_error
 from ._util import ZERO_TIME, format_time, uuid7
 from ._validation import OBJECT, SIMULATION_FIELDS
 
@@ -48,7 +48,6 @@ QRIS_LIMIT = (
     "The number of static QRIS you’ve created has reached the allowed limit. "
     "Cannot create a new QRIS."
 )
-CONFIRMABLE = frozenset({"REQUIRE_CONFIRMATION", "REQUIRE_PAYMENT_METHOD"})
 _CUSTOMER_PAY = (Field("paymentMethod", True, OBJECT), Field("paymentMethodOptions", False, OBJECT))
 
 
@@ -168,9 +167,8 @@ class Payments:
 
     def _start_charge(self, session: Session, m: MethodInput, card: Any) -> Charge:
         """The charge starts and waits for the customer (T3, T5)."""
-        if m.method_expiry is not None and (
-            session.expiry_at is None or m.method_expiry < session.expiry_at
-        ):
+        expiry_at = session.expiry_at
+        if m.method_expiry is not None and (expiry_at is None or m.method_expiry < expiry_at):
             session.expiry_at = m.method_expiry
             self.moves.schedule_expiry(session, m.method_expiry)
         charge = self._new_charge(session, m.type, session.amount)

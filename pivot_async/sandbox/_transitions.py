@@ -16,7 +16,7 @@ from ._models import Charge, Session
 from ._state import StoredCard
 from ._util import format_time, jwt_encode, uuid7
 
-__all__ = ["RECOMMENDATIONS", "Transitions", "status_error"]
+__all__ = ["CONFIRMABLE", "RECOMMENDATIONS", "Transitions", "status_error"]
 
 RECOMMENDATIONS = {
     "DECLINED_BY_CHANNEL": "Ask the customer to use another card or payment method.",
@@ -31,9 +31,8 @@ RECOMMENDATIONS = {
 }
 
 _TIME_OUT = "The payment time has run out."
-EXPIRABLE = frozenset(
-    {"REQUIRE_PAYMENT_METHOD", "REQUIRE_CONFIRMATION", "REQUIRE_ACTION", "ACTIVE"}
-)
+CONFIRMABLE = frozenset({"REQUIRE_CONFIRMATION", "REQUIRE_PAYMENT_METHOD"})
+EXPIRABLE = CONFIRMABLE | {"REQUIRE_ACTION", "ACTIVE"}
 
 
 def status_error(session: Session, why: str) -> SandboxError:
@@ -65,13 +64,9 @@ class Transitions:
         return f"{self.ctx.base_url}/detail?token={self.page_token(session)}"
 
     def three_ds_url(self, session: Session) -> str:
-        query = urlencode(
-            {
-                "client_transaction_id": session.client_reference_id,
-                "acquirer_transaction_id": f"TRXCC{os.urandom(12).hex()}",
-                "session_id": session.id,
-            }
-        )
+        acquirer_id, ref = f"TRXCC{os.urandom(12).hex()}", session.client_reference_id
+        ids = {"client_transaction_id": ref, "acquirer_transaction_id": acquirer_id}
+        query = urlencode({**ids, "session_id": session.id})
         return f"{self.ctx.base_url}/payment/creditcard/threeds?{query}"
 
     def token_auth_url(self, session: Session) -> str:
@@ -137,14 +132,11 @@ class Transitions:
         if not (due or force):
             return
         if session.multiple:
-            session.status = "INACTIVE"
             self.release_static_number(session)
-            self.touch(session)
-            return
-        for charge in session.charges:
-            if not charge.final:
+        else:
+            for charge in (c for c in session.charges if not c.final):
                 self._failed(session, charge, "EXPIRED", "CHARGE_EXPIRED", _TIME_OUT)
-        session.status = "EXPIRED"
+        session.status = "INACTIVE" if session.multiple else "EXPIRED"
         self.touch(session)
 
     def release_static_number(self, session: Session) -> None:
