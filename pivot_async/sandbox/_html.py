@@ -9,20 +9,18 @@ from aiohttp import web
 
 __all__ = ["form", "page"]
 
+_Fields = Iterable[tuple[str, str]]
+_Buttons = Iterable[tuple[str, str, str]]
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
 h1{font-size:1.3rem}.box{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0}
 button{padding:.5rem 1rem;margin:.25rem;border-radius:6px;border:1px solid #555;cursor:pointer}
 label{display:block;margin:.4rem 0}code{word-break:break-all}.muted{color:#666;font-size:.9rem}
 """
+_FOOTER = "Pivot sandbox: test page, no real money moves."
 
 
-def page(
-    title: str,
-    *parts: str,
-    status: int = 200,
-    footer: str = "Pivot sandbox: test page, no real money moves.",
-) -> web.Response:
+def page(title: str, *parts: str, status: int = 200, footer: str = _FOOTER) -> web.Response:
     """An HTML page: ``title`` as heading, the (already escaped) ``parts``, then ``footer``."""
     text = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
@@ -33,12 +31,7 @@ def page(
 
 
 def form(
-    action: str | None,
-    fields: Iterable[tuple[str, str]],
-    buttons: Iterable[tuple[str, str, str]],
-    *,
-    extra: str = "",
-    auto: bool = False,
+    action: str | None, fields: _Fields, buttons: _Buttons, *, extra: str = "", auto: bool = False
 ) -> str:
     """A POST form: hidden ``fields``, ``extra`` markup, then ``(name, value, text)`` buttons;
     with ``action`` None it posts to the page's own URL; ``auto`` submits it on load."""
