@@ -175,7 +175,7 @@ class Checked:
                     if isinstance(required, When):
                         required = self._required(required)
                     item = self.read_value(here, item, f.rule, required, blank)
-                if children and _is_object(item):
+                if children and (type(item) is dict or isinstance(item, Mapping)):  # dict: fast
                     self._visit(children, item, here, blank)
 
     def read(
@@ -264,7 +264,3 @@ def _tree(fields: Sequence[Field]) -> _Tree:
             _TREES.clear()
         _TREES[id(fields)] = (fields, root)
     return root
-
-
-def _is_object(node: Any) -> bool:
-    return type(node) is dict or isinstance(node, Mapping)  # dict first: the ABC check is slow

@@ -53,9 +53,6 @@ class IdempotencyStore:
         self._now = now
         self._entries: dict[tuple[str, str], _Entry] = {}
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     @staticmethod
     def fingerprint(method: str, path: str, body: Any) -> bytes:
         return msgspec.json.encode([method.upper(), path, body], order="sorted")

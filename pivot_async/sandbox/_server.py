@@ -170,11 +170,8 @@ class Sandbox:
 
     @property
     def wallet(self) -> WalletSandbox:
-        """The Pivot Pay wallet side (SNAP): merchants, customers, faults, counters.
-
-        Mounted by the default setup hooks; raises ``RuntimeError`` when the sandbox was
-        built with ``setup_hooks`` that leave the wallet out.
-        """
+        """The Pivot Pay wallet side (SNAP), mounted by the default setup hooks
+        (``RuntimeError`` when ``setup_hooks`` left it out)."""
         if WALLET_APP_KEY not in self.app:
             raise RuntimeError("the wallet sandbox is not mounted (setup_hooks left it out)")
         return self.app[WALLET_APP_KEY]
