@@ -48,6 +48,7 @@ QRIS_LIMIT = (
     "The number of static QRIS you’ve created has reached the allowed limit. "
     "Cannot create a new QRIS."
 )
+_Json = dict[str, Any]
 _CUSTOMER_PAY = (Field("paymentMethod", True, OBJECT), Field("paymentMethodOptions", False, OBJECT))
 
 
@@ -266,9 +267,7 @@ class Payments:
         else:
             self.moves.expire(session, force=True)
 
-    async def customer_pay(
-        self, merchant: Merchant, session: Session, body: dict[str, Any]
-    ) -> Session:
+    async def customer_pay(self, merchant: Merchant, session: Session, body: _Json) -> Session:
         """The hosted page: the customer picks a method (and may enter a card)."""
         chk = check(body, _CUSTOMER_PAY)
         options = chk.get("paymentMethodOptions", session.method_options)

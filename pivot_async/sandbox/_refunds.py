@@ -1,8 +1,6 @@
-"""Refunds (docs/reference/wire.md#refunds): a refund starts ``PENDING`` and walks a status path
-chosen at creation from its method, reference prefix and transfer account (``Refunds._path``;
-the table: docs/sandbox.md "Refunds", from docs/reference/wire.md#test-data). Each step happens
-``config.refund_step_seconds`` later on the sandbox clock (or at once through
-``POST /_sandbox/refunds/{id}/advance``) and sends its event.
+"""Refunds (docs/reference/wire.md#refunds): a refund starts ``PENDING`` and walks the status path
+chosen at creation (``Refunds._path``; docs/sandbox.md "Refunds", wire.md#test-data), one step
+every ``config.refund_step_seconds`` or at once through ``POST /_sandbox/refunds/{id}/advance``.
 """
 
 from __future__ import annotations

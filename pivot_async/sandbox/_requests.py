@@ -22,6 +22,7 @@ __all__ = ["MethodInput", "parse_confirm", "parse_create", "parse_method", "sess
 _OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
 MULTIPLE_NEEDS_API = "paymentType 'MULTIPLE' is only allowed when mode is set to 'API'"
 MULTIPLE_NOT_FOR_METHOD = "paymentType 'MULTIPLE' is not allowed for this payment method type"
+_Json = dict[str, Any]
 QRIS_MULTIPLE_AMOUNT = (
     "QRIS with paymentType = MULTIPLE must not include an amount. "
     "Remove the amount value from the request."
@@ -252,12 +253,8 @@ def _check_amount_range(chk: Checked, config: SandboxConfig, kind: str | None, a
 
 
 def parse_confirm(
-    body: dict[str, Any],
-    config: SandboxConfig,
-    now: _dt.datetime,
-    session_type: str | None,
-    amount: int,
-) -> tuple[MethodInput, dict[str, Any] | None]:
+    body: _Json, config: SandboxConfig, now: _dt.datetime, session_type: str | None, amount: int
+) -> tuple[MethodInput, _Json | None]:
     """Validate a confirm body; options at the top level win over nested ones
     (docs/reference/wire.md#confirm-cancel-capture)."""
     chk = Checked().run(body, CONFIRM_FIELDS)

@@ -1,9 +1,7 @@
-"""The payments requests' tables on the one engine (:mod:`._fields`): 400 ``api_validation_error``
-naming every bad field by its dotted wire path (``paymentMethodOptions.virtualAccount.channel``).
-
-The rules: docs/reference/wire.md#create-session, wire.md#payment-objects,
-wire.md#confirm-cancel-capture and wire.md#refunds; the cross-field rules of create and confirm
-are in :mod:`._requests`. :class:`Checker` reads single values for the control routes.
+"""The payments requests' tables on the one engine (:mod:`._fields`), after
+docs/reference/wire.md#create-session, wire.md#payment-objects, wire.md#confirm-cancel-capture and
+wire.md#refunds; create's and confirm's cross-field rules are in :mod:`._requests`, and
+:class:`Checker` reads the control routes' single values.
 """
 
 from __future__ import annotations
