@@ -214,6 +214,16 @@ async def test_every_bad_field_is_named(api: Api) -> None:
     assert {"clientReferenceId", "statementDescriptor", "mode"} <= fields
 
 
+async def test_api_mode_without_method_is_named_with_the_other_problems(api: Api) -> None:
+    body = session_body("va", clientReferenceId="a-b")
+    del body["paymentMethod"]
+    status, answer = await api.post("/v2/payments", body)
+    assert status == 400
+    details = {d["field"]: d["message"] for d in answer["error"]["details"]}
+    assert details["paymentMethod"] == "paymentMethod is required when mode is API"
+    assert "clientReferenceId" in details
+
+
 @pytest.mark.parametrize("value", [None, "short", "has-dash-0123456789", "x" * 37])
 async def test_request_id_rules_on_create(api: Api, value: str | None) -> None:
     headers = {} if value is None else {"X-REQUEST-ID": value}
