@@ -13,7 +13,6 @@ has the test data, the control routes, the fault settings and the design.
 
 from __future__ import annotations
 
-from ._app import SetupHook, create_app
 from ._callbacks import CallbackAttempt, CallbackDelivery, CallbackSender, SandboxEvent
 from ._cards import TEST_CARDS
 from ._channels import EWALLET_TEST_PHONES
@@ -25,12 +24,12 @@ from ._config import (
     MethodConfig,
     SandboxConfig,
 )
-from ._context import CONTEXT_KEY, SandboxContext
+from ._context import CONTEXT_KEY, SandboxContext, SetupHook
 from ._faults import Fault, FaultRegistry, RateLimit
 from ._merchants import Merchant, Merchants, SnapCredentials
 from ._models import Capture, Charge, Customer, Refund, Session
 from ._recording import RequestRecord
-from ._server import Sandbox
+from ._server import Sandbox, create_app
 from ._state import SandboxState
 from ._wallet import WALLET_APP_KEY
 from ._wallet_core import WalletSandbox

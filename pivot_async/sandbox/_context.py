@@ -17,7 +17,7 @@ from ._idempotency import IdempotencyStore
 from ._recording import RequestLog
 from ._state import SandboxState
 
-__all__ = ["CONTEXT_KEY", "SandboxContext"]
+__all__ = ["CONTEXT_KEY", "SandboxContext", "SetupHook"]
 
 
 class SandboxContext:
@@ -88,3 +88,6 @@ class SandboxContext:
 
 CONTEXT_KEY: web.AppKey[SandboxContext] = web.AppKey("pivot_sandbox_context", SandboxContext)
 """Where the application keeps its :class:`SandboxContext` (``app[CONTEXT_KEY]``)."""
+
+SetupHook = Callable[[web.Application, SandboxContext], None]
+"""An extension: adds routes (and startup/cleanup callbacks) to the sandbox application."""

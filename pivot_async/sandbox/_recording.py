@@ -140,7 +140,7 @@ class RequestLog:
 
 
 def recording_middleware(
-    log: RequestLog, now: Callable[[], _dt.datetime], before: Callable[[], Any] = lambda: None
+    log: RequestLog, now: Callable[[], _dt.datetime], before: Callable[[], Any]
 ) -> Middleware:
     """Log every non-control request into ``log``; ``before()`` runs first on every request."""
 

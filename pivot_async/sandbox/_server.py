@@ -1,4 +1,4 @@
-""":class:`Sandbox`: the embedded gateway served on loopback, plus inspection helpers."""
+""":class:`Sandbox`: the embedded gateway served on loopback, and its aiohttp application."""
 
 from __future__ import annotations
 
@@ -10,27 +10,48 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.log import access_logger
 
-from ._app import SetupHook, create_app
 from ._callbacks import CallbackSender, SandboxEvent
 from ._cards import key_for_index
 from ._clock import Clock, SystemClock
 from ._config import DEFAULT_CALLBACK_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig
-from ._context import SandboxContext
-from ._faults import FaultRegistry
-from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
+from ._context import CONTEXT_KEY, SandboxContext, SetupHook
+from ._control import add_control_routes
+from ._errors import error_middleware
+from ._faults import FaultRegistry, fault_middleware
+from ._handlers import PAYMENTS_KEY, REFUNDS_KEY, add_api_routes
 from ._merchants import Merchant
 from ._models import Refund, Session
-from ._recording import RequestRecord
+from ._pages import add_page_routes
+from ._payments import Payments
+from ._recording import RequestRecord, recording_middleware
+from ._refunds import Refunds
 from ._state import SandboxState
 from ._wallet import WALLET_APP_KEY, wallet_hook
 from ._wallet_core import WalletSandbox
 
-__all__ = ["Sandbox", "default_setup_hooks"]
+__all__ = ["Sandbox", "create_app", "default_setup_hooks"]
 
 
 def default_setup_hooks() -> tuple[SetupHook, ...]:
     """Extensions shipped with the package: the Pivot Pay wallet (SNAP), ``wallet_hook()``."""
     return (wallet_hook(),)
+
+
+def create_app(ctx: SandboxContext, setup_hooks: Sequence[SetupHook] = ()) -> web.Application:
+    """The sandbox application for ``ctx``; each hook may add routes to it. Three middlewares
+    wrap every route, hooks' included, outermost first: record (the one request log), faults,
+    errors (docs/sandbox.md "Design")."""
+    record = recording_middleware(ctx.requests, ctx.now, ctx.sweep)
+    app = web.Application(middlewares=[record, fault_middleware(ctx.faults), error_middleware])
+    app[CONTEXT_KEY] = ctx
+    app[PAYMENTS_KEY] = Payments(ctx)
+    app[REFUNDS_KEY] = Refunds(ctx)
+    add_api_routes(app)
+    add_page_routes(app)
+    add_control_routes(app)
+    for hook in setup_hooks:
+        hook(app, ctx)
+    return app
 
 
 class Sandbox:

@@ -20,8 +20,7 @@ import msgspec
 from aiohttp import web
 
 from .._signing import snap_timestamp
-from ._app import SetupHook
-from ._context import SandboxContext
+from ._context import SandboxContext, SetupHook
 from ._errors import SandboxError, SnapError, json_response, validation_error
 from ._html import form, page
 from ._merchants import SnapCredentials
