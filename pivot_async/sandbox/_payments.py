@@ -150,23 +150,14 @@ class Payments:
         return qr_object(session.statement_descriptor, reference, amount, url, expiry)
 
     def _new_charge(self, session: Session, method: str, amount: int) -> Charge:
-        now = self.ctx.now()
-        charge = Charge(
-            id=uuid7(now),
-            session_id=session.id,
-            client_reference_id=session.client_reference_id,
-            statement_descriptor=session.statement_descriptor,
-            method=method,
-            amount=amount,
-            status="WAITING_FOR_USER_ACTION",
-            created_at=now,
-            updated_at=now,
-        )
+        now, waiting = self.ctx.now(), "WAITING_FOR_USER_ACTION"
+        ref, name = session.client_reference_id, session.statement_descriptor
+        charge = Charge(uuid7(now), session.id, ref, name, method, amount, waiting, now, now)
         session.charges.append(charge)
         self.ctx.state.charges[charge.id] = charge
         return charge
 
-    def _start_charge(self, session: Session, m: MethodInput, card: Any) -> Charge:
+    def _start_charge(self, session: Session, m: MethodInput, card: Any) -> None:
         """The charge starts and waits for the customer (T3, T5)."""
         expiry_at = session.expiry_at
         if m.method_expiry is not None and (expiry_at is None or m.method_expiry < expiry_at):
@@ -193,7 +184,6 @@ class Payments:
             self.cards.attach(session, charge, card)
         session.status = "REQUIRE_ACTION"
         self.moves.touch(session, charge)
-        return charge
 
     async def confirm(self, merchant: Merchant, session: Session, body: dict[str, Any]) -> Session:
         """``POST /v2/payments/{id}/confirm`` (T5)."""
