@@ -23,8 +23,8 @@ __all__ = ["CONTEXT_KEY", "SandboxContext", "SetupHook"]
 class SandboxContext:
     """Shared services of one sandbox, handed to each setup hook with the application: ``clock``,
     ``config``, ``state``, ``requests`` (the one bounded log), ``faults``, ``callbacks``,
-    ``idempotency``; :meth:`now`, :meth:`get_base_url` (or ``base_url``), :meth:`send_callback`
-    and :meth:`sweep`."""
+    ``idempotency``; :meth:`now`, ``base_url``, :meth:`send_callback` and
+    :meth:`sweep`."""
 
     def __init__(
         self,
@@ -58,10 +58,6 @@ class SandboxContext:
     def now(self) -> _dt.datetime:
         """The sandbox clock's current time."""
         return self.clock.now()
-
-    def get_base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` once the server listens."""
-        return self._base_url()
 
     @property
     def base_url(self) -> str:

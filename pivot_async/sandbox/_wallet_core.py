@@ -48,7 +48,7 @@ class WalletSandbox:
     def __init__(self, ctx: SandboxContext, config: WalletConfig | None = None) -> None:
         self.config = config or WalletConfig()
         self.clock = ctx.clock
-        self._base_url = ctx.get_base_url
+        self._ctx = ctx
         self.merchants = ctx.state.merchants
         """The one merchant registry (``sandbox.state.merchants``)."""
         self._starting_balance = to_decimal(self.config.starting_balance)
@@ -183,7 +183,7 @@ class WalletSandbox:
         claims.update(identifierValue=sub, merchantId=merchant_id, sessionId=session_id)
         token = jwt_encode(claims, self._link_secret)
         prefix = self.config.pages_prefix.rstrip("/")
-        return token, f"{self._base_url().rstrip('/')}{prefix}/{page}?token={token}", expires
+        return token, f"{self._ctx.base_url.rstrip('/')}{prefix}/{page}?token={token}", expires
 
     def _issue(
         self, kind: Literal["b2b", "customer", "refresh"], client_key: str, ttl: float,

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from pivot_async.sandbox import Fault, ManualClock, Sandbox, SandboxContext
+from pivot_async.sandbox import CONTEXT_KEY, Fault, ManualClock, Sandbox, SandboxContext
 from tests.sandbox.helpers import Api, request_id, session_body
 
 
@@ -170,7 +170,7 @@ async def test_faults_reach_routes_added_by_hooks() -> None:
         return web.json_response({"pong": True})
 
     def hook(app: web.Application, ctx: SandboxContext) -> None:
-        assert callable(ctx.get_base_url)  # the context is handed over
+        assert app[CONTEXT_KEY] is ctx  # the context is handed over
         app.router.add_get("/extension/ping", ping)
 
     async with (
