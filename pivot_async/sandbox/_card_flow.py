@@ -142,7 +142,7 @@ class CardFlow:
             self.moves.processing(session, charge, "PROCESSING")
         elif scenario.failure_code is not None:
             charge.fds = self._fds("PASSED")
-            self._authorization(session, charge, scenario.issuer_code, avs="")
+            self._authorization(charge, scenario.issuer_code, avs="")
             self.moves.fail(session, charge, scenario.failure_code, scenario.message)
         else:
             self.authorize(session, charge)
@@ -159,8 +159,7 @@ class CardFlow:
 
     def _block(self, session: Session, charge: Charge) -> None:
         charge.fds = self._fds("REJECTED")
-        message = SCENARIOS["BLOCKED_BY_FDS"].message
-        self.moves.fail(session, charge, "BLOCKED_BY_FDS", message)
+        self.moves.fail(session, charge, "BLOCKED_BY_FDS", SCENARIOS["BLOCKED_BY_FDS"].message)
 
     def authorize(self, session: Session, charge: Charge) -> None:
         """Approved by the issuer: capture now (automatic) or hold (manual, T9)."""
@@ -170,7 +169,7 @@ class CardFlow:
             info = (session.order_information or {}).get("billingInfo") or {}
             line = str(info.get("addressLine1", "")).strip().lower()
             avs = AVS_RESULTS.get(line, "NOT_AVAILABLE")
-        self._authorization(session, charge, "00", avs)
+        self._authorization(charge, "00", avs)
         charge.authorized_amount = charge.amount
         if session.capture_method == "manual":
             self.moves.processing(session, charge, "WAITING_FOR_CAPTURE")
@@ -186,7 +185,7 @@ class CardFlow:
             "eciCode": eci,
         }
 
-    def _authorization(self, session: Session, charge: Charge, code: str, avs: str) -> None:
+    def _authorization(self, charge: Charge, code: str, avs: str) -> None:
         assert charge.card is not None
         charge.card["authorizationResult"] = {
             "acquirerReferenceNumber": random_digits(9),
