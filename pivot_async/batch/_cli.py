@@ -385,8 +385,7 @@ async def _with_sandbox(args: argparse.Namespace, plan: _Plan, out: TextIO,
     from ..sandbox import Sandbox
 
     async with Sandbox() as sandbox:
-        # the default hooks mount the wallet
-        wallet = sandbox.wallet.default_merchant.client_credentials()
+        wallet = sandbox.wallet.default_merchant.client_credentials()  # a default hook mounts it
         err.write(f"{_PROG}: embedded sandbox at {sandbox.url} (state is lost when the "
                   "command ends)\n")
         async with PivotClient(sandbox.client_id, sandbox.client_secret, base_url=sandbox.url,
