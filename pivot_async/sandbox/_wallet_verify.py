@@ -141,10 +141,8 @@ def _lookup_token(wallet: WalletSandbox, headers: Any, kind: str, service: str) 
 def verify_transaction(
     wallet: WalletSandbox, request: web.Request, raw_body: bytes, service: str, *, customer: bool
 ) -> SnapContext:
-    """Steps 1-7 of docs/reference/wire-snap.md#snap-verify-transactional.
-
-    Body validation (step 8) is :func:`validate_body`.
-    """
+    """Steps 1-7 of docs/reference/wire-snap.md#snap-verify-transactional (step 8, the body,
+    is :func:`validate_body`)."""
     h = request.headers
     names = (*TRANSACTION_HEADERS, "Authorization-Customer") if customer else TRANSACTION_HEADERS
     # 1. mandatory headers, 2. formats
@@ -182,10 +180,8 @@ def _signature_hint(
     wallet: WalletSandbox, merchant: SnapCredentials, request: web.Request, path: str,
     token: str, raw_body: bytes,
 ) -> str | None:
-    """Diagnose the usual signing mistakes; never accepts them.
-
-    See docs/reference/wire-snap.md#snap-verify-transactional and wire-snap.md#snap-pitfalls.
-    """
+    """Diagnose the usual signing mistakes, never accepting them
+    (docs/reference/wire-snap.md#snap-verify-transactional, wire-snap.md#snap-pitfalls)."""
     timestamp, signature = request.headers["X-TIMESTAMP"], request.headers["X-SIGNATURE"]
 
     def matches(p: str, tok: str, body: bytes) -> bool:
