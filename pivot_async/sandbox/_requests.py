@@ -50,15 +50,13 @@ class MethodInput:
 
 
 # -- the cross-field rules -------------------------------------------------------------------
-def _expiry(
-    chk: Checked, path: str, now: _dt.datetime, method: MethodConfig
-) -> _dt.datetime | None:
+def _expiry(chk: Checked, path: str, now: _dt.datetime, cfg: MethodConfig) -> _dt.datetime | None:
     """An ``expiryAt`` of the right format must be in the future, within the maximum."""
     moment = parse_request_time(chk.get(path) or "")
     if moment is not None and moment <= now:
         chk.error(path, f"{path} must be in the future")
-    elif moment is not None and moment > now + method.max_expiry_delta:
-        chk.error(path, f"{path} must not be later than {method.maximum_expiry} from now")
+    elif moment is not None and moment > now + cfg.max_expiry_delta:
+        chk.error(path, f"{path} must not be later than {cfg.maximum_expiry} from now")
     else:
         return moment
     return None
@@ -80,23 +78,18 @@ def _card(chk: Checked, now: _dt.datetime, stage: str, m: MethodInput) -> None:
 
 
 def parse_method(
-    chk: Checked,
-    payment_method: dict[str, Any],
-    options: dict[str, Any] | None,
-    config: SandboxConfig,
-    now: _dt.datetime,
-    *,
-    stage: str,
+    chk: Checked, pm: _Json, opts: _Json | None, cfg: SandboxConfig, now: _dt.datetime, stage: str
 ) -> MethodInput | None:
-    """Validate a payment method and its options; ``None`` if the type is unusable."""
-    chk.run({"paymentMethod": payment_method, "paymentMethodOptions": options or {}}, METHOD_FIELDS)
+    """Validate a payment method and its options (``stage``: create or confirm); ``None`` if
+    the type is unusable."""
+    chk.run({"paymentMethod": pm, "paymentMethodOptions": opts or {}}, METHOD_FIELDS)
     kind = chk.get(_TYPE)
     if kind is None:
         return None
-    method_config = config.methods[kind]
+    method_config = cfg.methods[kind]
     if not method_config.enabled:
         chk.error(_TYPE, f"Payment method {kind} is not enabled")
-    m = MethodInput(kind, {"type": kind}, dict(options or {}))
+    m = MethodInput(kind, {"type": kind}, dict(opts or {}))
     m.capture_method = chk.get("paymentMethodOptions.card.captureMethod", "automatic")
     m.three_ds_method = chk.get("paymentMethodOptions.card.threeDsMethod", "AUTOMATIC")
     option_key = _OPTION_KEYS.get(kind)
@@ -121,10 +114,8 @@ def parse_method(
 
 
 def _surname(chk: Checked, path: str) -> dict[str, Any] | None:
-    """``sureName`` (older examples) becomes ``surname`` (the reference): one spelling stored.
-
-    Both given with different values is ambiguous: 400 naming ``<path>.sureName``.
-    """
+    """``sureName`` (older examples) becomes ``surname`` (the reference): one spelling stored;
+    both with different values is ambiguous: 400 naming ``<path>.sureName``."""
     person: dict[str, Any] | None = chk.get(path)
     if person is None or "sureName" not in person:
         return person
