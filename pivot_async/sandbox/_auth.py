@@ -1,7 +1,5 @@
-"""``POST /v1/access-token`` and bearer-token checks.
-
-See docs/reference/wire.md#payments-access-token and wire.md#decision-b.
-"""
+"""``POST /v1/access-token`` and bearer-token checks (wire.md#payments-access-token,
+wire.md#decision-b)."""
 
 from __future__ import annotations
 

@@ -207,12 +207,8 @@ async def add_fault(request: web.Request) -> web.Response:
 
 async def list_faults(request: web.Request) -> web.Response:
     faults = request.app[CONTEXT_KEY].faults
-    return ok(
-        {
-            "faults": [f.to_json() for f in faults.faults],
-            "rateLimits": [r.to_json() for r in faults.rate_limits],
-        }
-    )
+    listed = [f.to_json() for f in faults.faults]
+    return ok({"faults": listed, "rateLimits": [r.to_json() for r in faults.rate_limits]})
 
 
 async def clear_faults(request: web.Request) -> web.Response:
@@ -248,13 +244,9 @@ async def add_rate_limit(request: web.Request) -> web.Response:
 # -- inspection -------------------------------------------------------------------------------
 async def list_callbacks(request: web.Request) -> web.Response:
     callbacks = request.app[CONTEXT_KEY].callbacks
-    return ok(
-        {
-            "url": callbacks.url,
-            "events": [{"event": e.event, "at": e.at.isoformat()} for e in callbacks.events],
-            "deliveries": [d.to_json() for d in callbacks.deliveries],
-        }
-    )
+    events = [{"event": e.event, "at": e.at.isoformat()} for e in callbacks.events]
+    deliveries = [d.to_json() for d in callbacks.deliveries]
+    return ok({"url": callbacks.url, "events": events, "deliveries": deliveries})
 
 
 async def set_callback_url(request: web.Request) -> web.Response:

@@ -1,7 +1,5 @@
-"""The gateway's envelope and error envelope (docs/reference/wire.md#envelope, wire.md#errors).
-
-Handlers raise :class:`SandboxError`; the error middleware renders it per protocol.
-"""
+"""The envelope and error envelope (wire.md#envelope, wire.md#errors): handlers raise
+:class:`SandboxError`, the error middleware renders it per protocol."""
 
 from __future__ import annotations
 
@@ -170,10 +168,9 @@ def not_found(what: str, field: str = "") -> SandboxError:
 async def error_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """The innermost middleware: a :class:`SandboxError` becomes its response (the envelope,
-    or a SNAP ``responseCode`` for :class:`SnapError`); aiohttp's 404/405 and any other
-    exception become the envelope too (500 ``internal_error``). It notes in the request log
-    that a handler answered, and with which status."""
+    """The innermost middleware: a :class:`SandboxError` becomes its response (the envelope, or
+    ``responseCode`` for a :class:`SnapError`), aiohttp's 404/405 and any other exception the
+    envelope (500 ``internal_error``); the request log notes the status a handler answered."""
     try:
         response = await handler(request)
     except SandboxError as exc:

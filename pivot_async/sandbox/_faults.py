@@ -1,8 +1,5 @@
-"""Fault injection and rate limits: one aiohttp middleware over the whole application.
-
-Control routes under ``/_sandbox/`` are never faulted or rate limited, so a test can always
-clear what it set.
-"""
+"""Fault injection and rate limits: one aiohttp middleware over the whole application (never
+on ``/_sandbox/`` control routes, so a test can always clear what it set)."""
 
 from __future__ import annotations
 

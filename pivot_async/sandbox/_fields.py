@@ -1,12 +1,7 @@
-"""The sandbox's one validation engine, for the payments and the wallet (SNAP) requests.
-
-A request's static rules are a table of :class:`Field` rows (wire path, required, a
-:class:`Rule`: type, length, choices, format check); its cross-field rules are short functions
-run on the :class:`Checked` result. The engine collects every problem; the caller renders them
-per protocol: :meth:`Checked.raise_if_failed` (Payments: 400 ``api_validation_error`` naming
-every field) or :meth:`Checked.raise_snap` (SNAP: the first mandatory field ``400xx02``, else the
-first bad format ``400xx01``). docs/sandbox.md "Rules" compares these tables with the client's.
-"""
+"""The one validation engine, for payments and wallet (SNAP) requests: a table of :class:`Field`
+rows per request, cross-field rules as short functions on the :class:`Checked` result, which
+collects every problem and renders them per protocol (:meth:`Checked.raise_if_failed`,
+:meth:`Checked.raise_snap`). docs/sandbox.md "Rules" compares the tables with the client's."""
 
 from __future__ import annotations
 
@@ -148,11 +143,9 @@ class Checked:
         prefix: str = "",
         blank_is_missing: bool = False,
     ) -> Checked:
-        """Check ``body`` (found at ``prefix``) against ``fields``, in table order (a row's
-        descendants right after it).
-
-        ``blank_is_missing`` (SNAP): a mandatory ``""`` or ``[]`` counts as absent.
-        """
+        """Check ``body`` (found at ``prefix``) against ``fields`` in table order, a row's
+        descendants right after it; ``blank_is_missing`` (SNAP): a mandatory ``""``/``[]`` is
+        absent."""
         self._visit(_tree(fields), body, prefix, blank_is_missing)
         return self
 

@@ -112,12 +112,9 @@ class ExternalIdWindow:
         """Per partner: X-EXTERNAL-ID -> when it was (last) recorded, oldest first."""
 
     def claim(self, client_key: str, external_id: str) -> bool:
-        """Record X-EXTERNAL-ID for this partner; False if already used in the window.
-
-        ``seen`` is in the order the ids were (last) recorded, so pruning pops the oldest from
-        the front: amortised O(1) per request (an ``OrderedDict``: a plain dict finds its first
-        key by skipping the slots of the keys deleted before it).
-        """
+        """Record X-EXTERNAL-ID for this partner; False if already used in the window. ``seen``
+        is oldest first (an ``OrderedDict``: a plain dict finds its first key by skipping deleted
+        slots), so pruning pops from the front, amortised O(1) per request."""
         now = self._now()
         seen = self.seen.setdefault(client_key, collections.OrderedDict())
         first = seen.get(external_id)
@@ -134,9 +131,7 @@ class ExternalIdWindow:
         return True
 
     @staticmethod
-    def _prune(
-        seen: collections.OrderedDict[str, _dt.datetime], now: _dt.datetime
-    ) -> None:
+    def _prune(seen: collections.OrderedDict[str, _dt.datetime], now: _dt.datetime) -> None:
         """Forget the ids that can no longer clash (recorded 24 h ago or more, on another Jakarta
         day), up to the first one still inside; an id recorded after the clock went back stops
         it early (keeping more, never fewer)."""

@@ -1,7 +1,5 @@
-"""The one request log of the sandbox (payments and wallet routes alike), bounded, and the
-outermost middleware that fills it; faulted and rate-limited requests are logged too, control
-routes (``/_sandbox/``) are not.
-"""
+"""The one bounded request log (payments and wallet routes alike) and the outermost middleware
+that fills it: faulted and rate-limited requests too, control routes (``/_sandbox/``) not."""
 
 from __future__ import annotations
 
@@ -55,9 +53,7 @@ CURRENT_RECORD: contextvars.ContextVar[RequestRecord | None] = contextvars.Conte
 """The log entry of the request being handled (set by the outermost middleware)."""
 
 
-def note(
-    *, fault: str | None = None, replayed: bool = False, handled: int | None = None
-) -> None:
+def note(*, fault: str | None = None, replayed: bool = False, handled: int | None = None) -> None:
     """Mark the current request's log entry as faulted, replayed or handled (with a status)."""
     record = CURRENT_RECORD.get()
     if record is not None:

@@ -98,10 +98,8 @@ def jwt_encode(payload: dict[str, Any], key: bytes) -> str:
 
 
 def jwt_decode(token: str, key: bytes) -> dict[str, Any] | None:
-    """The payload of a JWT signed with ``key``; ``None`` when malformed or forged.
-
-    Expiry is not checked here: the caller compares ``exp`` with the sandbox clock.
-    """
+    """The payload of a JWT signed with ``key``; ``None`` when malformed or forged (the caller
+    compares ``exp`` with the sandbox clock)."""
     parts = token.split(".")
     if len(parts) != 3:
         return None
