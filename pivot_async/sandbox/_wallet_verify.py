@@ -152,8 +152,8 @@ def verify_transaction(
     _check_skew(wallet, timestamp, service)
     # 4. B2B token, then the partner it was issued to
     b2b = _lookup_token(wallet, h, "b2b", service)
-    merchant = wallet.merchants.snap_credentials[b2b.client_key]
-    if h["X-PARTNER-ID"] != merchant.partner_id:
+    merchant = wallet.merchants.snap(b2b.client_key)
+    if merchant is None or h["X-PARTNER-ID"] != merchant.partner_id:
         raise SnapError(f"401{service}00", "Unauthorized. [X-PARTNER-ID]")
     # 5. customer token (B2B2C endpoints)
     binding: WalletBinding | None = None
