@@ -159,11 +159,6 @@ class Merchants(Mapping[str, Merchant]):
         """The SNAP credentials whose client key (``X-CLIENT-KEY``) is ``client_key``."""
         return self._snap.get(client_key)
 
-    @property
-    def snap_credentials(self) -> Mapping[str, SnapCredentials]:
-        """SNAP client key -> credentials (read-only view)."""
-        return self._snap
-
     def __getitem__(self, client_id: str) -> Merchant:
         return self._by_id[client_id]
 
