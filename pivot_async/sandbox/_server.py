@@ -244,10 +244,8 @@ class Sandbox:
         ]
 
     def request_count(self, method: str | None = None, path: str | None = None) -> int:
-        """How many requests matched, e.g. ``request_count("POST", "/v1/access-token")``.
-
-        Counted since the last :meth:`reset_requests`, including those the bounded log forgot.
-        """
+        """How many requests matched (e.g. ``"POST", "/v1/access-token"``) since the last
+        :meth:`reset_requests`, including those the bounded log forgot."""
         return self.context.requests.count(method, path)
 
     def request_ids(self, method: str | None = None, path: str | None = None) -> Counter[str]:
