@@ -37,7 +37,7 @@ async def _input(request: web.Request) -> tuple[dict[str, Any], bool]:
     return parse_body(await request.read(), allow_empty=True), False
 
 
-# -- the customer's side: one handler per session action --------------------------------------
+# -- the customer's side: one handler runs every session action ---------------------------------
 def _choice(data: dict[str, Any], field: str, choices: tuple[str, ...]) -> str:
     chk = Checker()
     value = chk.enum(data, field, field, choices, required=True)
