@@ -112,6 +112,9 @@ class _ChunkJob(_Job):
 
     async def _pipeline(self, source: AsyncGenerator[Operation, None]) -> None:
         executor = self.runner.executor
+        self._unsettled: set[int] = set()  # first row of each chunk read and not recorded
+        self._read_upto: int | None = None  # last row of the last chunk read
+        self._exported: int | None = None  # rows up to this one are in the results file
         async with executor.engine(self) as engine:
             limit = executor.chunks_in_flight or 4 * max(1, engine.workers)
             concurrency = executor.concurrency or self.runner.concurrency
@@ -119,34 +122,39 @@ class _ChunkJob(_Job):
 
     async def _drive(self, engine: _Engine, source: AsyncGenerator[Operation, None],
                      chunk_size: int, limit: int, concurrency: int) -> None:
-        running: dict[asyncio.Future[Any], tuple[bytes, list[tuple[int, bool]], int]] = {}
+        running: dict[asyncio.Future[Any], tuple[bytes, list[tuple[int, bool]], int, int]] = {}
 
-        def submit(chunk: bytes, rows: list[tuple[int, bool]], attempt: int = 0) -> None:
+        def submit(chunk: bytes, rows: list[tuple[int, bool]], first: int,
+                   attempt: int = 0) -> None:
             future = asyncio.ensure_future(engine.submit(chunk, rows[0][0], rows[-1][0]))
-            running[future] = (chunk, rows, attempt)
+            running[future] = (chunk, rows, first, attempt)
 
         async def collect() -> None:
             done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                chunk, rows, attempt = running.pop(task)
+                chunk, rows, first, attempt = running.pop(task)
                 try:
                     outcomes = decode_outcomes(task.result(), [row for row, _ in rows])
                 except Exception as exc:
                     if engine.retryable(exc) and attempt < _CHUNK_RETRIES:
-                        submit(chunk, rows, attempt + 1)
+                        submit(chunk, rows, first, attempt + 1)
                         continue
                     self._halt(exc)
                     continue
                 self._account(rows, outcomes)
+                self._settled(first)
 
-        def send(rows: list[ChunkRow]) -> None:
-            if rows:
+        def send(prepared: tuple[int | None, list[ChunkRow]]) -> None:
+            first, rows = prepared
+            if rows and first is not None:
                 submit(encode_chunk(rows, check_gateway=self.runner.check_gateway,
                                     concurrency=concurrency),
-                       [(r.row, r.resume) for r in rows])
+                       [(r.row, r.resume) for r in rows], first)
+            else:
+                self._settled(first)
 
         # a chunk's intents commit (one transaction, synced) while the next chunk is read
-        prepared: asyncio.Future[list[ChunkRow]] | None = None
+        prepared: asyncio.Future[tuple[int | None, list[ChunkRow]]] | None = None
         try:
             while self.stop is None:
                 items: list[tuple[Operation, JournalRow | None]] = []
@@ -159,6 +167,9 @@ class _ChunkJob(_Job):
                 except Exception as exc:
                     self._halt(exc)
                     break
+                if items:  # unsettled until the chunk's outcomes are recorded
+                    self._unsettled.add(items[0][0].row)
+                    self._read_upto = items[-1][0].row
                 previous, prepared = prepared, asyncio.ensure_future(self._prepare(items))
                 if previous is not None:
                     try:
@@ -188,9 +199,28 @@ class _ChunkJob(_Job):
             await asyncio.gather(*pending, return_exceptions=True)
             raise
 
-    async def _prepare(self, items: list[tuple[Operation, JournalRow | None]]) -> list[ChunkRow]:
-        """Validate a chunk's rows and journal their intents in one transaction: the rows to
-        run (invalid rows and reference conflicts are recorded here, not sent)."""
+    def _settled(self, first: int | None) -> None:
+        """The chunk read from row ``first`` is recorded: the results file gets every row
+        before the first chunk still unsettled (written on the journal's thread once committed,
+        while the workers go on; what is left is written at the end)."""
+        if first is None:
+            return
+        self._unsettled.discard(first)
+        results, upto = self.results, self._read_upto
+        if results is None or upto is None:
+            return
+        if self._unsettled:
+            upto = min(upto, min(self._unsettled) - 1)
+        if self._exported is not None and upto <= self._exported:
+            return
+        self._exported = upto
+        self.journal.after_commit(lambda conn: results.append(conn, self.job_id, upto))
+
+    async def _prepare(self, items: list[tuple[Operation, JournalRow | None]],
+                       ) -> tuple[int | None, list[ChunkRow]]:
+        """Validate a chunk's rows and journal their intents in one transaction: the first
+        row read and the rows to run (invalid rows and reference conflicts are recorded
+        here, not sent)."""
         rows: list[ChunkRow | None] = []
         new: list[tuple[int, Operation, str, Intent]] = []  # (index in rows, ...)
         settled = 0
@@ -218,7 +248,7 @@ class _ChunkJob(_Job):
         if settled:
             self.completed += settled
             self._tick()
-        return [r for r in rows if r is not None]
+        return (items[0][0].row if items else None), [r for r in rows if r is not None]
 
     def _resumed(self, op: Operation, prev: JournalRow, error: RowError | None) -> ChunkRow:
         """A row in flight in an earlier run: looked up on the worker before any re-send."""

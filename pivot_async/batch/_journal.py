@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 from ._model import BatchError
 from ._schema import (
@@ -63,7 +63,7 @@ class Journal:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="pivot-batch-journal")
         self._conn: sqlite3.Connection | None = None
         self._lock_file: IO[bytes] | None = None
-        self._buffer: list[tuple[Write, asyncio.Future[int | None] | None]] = []
+        self._buffer: list[tuple[Write | _Hook, asyncio.Future[int | None] | None]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
         self.commits = 0
@@ -215,7 +215,13 @@ class Journal:
         """Buffer the note that an in-flight row is sent again (with its original key)."""
         self._append(Reattempt(job_id, row), None)
 
-    def _append(self, item: Write, fut: asyncio.Future[int | None] | None) -> None:
+    def after_commit(self, fn: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``fn(connection)`` on the journal's thread once every write buffered before it
+        is committed (``fn`` handles its own errors: they are ignored here)."""
+        self._append(_Hook(fn), None)
+        self._kick()
+
+    def _append(self, item: Write | _Hook, fut: asyncio.Future[int | None] | None) -> None:
         if self._error is not None:
             raise BatchError(f"the journal failed: {self._error}") from self._error
         self._buffer.append((item, fut))
@@ -258,11 +264,13 @@ class Journal:
             if not self._buffer:
                 return
 
-    def _apply(self, items: list[Write]) -> list[int | None]:
-        """Write ``items`` in order in one transaction; per item, what :meth:`intent` returns."""
+    def _apply(self, items: list[Write | _Hook]) -> list[int | None]:
+        """Write ``items`` in order in one transaction; per item, what :meth:`intent` returns.
+        Hooks run once the transaction is committed."""
         conn = self.conn
         now = time.time()
         results: list[int | None] = []
+        hooks: list[_Hook] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             start = 0
@@ -271,7 +279,11 @@ class Journal:
                 kind = type(items[start])
                 while end < len(items) and type(items[end]) is kind:
                     end += 1
-                results.extend(_apply_run(conn, items[start:end], now))
+                if kind is _Hook:
+                    hooks.extend(cast("list[_Hook]", items[start:end]))
+                    results.extend([None] * (end - start))
+                else:
+                    results.extend(_apply_run(conn, cast("list[Write]", items[start:end]), now))
                 start = end
             conn.execute("COMMIT")
         except BaseException:
@@ -279,6 +291,9 @@ class Journal:
                 conn.execute("ROLLBACK")
             raise
         self.commits += 1
+        for hook in hooks:
+            with contextlib.suppress(Exception):
+                hook.fn(conn)
         return results
 
     # -- reads ----------------------------------------------------------------------------
@@ -308,6 +323,15 @@ class Journal:
         """Run ``fn(connection)`` on the journal's thread (after committing the buffer)."""
         await self.flush()
         return await self._run(lambda: fn(self.conn))
+
+
+class _Hook:
+    """A function run on the journal's thread after the writes buffered before it commit."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[sqlite3.Connection], None]) -> None:
+        self.fn = fn
 
 
 def _intent_args(item: Intent, now: float) -> tuple[Any, ...]:

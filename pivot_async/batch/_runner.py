@@ -35,7 +35,7 @@ from ._ops import (
     merchant_of,
     send,
 )
-from ._output import results_format, write_results
+from ._output import ResultsFile, results_format
 from ._progress import BatchSummary, ProgressBar, percentile, wants_progress
 from ._readers import aiter_operations, count_rows, read_operations
 
@@ -200,18 +200,23 @@ class _Job:
     async def run(self, operations: AsyncIterable[Operation] | Iterable[Operation],
                   results_path: PathLike | None) -> BatchSummary:
         source = aiter_operations(operations)
+        results = self.results = None if results_path is None else ResultsFile(results_path)
         started = self.clock()
         try:
-            await self._pipeline(source)
+            try:
+                await self._pipeline(source)
+            finally:
+                with contextlib.suppress(Exception):
+                    await source.aclose()
+                self._tick(force=True)
+                self.progress.close()
+            elapsed = self.clock() - started
+            await self.journal.flush()
+            if results is not None:
+                await self.journal.call(lambda conn: results.commit(conn, self.job_id))
         finally:
-            with contextlib.suppress(Exception):
-                await source.aclose()
-            self._tick(force=True)
-            self.progress.close()
-        elapsed = self.clock() - started
-        await self.journal.flush()
-        if results_path is not None:
-            await self.journal.call(lambda conn: write_results(conn, self.job_id, results_path))
+            if results is not None:
+                results.discard()  # a run that stopped on an exception: no partial file
         counts = await self.journal.counts(self.job_id)
         if self.stop is None:
             await self.journal.finish_job(self.job_id)
