@@ -16,7 +16,8 @@ process; it answers a create at a fraction of a client's CPU cost):
 Both runs use ``check_gateway=False`` (the canned server has no session list to look rows up
 in) and the default durable journal. The cluster start-up (a few seconds, and the workers'
 first import of the package) is not part of the measured job time: the cluster is started
-first and passed as a client. Goal: Dask ≥ 1.6× the rows per second of one process on a
+first (as ``--dask local:N`` starts it: :func:`pivot_async.batch._dask.local_cluster`) and
+passed as a client. Goal: Dask ≥ 1.6× the rows per second of one process on a
 2-core machine (the server and the driver share those cores).
 
 Each is run ``--repeat`` times (3), alternately, on new rows each time; the best run of each is
@@ -103,9 +104,7 @@ async def _job(server: CannedServer, src: Path, executor: Any, concurrency: int,
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
-    from distributed import Client, LocalCluster
-
-    from pivot_async.batch._dask import DaskExecutor
+    from pivot_async.batch._dask import DaskExecutor, local_cluster
 
     raise_fd_limit()
     env = {"PIVOT_CLIENT_ID": CLIENT_ID, "PIVOT_CLIENT_SECRET": CLIENT_SECRET}
@@ -119,10 +118,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 _write(dask_src, args.rows, f"dsk{rep}")
                 # one process first, with no cluster running (not even idle)
                 ones.append(await _job(server, one_src, None, args.concurrency))
-                async with LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                        processes=True, asynchronous=True,
-                                        dashboard_address=":0") as cluster, \
-                        Client(cluster, asynchronous=True) as dask:
+                async with local_cluster(args.workers) as dask:  # what local:N starts
                     # part of starting a cluster: the workers import the package once
                     await dask.run(importlib.import_module, "pivot_async.batch._dask_worker")
                     sized = {} if args.chunk_size is None else {"chunk_size": args.chunk_size}

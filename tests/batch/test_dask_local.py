@@ -1,0 +1,34 @@
+"""A job's own LocalCluster (``--dask local:N``): Dask's frequent diagnostics run less often
+there, and only there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask
+
+from pivot_async.batch._dask import LOCAL_CLUSTER_CONFIG, local_cluster
+
+
+def _settings() -> dict[str, Any]:
+    return {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG}
+
+
+def _worker_callbacks(dask_worker: Any) -> list[str]:
+    return sorted(dask_worker.periodic_callbacks)
+
+
+def _scheduler_tick(dask_scheduler: Any) -> float:
+    return float(dask_scheduler._tick_interval)
+
+
+async def test_a_jobs_own_cluster_wakes_its_processes_less_often() -> None:
+    before = _settings()
+    assert before["distributed.worker.profile.enabled"] is True  # Dask's default
+    async with local_cluster(1) as client:
+        (workers,) = (await client.run(_settings)).values()
+        assert workers == LOCAL_CLUSTER_CONFIG
+        (callbacks,) = (await client.run(_worker_callbacks)).values()
+        assert "profile" not in callbacks and "tick" in callbacks
+        assert await client.run_on_scheduler(_scheduler_tick) == 0.5
+        assert _settings() == before  # this process's Dask configuration is left alone
