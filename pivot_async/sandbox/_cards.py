@@ -1,13 +1,9 @@
 """Cards: the merchant RSA keys, ``encryptedCard`` decryption and the test-card table.
 
-Decryption follows docs/reference/wire.md#card-encryption: ``encryptedCard`` is base64 of a
-JSON envelope ``{encryptedKey, nonce, ciphertext}`` (keys matched case-insensitively,
-docs/reference/wire.md#decision-k); the AES-256 key is unwrapped with RSA-OAEP using SHA-256 for
-both the hash and MGF1 (pycryptodome defaults to SHA-1, so both are given explicitly), then
-AES-256-GCM opens ``ciphertext`` whose last 16 bytes are the tag.
-
-The sandbox never stores a PAN: a card is reduced to its display data (first6, first8, last4,
-expiry, BIN information, fingerprint) plus the key of its test scenario.
+Decryption: docs/reference/wire.md#card-encryption (envelope keys in any case, wire.md#decision-k);
+RSA-OAEP with SHA-256 for the hash and MGF1, both given (pycryptodome defaults to SHA-1), then
+AES-256-GCM with the tag last. No PAN is stored: a card becomes its display data and the key of
+its test scenario.
 """
 
 from __future__ import annotations
