@@ -21,11 +21,6 @@ def amount_json(value: int | None) -> dict[str, Any] | None:
     return None if value is None else {"value": value, "currency": "IDR"}
 
 
-def money_string(value: decimal.Decimal | int) -> str:
-    """A refund amount: a decimal string with two places (``"10000.00"``)."""
-    return f"{decimal.Decimal(value):.2f}"
-
-
 _AMOUNTS = frozenset({"amount", "authorized_amount", "captured_amount"})
 
 
@@ -217,7 +212,7 @@ class Refund:
         """The refund as the API returns it."""
         data = _wire(self, _REFUND_KEYS)
         for key, value in (("capturedAmount", self.captured_amount), ("amount", self.amount)):
-            data[key] = {"currency": "IDR", "value": money_string(value)}
+            data[key] = {"currency": "IDR", "value": f"{decimal.Decimal(value):.2f}"}  # "10000.00"
         return data
 
 

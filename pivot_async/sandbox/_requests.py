@@ -20,8 +20,6 @@ from ._validation import _CARD, _TYPE, _VA, CONFIRM_FIELDS, CREATE_FIELDS, METHO
 __all__ = ["MethodInput", "parse_confirm", "parse_create", "parse_method", "session_settings_apply"]
 
 _OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
-MULTIPLE_NEEDS_API = "paymentType 'MULTIPLE' is only allowed when mode is set to 'API'"
-MULTIPLE_NOT_FOR_METHOD = "paymentType 'MULTIPLE' is not allowed for this payment method type"
 _Json = dict[str, Any]
 QRIS_MULTIPLE_AMOUNT = (
     "QRIS with paymentType = MULTIPLE must not include an amount. "
@@ -153,9 +151,9 @@ def parse_create(
     if mode == "API" and body.get("paymentMethod") is None:
         chk.error("paymentMethod", "paymentMethod is required when mode is API")
     if multiple and mode != "API":
-        chk.error("", MULTIPLE_NEEDS_API)
+        chk.error("", "paymentType 'MULTIPLE' is only allowed when mode is set to 'API'")
     elif multiple and (m is None or m.type not in ("QR", "VIRTUAL_ACCOUNT")):
-        chk.error("", MULTIPLE_NOT_FOR_METHOD)
+        chk.error("", "paymentType 'MULTIPLE' is not allowed for this payment method type")
     amount = chk.get("amount.value")
     if multiple and m is not None and m.type == "QR" and body.get("amount") is not None:
         chk.error("", QRIS_MULTIPLE_AMOUNT)
