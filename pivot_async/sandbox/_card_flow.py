@@ -100,10 +100,8 @@ class CardFlow:
         charge.card_cvc_given = card.cvc
         charge.card = card_json(None if card.via_token else card.profile)
         session.awaiting_3ds = True
-        if card.via_token:
-            session.payment_url = self.moves.token_auth_url(session)
-        else:
-            session.payment_url = self.moves.three_ds_url(session)
+        page = self.moves.token_auth_url if card.via_token else self.moves.three_ds_url
+        session.payment_url = page(session)
 
     def pending_charge(self, session: Session) -> Charge:
         charge = session.charges[-1] if session.charges else None

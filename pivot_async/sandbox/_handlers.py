@@ -31,11 +31,8 @@ T = TypeVar("T")
 def paginate(request: web.Request, items: Sequence[T]) -> tuple[list[T], dict[str, int]]:
     """Slice ``items`` by ``page`` / ``perPage`` (default 20, capped at 100; wire.md#envelope)."""
     values = {}
-    for name, default in (("page", 1), ("perPage", 20)):
-        text = request.query.get(name)
-        if text is None or text == "":
-            values[name] = default
-            continue
+    for name, default in (("page", "1"), ("perPage", "20")):
+        text = request.query.get(name) or default
         if not text.isdigit() or int(text) < 1:
             raise validation_error([(name, f"{name} must be a positive integer")])
         values[name] = int(text)
