@@ -17,11 +17,10 @@ from ._util import random_digits
 __all__ = [
     "EWALLET_TEST_PHONES",
     "EwalletFlow",
-    "dynamic_va_number",
     "ewallet_deep_link",
     "qr_object",
     "qris_content",
-    "static_va_number",
+    "va_number",
     "va_object",
 ]
 
@@ -48,14 +47,9 @@ EWALLET_TEST_PHONES: dict[str, tuple[str, str]] = {
 _DEEP_LINK_SCHEMES = {"SHOPEEPAY": "shopeepayid://main", "DANA": "dana://pay", "OVO": "ovo://pay"}
 
 
-def dynamic_va_number(channel: str, sequence: int) -> str:
-    """A 16-digit dynamic VA number: the channel's prefix and a 12-digit sequence."""
-    return _VA_PREFIX.get(channel, ("9999", "9998"))[0] + f"{sequence:012d}"
-
-
-def static_va_number(channel: str, custom: str) -> str:
-    """A static VA number: the channel's static prefix and the merchant's number."""
-    return _VA_PREFIX.get(channel, ("9999", "9998"))[1] + f"{int(custom):012d}"
+def va_number(channel: str, number: int, *, static: bool = False) -> str:
+    """A 16-digit VA number: the channel's dynamic (or static) prefix and 12 digits."""
+    return _VA_PREFIX.get(channel, ("9999", "9998"))[static] + f"{number:012d}"
 
 
 def qris_content(

@@ -12,10 +12,9 @@ from ._card_flow import CardFlow
 from ._cards import key_for_index, public_key_b64
 from ._channels import (
     EwalletFlow,
-    dynamic_va_number,
     ewallet_deep_link,
     qr_object,
-    static_va_number,
+    va_number,
     va_object,
 )
 from ._context import SandboxContext
@@ -135,7 +134,7 @@ class Payments:
             custom = str(state.next_number(f"static-va:{merchant.id}:{channel}"))
         elif not (custom.isdigit() and 1 <= len(custom) <= 8 and int(custom) >= 1):
             raise validation_error([("", VA_OUTSIDE_RANGE)])
-        number = static_va_number(channel, custom)
+        number = va_number(channel, int(custom), static=True)
         if (channel, number) in state.va_numbers:
             raise validation_error([("", VA_TAKEN)])
         state.va_numbers[(channel, number)] = session.id
@@ -167,7 +166,7 @@ class Payments:
         expiry = format_time(session.expiry_at) if session.expiry_at else ZERO_TIME
         if m.type == "VIRTUAL_ACCOUNT":
             channel = m.channel or "PERMATA"
-            number = dynamic_va_number(channel, self.ctx.state.next_number(f"va:{channel}"))
+            number = va_number(channel, self.ctx.state.next_number(f"va:{channel}"))
             name = m.va_name or session.statement_descriptor
             charge.virtual_account = va_object(channel, number, name, expiry)
         elif m.type == "QR":
