@@ -1,8 +1,6 @@
-"""Customer-facing HTML pages: hosted payment page, 3DS, card-token authentication, e-wallet, QR.
-
-Every button posts a form to a control route (``/_sandbox/...``) that does the same as its
-JSON twin, then redirects to the next page. No page changes state on GET.
-"""
+"""Customer-facing HTML pages (hosted payment page, 3DS, saved card, e-wallet, QR): each button
+posts a form to a control route (``/_sandbox/...``) that does what its JSON twin does, then
+redirects to the next page; no page changes state on GET."""
 
 from __future__ import annotations
 

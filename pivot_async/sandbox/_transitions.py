@@ -147,10 +147,7 @@ class Transitions:
                 del self.ctx.state.va_numbers[key]
 
     def save_method(self, session: Session, charge: Charge) -> None:
-        """``saveForFutureUse``: store the card or e-wallet on the customer.
-
-        See docs/reference/wire.md#customers.
-        """
+        """``saveForFutureUse``: store the card or e-wallet on the customer (wire.md#customers)."""
         customer = self.ctx.state.customers.get(session.customer_id or "")
         profile = charge.card_profile
         if not session.save_for_future_use or customer is None:
