@@ -70,8 +70,9 @@ class CardFlow:
             if card.expired(self.ctx.now()):
                 raise validation_error([(_ENCRYPTED, "The card has expired")])
         if card is not None:
-            key, profile = TEST_CARDS.get(card.number, "UNKNOWN"), card_profile(card, merchant.id)
-            prepared = PreparedCard(key, profile, via_token=False, cvc=bool(card.cvc))
+            scenario = TEST_CARDS.get(card.number, "UNKNOWN")
+            profile = card_profile(card, merchant.id)
+            prepared = PreparedCard(scenario, profile, via_token=False, cvc=bool(card.cvc))
         elif m.card_token:
             stored = self.ctx.state.card_tokens.get(m.card_token)
             if stored is None or stored.merchant_id != merchant.id:

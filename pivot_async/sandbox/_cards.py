@@ -216,9 +216,8 @@ def _brand(pan: str) -> str:
 def card_profile(card: CardData, merchant_id: str) -> dict[str, Any]:
     """The display part of a card: what charges and stored methods show."""
     scenario = TEST_CARDS.get(card.number, "UNKNOWN")
-    fingerprint = uuid.UUID(
-        bytes=hashlib.sha256(f"{merchant_id}:{card.number}".encode()).digest()[:16], version=4
-    )
+    digest = hashlib.sha256(f"{merchant_id}:{card.number}".encode()).digest()
+    fingerprint = uuid.UUID(bytes=digest[:16], version=4)
     return {  # _DISPLAY_KEYS, then the BIN information and the name
         "first6": card.number[:6],
         "first8": card.number[:8],

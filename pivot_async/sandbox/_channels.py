@@ -44,6 +44,7 @@ EWALLET_TEST_PHONES: dict[str, tuple[str, str]] = {
 }
 """E-wallet test accounts (docs/reference/wire.md#test-data): phone -> (session, charge status)."""
 
+_Json = dict[str, Any]
 _DEEP_LINK_SCHEMES = {"SHOPEEPAY": "shopeepayid://main", "DANA": "dana://pay", "OVO": "ovo://pay"}
 
 
@@ -85,22 +86,20 @@ def va_object(channel: str, number: str, name: str, expiry: str) -> dict[str, An
     }
 
 
-def qr_object(
-    merchant_name: str, reference: str, amount: int | None, qr_url: str, expiry: str
-) -> dict[str, Any]:
+def qr_object(name: str, reference: str, amount: int | None, qr_url: str, expiry: str) -> _Json:
     """A ``qr`` object: dynamic (a charge's, with ``amount``) or static (``amount`` None, a
     MULTIPLE session's, with a ``storeId``)."""
     static = amount is None
     store_id = f"ST{random_digits(10)}" if static else ""
     content = qris_content(
-        merchant_name=merchant_name, reference=reference, amount=amount, store_id=store_id
+        merchant_name=name, reference=reference, amount=amount, store_id=store_id
     )
     qr: dict[str, Any] = {"acquirer": "BNC", "qrContent": content, "qrUrl": qr_url}
     qr["qrType"] = "STATIC" if static else "DYNAMIC"
     if static:
         qr["storeId"] = store_id
     qr["retrievalReferenceNumber"] = "" if static else random_digits(25)
-    return {**qr, "issuerName": "", "expiryAt": expiry, "merchantName": merchant_name}
+    return {**qr, "issuerName": "", "expiryAt": expiry, "merchantName": name}
 
 
 class EwalletFlow:

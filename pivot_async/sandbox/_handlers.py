@@ -26,6 +26,7 @@ __all__ = ["PAYMENTS_KEY", "REFUNDS_KEY", "add_api_routes", "paginate"]
 PAYMENTS_KEY: web.AppKey[Payments] = web.AppKey("pivot_sandbox_payments", Payments)
 REFUNDS_KEY: web.AppKey[Refunds] = web.AppKey("pivot_sandbox_refunds", Refunds)
 T = TypeVar("T")
+_Owned = Iterable[Session | Refund]
 
 
 def paginate(request: web.Request, items: Sequence[T]) -> tuple[list[T], dict[str, int]]:
@@ -111,9 +112,7 @@ async def get_payment(request: web.Request) -> web.Response:
     return ok(session.to_json())
 
 
-def _list_owned(
-    request: web.Request, merchant: Merchant, items: Iterable[Session | Refund]
-) -> web.Response:
+def _list_owned(request: web.Request, merchant: Merchant, items: _Owned) -> web.Response:
     """One page of the merchant's items, newest first, filtered by ``clientReferenceId``."""
     reference = request.query.get("clientReferenceId")
     owned: list[Session | Refund] = [

@@ -198,16 +198,14 @@ SAVE_METHODS = ("CARD", "EWALLET")
 """``saveForFutureUse`` and ``expirationMode: STRICT`` take effect for these only."""
 
 
-def _not_applicable(
-    kind: str | None, expiration_mode: str, save: bool, save_key: str
-) -> list[tuple[str, str]]:
+def _not_applicable(kind: str | None, mode: str, save: bool, field: str) -> list[tuple[str, str]]:
     """The CARD/EWALLET-only settings that would not take effect for method ``kind``: an
     explicit default (``false``, ``LOOSE``) passes; without a method (chosen later on the
     hosted page or at confirm) they are checked then (docs/reference/wire.md#create-session)."""
     if kind is None or kind in SAVE_METHODS:
         return []
     why = "applies only to paymentMethod.type CARD or EWALLET; omit it (or send its default)"
-    given = (("expirationMode", expiration_mode != "LOOSE"), (save_key, save))
+    given = (("expirationMode", mode != "LOOSE"), (field, save))
     return [(key, f"{key} {why} for {kind}") for key, on in given if on]
 
 
