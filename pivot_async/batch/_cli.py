@@ -218,8 +218,8 @@ def build_batch(subparsers: Any) -> None:
                              "gateway's 24 h idempotency alone)")
     parser.add_argument("--dask", default=None, metavar="CLUSTER",
                         help="run the rows on a Dask cluster: local:N or tcp://HOST:8786")
-    parser.add_argument("--chunk-size", type=_positive_int, default=500, metavar="N",
-                        help="rows per Dask task with --dask (default 500)")
+    parser.add_argument("--chunk-size", type=_positive_int, default=1000, metavar="N",
+                        help="rows per Dask task with --dask (default 1000)")
     parser.add_argument("--dry-run", action="store_true",
                         help="read and check every row, report malformed ones, send nothing")
     progress = parser.add_mutually_exclusive_group()
