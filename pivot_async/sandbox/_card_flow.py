@@ -149,10 +149,7 @@ class CardFlow:
         charge = session.charges[-1] if session.charges else None
         if charge is None or charge.status != "PROCESSING" or charge.card_key != "REQUIRE_REVIEW":
             raise status_error(session, "nothing is under review")
-        if decision == "approve":
-            self.authorize(session, charge)
-        else:
-            self._block(session, charge)
+        (self.authorize if decision == "approve" else self._block)(session, charge)
 
     def _block(self, session: Session, charge: Charge) -> None:
         charge.fds = self._fds("REJECTED")

@@ -17,6 +17,7 @@ from ._util import jwt_decode
 __all__ = ["add_page_routes", "page_for", "status_url"]
 
 _SIMULATE = ("chargeStatus", "SUCCESS", "Simulate payment")
+_UNKNOWN = "Unknown payment session"
 
 
 def _auth_buttons(*labels: str) -> list[tuple[str, str, str]]:
@@ -104,9 +105,7 @@ def _waiting(session: Session) -> str:
     return _card_form(session)
 
 
-def _session_or_404(
-    request: web.Request, session_id: str, missing: str = "Unknown payment session"
-) -> Session:
+def _session_or_404(request: web.Request, session_id: str, missing: str = _UNKNOWN) -> Session:
     session = request.app[CONTEXT_KEY].state.sessions.get(session_id)
     if session is None:
         raise web.HTTPNotFound(text=missing)

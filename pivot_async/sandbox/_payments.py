@@ -10,13 +10,7 @@ from typing import Any
 
 from ._card_flow import CardFlow
 from ._cards import key_for_index, public_key_b64
-from ._channels import (
-    EwalletFlow,
-    ewallet_deep_link,
-    qr_object,
-    va_number,
-    va_object,
-)
+from ._channels import EwalletFlow, ewallet_deep_link, qr_object, va_number, va_object
 from ._context import SandboxContext
 from ._errors import not_found, state_error, validation_error
 from ._fields import Field, check
