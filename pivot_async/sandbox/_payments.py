@@ -16,13 +16,7 @@ from ._errors import not_found, state_error, validation_error
 from ._fields import Field, check
 from ._merchants import Merchant
 from ._models import Charge, Customer, Session
-from ._requests import (
-    MethodInput,
-    parse_confirm,
-    parse_create,
-    parse_method,
-    session_settings_apply,
-)
+from ._requests import MethodInput, parse_confirm, parse_create, parse_method
 from ._transitions import CONFIRMABLE, Transitions, status_error
 from ._util import ZERO_TIME, format_time, uuid7
 from ._validation import OBJECT, SIMULATION_FIELDS
@@ -181,10 +175,8 @@ class Payments:
     async def confirm(self, merchant: Merchant, session: Session, body: dict[str, Any]) -> Session:
         """``POST /v2/payments/{id}/confirm`` (T5)."""
         self._confirmable(session)
-        config, now = self.ctx.config, self.ctx.now()
-        m, order = parse_confirm(body, config, now, session.method_type, session.amount)
+        m, order = parse_confirm(body, session, self.ctx.config, self.ctx.now())
         # No blanket orderInformation rule (docs/sandbox.md): only AVS cards need billingInfo.
-        session_settings_apply(session, m.type)
         return await self._apply_method(merchant, session, m, order)
 
     async def _apply_method(

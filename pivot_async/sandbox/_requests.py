@@ -17,7 +17,7 @@ from ._models import Session
 from ._util import parse_request_time, uuid7
 from ._validation import _CARD, _TYPE, _VA, CONFIRM_FIELDS, CREATE_FIELDS, METHOD_FIELDS
 
-__all__ = ["MethodInput", "parse_confirm", "parse_create", "parse_method", "session_settings_apply"]
+__all__ = ["MethodInput", "parse_confirm", "parse_create", "parse_method"]
 
 _OPTION_KEYS = {"VIRTUAL_ACCOUNT": "virtualAccount", "QR": "qr", "EWALLET": "ewallet"}
 _Json = dict[str, Any]
@@ -221,14 +221,6 @@ def _check_applicable(chk: Checked, kind: str | None, mode: str, save_key: str) 
         chk.error(key, problem)
 
 
-def session_settings_apply(session: Session, kind: str) -> None:
-    """On confirm: the session's CARD/EWALLET-only settings must apply to the chosen method."""
-    save, created = session.save_for_future_use, " (set when the session was created)"
-    details = _not_applicable(kind, session.expiration_mode, save, "saveForFutureUse")
-    if details:
-        raise validation_error([(key, problem + created) for key, problem in details])
-
-
 def _check_amount_range(chk: Checked, config: SandboxConfig, kind: str | None, amount: int) -> None:
     rows = [config.methods[kind]] if kind else [c for c in config.methods.values() if c.enabled]
     if any(c.minimum <= amount <= c.maximum for c in rows):
@@ -240,24 +232,29 @@ def _check_amount_range(chk: Checked, config: SandboxConfig, kind: str | None, a
 
 
 def parse_confirm(
-    body: _Json, config: SandboxConfig, now: _dt.datetime, session_type: str | None, amount: int
+    body: _Json, session: Session, config: SandboxConfig, now: _dt.datetime
 ) -> tuple[MethodInput, _Json | None]:
-    """Validate a confirm body; options at the top level win over nested ones
+    """Validate a confirm body for ``session`` (options at the top level win over nested ones),
+    then the session's CARD/EWALLET-only settings for the chosen method
     (docs/reference/wire.md#confirm-cancel-capture)."""
     chk = Checked().run(body, CONFIRM_FIELDS)
     pm, top = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
     options = top if top is not None else chk.get("paymentMethod.paymentMethodOptions")
     method = None if pm is None else parse_method(chk, pm, options, config, now, stage="confirm")
     if method is not None:
-        if session_type is not None and method.type != session_type:
-            problem = f"paymentMethod.type must be {session_type} for this session"
+        if session.method_type is not None and method.type != session.method_type:
+            problem = f"paymentMethod.type must be {session.method_type} for this session"
             chk.error("paymentMethod.type", problem)
         else:
-            _check_amount_range(chk, config, method.type, amount)
+            _check_amount_range(chk, config, method.type, session.amount)
         card_given = method.card or method.encrypted_card or method.card_token
         if method.type == "CARD" and not card_given:
             problem = "paymentMethod.card needs encryptedCard, token or number"
             chk.error("paymentMethod.card", problem)
     chk.raise_if_failed()
     assert method is not None
+    save, created = session.save_for_future_use, " (set when the session was created)"
+    details = _not_applicable(method.type, session.expiration_mode, save, "saveForFutureUse")
+    if details:
+        raise validation_error([(key, problem + created) for key, problem in details])
     return method, _order(chk)
