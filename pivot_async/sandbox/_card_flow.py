@@ -15,7 +15,6 @@ from ._cards import (
     SCENARIOS,
     TEST_CARDS,
     CardDecryptError,
-    card_from_plaintext,
     card_json,
     card_profile,
     decrypt_card,
@@ -62,8 +61,7 @@ class CardFlow:
         if m.encrypted_card:
             loop, key = asyncio.get_running_loop(), key_for_index(merchant.key_index)
             try:
-                payload = await loop.run_in_executor(None, decrypt_card, m.encrypted_card, key)
-                card = card_from_plaintext(payload)
+                card = await loop.run_in_executor(None, decrypt_card, m.encrypted_card, key)
             except CardDecryptError as exc:
                 problem = f"encryptedCard could not be decrypted: {exc}"
                 raise validation_error([(_ENCRYPTED, problem)]) from None

@@ -148,8 +148,8 @@ def _b64(value: Any, name: str) -> bytes:
         raise CardDecryptError(f"{name} is not valid base64") from exc
 
 
-def decrypt_card(encrypted: str, key: RSA.RsaKey) -> dict[str, Any]:
-    """Open an ``encryptedCard`` value: the plaintext JSON object (wire.md#card-encryption)."""
+def decrypt_card(encrypted: str, key: RSA.RsaKey) -> CardData:
+    """Open an ``encryptedCard`` value: its card (wire.md#card-encryption)."""
     raw = _b64(encrypted, "encryptedCard")
     try:
         envelope = msgspec.json.decode(raw)
@@ -179,15 +179,8 @@ def decrypt_card(encrypted: str, key: RSA.RsaKey) -> dict[str, Any]:
         raise CardDecryptError("ciphertext failed authentication or is not JSON") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("card"), dict):
         raise CardDecryptError("the decrypted payload has no card object")
-    return payload
-
-
-def card_from_plaintext(payload: dict[str, Any]) -> CardData:
-    """Validate the decrypted card object (docs/reference/wire.md#card-encryption rules)."""
-    card = payload["card"]
-    number = card.get("number")
-    month = card.get("expiryMonth")
-    year = card.get("expiryYear")
+    card = payload["card"]  # its rules: docs/reference/wire.md#card-encryption
+    number, month, year = (card.get(k) for k in ("number", "expiryMonth", "expiryYear"))
     if not (isinstance(number, str) and number.isdigit() and 13 <= len(number) <= 19):
         raise CardDecryptError("card.number must be 13 to 19 digits")
     if not (isinstance(month, str) and month.isdigit() and 1 <= int(month) <= 12):
