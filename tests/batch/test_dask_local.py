@@ -1,13 +1,15 @@
 """A job's own LocalCluster (``--dask local:N``): Dask's frequent diagnostics run less often
-there, and only there."""
+there, and only there; a worker freezes its objects for the garbage collector during a job."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import dask
 
 from pivot_async.batch._dask import LOCAL_CLUSTER_CONFIG, local_cluster
+from pivot_async.batch._dask_worker import _Config, _Plugin
 
 
 def _settings() -> dict[str, Any]:
@@ -32,3 +34,14 @@ async def test_a_jobs_own_cluster_wakes_its_processes_less_often() -> None:
         assert "profile" not in callbacks and "tick" in callbacks
         assert await client.run_on_scheduler(_scheduler_tick) == 0.5
         assert _settings() == before  # this process's Dask configuration is left alone
+
+
+async def test_a_worker_leaves_its_objects_out_of_full_collections_while_a_job_runs() -> None:
+    plugin = _Plugin("pivot-async-batch-test", _Config({}))  # no credentials: no client
+    assert gc.get_freeze_count() == 0
+    try:
+        await plugin.setup(worker=None)
+        assert gc.get_freeze_count() > 10_000  # the process's objects, frozen for the job
+    finally:
+        await plugin.teardown(worker=None)
+    assert gc.get_freeze_count() == 0  # collectable again once the job is over
