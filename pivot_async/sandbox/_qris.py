@@ -25,10 +25,17 @@ def tlv(tag: str, value: str) -> str:
 
 
 def build_qris(
-    *, merchant_name: str, merchant_pan: str = "936009110000000008",
-    merchant_id: str = "210312440000008", mcc: str = "5812", city: str = "JAKARTA",
-    postal: str = "10110", acquirer: str = "ID.LINKAJA.WWW", criterion: str = "UMI",
-    amount: str | None = None, reference: str | None = None,
+    *,
+    merchant_name: str,
+    merchant_pan: str = "936009110000000008",
+    merchant_id: str = "210312440000008",
+    mcc: str = "5812",
+    city: str = "JAKARTA",
+    postal: str = "10110",
+    acquirer: str = "ID.LINKAJA.WWW",
+    criterion: str = "UMI",
+    amount: str | None = None,
+    reference: str | None = None,
 ) -> str:
     """A valid QRIS string (static unless ``amount`` is given; tag 62.01 is ``reference``)."""
     account = tlv("00", acquirer) + tlv("01", merchant_pan) + tlv("02", merchant_id)

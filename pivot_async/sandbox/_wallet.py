@@ -62,19 +62,29 @@ def _token(wallet: WalletSandbox, service: str) -> Route:
         merchant, body, grant = verify_token_request(wallet, request, raw, service, grants)
         if b2b:
             token = wallet._issue("b2b", merchant.client_key, cfg.b2b_token_ttl)
-            return json_response({"responseCode": "2007300", "responseMessage": "Successful",
-                                  "accessToken": token.value, "tokenType": "Bearer",
-                                  "expiresIn": str(int(cfg.b2b_token_ttl))})
+            return json_response(
+                {
+                    "responseCode": "2007300",
+                    "responseMessage": "Successful",
+                    "accessToken": token.value,
+                    "tokenType": "Bearer",
+                    "expiresIn": str(int(cfg.b2b_token_ttl)),
+                }
+            )
         binding_id = _granted_binding(wallet, merchant, body, grant)
         access = wallet._issue("customer", merchant.client_key, cfg.customer_token_ttl, binding_id)
         refresh = wallet._issue("refresh", merchant.client_key, cfg.refresh_token_ttl, binding_id)
-        return json_response({
-            "accessToken": access.value,
-            "accessTokenExpiryTime": snap_timestamp(access.expires_at),
-            "refreshToken": refresh.value,
-            "refreshTokenExpiryTime": snap_timestamp(refresh.expires_at),
-            "responseCode": "2007400", "responseMessage": "Successful", "tokenType": "Bearer",
-        })
+        return json_response(
+            {
+                "accessToken": access.value,
+                "accessTokenExpiryTime": snap_timestamp(access.expires_at),
+                "refreshToken": refresh.value,
+                "refreshTokenExpiryTime": snap_timestamp(refresh.expires_at),
+                "responseCode": "2007400",
+                "responseMessage": "Successful",
+                "tokenType": "Bearer",
+            }
+        )
 
     return handle
 
@@ -153,8 +163,10 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
             return _page("Account linked", f"<p><a href='{target}'>Continue</a></p>")
         if wallet.clock.now() >= reg.expires_at:
             return _expired("activation link")
-        info = (f"<p>Link the Pivot Pay wallet of <b>{html.escape(reg.name or '-')}</b> "
-                f"({html.escape(reg.phone_no)}) to this merchant?</p>")
+        info = (
+            f"<p>Link the Pivot Pay wallet of <b>{html.escape(reg.name or '-')}</b> "
+            f"({html.escape(reg.phone_no)}) to this merchant?</p>"
+        )
         return _page("Link your wallet", info + _form(("bind", "Link account")))
 
     async def unbind_page(request: web.Request) -> web.Response:
@@ -181,9 +193,11 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
         target = {"pay": payment.return_url, "cancel": payment.failed_url}.get(action)
         if target:
             raise web.HTTPFound(target)
-        text = (f"<p>Pay <b>IDR {money(payment.amount)['value']}</b> "
-                f"(ref {html.escape(payment.partner_reference_no)}).</p>"
-                f"<p>Status: {STATUS_DESC[payment.status]}</p>")
+        text = (
+            f"<p>Pay <b>IDR {money(payment.amount)['value']}</b> "
+            f"(ref {html.escape(payment.partner_reference_no)}).</p>"
+            f"<p>Status: {STATUS_DESC[payment.status]}</p>"
+        )
         if payment.status == "01":
             text += _form(("pay", "Pay"), ("cancel", "Cancel"))
         return _page("Confirm payment", text)
@@ -227,16 +241,27 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
 
     async def merchant_control(request: web.Request) -> web.Response:
         m, cfg = wallet.default_merchant, wallet.config
-        return json_response({
-            "clientKey": m.client_key, "clientSecret": m.client_secret,
-            "partnerId": m.partner_id, "channelId": m.channel_id, "merchantId": m.merchant_id,
-            "privateKeyPem": m.private_key_pem, "publicKeyPem": m.public_key.to_pem(),
-            "b2bTokenPath": cfg.b2b_token_path, "b2b2cTokenPath": cfg.b2b2c_token_path,
-            "apiPrefix": cfg.api_prefix,
-        })
+        return json_response(
+            {
+                "clientKey": m.client_key,
+                "clientSecret": m.client_secret,
+                "partnerId": m.partner_id,
+                "channelId": m.channel_id,
+                "merchantId": m.merchant_id,
+                "privateKeyPem": m.private_key_pem,
+                "publicKeyPem": m.public_key.to_pem(),
+                "b2bTokenPath": cfg.b2b_token_path,
+                "b2b2cTokenPath": cfg.b2b2c_token_path,
+                "apiPrefix": cfg.api_prefix,
+            }
+        )
 
-    for name, handler in {"account-linkage-bind": bind_page, "account-linkage-unbind": unbind_page,
-                          "payment": payment_page, "qris-payment": payment_page}.items():
+    for name, handler in {
+        "account-linkage-bind": bind_page,
+        "account-linkage-unbind": unbind_page,
+        "payment": payment_page,
+        "qris-payment": payment_page,
+    }.items():
         app.router.add_get(f"{pages}/{name}", as_page(handler))
         app.router.add_post(f"{pages}/{name}", as_page(handler))
     app.router.add_get(f"{control}/merchant", merchant_control)

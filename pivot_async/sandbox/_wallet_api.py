@@ -57,18 +57,24 @@ def endpoint(
 
 # ------------------------------------------------------------------ account endpoints
 
-REDIRECT_FIELDS = tuple(Field(f"additionalInfo.{name}", False, v.url) for name in (
-    "redirectUrl", "failedRedirectUrl", "redirectionUrl", "failedRedirectionUrl"))
+REDIRECT_FIELDS = tuple(
+    Field(f"additionalInfo.{name}", False, v.url)
+    for name in ("redirectUrl", "failedRedirectUrl", "redirectionUrl", "failedRedirectionUrl")
+)
 
 
 def _redirects(info: dict[str, Any]) -> tuple[str | None, str | None]:
     """The success and failure redirect URLs of ``additionalInfo`` (either spelling)."""
-    return (info.get("redirectUrl") or info.get("redirectionUrl"),
-            info.get("failedRedirectUrl") or info.get("failedRedirectionUrl"))
+    return (
+        info.get("redirectUrl") or info.get("redirectionUrl"),
+        info.get("failedRedirectUrl") or info.get("failedRedirectionUrl"),
+    )
 
 
 @endpoint(
-    "registration-account-creation", "06", False,
+    "registration-account-creation",
+    "06",
+    False,
     Field("partnerReferenceNo", True, text(64)),
     Field("merchantId", True, text(36)),
     Field("name", False, text(50)),
@@ -80,16 +86,25 @@ def account_creation(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     body = ctx.body
     reference_no = str(uuid.uuid4())
     link, page, expires = wallet._new_link(
-        "account-linkage-bind", str(uuid.uuid4()), body["merchantId"], reference_no)
-    reg = Registration(reference_no, ctx.merchant.client_key, body.get("name") or "",
-                       body["phoneNo"], body["redirectUrl"], expires)
+        "account-linkage-bind", str(uuid.uuid4()), body["merchantId"], reference_no
+    )
+    reg = Registration(
+        reference_no,
+        ctx.merchant.client_key,
+        body.get("name") or "",
+        body["phoneNo"],
+        body["redirectUrl"],
+        expires,
+    )
     wallet.registrations[reference_no] = wallet._links[link] = reg
     info = {"activationLink": page, "expiredAt": snap_timestamp(expires)}
     return {"additionalInfo": info, "referenceNo": reference_no}
 
 
 @endpoint(
-    "registration-account-unbinding", "09", False,
+    "registration-account-unbinding",
+    "09",
+    False,
     Field("merchantId", True, text(36)),
     Field("tokenId", True, text(64)),
     Field("additionalInfo", False, v.is_object),
@@ -105,7 +120,8 @@ def unbinding(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         if issued.binding_id == binding.binding_id:
             issued.revoked = True
     link, page, expires = wallet._new_link(
-        "account-linkage-unbind", binding.binding_id, body["merchantId"], str(uuid.uuid4()))
+        "account-linkage-unbind", binding.binding_id, body["merchantId"], str(uuid.uuid4())
+    )
     wallet._links[link] = PageLink(_redirects(body.get("additionalInfo") or {})[0], expires)
     return {"additionalInfo": {"expiredIn": snap_timestamp(expires), "redirectUrl": page}}
 
@@ -128,7 +144,9 @@ def _visible(wallet: WalletSandbox, ctx: SnapContext) -> list[HistoryEntry]:
 
 
 @endpoint(
-    "transaction-history-list", "12", True,
+    "transaction-history-list",
+    "12",
+    True,
     Field("partnerReferenceNo", False, text(64)),
     Field("fromDateTime", True, v.datetime_str),
     Field("toDateTime", True, v.datetime_str),
@@ -147,16 +165,27 @@ def history_list(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     rows.reverse()  # newest first; equal times keep the newest-recorded first (stable sort)
     rows.sort(key=lambda e: e.date_time, reverse=True)
     size, number = int(body["pageSize"]), int(body["pageNumber"])
-    return {"detailData": [
-        {"dateTime": snap_timestamp(e.date_time), "status": e.status, "type": e.type,
-         "amount": money(e.amount), "additionalInfo": {
-             "referenceNo": e.reference_no, "partnerReferenceNo": e.partner_reference_no}}
-        for e in rows[(number - 1) * size : number * size]
-    ]}
+    return {
+        "detailData": [
+            {
+                "dateTime": snap_timestamp(e.date_time),
+                "status": e.status,
+                "type": e.type,
+                "amount": money(e.amount),
+                "additionalInfo": {
+                    "referenceNo": e.reference_no,
+                    "partnerReferenceNo": e.partner_reference_no,
+                },
+            }
+            for e in rows[(number - 1) * size : number * size]
+        ]
+    }
 
 
 @endpoint(
-    "transaction-history-detail", "13", True,
+    "transaction-history-detail",
+    "13",
+    True,
     Field("originalPartnerReferenceNo", True, text(64)),
     Field("additionalInfo", False, v.is_object),
 )
@@ -164,9 +193,14 @@ def history_detail(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     ref = ctx.body["originalPartnerReferenceNo"]
     for e in _visible(wallet, ctx):
         if e.partner_reference_no == ref:
-            return {"amount": money(e.amount), "dateTime": snap_timestamp(e.date_time),
-                    "partnerReferenceNo": e.partner_reference_no,
-                    "referenceNo": e.reference_no, "status": e.status, "type": e.type}
+            return {
+                "amount": money(e.amount),
+                "dateTime": snap_timestamp(e.date_time),
+                "partnerReferenceNo": e.partner_reference_no,
+                "referenceNo": e.reference_no,
+                "status": e.status,
+                "type": e.type,
+            }
     raise SnapError("4041301", "Transaction Not Found")
 
 
@@ -176,7 +210,9 @@ _JIT = Rule(choices=("JIT",))
 
 
 @endpoint(
-    "qr/qr-mpm-decode", "48", True,
+    "qr/qr-mpm-decode",
+    "48",
+    True,
     Field("qrContent", True, v.qris_content),
     Field("scanTime", False, v.datetime_str),
     Field("additionalInfo", False, v.is_object),
@@ -187,14 +223,21 @@ def qr_decode(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     qris_id = wallet._qris_ids.setdefault(content, str(uuid.uuid4()))
     return {
         "additionalInfo": {
-            "merchantId": parsed.merchant_id, "qrisId": qris_id, "qrisType": parsed.qris_type},
-        "merchantCategory": parsed.merchant_category, "merchantInfos": parsed.merchant_infos,
-        "merchantLocation": parsed.merchant_location, "merchantName": parsed.merchant_name,
+            "merchantId": parsed.merchant_id,
+            "qrisId": qris_id,
+            "qrisType": parsed.qris_type,
+        },
+        "merchantCategory": parsed.merchant_category,
+        "merchantInfos": parsed.merchant_infos,
+        "merchantLocation": parsed.merchant_location,
+        "merchantName": parsed.merchant_name,
     }
 
 
 @endpoint(
-    "qr/apply-ott", "49", True,
+    "qr/apply-ott",
+    "49",
+    True,
     Field("userResources", True, v.user_resources),
     Field("additionalInfo", True, v.is_object),
     Field("additionalInfo.partnerReferenceNo", True, text(64)),
@@ -209,7 +252,8 @@ def apply_ott(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         raise SnapError("4094901", "Duplicate partnerReferenceNo")
     ott = str(uuid.uuid4())
     link, page, expires = wallet._new_link(
-        "qris-payment", ctx.binding.binding_id, ctx.merchant.merchant_id, ott)
+        "qris-payment", ctx.binding.binding_id, ctx.merchant.merchant_id, ott
+    )
     wallet._links[link] = PageLink(_redirects(info)[0], expires, ott)
     wallet._ott_keys.add(key)
     info = {"paymentUrl": page, "urlExpiry": snap_timestamp(expires)}
@@ -217,8 +261,13 @@ def apply_ott(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 
 
 def _create_payment(
-    wallet: WalletSandbox, ctx: SnapContext, service: str, return_url: str | None,
-    failed_url: str | None, fee: Decimal = Decimal("0.00"), qris_id: str | None = None,
+    wallet: WalletSandbox,
+    ctx: SnapContext,
+    service: str,
+    return_url: str | None,
+    failed_url: str | None,
+    fee: Decimal = Decimal("0.00"),
+    qris_id: str | None = None,
 ) -> tuple[WalletPayment, str]:
     """Steps 9+ shared by debit (54) and QRIS payment (50): the payment and its page's URL."""
     binding = ctx.binding
@@ -239,9 +288,17 @@ def _create_payment(
     reference_no = str(uuid.uuid4())
     page_name = "payment" if service == "54" else "qris-payment"
     link, page, expires = wallet._new_link(
-        page_name, binding.binding_id, ctx.merchant.merchant_id, reference_no)
+        page_name, binding.binding_id, ctx.merchant.merchant_id, reference_no
+    )
     payment = WalletPayment(
-        reference_no, partner_ref, service, binding.binding_id, amount, fee, expires, return_url,
+        reference_no,
+        partner_ref,
+        service,
+        binding.binding_id,
+        amount,
+        fee,
+        expires,
+        return_url,
         failed_url,
     )
     wallet.payments[reference_no] = wallet._links[link] = payment
@@ -260,7 +317,9 @@ _AMOUNT_FIELDS = (
 
 
 @endpoint(
-    "qr/qr-mpm-payment", "50", True,
+    "qr/qr-mpm-payment",
+    "50",
+    True,
     Field("partnerReferenceNo", True, text(64)),
     *_AMOUNT_FIELDS,
     Field("feeAmount", False, v.is_object),
@@ -284,13 +343,17 @@ def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     payment, page = _create_payment(wallet, ctx, "50", *_redirects(info), fee, info["qrisId"])
     return {
         "additionalInfo": {"paymentUrl": page, "urlExpiry": snap_timestamp(payment.url_expires_at)},
-        "amount": money(payment.amount), "feeAmount": money(payment.fee),
-        "partnerReferenceNo": payment.partner_reference_no, "referenceNo": payment.reference_no,
+        "amount": money(payment.amount),
+        "feeAmount": money(payment.fee),
+        "partnerReferenceNo": payment.partner_reference_no,
+        "referenceNo": payment.reference_no,
     }
 
 
 @endpoint(
-    "debit/payment-host-to-host", "54", True,
+    "debit/payment-host-to-host",
+    "54",
+    True,
     Field("partnerReferenceNo", True, text(64)),
     *_AMOUNT_FIELDS,
     # "Payment to Merchant" parameter table (debit 54,
@@ -309,12 +372,17 @@ def debit(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     return_url = next((p["url"] for p in params if p["type"] == "PAY_RETURN"), params[0]["url"])
     payment, page = _create_payment(wallet, ctx, "54", return_url, return_url)
     expiry = snap_timestamp(payment.url_expires_at)
-    return {"additionalInfo": {"urlExpiredAt": expiry}, "referenceNo": payment.reference_no,
-            "webRedirectUrl": page}
+    return {
+        "additionalInfo": {"urlExpiredAt": expiry},
+        "referenceNo": payment.reference_no,
+        "webRedirectUrl": page,
+    }
 
 
 @endpoint(
-    "debit/status", "55", True,
+    "debit/status",
+    "55",
+    True,
     Field("originalPartnerReferenceNo", True, text(64)),
     Field("serviceCode", True, Rule(choices=("54",))),
     Field("originalReferenceNo", False, text(64)),
@@ -330,10 +398,12 @@ def debit_status(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     wallet._refresh(payment)
     out: dict[str, Any] = {  # originalPartnerReferenceCode: sic (docs/reference/wire.md#decision-n)
         "originalPartnerReferenceCode": payment.partner_reference_no,
-        "originalReferenceNo": payment.reference_no, "serviceCode": "54",
+        "originalReferenceNo": payment.reference_no,
+        "serviceCode": "54",
         "latestTransactionStatus": payment.status,
         "transactionStatusDesc": STATUS_DESC[payment.status],
-        "transAmount": money(payment.amount), "feeAmount": money(payment.fee),
+        "transAmount": money(payment.amount),
+        "feeAmount": money(payment.fee),
         "additionalInfo": {},
     }
     if payment.paid_at is not None:

@@ -74,8 +74,13 @@ class WalletSandbox:
         """One dict per rejected signature (the last 1,000): path, client key and the
         diagnostic hint, if any."""
         pem = self.config.default_private_key_pem or sandbox_key_pem()
-        default = SnapCredentials.of(DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET, pem,
-                                     partner_id=DEFAULT_PARTNER_ID, private_key_pem=pem)
+        default = SnapCredentials.of(
+            DEFAULT_CLIENT_KEY,
+            DEFAULT_CLIENT_SECRET,
+            pem,
+            partner_id=DEFAULT_PARTNER_ID,
+            private_key_pem=pem,
+        )
         owner = next(iter(self.merchants.values()), None)  # the sandbox's default merchant
         self.default_merchant = self.merchants.add_snap(default, owner)
         """The SNAP credentials of the sandbox's default merchant (``sandbox.merchant.snap``)."""
@@ -186,7 +191,10 @@ class WalletSandbox:
         return token, f"{self._ctx.base_url.rstrip('/')}{prefix}/{page}?token={token}", expires
 
     def _issue(
-        self, kind: Literal["b2b", "customer", "refresh"], client_key: str, ttl: float,
+        self,
+        kind: Literal["b2b", "customer", "refresh"],
+        client_key: str,
+        ttl: float,
         binding_id: str | None = None,
     ) -> Token:
         expires = self.clock.now() + _dt.timedelta(seconds=ttl)

@@ -133,10 +133,13 @@ class WalletPayment:
     def to_json(self) -> dict[str, Any]:
         """The payment as the control routes answer it (``/_sandbox/wallet/...``)."""
         out: dict[str, Any] = {
-            "referenceNo": self.reference_no, "partnerReferenceNo": self.partner_reference_no,
-            "serviceCode": self.service, "bindingId": self.binding_id,
+            "referenceNo": self.reference_no,
+            "partnerReferenceNo": self.partner_reference_no,
+            "serviceCode": self.service,
+            "bindingId": self.binding_id,
             "latestTransactionStatus": self.status,
-            "transactionStatusDesc": STATUS_DESC[self.status], "amount": money(self.amount),
+            "transactionStatusDesc": STATUS_DESC[self.status],
+            "amount": money(self.amount),
         }
         if self.paid_at is not None:
             out["paidTime"] = snap_timestamp(self.paid_at)

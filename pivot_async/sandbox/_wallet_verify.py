@@ -60,21 +60,30 @@ deeplink_flag = Rule("boolean")
 """``urlParams[].isDeeplink``: a JSON boolean, as Pivot's field table and example give it (and
 the client sends): SNAP's ``"Y"``/``"N"`` flags are refused, so both enforce one rule."""
 user_resources = Rule(
-    "array", min_len=1, check=lambda v: all(isinstance(x, str) for x in v) and "OTT" in v)
+    "array", min_len=1, check=lambda v: all(isinstance(x, str) for x in v) and "OTT" in v
+)
 qris_content = Rule(check=_parses(parse_qris))
 
 # ------------------------------------------------------------------ verification
 
 _STRICT_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+07:00")
 TRANSACTION_HEADERS = (
-    "X-TIMESTAMP", "X-SIGNATURE", "X-PARTNER-ID", "X-EXTERNAL-ID", "CHANNEL-ID", "Authorization"
+    "X-TIMESTAMP",
+    "X-SIGNATURE",
+    "X-PARTNER-ID",
+    "X-EXTERNAL-ID",
+    "CHANNEL-ID",
+    "Authorization",
 )
 TOKEN_HEADERS = ("X-TIMESTAMP", "X-CLIENT-KEY", "X-SIGNATURE")
 # token kind -> header, (not found code, message), (invalid code, message): steps 4 and 5
 _TOKEN_CHECKS = {
     "b2b": ("Authorization", ("03", "Token Not Found (B2B)"), ("01", "Invalid Token (B2B)")),
-    "customer": ("Authorization-Customer", ("04", "Customer Token Not Found"),
-                 ("02", "Invalid Customer Token")),
+    "customer": (
+        "Authorization-Customer",
+        ("04", "Customer Token Not Found"),
+        ("02", "Invalid Customer Token"),
+    ),
 }
 _JSON_STRING_OR_SPACE = re.compile(rb'("(?:[^"\\]|\\.)*")|[ \t\r\n]+', re.DOTALL)
 
@@ -177,8 +186,12 @@ def verify_transaction(
 
 
 def _signature_hint(
-    wallet: WalletSandbox, merchant: SnapCredentials, request: web.Request, path: str,
-    token: str, raw_body: bytes,
+    wallet: WalletSandbox,
+    merchant: SnapCredentials,
+    request: web.Request,
+    path: str,
+    token: str,
+    raw_body: bytes,
 ) -> str | None:
     """Diagnose the usual signing mistakes, never accepting them
     (docs/reference/wire-snap.md#snap-verify-transactional, wire-snap.md#snap-pitfalls)."""
@@ -191,9 +204,11 @@ def _signature_hint(
     # the body without whitespace outside JSON strings (docs/reference/wire-snap.md#snap-minify)
     minified = _JSON_STRING_OR_SPACE.sub(lambda m: m.group(1) or b"", raw_body)
     if minified != raw_body and matches(path, token, minified):
-        return ("signature matches the minified body: the client signed compact JSON but sent "
-                "other bytes (docs/reference/wire-snap.md#snap-pitfalls); send exactly the "
-                "signed bytes")
+        return (
+            "signature matches the minified body: the client signed compact JSON but sent "
+            "other bytes (docs/reference/wire-snap.md#snap-pitfalls); send exactly the "
+            "signed bytes"
+        )
     if raw_body == b"{}" and matches(path, token, b""):
         return "signature hashes {} as the empty string; hash the exact bytes sent"
     prefix = wallet.config.api_prefix.rstrip("/")
@@ -201,17 +216,24 @@ def _signature_hint(
         rel = path[len(prefix) :]
         for cand in ("/v1.0" + rel, rel, rel.lstrip("/")):
             if matches(cand, token, raw_body):
-                return (f"signature matches EndpointUrl {cand!r}; sign the full path {path!r} "
-                        "(docs/reference/wire.md#decision-e)")
+                return (
+                    f"signature matches EndpointUrl {cand!r}; sign the full path {path!r} "
+                    "(docs/reference/wire.md#decision-e)"
+                )
     customer = _bearer(request.headers.get("Authorization-Customer", ""))
     if customer and matches(path, customer, raw_body):
-        return ("signature uses the customer token; sign with the B2B token "
-                "(docs/reference/wire-snap.md#snap-customer-calls)")
+        return (
+            "signature uses the customer token; sign with the B2B token "
+            "(docs/reference/wire-snap.md#snap-customer-calls)"
+        )
     return None
 
 
 def verify_token_request(
-    wallet: WalletSandbox, request: web.Request, raw_body: bytes, service: str,
+    wallet: WalletSandbox,
+    request: web.Request,
+    raw_body: bytes,
+    service: str,
     grants: tuple[str, ...],
 ) -> tuple[SnapCredentials, dict[str, Any], str]:
     """Steps 1-4 of docs/reference/wire-snap.md#snap-verify-tokens.
