@@ -164,10 +164,6 @@ class CallbackSender:
         if self._idle is not None:
             await asyncio.wait_for(self._idle.wait(), timeout)
 
-    def events_named(self, name: str) -> list[SandboxEvent]:
-        """The emitted events called ``name`` (e.g. ``"PAYMENT.PAID"``), oldest first."""
-        return [e for e in self.events if e.event == name]
-
     async def _run(self) -> None:
         assert self._queue is not None
         while True:

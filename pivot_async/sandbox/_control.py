@@ -16,17 +16,32 @@ from ._cards import key_for_index
 from ._context import CONTEXT_KEY
 from ._errors import SandboxError, not_found, ok, validation_error
 from ._faults import Fault
+from ._fields import Field, Rule, check, text
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
 from ._merchants import SnapCredentials
 from ._models import Session
 from ._pages import page_for
 from ._payments import Payments
-from ._validation import Checker, parse_body
+from ._validation import INTEGER, OBJECT, SIMULATION_FIELDS, parse_body
 
 __all__ = ["add_control_routes"]
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-_SNAP_KEYS = (("clientKey", 100), ("clientSecret", 200), ("publicKeyPem", 10_000))
+_SNAP_KEYS = ("clientKey", "clientSecret", "publicKeyPem")
+_MERCHANT_FIELDS = (
+    Field("clientId", True, text(100)),
+    Field("clientSecret", True, text(200)),
+    Field("name", False, text(100)),
+    Field("callbackUrl", False, text(2000)),
+    Field("snap", False, OBJECT),
+    Field("snap.clientKey", True, text(100)),
+    Field("snap.clientSecret", True, text(200)),
+    Field("snap.publicKeyPem", True, text(10_000)),
+    Field("snap.partnerId", False, text(100)),
+)
+_RATE_LIMIT_FIELDS = (Field("route", True, text()), Field("limit", True, INTEGER))
+_SIMULATE_FIELDS = SIMULATION_FIELDS[1:]  # JSON: no paymentSessionId (the route names it)
+_SIMULATE_FORM = (_SIMULATE_FIELDS[0], Field("amount", False, INTEGER))
 _FAULT_FIELDS = {f.name for f in dataclasses.fields(Fault) if f.init}
 
 
@@ -39,10 +54,9 @@ async def _input(request: web.Request) -> tuple[dict[str, Any], bool]:
 
 # -- the customer's side: one handler runs every session action ---------------------------------
 def _choice(data: dict[str, Any], field: str, choices: tuple[str, ...]) -> str:
-    chk = Checker()
-    value = chk.enum(data, field, field, choices, required=True)
+    chk = check(data, (Field(field, True, Rule(choices=choices)),))
     chk.raise_if_failed()
-    return str(value)
+    return str(chk.values[field])
 
 
 def _form_method(data: dict[str, Any], session: Session) -> dict[str, Any]:
@@ -70,11 +84,10 @@ async def _pay(pay: Payments, session: Session, data: dict[str, Any], form: bool
 
 
 async def _simulate(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
-    chk = Checker()
-    status = chk.enum(data, "chargeStatus", "chargeStatus", ("SUCCESS", "EXPIRED"), required=True)
-    amount = chk.integer(data, "amount", "amount") if form else chk.amount(data, "amount", "amount")
+    chk = check(data, _SIMULATE_FORM if form else _SIMULATE_FIELDS)
     chk.raise_if_failed()
-    pay.simulate_session(session, str(status), amount)
+    amount = chk.get("amount") if form else chk.get("amount.value")
+    pay.simulate_session(session, chk.values["chargeStatus"], amount)
 
 
 async def _ewallet(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
@@ -158,25 +171,22 @@ async def add_merchant(request: web.Request) -> web.Response:
     with the merchant's SNAP credentials when ``snap`` is given."""
     ctx = request.app[CONTEXT_KEY]
     data = parse_body(await request.read())
-    chk = Checker()
-    client_id = chk.string(data, "clientId", "clientId", required=True, max_len=100)
-    secret = chk.string(data, "clientSecret", "clientSecret", required=True, max_len=200)
-    name = chk.string(data, "name", "name", max_len=100) or "Pivot Sandbox"
-    callback = chk.string(data, "callbackUrl", "callbackUrl", max_len=2000)
-    snap = chk.mapping(data, "snap", "snap")
-    if snap is not None:
-        keys = [chk.string(snap, k, f"snap.{k}", required=True, max_len=n) for k, n in _SNAP_KEYS]
-        partner = chk.string(snap, "partnerId", "snap.partnerId", max_len=100)
+    chk = check(data, _MERCHANT_FIELDS)
     chk.raise_if_failed()
-    creds = None
-    if snap is not None:
+    v, creds = chk.values, None
+    if "snap" in v:
+        keys = (v[f"snap.{k}"] for k in _SNAP_KEYS)
         try:
-            creds = SnapCredentials.of(*map(str, keys), partner_id=partner)
+            creds = SnapCredentials.of(*keys, partner_id=v.get("snap.partnerId"))
         except ConfigurationError:
             raise validation_error([("snap.publicKeyPem", "not an RSA public key PEM")]) from None
     try:
         merchant = ctx.state.merchants.register(
-            str(client_id), str(secret), name=name, callback_url=callback, snap=creds
+            v["clientId"],
+            v["clientSecret"],
+            name=v.get("name") or "Pivot Sandbox",
+            callback_url=v.get("callbackUrl"),
+            snap=creds,
         )
     except ValueError as exc:
         field = "snap.clientKey" if "client key" in str(exc) else "clientId"
@@ -227,15 +237,13 @@ async def add_rate_limit(request: web.Request) -> web.Response:
     """``POST /_sandbox/rate-limits`` ``{"route", "limit", "per"}``."""
     ctx = request.app[CONTEXT_KEY]
     data = parse_body(await request.read())
-    chk = Checker()
-    route = chk.string(data, "route", "route", required=True)
-    limit = chk.integer(data, "limit", "limit", required=True)
+    chk = check(data, _RATE_LIMIT_FIELDS)
     per = data.get("per", 1.0)
     if isinstance(per, bool) or not isinstance(per, (int, float)) or per <= 0:
         chk.error("per", "per must be a positive number of seconds")
     chk.raise_if_failed()
     try:
-        rate = ctx.faults.add_rate_limit(str(route), int(limit or 0), float(per))
+        rate = ctx.faults.add_rate_limit(chk.values["route"], chk.values["limit"], float(per))
     except ValueError as exc:
         raise validation_error([("", str(exc))]) from None
     return ok(rate.to_json())

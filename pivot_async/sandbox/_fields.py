@@ -136,17 +136,10 @@ class Checked:
         return self.values.get(path, default)
 
     def run(
-        self,
-        body: Mapping[str, Any],
-        fields: Sequence[Field],
-        *,
-        prefix: str = "",
-        blank_is_missing: bool = False,
+        self, body: Mapping[str, Any], fields: Sequence[Field], *, blank_is_missing: bool = False
     ) -> Checked:
-        """Check ``body`` (found at ``prefix``) against ``fields`` in table order, a row's
-        descendants right after it; ``blank_is_missing`` (SNAP): a mandatory ``""``/``[]`` is
-        absent."""
-        self._visit(_tree(fields), body, prefix, blank_is_missing)
+        """Check ``body`` against ``fields`` too (:func:`check` starts a fresh one)."""
+        self._visit(_tree(fields), body, "", blank_is_missing)
         return self
 
     def _visit(self, tree: _Tree, node: Mapping[str, Any], prefix: str, blank: bool) -> None:
@@ -170,12 +163,6 @@ class Checked:
                     item = self.read_value(here, item, f.rule, required, blank)
                 if children and (type(item) is dict or isinstance(item, Mapping)):  # dict: fast
                     self._visit(children, item, here, blank)
-
-    def read(
-        self, obj: Mapping[str, Any], key: str, path: str, rule: Rule, required: bool = False
-    ) -> Any:
-        """One value, ``obj[key]`` found at ``path``: its normalised value, or ``None``."""
-        return self.read_value(path, obj.get(key, _ABSENT), rule, required, False)
 
     def read_value(
         self, path: str, value: Any, rule: Rule, required: bool, blank_is_missing: bool
@@ -222,7 +209,9 @@ class Checked:
 def check(
     body: Mapping[str, Any], fields: Sequence[Field], *, blank_is_missing: bool = False
 ) -> Checked:
-    """A fresh :class:`Checked` of ``body`` against ``fields``."""
+    """A fresh :class:`Checked` of ``body`` against ``fields`` in table order, a row's
+    descendants right after it; ``blank_is_missing`` (SNAP): a mandatory ``""``/``[]`` is
+    absent."""
     return Checked().run(body, fields, blank_is_missing=blank_is_missing)
 
 

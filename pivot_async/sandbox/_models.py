@@ -203,11 +203,6 @@ class Refund:
     path: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     """Remaining ``(status, destinationType)`` steps."""
 
-    @property
-    def final(self) -> bool:
-        """True once the refund can no longer change."""
-        return self.status in {"SUCCESS", "FAILED", "CANCELLED"}
-
     def to_json(self) -> dict[str, Any]:
         """The refund as the API returns it."""
         data = _wire(self, _REFUND_KEYS)

@@ -1,21 +1,18 @@
 """The payments requests' tables on the one engine (:mod:`._fields`), after
 docs/reference/wire.md#create-session, wire.md#payment-objects, wire.md#confirm-cancel-capture and
-wire.md#refunds; create's and confirm's cross-field rules are in :mod:`._requests`, and
-:class:`Checker` reads the control routes' single values.
-"""
+wire.md#refunds; create's and confirm's cross-field rules are in :mod:`._requests`."""
 
 from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ._errors import validation_error
-from ._fields import GIVEN, Check, Checked, Field, Rule, When, text
+from ._fields import GIVEN, Check, Checked, Field, Rule, When, check, text
 from ._util import decode_json, parse_request_time
 
-_Obj = Mapping[str, Any]
 __all__ = [
     "CAPTURE_FIELDS",
     "CONFIRM_FIELDS",
@@ -24,7 +21,6 @@ __all__ = [
     "OBJECT",
     "REFUND_FIELDS",
     "SIMULATION_FIELDS",
-    "Checker",
     "parse_body",
     "read_refund",
 ]
@@ -244,7 +240,7 @@ _POSITIVE = Rule(check=lambda v: decimal.Decimal(str(v)) > 0, says="must be posi
 def read_refund(body: Mapping[str, Any]) -> Checked:
     """:data:`REFUND_FIELDS`, one of ``paymentSessionId`` / ``chargeId``, a positive amount
     (``amount.value`` read as a ``Decimal``)."""
-    chk = Checked().run(body, REFUND_FIELDS)
+    chk = check(body, REFUND_FIELDS)
     if not chk.get("paymentSessionId") and not chk.get("chargeId"):
         message = "Make sure paymentSessionId or chargeId value is fulfilled"
         chk.error("paymentSessionId", message)
@@ -266,34 +262,3 @@ def parse_body(raw: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise validation_error([("", "Request body must be a JSON object")])
     return body
-
-
-class Checker(Checked):
-    """Single-value readers: each returns the normalised value, or ``None`` and a problem."""
-
-    def string(
-        self, obj: _Obj, key: str, path: str, *, required: bool = False, max_len: int | None = None
-    ) -> str | None:
-        value: str | None = self.read(obj, key, path, text(max_len), required)
-        return value
-
-    def enum(
-        self, obj: _Obj, key: str, path: str, allowed: Collection[str], *, required: bool = False
-    ) -> str | None:
-        value: str | None = self.read(obj, key, path, Rule(choices=tuple(allowed)), required)
-        return value
-
-    def mapping(self, obj: _Obj, key: str, path: str, *, required: bool = False) -> _Obj | None:
-        value: _Obj | None = self.read(obj, key, path, OBJECT, required)
-        return value
-
-    def integer(self, obj: _Obj, key: str, path: str, *, required: bool = False) -> int | None:
-        value: int | None = self.read(obj, key, path, INTEGER, required)
-        return value
-
-    def amount(self, obj: _Obj, key: str, path: str, *, required: bool = False) -> int | None:
-        """A payments amount ``{value: int IDR, currency: "IDR"}``: its value."""
-        prefix = path.removesuffix(key).rstrip(".")
-        self.run(obj, (Field(key, required, OBJECT), *nest(key, AMOUNT)), prefix=prefix)
-        value: int | None = self.get(f"{path}.value")
-        return value
