@@ -100,16 +100,12 @@ class CardFlow:
         page = self.moves.token_auth_url if card.via_token else self.moves.three_ds_url
         session.payment_url = page(session)
 
-    def pending_charge(self, session: Session) -> Charge:
+    def authenticate(self, session: Session, action: str) -> None:
+        """Complete (``complete``), fail (``fail``) or cancel (``cancel``) the 3DS step."""
         charge = session.charges[-1] if session.charges else None
         waiting = charge is not None and charge.status == "WAITING_FOR_USER_ACTION"
         if charge is None or not waiting or charge.method != "CARD" or not session.awaiting_3ds:
             raise status_error(session, "no card authentication is pending")
-        return charge
-
-    def authenticate(self, session: Session, action: str) -> None:
-        """Complete (``complete``), fail (``fail``) or cancel (``cancel``) the 3DS step."""
-        charge = self.pending_charge(session)
         session.awaiting_3ds = False
         scenario = SCENARIOS[charge.card_key or "UNKNOWN"]
         if charge.card_profile is not None:

@@ -76,7 +76,7 @@ class Refunds:
             created_at=now,
             updated_at=now,
         )
-        refund.path = self._path(refund, self._fallback_destination(refund))
+        refund.path = self._path(refund)
         self.ctx.state.refunds[refund.id] = refund
         self._emit(refund)
         self._schedule_next(refund)
@@ -116,17 +116,14 @@ class Refunds:
             raise state_error(f"Charge status is {status}; {_SUCCESS_ONLY}")
         return paid[0]
 
-    def _fallback_destination(self, refund: Refund) -> dict[str, Any] | None:
-        if refund.transfer_destination is not None:
-            return refund.transfer_destination
-        session = self.ctx.state.sessions[refund.payment_session_id]
-        customer = self.ctx.state.customers.get(session.customer_id or "")
-        pref = (customer.fields if customer else session.customer or {}).get("refundPreference")
-        dest = pref.get("transferDestination") if isinstance(pref, dict) else None
-        return dest if isinstance(dest, dict) else None
-
-    @staticmethod
-    def _path(refund: Refund, destination: dict[str, Any] | None) -> list[tuple[str, str]]:
+    def _path(self, refund: Refund) -> list[tuple[str, str]]:
+        destination = refund.transfer_destination
+        if destination is None:
+            session = self.ctx.state.sessions[refund.payment_session_id]
+            customer = self.ctx.state.customers.get(session.customer_id or "")
+            pref = (customer.fields if customer else session.customer or {}).get("refundPreference")
+            dest = pref.get("transferDestination") if isinstance(pref, dict) else None
+            destination = dest if isinstance(dest, dict) else None
         info = (destination or {}).get("channelInformation") or {}
         account = str(info.get("accountNumber", "")) if isinstance(info, dict) else ""
         ref = refund.client_reference_id

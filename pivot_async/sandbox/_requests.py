@@ -11,7 +11,7 @@ from typing import Any
 from ._cards import CardData
 from ._config import MethodConfig, SandboxConfig
 from ._errors import validation_error
-from ._fields import Checked, Rule
+from ._fields import Checked, Rule, check
 from ._merchants import Merchant
 from ._models import Session
 from ._util import parse_request_time, uuid7
@@ -143,7 +143,7 @@ def parse_create(
 ) -> tuple[Session, MethodInput | None]:
     """A create body as a new session (its status, customer and links not yet settled) and
     its method, or 400 naming every bad field (docs/reference/wire.md#create-session)."""
-    chk = Checked().run(body, CREATE_FIELDS)
+    chk = check(body, CREATE_FIELDS)
     pm, options = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
     m = parse_method(chk, pm, options, config, now, stage="create") if pm is not None else None
     payment_type, mode = chk.get("paymentType", "SINGLE"), chk.get("mode", "REDIRECT")
@@ -237,7 +237,7 @@ def parse_confirm(
     """Validate a confirm body for ``session`` (options at the top level win over nested ones),
     then the session's CARD/EWALLET-only settings for the chosen method
     (docs/reference/wire.md#confirm-cancel-capture)."""
-    chk = Checked().run(body, CONFIRM_FIELDS)
+    chk = check(body, CONFIRM_FIELDS)
     pm, top = chk.get("paymentMethod"), chk.get("paymentMethodOptions")
     options = top if top is not None else chk.get("paymentMethod.paymentMethodOptions")
     method = None if pm is None else parse_method(chk, pm, options, config, now, stage="confirm")
