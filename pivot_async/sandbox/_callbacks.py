@@ -96,14 +96,10 @@ class CallbackSender:
         self._worker: asyncio.Task[None] | None = None
         self._timers: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
-        self._idle: asyncio.Event | None = None
-        self._busy = 0
 
     async def start(self) -> None:
         """Start the delivery worker (called by :meth:`Sandbox.start`)."""
-        self._queue = asyncio.Queue()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._queue = asyncio.Queue()  # unfinished while a delivery waits or a retry is due
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         self._worker = asyncio.create_task(self._run(), name="pivot-sandbox-callbacks")
 
@@ -148,21 +144,14 @@ class CallbackSender:
         return delivery
 
     def _enqueue(self, delivery: CallbackDelivery) -> None:
-        if self._queue is None or self._idle is None:
+        if self._queue is None:
             raise RuntimeError("the callback sender is not started")
-        self._busy += 1
-        self._idle.clear()
         self._queue.put_nowait(delivery)
-
-    def _done(self) -> None:
-        self._busy -= 1
-        if self._busy == 0 and self._idle is not None:
-            self._idle.set()
 
     async def wait_idle(self, timeout: float | None = 10.0) -> None:
         """Wait until no delivery is pending (first attempts and scheduled retries)."""
-        if self._idle is not None:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+        if self._queue is not None:
+            await asyncio.wait_for(self._queue.join(), timeout)
 
     async def _run(self) -> None:
         assert self._queue is not None
@@ -173,10 +162,11 @@ class CallbackSender:
             except Exception:  # pragma: no cover - defensive: never kill the worker
                 _log.exception("callback delivery %s crashed", delivery.id)
                 delivery.state = "failed"
-                self._done()
+                self._queue.task_done()
 
     async def _attempt(self, delivery: CallbackDelivery) -> None:
         assert self._session is not None
+        assert self._queue is not None
         status: int | None = None
         error: str | None = None
         headers = {"X-API-Key": delivery.key, **_JSON_HEADERS}
@@ -200,11 +190,12 @@ class CallbackSender:
                 timer = asyncio.create_task(self._later(delivery, delay), name=name)
                 self._timers.add(timer)
                 timer.add_done_callback(self._timers.discard)
-                return  # still busy: the timer re-queues it
+                return  # still unfinished: the timer re-queues it
             delivery.state = "failed"
-        self._done()
+        self._queue.task_done()
 
     async def _later(self, delivery: CallbackDelivery, delay: float) -> None:
         await asyncio.sleep(delay)
         assert self._queue is not None
         self._queue.put_nowait(delivery)
+        self._queue.task_done()  # the attempt that scheduled this retry
