@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiohttp
+import msgspec
 
 from ._config import CALLBACK_RETRY_SCHEDULE
-from ._util import encode_json
 
 __all__ = ["CallbackAttempt", "CallbackDelivery", "CallbackSender", "SandboxEvent"]
 
@@ -129,7 +129,7 @@ class CallbackSender:
         target = url or self.url
         if not target:
             return None
-        body = encode_json({"event": event, "data": data})
+        body = msgspec.json.encode({"event": event, "data": data})
         delivery = CallbackDelivery(next(self._ids), event, target, body, key or self.key)
         self.deliveries.append(delivery)
         self._enqueue(delivery)

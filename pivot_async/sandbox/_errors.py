@@ -9,10 +9,10 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from ._recording import note
-from ._util import encode_json
 
 __all__ = [
     "SandboxError",
@@ -109,9 +109,8 @@ def json_response(
     body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     """A JSON response with compact bytes (so faults can cut them)."""
-    return web.Response(
-        body=encode_json(body), status=status, content_type="application/json", headers=headers
-    )
+    raw = msgspec.json.encode(body)
+    return web.Response(body=raw, status=status, content_type="application/json", headers=headers)
 
 
 def status_response(

@@ -1,4 +1,4 @@
-"""Small pure helpers of the sandbox: ids, times, JWT-shaped tokens, JSON."""
+"""Small pure helpers of the sandbox: ids, times, JWT-shaped tokens."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from ..models._util import _EXPIRY as EXPIRY_AT
 
 __all__ = [
     "ZERO_TIME",
-    "decode_json",
-    "encode_json",
     "format_time",
     "jwt_decode",
     "jwt_encode",
@@ -28,18 +26,6 @@ __all__ = [
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 """The Go zero time the gateway shows as a static VA's ``expiryAt`` (wire.md#decision-n)."""
-
-_encoder = msgspec.json.Encoder()
-
-
-def encode_json(obj: Any) -> bytes:
-    """Compact UTF-8 JSON bytes."""
-    return _encoder.encode(obj)
-
-
-def decode_json(data: bytes) -> Any:
-    """Parse JSON bytes (raises ``msgspec.DecodeError``)."""
-    return msgspec.json.decode(data)
 
 
 def uuid7(now: _dt.datetime) -> str:
@@ -92,7 +78,7 @@ _JWT_HEADER = _b64url(b'{"alg":"HS256","typ":"JWT"}')
 
 def jwt_encode(payload: dict[str, Any], key: bytes) -> str:
     """An HS256 JWT over ``payload``."""
-    signing_input = f"{_JWT_HEADER}.{_b64url(encode_json(payload))}"
+    signing_input = f"{_JWT_HEADER}.{_b64url(msgspec.json.encode(payload))}"
     signature = hmac.new(key, signing_input.encode("ascii"), hashlib.sha256).digest()
     return f"{signing_input}.{_b64url(signature)}"
 
@@ -107,8 +93,8 @@ def jwt_decode(token: str, key: bytes) -> dict[str, Any] | None:
     expected = hmac.new(key, signing_input, hashlib.sha256).digest()
     try:
         signature = _b64url_decode(parts[2])
-        payload = decode_json(_b64url_decode(parts[1]))
-    except (ValueError, msgspec.DecodeError):
+        payload = msgspec.json.decode(_b64url_decode(parts[1]))
+    except ValueError:  # msgspec.DecodeError included
         return None
     if not hmac.compare_digest(signature, expected) or not isinstance(payload, dict):
         return None

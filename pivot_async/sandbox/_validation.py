@@ -9,9 +9,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from ._errors import validation_error
 from ._fields import GIVEN, Check, Checked, Field, Rule, When, check, text
-from ._util import decode_json, parse_request_time
+from ._util import parse_request_time
 
 __all__ = [
     "CAPTURE_FIELDS",
@@ -256,7 +258,7 @@ def parse_body(raw: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
             return {}
         raise validation_error([("", "Request body is required")])
     try:
-        body = decode_json(raw)
+        body = msgspec.json.decode(raw)
     except ValueError as exc:
         raise validation_error([("", "Request body is not valid JSON")]) from exc
     if not isinstance(body, dict):
