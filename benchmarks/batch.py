@@ -205,7 +205,7 @@ async def _stream(rows: int, tmp: Path) -> dict[str, Any]:
     client = _StubClient()
     started = time.perf_counter()
     summary = await run_batch_file(
-        client, src, concurrency=32, progress=False, durable=False,  # type: ignore[arg-type]
+        client, src, concurrency=32, progress=False, durable=False,
         results_path=tmp / "big.results.csv")
     wall = time.perf_counter() - started
     figures = _summary_figures(summary, wall)
