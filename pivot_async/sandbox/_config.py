@@ -57,14 +57,12 @@ class MethodConfig:
 _VA_CHANNELS = ("DANAMON", "BNI", "MANDIRI", "BSI", "BCA", "BNC", "CIMB", "BRI", "PERMATA")
 
 
-def default_method_configs() -> dict[str, MethodConfig]:
-    """The documented sample values by ``paymentMethod.type`` (wire.md#payment-method-configs)."""
-    return {
-        "CARD": MethodConfig(True, ("VISA", "MASTERCARD", "JCB"), 10_000, 9_999_999_999, "30 DAYS"),
-        "VIRTUAL_ACCOUNT": MethodConfig(True, _VA_CHANNELS, 10_000, 9_999_999_999, "30 DAYS"),
-        "QR": MethodConfig(True, ("BNC",), 1_000, 9_999_999, "60 MINUTES"),
-        "EWALLET": MethodConfig(True, ("DANA", "SHOPEEPAY"), 10_000, 9_999_999, "30 MINUTES"),
-    }
+_METHODS = {  # the documented sample values by paymentMethod.type (wire.md#payment-method-configs)
+    "CARD": MethodConfig(True, ("VISA", "MASTERCARD", "JCB"), 10_000, 9_999_999_999, "30 DAYS"),
+    "VIRTUAL_ACCOUNT": MethodConfig(True, _VA_CHANNELS, 10_000, 9_999_999_999, "30 DAYS"),
+    "QR": MethodConfig(True, ("BNC",), 1_000, 9_999_999, "60 MINUTES"),
+    "EWALLET": MethodConfig(True, ("DANA", "SHOPEEPAY"), 10_000, 9_999_999, "30 MINUTES"),
+}
 
 
 @dataclasses.dataclass
@@ -93,4 +91,4 @@ class SandboxConfig:
     """Real seconds one callback attempt may take."""
     request_log_size: int = 10_000
     """How many requests the request log keeps (the oldest are forgotten); counts are kept."""
-    methods: dict[str, MethodConfig] = dataclasses.field(default_factory=default_method_configs)
+    methods: dict[str, MethodConfig] = dataclasses.field(default_factory=lambda: dict(_METHODS))

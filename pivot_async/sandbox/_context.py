@@ -77,8 +77,7 @@ class SandboxContext:
     ) -> CallbackDelivery | None:
         """Emit ``event`` to the merchant's callback URL (or the sandbox's)."""
         merchant = self.state.merchants.get(merchant_id)
-        url = merchant.callback_url if merchant is not None else None
-        key = merchant.callback_key if merchant is not None else None
+        url, key = (merchant.callback_url, merchant.callback_key) if merchant else (None, None)
         return self.callbacks.send(event, data, merchant_id=merchant_id, url=url, key=key)
 
 

@@ -45,13 +45,6 @@ _SIMULATE_FORM = (_SIMULATE_FIELDS[0], Field("amount", False, INTEGER))
 _FAULT_FIELDS = {f.name for f in dataclasses.fields(Fault) if f.init}
 
 
-async def _input(request: web.Request) -> tuple[dict[str, Any], bool]:
-    if request.content_type in _FORM_TYPES:
-        form = await request.post()
-        return {k: str(v) for k, v in form.items()}, True
-    return parse_body(await request.read(), allow_empty=True), False
-
-
 # -- the customer's side: one handler runs every session action ---------------------------------
 def _choice(data: dict[str, Any], field: str, choices: tuple[str, ...]) -> str:
     chk = check(data, (Field(field, True, Rule(choices=choices)),))
@@ -123,7 +116,11 @@ def _session_route(action: SessionAction) -> Callable[[web.Request], Awaitable[w
         session = ctx.state.sessions.get(request.match_info["id"])
         if session is None:
             raise not_found("payment session", "id")
-        data, form = await _input(request)
+        form = request.content_type in _FORM_TYPES
+        if form:
+            data = {k: str(v) for k, v in (await request.post()).items()}
+        else:
+            data = parse_body(await request.read(), allow_empty=True)
         await action(request.app[PAYMENTS_KEY], session, data, form)
         ctx.sweep()
         if form:
@@ -166,9 +163,8 @@ async def revoke_tokens(request: web.Request) -> web.Response:
 
 
 async def add_merchant(request: web.Request) -> web.Response:
-    """``POST /_sandbox/merchants`` ``{"clientId", "clientSecret", "name"?, "callbackUrl"?,
-    "snap"?: {"clientKey", "clientSecret", "publicKeyPem", "partnerId"?}}``: the one registry,
-    with the merchant's SNAP credentials when ``snap`` is given."""
+    """``POST /_sandbox/merchants`` (``_MERCHANT_FIELDS``): the one registry, with the
+    merchant's SNAP credentials when ``snap`` is given."""
     ctx = request.app[CONTEXT_KEY]
     data = parse_body(await request.read())
     chk = check(data, _MERCHANT_FIELDS)

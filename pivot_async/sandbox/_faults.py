@@ -194,10 +194,9 @@ class FaultRegistry:
         for fault in list(self.faults):
             if not fault.matches(method, path) or not fault.fire(self.rng):
                 continue
-            if fault.kind == "latency":
-                delay += fault.delay
-                continue
-            return delay, fault
+            if fault.kind != "latency":
+                return delay, fault
+            delay += fault.delay
         return delay, None
 
     def rate_limited(self, method: str, path: str) -> float | None:
