@@ -30,8 +30,6 @@ def build_qris(
     merchant_pan: str = "936009110000000008",
     merchant_id: str = "210312440000008",
     mcc: str = "5812",
-    city: str = "JAKARTA",
-    postal: str = "10110",
     acquirer: str = "ID.LINKAJA.WWW",
     criterion: str = "UMI",
     amount: str | None = None,
@@ -49,8 +47,8 @@ def build_qris(
         + (tlv("54", amount) if amount else "")
         + tlv("58", "ID")
         + tlv("59", merchant_name)
-        + tlv("60", city)
-        + tlv("61", postal)
+        + tlv("60", "JAKARTA")
+        + tlv("61", "10110")
         + (tlv("62", tlv("01", reference)) if reference is not None else "")
         + "6304"
     )
@@ -118,12 +116,5 @@ def parse_qris(content: str) -> ParsedQris:
         raise ValueError("QRIS without merchant account information")
     city, postal, country = top.get("60", ""), top.get("61", ""), top.get("58", "")
     location = f"{city:<13} {postal} {country}".strip()
-    return ParsedQris(
-        merchant_name=top["59"],
-        merchant_category=top["52"],
-        merchant_location=location,
-        merchant_infos=infos,
-        merchant_id=merchant_id,
-        qris_type="ISSUING_DYNAMIC" if top.get("01") == "12" else "ISSUING_STATIC",
-        amount=top.get("54"),
-    )
+    kind = "ISSUING_DYNAMIC" if top.get("01") == "12" else "ISSUING_STATIC"
+    return ParsedQris(top["59"], top["52"], location, infos, merchant_id, kind, top.get("54"))

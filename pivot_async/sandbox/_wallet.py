@@ -1,16 +1,10 @@
-"""The Pivot Pay wallet side of the sandbox, a strict SNAP server, mounted by :func:`wallet_hook`
-(a default setup hook): its routes, with defaults from :class:`WalletConfig`.
-
-- ``POST /snap/v1.0/access-token/b2b`` and ``/b2b2c``: the tokens (services 73 and 74);
-- ``POST /wallet-backend/snap/v1.0/<endpoint>``: :data:`ENDPOINTS` (:mod:`._wallet_api`);
-- ``GET|POST /wallet-stg/whitelabel/<page>?token=...``: the customer's pages;
-- ``/_sandbox/wallet/...``: JSON control routes (bind, pay, cancel, balance, merchant).
-
-What is verified, in which order and with which codes is in ``docs/sandbox_wallet.md``.
-"""
+"""The routes of the Pivot Pay wallet sandbox, a strict SNAP server mounted by :func:`wallet_hook`:
+tokens (73, 74), :data:`ENDPOINTS`, the customer's pages and the JSON control routes. What is
+verified, in which order and with which codes is in ``docs/sandbox_wallet.md``."""
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Awaitable, Callable
 from decimal import InvalidOperation
@@ -53,27 +47,24 @@ def _transactional(wallet: WalletSandbox, ep: Endpoint) -> Route:
 def _token(wallet: WalletSandbox, service: str) -> Route:
     """B2B (service 73) or B2B2C (74) token: docs/reference/wire-snap.md#snap-b2b-token,
     wire-snap.md#snap-b2b2c-token and wire-snap.md#snap-verify-tokens."""
-    b2b = service == "73"
-    grants = ("client_credentials",) if b2b else ("authorization_code", "refresh_token")
-    cfg = wallet.config
 
     async def handle(request: web.Request) -> web.Response:
         raw = await request.read()
-        merchant, body, grant = verify_token_request(wallet, request, raw, service, grants)
-        if b2b:
-            token = wallet._issue("b2b", merchant.client_key, cfg.b2b_token_ttl)
+        merchant, body, grant = verify_token_request(wallet, request, raw, service)
+        if service == "73":
+            token = wallet._issue("b2b", merchant.client_key)
             return json_response(
                 {
                     "responseCode": "2007300",
                     "responseMessage": "Successful",
                     "accessToken": token.value,
                     "tokenType": "Bearer",
-                    "expiresIn": str(int(cfg.b2b_token_ttl)),
+                    "expiresIn": str(int(wallet.config.b2b_token_ttl)),
                 }
             )
         binding_id = _granted_binding(wallet, merchant, body, grant)
-        access = wallet._issue("customer", merchant.client_key, cfg.customer_token_ttl, binding_id)
-        refresh = wallet._issue("refresh", merchant.client_key, cfg.refresh_token_ttl, binding_id)
+        access = wallet._issue("customer", merchant.client_key, binding_id)
+        refresh = wallet._issue("refresh", merchant.client_key, binding_id)
         return json_response(
             {
                 "accessToken": access.value,
@@ -115,11 +106,7 @@ def _granted_binding(
 
 # ------------------------------------------------------------------ customer pages, control
 
-_FOOTER = "Pivot Pay wallet sandbox - no real money moves."
-
-
-def _page(title: str, body: str, *, status: int = 200) -> web.Response:
-    return page(title, body, status=status, footer=_FOOTER)
+_page = functools.partial(page, footer="Pivot Pay wallet sandbox - no real money moves.")
 
 
 def _form(*buttons: tuple[str, str]) -> str:
@@ -273,13 +260,9 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
 
 
 def wallet_hook(config: WalletConfig | None = None) -> SetupHook:
-    """A ``setup_hooks`` entry mounting the wallet into the sandbox application.
-
-    ``Sandbox(setup_hooks=[wallet_hook(WalletConfig(...))])`` mounts a wallet configured
-    otherwise than the default one. The wallet shares the sandbox's clock, base URL, request
-    log, fault registry and merchant registry (the default SNAP credentials belong to the first
-    registered merchant, ``sandbox.merchant``); it is ``sandbox.wallet`` (``app[WALLET_APP_KEY]``).
-    """
+    """A ``setup_hooks`` entry mounting the wallet, ``app[WALLET_APP_KEY]`` (``sandbox.wallet``):
+    ``Sandbox(setup_hooks=[wallet_hook(WalletConfig(...))])`` serves a wallet configured otherwise
+    than the default one (docs/sandbox_wallet.md)."""
 
     def hook(app: web.Application, ctx: SandboxContext) -> None:
         wallet = app[WALLET_APP_KEY] = WalletSandbox(ctx, config)

@@ -45,10 +45,11 @@ ENDPOINTS: list[Endpoint] = []
 """Every endpoint: path under the API prefix, service, customer token needed, body fields."""
 
 
-def endpoint(
-    path: str, service: str, customer: bool, *fields: Field
-) -> Callable[[Handler], Handler]:
+def endpoint(path: str, service: str, *fields: Field) -> Callable[[Handler], Handler]:
+    """Registers a handler; all but the account endpoints (06, 09) take a customer token."""
+
     def register(handler: Handler) -> Handler:
+        customer = service not in ("06", "09")
         ENDPOINTS.append(Endpoint(path, service, customer, fields, handler))
         return handler
 
@@ -74,7 +75,6 @@ def _redirects(info: dict[str, Any]) -> tuple[str | None, str | None]:
 @endpoint(
     "registration-account-creation",
     "06",
-    False,
     Field("partnerReferenceNo", True, text(64)),
     Field("merchantId", True, text(36)),
     Field("name", False, text(50)),
@@ -104,7 +104,6 @@ def account_creation(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 @endpoint(
     "registration-account-unbinding",
     "09",
-    False,
     Field("merchantId", True, text(36)),
     Field("tokenId", True, text(64)),
     Field("additionalInfo", False, v.is_object),
@@ -126,7 +125,7 @@ def unbinding(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     return {"additionalInfo": {"expiredIn": snap_timestamp(expires), "redirectUrl": page}}
 
 
-@endpoint("balance-inquiry", "11", True, Field("additionalInfo", False, v.is_object))
+@endpoint("balance-inquiry", "11", Field("additionalInfo", False, v.is_object))
 def balance_inquiry(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     assert ctx.binding is not None
     balance = money(ctx.binding.account.balance)
@@ -146,7 +145,6 @@ def _visible(wallet: WalletSandbox, ctx: SnapContext) -> list[HistoryEntry]:
 @endpoint(
     "transaction-history-list",
     "12",
-    True,
     Field("partnerReferenceNo", False, text(64)),
     Field("fromDateTime", True, v.datetime_str),
     Field("toDateTime", True, v.datetime_str),
@@ -185,7 +183,6 @@ def history_list(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 @endpoint(
     "transaction-history-detail",
     "13",
-    True,
     Field("originalPartnerReferenceNo", True, text(64)),
     Field("additionalInfo", False, v.is_object),
 )
@@ -212,7 +209,6 @@ _JIT = Rule(choices=("JIT",))
 @endpoint(
     "qr/qr-mpm-decode",
     "48",
-    True,
     Field("qrContent", True, v.qris_content),
     Field("scanTime", False, v.datetime_str),
     Field("additionalInfo", False, v.is_object),
@@ -237,7 +233,6 @@ def qr_decode(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 @endpoint(
     "qr/apply-ott",
     "49",
-    True,
     Field("userResources", True, v.user_resources),
     Field("additionalInfo", True, v.is_object),
     Field("additionalInfo.partnerReferenceNo", True, text(64)),
@@ -264,8 +259,7 @@ def _create_payment(
     wallet: WalletSandbox,
     ctx: SnapContext,
     service: str,
-    return_url: str | None,
-    failed_url: str | None,
+    urls: tuple[str | None, str | None],
     fee: Decimal = Decimal("0.00"),
     qris_id: str | None = None,
 ) -> tuple[WalletPayment, str]:
@@ -291,15 +285,7 @@ def _create_payment(
         page_name, binding.binding_id, ctx.merchant.merchant_id, reference_no
     )
     payment = WalletPayment(
-        reference_no,
-        partner_ref,
-        service,
-        binding.binding_id,
-        amount,
-        fee,
-        expires,
-        return_url,
-        failed_url,
+        reference_no, partner_ref, service, binding.binding_id, amount, fee, expires, *urls
     )
     wallet.payments[reference_no] = wallet._links[link] = payment
     wallet._payment_keys[key] = reference_no
@@ -319,7 +305,6 @@ _AMOUNT_FIELDS = (
 @endpoint(
     "qr/qr-mpm-payment",
     "50",
-    True,
     Field("partnerReferenceNo", True, text(64)),
     *_AMOUNT_FIELDS,
     Field("feeAmount", False, v.is_object),
@@ -340,7 +325,7 @@ def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         half = "currency" if value else "value"
         raise SnapError("4005002", f"Invalid Mandatory Field {{feeAmount.{half}}}")
     fee = parse_amount(value or "0") or Decimal("0.00")
-    payment, page = _create_payment(wallet, ctx, "50", *_redirects(info), fee, info["qrisId"])
+    payment, page = _create_payment(wallet, ctx, "50", _redirects(info), fee, info["qrisId"])
     return {
         "additionalInfo": {"paymentUrl": page, "urlExpiry": snap_timestamp(payment.url_expires_at)},
         "amount": money(payment.amount),
@@ -353,7 +338,6 @@ def qr_payment(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 @endpoint(
     "debit/payment-host-to-host",
     "54",
-    True,
     Field("partnerReferenceNo", True, text(64)),
     *_AMOUNT_FIELDS,
     # "Payment to Merchant" parameter table (debit 54,
@@ -370,7 +354,7 @@ def debit(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     wallet.debit_attempts[ctx.body["partnerReferenceNo"]] += 1
     params: list[dict[str, Any]] = ctx.body["urlParams"]
     return_url = next((p["url"] for p in params if p["type"] == "PAY_RETURN"), params[0]["url"])
-    payment, page = _create_payment(wallet, ctx, "54", return_url, return_url)
+    payment, page = _create_payment(wallet, ctx, "54", (return_url, return_url))
     expiry = snap_timestamp(payment.url_expires_at)
     return {
         "additionalInfo": {"urlExpiredAt": expiry},
@@ -382,7 +366,6 @@ def debit(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
 @endpoint(
     "debit/status",
     "55",
-    True,
     Field("originalPartnerReferenceNo", True, text(64)),
     Field("serviceCode", True, Rule(choices=("54",))),
     Field("originalReferenceNo", False, text(64)),

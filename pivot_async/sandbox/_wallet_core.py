@@ -10,7 +10,7 @@ import secrets
 import uuid
 from collections import Counter, deque
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from yarl import URL
 
@@ -27,6 +27,7 @@ from ._wallet_model import (
     PageLink,
     Registration,
     Token,
+    TokenKind,
     WalletAccount,
     WalletBinding,
     WalletConfig,
@@ -39,40 +40,28 @@ __all__ = ["WalletSandbox"]
 
 
 class WalletSandbox:
-    """The state of the Pivot Pay wallet sandbox (SNAP server side): ``sandbox.wallet``.
-
-    Mounted by the sandbox's default setup hooks (``wallet_hook()``), it shares the sandbox's
-    clock, request log, fault registry and merchant registry. ``default_merchant`` holds the
-    SNAP credentials of the sandbox's default merchant, private key PEM included."""
+    """The state of the Pivot Pay wallet sandbox, ``sandbox.wallet``: its attributes are in
+    docs/sandbox_wallet.md ("Inspection")."""
 
     def __init__(self, ctx: SandboxContext, config: WalletConfig | None = None) -> None:
         self.config = config or WalletConfig()
         self.clock = ctx.clock
         self._ctx = ctx
         self.merchants = ctx.state.merchants
-        """The one merchant registry (``sandbox.state.merchants``)."""
         self._starting_balance = to_decimal(self.config.starting_balance)
         self._link_secret = secrets.token_bytes(32)
         self._tokens: dict[str, Token] = {}
         self.external_ids = ExternalIdWindow(ctx.clock.now, self.config.external_id_window)
-        """X-EXTERNAL-ID uniqueness per partner (the SNAP twin of ``X-REQUEST-ID`` replay)."""
         self.registrations: dict[str, Registration] = {}
-        """Account creations by ``referenceNo``."""
-        self._accounts: dict[str, WalletAccount] = {}
+        self._accounts: dict[str, WalletAccount] = {}  # by phone number
         self.bindings: dict[str, WalletBinding] = {}
-        """Every binding made (active or unbound), by ``bindingId``."""
-        self.payments: dict[str, WalletPayment] = {}
-        """Every debit (service 54) and QRIS payment (50), by ``referenceNo``, oldest first."""
+        self.payments: dict[str, WalletPayment] = {}  # oldest first
         self._payment_keys: dict[tuple[str, str, str], str] = {}
         self._ott_keys: set[tuple[str, str]] = set()
         self._qris_ids: dict[str, str] = {}  # decoded QRIS content -> its qrisId
-        self._links: dict[str, Registration | WalletPayment | PageLink] = {}
-        """Link token -> what the customer page behind it shows (one table for every page)."""
+        self._links: dict[str, Registration | WalletPayment | PageLink] = {}  # by link token
         self.debit_attempts: Counter[str] = Counter()
-        """Debit requests per ``partnerReferenceNo`` that passed verification."""
         self.signature_failures: deque[dict[str, Any]] = deque(maxlen=1000)
-        """One dict per rejected signature (the last 1,000): path, client key and the
-        diagnostic hint, if any."""
         pem = self.config.default_private_key_pem or sandbox_key_pem()
         default = SnapCredentials.of(
             DEFAULT_CLIENT_KEY,
@@ -83,7 +72,6 @@ class WalletSandbox:
         )
         owner = next(iter(self.merchants.values()), None)  # the sandbox's default merchant
         self.default_merchant = self.merchants.add_snap(default, owner)
-        """The SNAP credentials of the sandbox's default merchant (``sandbox.merchant.snap``)."""
 
     # ------------------------------------------------------------------ inspection
 
@@ -190,13 +178,9 @@ class WalletSandbox:
         prefix = self.config.pages_prefix.rstrip("/")
         return token, f"{self._ctx.base_url.rstrip('/')}{prefix}/{page}?token={token}", expires
 
-    def _issue(
-        self,
-        kind: Literal["b2b", "customer", "refresh"],
-        client_key: str,
-        ttl: float,
-        binding_id: str | None = None,
-    ) -> Token:
+    def _issue(self, kind: TokenKind, client_key: str, binding_id: str | None = None) -> Token:
+        """A new token, living ``<kind>_token_ttl`` seconds of the config."""
+        ttl: float = getattr(self.config, f"{kind}_token_ttl")
         expires = self.clock.now() + _dt.timedelta(seconds=ttl)
         token = Token(secrets.token_urlsafe(32), kind, client_key, expires, binding_id)
         self._tokens[token.value] = token

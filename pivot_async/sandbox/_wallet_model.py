@@ -34,32 +34,25 @@ STATUS_DESC = {code: desc for code, (desc, _) in _STATUSES.items()}
 
 @dataclass(frozen=True)
 class WalletConfig:
-    """Knobs of the wallet sandbox. Every default is the behaviour of
-    docs/reference/wire-snap.md#wallet-sandbox; TTLs marked (example) are read off the UUIDv7
-    timestamps of the documented examples (every link there lives 15 minutes)."""
+    """Knobs of the wallet sandbox (docs/sandbox_wallet.md "Configuration"). Every default is
+    the behaviour of docs/reference/wire-snap.md#wallet-sandbox."""
 
     b2b_token_path: str = "/snap/v1.0/access-token/b2b"  # noqa: S105 - a path
     b2b2c_token_path: str = "/snap/v1.0/access-token/b2b2c"  # noqa: S105 - a path
     api_prefix: str = "/wallet-backend/snap/v1.0"
-    #: Mount point of the sandbox's customer-facing HTML pages (activation, payment...).
     pages_prefix: str = "/wallet-stg/whitelabel"
-    #: Mount point of the JSON control routes (bind, pay, cancel, balance, merchant).
     control_prefix: str = "/_sandbox/wallet"
     #: Maximum |X-TIMESTAMP - now| in seconds (docs/reference/wire-snap.md#snap-clock-skew).
     timestamp_skew_seconds: float = 300.0
     #: True: X-TIMESTAMP must be ``yyyy-MM-ddTHH:mm:ss+07:00`` (docs/reference/wire.md#decision-f).
     #: False: any offset, ``Z`` and fractional seconds are accepted.
     strict_timestamp: bool = True
-    #: X-EXTERNAL-ID uniqueness window: the Jakarta calendar day (default) or a rolling 24 h.
     external_id_window: Literal["jakarta_day", "rolling_24h"] = "jakarta_day"
     b2b_token_ttl: float = 900.0
     customer_token_ttl: float = 3600.0
     refresh_token_ttl: float = 86400.0
-    #: Lifetime of activation, payment, unbinding and QRIS links (example: 15 min).
     link_ttl: float = 900.0
-    #: Balance of every newly created wallet account (IDR, 2 decimals).
     starting_balance: Decimal | str | int = "1000000.00"
-    #: PEM of the default merchant's RSA private key; None generates one per process.
     default_private_key_pem: str | None = None
 
 
@@ -102,12 +95,15 @@ class Registration:
     binding_id: str | None = None
 
 
+TokenKind = Literal["b2b", "customer", "refresh"]
+
+
 @dataclass
 class Token:
     """An issued token: B2B access, customer access or refresh token."""
 
     value: str
-    kind: Literal["b2b", "customer", "refresh"]
+    kind: TokenKind
     client_key: str
     expires_at: _dt.datetime
     binding_id: str | None = None

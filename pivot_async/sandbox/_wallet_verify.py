@@ -230,16 +230,11 @@ def _signature_hint(
 
 
 def verify_token_request(
-    wallet: WalletSandbox,
-    request: web.Request,
-    raw_body: bytes,
-    service: str,
-    grants: tuple[str, ...],
+    wallet: WalletSandbox, request: web.Request, raw_body: bytes, service: str
 ) -> tuple[SnapCredentials, dict[str, Any], str]:
-    """Steps 1-4 of docs/reference/wire-snap.md#snap-verify-tokens.
-
-    Returns the merchant, the body and the grant (lower case).
-    """
+    """Steps 1-4 of docs/reference/wire-snap.md#snap-verify-tokens for a B2B (service 73) or
+    B2B2C (74) token: the merchant, the body and the grant (lower case)."""
+    grants = ("client_credentials",) if service == "73" else ("authorization_code", "refresh_token")
     h = request.headers
     # 1. headers and grantType present, 2. formats
     chk = check(h, _headers(wallet.config.strict_timestamp, TOKEN_HEADERS))
