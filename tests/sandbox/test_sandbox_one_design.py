@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -303,3 +304,33 @@ async def test_the_merchants_control_route_registers_snap_credentials_too(
     assert status == 400
     assert {d["field"] for d in body["error"]["details"]} == {
         "snap.clientKey", "snap.clientSecret", "snap.publicKeyPem"}
+
+
+async def test_control_route_bodies_are_checked_by_the_one_engine(api: Api) -> None:
+    """The control routes' bodies are Field tables: every problem named, the engine's messages."""
+
+    async def details(path: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+        status, answer = await api.control(path, body)
+        assert (status, answer["code"]) == (400, "api_validation_error")
+        return [(d["field"], d["message"]) for d in answer["error"]["details"]]
+
+    bad_merchant = {"clientId": "", "clientSecret": 5, "name": "x" * 101, "callbackUrl": 3,
+                    "snap": {"clientKey": ""}}
+    assert await details("/_sandbox/merchants", bad_merchant) == [
+        ("clientId", "clientId length must be 1 to 100 characters"),
+        ("clientSecret", "clientSecret must be a string"),
+        ("name", "name length must be 0 to 100 characters"),
+        ("callbackUrl", "callbackUrl must be a string"),
+        ("snap.clientKey", "snap.clientKey length must be 1 to 100 characters"),
+        ("snap.clientSecret", "Make sure snap.clientSecret value is fulfilled"),
+        ("snap.publicKeyPem", "Make sure snap.publicKeyPem value is fulfilled"),
+    ]
+    no_snap = {"clientId": "a", "clientSecret": "b", "snap": []}
+    assert await details("/_sandbox/merchants", no_snap) == [("snap", "snap must be an object")]
+    assert await details("/_sandbox/rate-limits", {"route": 1, "limit": "x", "per": 0}) == [
+        ("route", "route must be a string"),
+        ("limit", "limit must be an integer"),
+        ("per", "per must be a positive number of seconds"),
+    ]
+    status, body = await api.control("/_sandbox/rate-limits", {"route": "GET /v1/x", "limit": "3"})
+    assert (status, body["data"]["limit"]) == (200, 3)  # "3" reads as 3, as on the payments API
