@@ -1,4 +1,5 @@
-"""The results file, regenerated from the journal in row order at the end of every run.
+"""The results file, written from the journal in row order at every run (a job run in
+chunks appends the rows it has settled while it runs; the rest is written at the end).
 
 Format by extension: ``.csv``, or ``.jsonl`` / ``.ndjson`` (one JSON object per line). Columns
 (JSON keys): ``row``, ``operation``, ``reference``, ``outcome``, ``id``, ``status``, ``url``,
