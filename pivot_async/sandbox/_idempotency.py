@@ -15,11 +15,14 @@ import msgspec
 from aiohttp import web
 
 from ._errors import SandboxError, validation_error
-from ._wallet_model import jakarta_date
 
 __all__ = ["ExternalIdWindow", "IdempotencyStore", "check_request_id"]
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9]{16,36}$")
+
+
+def jakarta_date(ts: _dt.datetime) -> _dt.date:
+    return (ts.astimezone(_dt.timezone.utc) + _dt.timedelta(hours=7)).date()
 
 
 def check_request_id(value: str | None, *, required: bool) -> str | None:

@@ -19,8 +19,15 @@ from ._errors import SandboxError, SnapError, json_response, validation_error
 from ._html import form, page
 from ._merchants import SnapCredentials
 from ._wallet_api import ENDPOINTS, Endpoint
-from ._wallet_core import WalletSandbox
-from ._wallet_model import STATUS_DESC, PageLink, Registration, WalletConfig, WalletPayment, money
+from ._wallet_core import (
+    STATUS_DESC,
+    PageLink,
+    Registration,
+    WalletConfig,
+    WalletPayment,
+    WalletSandbox,
+    money,
+)
 from ._wallet_verify import validate_body, verify_token_request, verify_transaction
 
 __all__ = ["ENDPOINTS", "WALLET_APP_KEY", "WalletConfig", "WalletSandbox", "wallet_hook"]

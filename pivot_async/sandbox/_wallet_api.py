@@ -15,13 +15,13 @@ from . import _wallet_verify as v
 from ._errors import SnapError
 from ._fields import Field, Rule, text
 from ._qris import parse_qris
-from ._wallet_core import WalletSandbox
-from ._wallet_model import (
+from ._wallet_core import (
     STATUS_DESC,
     HistoryEntry,
     PageLink,
     Registration,
     WalletPayment,
+    WalletSandbox,
     money,
     parse_amount,
 )

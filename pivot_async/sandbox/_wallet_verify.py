@@ -23,8 +23,7 @@ from ._errors import SnapError
 from ._fields import ANY, Check, Field, Rule, check, text
 from ._merchants import SnapCredentials
 from ._qris import parse_qris
-from ._wallet_core import WalletSandbox
-from ._wallet_model import Token, WalletBinding, parse_amount
+from ._wallet_core import Token, WalletBinding, WalletSandbox, parse_amount
 
 __all__ = ["Field", "SnapContext", "validate_body", "verify_token_request", "verify_transaction"]
 

@@ -18,9 +18,8 @@ import pytest
 from pivot_async._signing import external_id as new_external_id
 from pivot_async._signing import snap_timestamp
 from pivot_async.sandbox._clock import ManualClock
-from pivot_async.sandbox._idempotency import ExternalIdWindow
+from pivot_async.sandbox._idempotency import ExternalIdWindow, jakarta_date
 from pivot_async.sandbox._wallet import WalletConfig
-from pivot_async.sandbox._wallet_model import jakarta_date
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, wallet_server
 from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, debit_body
 

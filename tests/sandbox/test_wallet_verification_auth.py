@@ -20,7 +20,7 @@ from pivot_async.sandbox import Sandbox, SnapCredentials
 from pivot_async.sandbox._clock import ManualClock
 from pivot_async.sandbox._errors import SnapError
 from pivot_async.sandbox._wallet import WalletConfig, wallet_hook
-from pivot_async.sandbox._wallet_model import Token
+from pivot_async.sandbox._wallet_core import Token
 from pivot_async.sandbox._wallet_verify import verify_transaction
 from tests.sandbox._wallet_testing import BoundCustomer, WalletEnv, compact, wallet_server
 from tests.sandbox._wallet_verification_helpers import BALANCE, DEBIT, debit_body
