@@ -114,10 +114,7 @@ def unbinding(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     binding = wallet.bindings.get(body["tokenId"])
     if binding is None or not binding.active or binding.client_key != ctx.merchant.client_key:
         raise SnapError("4040911", "Invalid Card/Account/Customer/VA")
-    binding.active = False
-    for issued in wallet._tokens.values():
-        if issued.binding_id == binding.binding_id:
-            issued.revoked = True
+    binding.active = False  # its customer and refresh tokens stop working (binding checks)
     link, page, expires = wallet._new_link(
         "account-linkage-unbind", binding.binding_id, body["merchantId"], str(uuid.uuid4())
     )
@@ -217,12 +214,9 @@ def qr_decode(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
     content: str = ctx.body["qrContent"]
     parsed = parse_qris(content)
     qris_id = wallet._qris_ids.setdefault(content, str(uuid.uuid4()))
+    info = {"merchantId": parsed.merchant_id, "qrisId": qris_id, "qrisType": parsed.qris_type}
     return {
-        "additionalInfo": {
-            "merchantId": parsed.merchant_id,
-            "qrisId": qris_id,
-            "qrisType": parsed.qris_type,
-        },
+        "additionalInfo": info,
         "merchantCategory": parsed.merchant_category,
         "merchantInfos": parsed.merchant_infos,
         "merchantLocation": parsed.merchant_location,

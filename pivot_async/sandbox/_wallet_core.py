@@ -28,12 +28,6 @@ from ._util import jwt_encode
 
 __all__ = ["WalletSandbox"]
 
-# Test merchant credentials of the default sandbox merchant (documented in
-# docs/sandbox_wallet.md). The RSA key pair is generated once per process.
-DEFAULT_CLIENT_KEY = "sandbox-wallet-client"
-DEFAULT_CLIENT_SECRET = "sandbox-wallet-secret"  # noqa: S105 - public sandbox credential
-DEFAULT_PARTNER_ID = "sandbox-wallet-partner"
-
 # latestTransactionStatus -> (transactionStatusDesc, transaction-history status)
 _STATUSES = {
     "00": ("Success", "SUCCESS"),
@@ -60,8 +54,7 @@ class WalletConfig:
     control_prefix: str = "/_sandbox/wallet"
     #: Maximum |X-TIMESTAMP - now| in seconds (docs/reference/wire-snap.md#snap-clock-skew).
     timestamp_skew_seconds: float = 300.0
-    #: True: X-TIMESTAMP must be ``yyyy-MM-ddTHH:mm:ss+07:00`` (docs/reference/wire.md#decision-f).
-    #: False: any offset, ``Z`` and fractional seconds are accepted.
+    #: X-TIMESTAMP strictly ``yyyy-MM-ddTHH:mm:ss+07:00`` (docs/reference/wire.md#decision-f).
     strict_timestamp: bool = True
     external_id_window: Literal["jakarta_day", "rolling_24h"] = "jakarta_day"
     b2b_token_ttl: float = 900.0
@@ -230,18 +223,17 @@ class WalletSandbox:
         self._links: dict[str, Registration | WalletPayment | PageLink] = {}  # by link token
         self.debit_attempts: Counter[str] = Counter()
         self.signature_failures: deque[dict[str, Any]] = deque(maxlen=1000)
+        # the test merchant of docs/sandbox_wallet.md (key pair generated once per process)
         pem = self.config.default_private_key_pem or sandbox_key_pem()
         default = SnapCredentials.of(
-            DEFAULT_CLIENT_KEY,
-            DEFAULT_CLIENT_SECRET,
+            "sandbox-wallet-client",
+            "sandbox-wallet-secret",
             pem,
-            partner_id=DEFAULT_PARTNER_ID,
+            partner_id="sandbox-wallet-partner",
             private_key_pem=pem,
         )
         owner = next(iter(self.merchants.values()), None)  # the sandbox's default merchant
         self.default_merchant = self.merchants.add_snap(default, owner)
-
-    # ------------------------------------------------------------------ inspection
 
     def debit_count(self, partner_reference_no: str) -> int:
         """Debits recorded (committed) with this ``partnerReferenceNo``: 0 or 1 per merchant."""
@@ -257,8 +249,6 @@ class WalletSandbox:
         if payment is not None:
             self._refresh(payment)
         return payment
-
-    # ------------------------------------------------------------------ control actions
 
     def complete_binding(self, reference_no: str) -> WalletBinding:
         """What the customer does at the activation link: create (or reuse) the account and
@@ -331,8 +321,6 @@ class WalletSandbox:
         """Lazy expiry: an unpaid payment whose link has expired becomes ``05``."""
         if payment.status == "01" and self.clock.now() >= payment.url_expires_at:
             payment.status = "05"
-
-    # ------------------------------------------------------------------ helpers for handlers
 
     def _new_link(
         self, page: str, sub: str, merchant_id: str, session_id: str

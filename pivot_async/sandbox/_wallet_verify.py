@@ -174,7 +174,7 @@ def verify_transaction(
     path = request.raw_path.split("?", 1)[0]
     sts = string_to_sign(request.method, path, b2b.value, raw_body, timestamp)
     if not verify_hmac_signature(merchant.client_secret, sts, h["X-SIGNATURE"]):
-        hint = _signature_hint(wallet, merchant, request, path, b2b.value, raw_body)
+        hint = _signature_hint(wallet, merchant, request, b2b.value, raw_body)
         failure = {"path": path, "client_key": merchant.client_key, "hint": hint}
         wallet.signature_failures.append(failure)
         raise SnapError(f"401{service}00", "Unauthorized. [Signature]", hint=hint)
@@ -185,42 +185,38 @@ def verify_transaction(
 
 
 def _signature_hint(
-    wallet: WalletSandbox,
-    merchant: SnapCredentials,
-    request: web.Request,
-    path: str,
-    token: str,
-    raw_body: bytes,
+    wallet: WalletSandbox, merchant: SnapCredentials, request: web.Request, token: str, raw: bytes
 ) -> str | None:
     """Diagnose the usual signing mistakes, never accepting them
     (docs/reference/wire-snap.md#snap-verify-transactional, wire-snap.md#snap-pitfalls)."""
     timestamp, signature = request.headers["X-TIMESTAMP"], request.headers["X-SIGNATURE"]
+    path = request.raw_path.split("?", 1)[0]
 
     def matches(p: str, tok: str, body: bytes) -> bool:
         sts = string_to_sign(request.method, p, tok, body, timestamp)
         return verify_hmac_signature(merchant.client_secret, sts, signature)
 
     # the body without whitespace outside JSON strings (docs/reference/wire-snap.md#snap-minify)
-    minified = _JSON_STRING_OR_SPACE.sub(lambda m: m.group(1) or b"", raw_body)
-    if minified != raw_body and matches(path, token, minified):
+    minified = _JSON_STRING_OR_SPACE.sub(lambda m: m.group(1) or b"", raw)
+    if minified != raw and matches(path, token, minified):
         return (
             "signature matches the minified body: the client signed compact JSON but sent "
             "other bytes (docs/reference/wire-snap.md#snap-pitfalls); send exactly the "
             "signed bytes"
         )
-    if raw_body == b"{}" and matches(path, token, b""):
+    if raw == b"{}" and matches(path, token, b""):
         return "signature hashes {} as the empty string; hash the exact bytes sent"
     prefix = wallet.config.api_prefix.rstrip("/")
     if path.startswith(prefix + "/"):
         rel = path[len(prefix) :]
         for cand in ("/v1.0" + rel, rel, rel.lstrip("/")):
-            if matches(cand, token, raw_body):
+            if matches(cand, token, raw):
                 return (
                     f"signature matches EndpointUrl {cand!r}; sign the full path {path!r} "
                     "(docs/reference/wire.md#decision-e)"
                 )
     customer = _bearer(request.headers.get("Authorization-Customer", ""))
-    if customer and matches(path, customer, raw_body):
+    if customer and matches(path, customer, raw):
         return (
             "signature uses the customer token; sign with the B2B token "
             "(docs/reference/wire-snap.md#snap-customer-calls)"
