@@ -30,6 +30,7 @@ from ._runner import _IN_FLIGHT, _Job
 __all__ = ["ChunkExecutor"]
 
 _CHUNK_RETRIES = 10  # resubmissions of a chunk after the engine gave up on it (dead workers)
+_RAMP_FROM = 256  # chunk sizes from which the first chunks are smaller
 
 
 class _Engine(Protocol):
@@ -61,9 +62,10 @@ class ChunkExecutor:
     to the engine and await its result). ``workers``: how many chunks the engine runs at once
     (``chunks_in_flight`` defaults to four times that: the engine always has chunks queued,
     and memory on the driver stays bounded);
-    ``chunk_size`` rows make one chunk; ``concurrency`` rows of a chunk are in flight at once
-    on its worker (default: the job's ``concurrency``). The job's rate cannot be applied from
-    here: give each worker's ``run_chunk`` a ``rate_limiter`` (one
+    ``chunk_size`` rows make one chunk (from 256, the first chunks are an eighth of it and
+    double, so that every worker starts at once); ``concurrency`` rows of a chunk are in
+    flight at once on its worker (default: the job's ``concurrency``). The job's rate cannot
+    be applied from here: give each worker's ``run_chunk`` a ``rate_limiter`` (one
     :class:`~pivot_async.redis_limiter.RedisRateLimiter` shares one rate between them all).
     If ``run`` raises, the job stops (rows in flight are resolved by ``resume``).
     """
@@ -153,13 +155,16 @@ class _ChunkJob(_Job):
             else:
                 self._settled(first)
 
-        # a chunk's intents commit (one transaction, synced) while the next chunk is read
+        # a chunk's intents commit (one transaction, synced) while the next chunk is read;
+        # big chunks start at an eighth of their size and double, so that every worker has
+        # rows to run within a few ms instead of waiting for the first whole chunks
+        size = chunk_size if chunk_size < _RAMP_FROM else chunk_size // 8
         prepared: asyncio.Future[tuple[int | None, list[ChunkRow]]] | None = None
         try:
             while self.stop is None:
                 items: list[tuple[Operation, JournalRow | None]] = []
                 try:
-                    while len(items) < chunk_size:
+                    while len(items) < size:
                         item = await self._next(source)
                         if item is None:
                             break
@@ -179,8 +184,9 @@ class _ChunkJob(_Job):
                         break
                 while len(running) >= limit:
                     await collect()
-                if len(items) < chunk_size:
+                if len(items) < size:
                     break
+                size = min(chunk_size, 2 * size)
             if prepared is not None:
                 last, prepared = prepared, None
                 try:

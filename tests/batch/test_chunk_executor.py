@@ -253,3 +253,26 @@ def payment_params(reference: str, i: int) -> dict[str, object]:
             "paymentMethodOptions": {"virtualAccount": {"channel": "BCA"}},
             "redirectUrl": dict(zip(("successReturnUrl", "failureReturnUrl",
                                      "expirationReturnUrl"), URLS, strict=True))}
+
+
+async def test_big_chunks_start_small_so_every_worker_starts_at_once(tmp_path: Path) -> None:
+    """From 256 rows a chunk, the first chunks are an eighth of the size and double (the
+    workers do not wait for the driver to read and journal whole chunks first)."""
+    sizes: list[int] = []
+
+    async def instant(chunk: bytes) -> bytes:  # every row succeeds, nothing is sent
+        rows = msgspec.json.decode(chunk)["rows"]
+        sizes.append(len(rows))
+        return msgspec.json.encode([[r[1], "succeeded"] for r in rows])
+
+    write_rows(tmp_path / "in.csv", [f"cs{i:05d}" for i in range(1, 2501)])
+    summary = await run_batch_file(
+        object(), tmp_path / "in.csv", progress=False, check_gateway=False,  # type: ignore[arg-type]
+        executor=ChunkExecutor(instant, workers=2, chunk_size=800))
+    assert summary.succeeded == 2500
+    assert sizes == [100, 200, 400, 800, 800, 200]
+    sizes.clear()
+    write_rows(tmp_path / "small.csv", [f"ct{i:05d}" for i in range(1, 601)])
+    await run_batch_file(object(), tmp_path / "small.csv", progress=False,  # type: ignore[arg-type]
+                         check_gateway=False, executor=ChunkExecutor(instant, chunk_size=255))
+    assert sizes == [255, 255, 90]  # smaller chunks are used as they are
