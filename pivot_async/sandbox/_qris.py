@@ -98,22 +98,16 @@ def parse_qris(content: str) -> ParsedQris:
         raise ValueError("QRIS CRC mismatch")
     if "59" not in top or "52" not in top:
         raise ValueError("QRIS without merchant name or category")
-    infos: list[dict[str, str]] = []
-    merchant_id = ""
-    for tag, value in tags:
-        if not ("26" <= tag <= "45"):
-            continue
-        sub = dict(parse_tlv(value))
-        gui = sub.get("00", "")
-        parts = gui.split(".")
-        acquirer = parts[1] if len(parts) >= 3 else gui
-        pan = sub.get("01", "")
-        if pan.isdigit():
-            pan += _luhn_digit(pan)
-        infos.append({"acquirerName": acquirer, "merchantPAN": pan})
-        merchant_id = merchant_id or sub.get("02", "")
-    if not infos:
+    accounts = [dict(parse_tlv(value)) for tag, value in tags if "26" <= tag <= "45"]
+    if not accounts:
         raise ValueError("QRIS without merchant account information")
+    infos = []
+    for sub in accounts:
+        gui, pan = sub.get("00", ""), sub.get("01", "")
+        parts = gui.split(".")
+        pan += _luhn_digit(pan) if pan.isdigit() else ""
+        infos.append({"acquirerName": parts[1] if len(parts) >= 3 else gui, "merchantPAN": pan})
+    merchant_id = next((sub["02"] for sub in accounts if sub.get("02")), "")
     city, postal, country = top.get("60", ""), top.get("61", ""), top.get("58", "")
     location = f"{city:<13} {postal} {country}".strip()
     kind = "ISSUING_DYNAMIC" if top.get("01") == "12" else "ISSUING_STATIC"

@@ -19,15 +19,7 @@ from ._errors import SandboxError, SnapError, json_response, validation_error
 from ._html import form, page
 from ._merchants import SnapCredentials
 from ._wallet_api import ENDPOINTS, Endpoint
-from ._wallet_core import (
-    STATUS_DESC,
-    PageLink,
-    Registration,
-    WalletConfig,
-    WalletPayment,
-    WalletSandbox,
-    money,
-)
+from ._wallet_core import PageLink, Registration, WalletConfig, WalletPayment, WalletSandbox, money
 from ._wallet_verify import validate_body, verify_token_request, verify_transaction
 
 __all__ = ["ENDPOINTS", "WALLET_APP_KEY", "WalletConfig", "WalletSandbox", "wallet_hook"]
@@ -190,7 +182,7 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
         text = (
             f"<p>Pay <b>IDR {money(payment.amount)['value']}</b> "
             f"(ref {html.escape(payment.partner_reference_no)}).</p>"
-            f"<p>Status: {STATUS_DESC[payment.status]}</p>"
+            f"<p>Status: {payment.status_desc}</p>"
         )
         if payment.status == "01":
             text += _form(("pay", "Pay"), ("cancel", "Cancel"))

@@ -16,7 +16,6 @@ from ._errors import SnapError
 from ._fields import Field, Rule, text
 from ._qris import parse_qris
 from ._wallet_core import (
-    STATUS_DESC,
     HistoryEntry,
     PageLink,
     Registration,
@@ -378,7 +377,7 @@ def debit_status(wallet: WalletSandbox, ctx: SnapContext) -> dict[str, Any]:
         "originalReferenceNo": payment.reference_no,
         "serviceCode": "54",
         "latestTransactionStatus": payment.status,
-        "transactionStatusDesc": STATUS_DESC[payment.status],
+        "transactionStatusDesc": payment.status_desc,
         "transAmount": money(payment.amount),
         "feeAmount": money(payment.fee),
         "additionalInfo": {},

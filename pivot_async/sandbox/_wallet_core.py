@@ -39,7 +39,6 @@ _STATUSES = {
     "06": ("Failed", "FAILED"),
     "07": ("Not Found", "PENDING"),
 }
-STATUS_DESC = {code: desc for code, (desc, _) in _STATUSES.items()}
 
 
 @dataclass(frozen=True)
@@ -135,6 +134,10 @@ class WalletPayment:
     status: str = "01"
     paid_at: _dt.datetime | None = None
 
+    @property
+    def status_desc(self) -> str:
+        return _STATUSES[self.status][0]
+
     def to_json(self) -> dict[str, Any]:
         """The payment as the control routes answer it (``/_sandbox/wallet/...``)."""
         out: dict[str, Any] = {
@@ -143,7 +146,7 @@ class WalletPayment:
             "serviceCode": self.service,
             "bindingId": self.binding_id,
             "latestTransactionStatus": self.status,
-            "transactionStatusDesc": STATUS_DESC[self.status],
+            "transactionStatusDesc": self.status_desc,
             "amount": money(self.amount),
         }
         if self.paid_at is not None:
@@ -275,8 +278,7 @@ class WalletSandbox:
 
     def binding_redirect_url(self, reg: Registration) -> str:
         """``redirectUrl`` with the ``bindingId`` query parameter (after completion)."""
-        if reg.binding_id is None:
-            raise control_error(409, "the registration is not completed")
+        assert reg.binding_id is not None
         return str(URL(reg.redirect_url).update_query(bindingId=reg.binding_id))
 
     def complete_payment(self, reference: str) -> WalletPayment:
