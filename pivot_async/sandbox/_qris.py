@@ -3,7 +3,7 @@ parser (the QRIS a wallet customer scans: ``qr/qr-mpm-decode``) of the sandbox."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["ParsedQris", "build_qris", "crc16_ccitt", "parse_qris", "parse_tlv", "tlv"]
 
@@ -55,8 +55,7 @@ def build_qris(
     return body + crc16_ccitt(body)
 
 
-@dataclass(frozen=True)
-class ParsedQris:
+class ParsedQris(NamedTuple):
     merchant_name: str
     merchant_category: str
     merchant_location: str

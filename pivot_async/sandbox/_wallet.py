@@ -28,8 +28,7 @@ WALLET_APP_KEY = web.AppKey("pivot_async_wallet", WalletSandbox)
 """``app[WALLET_APP_KEY]`` is the :class:`WalletSandbox` that :func:`wallet_hook` mounted."""
 
 Route = Callable[[web.Request], Awaitable[web.Response]]
-# A SnapError a route raises is rendered by the sandbox's error middleware, and faults apply
-# around it, as on every route.
+# a route's SnapError is rendered by the error middleware; faults apply as on every route
 
 
 def _transactional(wallet: WalletSandbox, ep: Endpoint) -> Route:
@@ -172,13 +171,11 @@ def add_page_routes(app: web.Application, wallet: WalletSandbox) -> None:
             return _unknown()
         wallet._refresh(payment)
         action = await _action(request)
-        if action == "pay":
-            wallet.complete_payment(payment.reference_no)
-        elif action == "cancel":
-            wallet.cancel_payment(payment.reference_no)
-        target = {"pay": payment.return_url, "cancel": payment.failed_url}.get(action)
-        if target:
-            raise web.HTTPFound(target)
+        if action in ("pay", "cancel"):
+            pay = action == "pay"
+            (wallet.complete_payment if pay else wallet.cancel_payment)(payment.reference_no)
+            if target := payment.return_url if pay else payment.failed_url:
+                raise web.HTTPFound(target)
         text = (
             f"<p>Pay <b>IDR {money(payment.amount)['value']}</b> "
             f"(ref {html.escape(payment.partner_reference_no)}).</p>"

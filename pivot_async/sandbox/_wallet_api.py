@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._signing import parse_snap_datetime, snap_timestamp
 from . import _wallet_verify as v
@@ -31,8 +30,7 @@ __all__ = ["ENDPOINTS", "Endpoint"]
 Handler = Callable[[WalletSandbox, SnapContext], dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     path: str
     service: str
     customer: bool

@@ -74,8 +74,6 @@ def sandbox_key_pem() -> str:
 class WalletAccount:
     """A customer's wallet (keyed by phone number); survives unbinding and re-binding."""
 
-    phone_no: str
-    name: str
     balance: Decimal
     history: list[HistoryEntry] = field(default_factory=list)
 
@@ -254,8 +252,7 @@ class WalletSandbox:
         return payment
 
     def complete_binding(self, reference_no: str) -> WalletBinding:
-        """What the customer does at the activation link: create (or reuse) the account and
-        bind it. Idempotent: a completed registration returns its binding."""
+        """The activation page's button: bind a new (or the phone number's) account; idempotent."""
         reg = self.registrations.get(reference_no)
         if reg is None:
             raise control_error(404, "unknown registration referenceNo")
@@ -266,7 +263,7 @@ class WalletSandbox:
             raise control_error(410, "the activation link has expired")
         account = self._accounts.get(reg.phone_no)
         if account is None:
-            account = WalletAccount(reg.phone_no, reg.name, self._starting_balance)
+            account = WalletAccount(self._starting_balance)
             self._accounts[reg.phone_no] = account
             if self._starting_balance > 0:
                 ref, top_up = str(uuid.uuid4()), f"TOPUP-{uuid.uuid4().hex[:16].upper()}"
@@ -282,8 +279,7 @@ class WalletSandbox:
         return str(URL(reg.redirect_url).update_query(bindingId=reg.binding_id))
 
     def complete_payment(self, reference: str) -> WalletPayment:
-        """What the customer does at ``webRedirectUrl``: pay. ``01`` -> ``00`` with paidTime
-        and the balance debited; insufficient funds by then -> ``06`` (Failed)."""
+        """The payment page's Pay: ``01`` -> ``00`` and debited, or ``06`` for lack of funds."""
         payment = self._payment_for_control(reference, "00")
         account = self.bindings[payment.binding_id].account
         if payment.status == "01" and account.balance < payment.amount + payment.fee:
@@ -310,8 +306,7 @@ class WalletSandbox:
         return binding.account.balance
 
     def _payment_for_control(self, reference: str, target: str | None = None) -> WalletPayment:
-        """The payment ``reference`` names; one in another status than ``01`` or ``target``
-        (the status the action leads to: doing it again is a no-op) refuses the action."""
+        """The payment named; an action is refused unless it is ``01`` or already ``target``."""
         payment = self.get_payment(reference)
         if payment is None:
             raise control_error(404, "unknown payment referenceNo")
@@ -327,8 +322,7 @@ class WalletSandbox:
     def _new_link(
         self, page: str, sub: str, merchant_id: str, session_id: str
     ) -> tuple[str, str, _dt.datetime]:
-        """A page link: its token (a JWT shaped like those of Pivot's wallet redirect URLs),
-        its URL and its expiry, ``link_ttl`` from now."""
+        """A page link's token (a JWT like Pivot's wallet redirect URLs'), URL and expiry."""
         expires = self.clock.now() + _dt.timedelta(seconds=self.config.link_ttl)
         claims = {"iss": "wallet-backend", "sub": sub, "exp": int(expires.timestamp())}
         claims.update(identifierValue=sub, merchantId=merchant_id, sessionId=session_id)

@@ -51,7 +51,6 @@ msisdn = text(15, check=_fits(r"\+?[0-9]{6,15}"))
 url = text(2048, check=_fits(r"[A-Za-z][A-Za-z0-9+.-]*://\S+"))
 datetime_str = Rule("string", check=_parses(parse_snap_datetime))
 amount_value = Rule(check=lambda v: parse_amount(v) is not None)
-"""``"10000.00"`` or ``"36000"``: a decimal string with 0 or 2 decimals."""
 amount_or_empty = Rule(check=lambda v: v == "" or parse_amount(v) is not None)
 page_size = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and 1 <= int(v) <= 100)
 page_number = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and int(v) >= 1)
