@@ -78,9 +78,8 @@ def _card_form(session: Session) -> str:
 
 def _method_forms(session: Session) -> str:
     action = f"/_sandbox/payments/{session.id}/pay"
-    bca = "<input type='hidden' name='channel' value='BCA'>"
     va_button = ("go", "va", "Virtual account (BCA)")
-    va = form(action, [("type", "VIRTUAL_ACCOUNT")], [va_button], extra=bca)
+    va = form(action, [("type", "VIRTUAL_ACCOUNT"), ("channel", "BCA")], [va_button])
     qr = form(action, [("type", "QR")], [("go", "qr", "QRIS")])
     dana = [("type", "EWALLET"), ("channel", "DANA")]
     wallet = form(action, dana, [("go", "ewallet", "DANA e-wallet")])

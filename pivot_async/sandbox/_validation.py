@@ -211,13 +211,7 @@ SIMULATION_FIELDS = (
     *_AMOUNT_OPTIONAL,
 )
 """``POST /v2/payments/simulations``."""
-REFUND_REASONS = (
-    "SUSPECT_FRAUDULENT",
-    "DUPLICATE",
-    "REQUESTED_BY_CUSTOMER",
-    "CANCELLATION",
-    "OTHERS",
-)
+_REASONS = ("SUSPECT_FRAUDULENT", "DUPLICATE", "REQUESTED_BY_CUSTOMER", "CANCELLATION", "OTHERS")
 _DECIMAL = re.compile(r"[0-9]{1,16}(\.[0-9]{1,2})?")
 REFUND_FIELDS = (
     Field("clientReferenceId", True, text(100)),
@@ -229,7 +223,7 @@ REFUND_FIELDS = (
         "amount.value", True, Rule(check=_decimal, says='must be a decimal string such as "10000"')
     ),
     Field("amount.currency", True, _choice("IDR")),
-    Field("reason", True, _choice(*REFUND_REASONS)),
+    Field("reason", True, _choice(*_REASONS)),
     Field("description", False, text(50)),
     Field("method", False, _choice("AUTO", "TRANSFER_ONLY")),
     *destination("transferDestination", When("method", "TRANSFER_ONLY", "AUTO"), refund=True),
