@@ -143,7 +143,8 @@ class DaskExecutor:
         name = f"{_PLUGIN_PREFIX}{digest[:12]}-{uuid.uuid4().hex[:8]}"
         runner = job.runner
         async with self.connect() as dask:
-            await dask.register_plugin(_Plugin(name, config), name=name)
+            own = isinstance(self.address, str) and self.address.startswith("local:")
+            await dask.register_plugin(_Plugin(name, config, freeze_gc=own), name=name)
             try:
                 workers = max(1, len(dask.scheduler_info()["workers"]))
                 rate = None

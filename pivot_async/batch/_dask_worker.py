@@ -47,9 +47,12 @@ class RateSettings:
 class _Plugin(WorkerPlugin):
     """Dask worker plugin holding the configuration; the client is made on first use."""
 
-    def __init__(self, name: str, config: _Config) -> None:
+    def __init__(self, name: str, config: _Config, *, freeze_gc: bool = False) -> None:
         self.name = name
         self.config = config
+        #: Only on a job's own cluster (``local:N``): a shared worker's GC is not ours to tune.
+        self.freeze_gc = freeze_gc
+        self._froze = False
         self.pivot: Any = None
         self.limiters: dict[RateSettings, RateLimiter] = {}
 
@@ -57,10 +60,11 @@ class _Plugin(WorkerPlugin):
         return f"<pivot_async batch worker plugin {self.name}>"
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"name": self.name, "config": self.config}
+        return {"name": self.name, "config": self.config, "freeze_gc": self.freeze_gc}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["name"], state["config"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            state["name"], state["config"], freeze_gc=state["freeze_gc"])
 
     async def setup(self, worker: Any) -> None:
         # open the client when the job registers, not on its first chunk (a configuration
@@ -68,11 +72,16 @@ class _Plugin(WorkerPlugin):
         with contextlib.suppress(Exception):
             self.client()
         # the worker's ~80,000 objects (Dask, the package, the client) are left out of the
-        # garbage collector's full passes while the job runs: each pass scanned them all
-        gc.freeze()
+        # garbage collector's full passes while the job runs: each pass scanned them all.
+        # Not when something else froze objects already (its unfreeze is not ours to do).
+        if self.freeze_gc and gc.get_freeze_count() == 0:
+            gc.freeze()
+            self._froze = True
 
     async def teardown(self, worker: Any) -> None:
-        gc.unfreeze()  # what the job held can be collected again
+        if self._froze:
+            self._froze = False
+            gc.unfreeze()  # what the job held can be collected again
         client, self.pivot = self.pivot, None
         limiters, self.limiters = list(self.limiters.values()), {}
         if client is not None:

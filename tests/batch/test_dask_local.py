@@ -4,6 +4,7 @@ there, and only there; a worker freezes its objects for the garbage collector du
 from __future__ import annotations
 
 import gc
+import pickle
 from typing import Any
 
 import dask
@@ -37,7 +38,8 @@ async def test_a_jobs_own_cluster_wakes_its_processes_less_often() -> None:
 
 
 async def test_a_worker_leaves_its_objects_out_of_full_collections_while_a_job_runs() -> None:
-    plugin = _Plugin("pivot-async-batch-test", _Config({}))  # no credentials: no client
+    plugin = _Plugin("pivot-async-batch-test", _Config({}), freeze_gc=True)  # no client
+    plugin = pickle.loads(pickle.dumps(plugin))  # as the worker gets it
     assert gc.get_freeze_count() == 0
     try:
         await plugin.setup(worker=None)
@@ -45,3 +47,21 @@ async def test_a_worker_leaves_its_objects_out_of_full_collections_while_a_job_r
     finally:
         await plugin.teardown(worker=None)
     assert gc.get_freeze_count() == 0  # collectable again once the job is over
+
+
+async def test_a_shared_worker_or_another_freeze_is_left_alone() -> None:
+    # a cluster given by address: the plugin does not touch the worker's GC
+    shared = _Plugin("pivot-async-batch-test", _Config({}))
+    await shared.setup(worker=None)
+    assert gc.get_freeze_count() == 0
+    await shared.teardown(worker=None)
+    # objects someone else froze stay frozen after a job on the job's own cluster
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        own = _Plugin("pivot-async-batch-test", _Config({}), freeze_gc=True)
+        await own.setup(worker=None)
+        await own.teardown(worker=None)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
