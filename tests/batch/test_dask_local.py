@@ -39,7 +39,7 @@ async def test_a_jobs_own_cluster_wakes_its_processes_less_often() -> None:
 
 async def test_a_worker_leaves_its_objects_out_of_full_collections_while_a_job_runs() -> None:
     plugin = _Plugin("pivot-async-batch-test", _Config({}), freeze_gc=True)  # no client
-    plugin = pickle.loads(pickle.dumps(plugin))  # as the worker gets it
+    plugin = pickle.loads(pickle.dumps(plugin))  # noqa: S301 - as the worker gets it
     assert gc.get_freeze_count() == 0
     try:
         await plugin.setup(worker=None)
