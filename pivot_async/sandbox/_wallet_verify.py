@@ -25,7 +25,7 @@ from ._merchants import SnapCredentials
 from ._qris import parse_qris
 from ._wallet_core import Token, WalletBinding, WalletSandbox, parse_amount
 
-__all__ = ["Field", "SnapContext", "validate_body", "verify_token_request", "verify_transaction"]
+__all__ = ["SnapContext", "validate_body", "verify_token_request", "verify_transaction"]
 
 # ------------------------------------------------------------------ field rules
 
