@@ -11,7 +11,7 @@ from aiohttp import web
 from ._context import CONTEXT_KEY
 from ._errors import SandboxError, ok, validation_error
 from ._merchants import Merchant
-from ._util import jwt_decode, jwt_encode
+from ._util import bearer_token, jwt_decode, jwt_encode
 from ._validation import parse_body
 
 __all__ = ["access_token", "authenticate"]
@@ -25,8 +25,8 @@ def _invalid() -> SandboxError:
 def authenticate(request: web.Request) -> Merchant:
     """The merchant of a valid ``Authorization: Bearer`` token, else 401."""
     ctx = request.app[CONTEXT_KEY]
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    payload = jwt_decode(token.strip(), ctx.token_key) if scheme.lower() == "bearer" else None
+    token = bearer_token(request.headers.get("Authorization", ""))
+    payload = None if token is None else jwt_decode(token, ctx.token_key)
     exp = None if payload is None else payload.get("exp")
     if payload is None or not isinstance(exp, int) or exp <= ctx.now().timestamp():
         raise _invalid()

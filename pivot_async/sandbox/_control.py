@@ -18,7 +18,7 @@ from ._errors import SandboxError, not_found, ok, validation_error
 from ._faults import Fault
 from ._fields import Field, Rule, check, text
 from ._handlers import PAYMENTS_KEY, REFUNDS_KEY
-from ._merchants import SnapCredentials
+from ._merchants import SnapCredentials, Taken
 from ._models import Session
 from ._pages import page_for
 from ._payments import Payments
@@ -43,13 +43,16 @@ _RATE_LIMIT_FIELDS = (Field("route", True, text()), Field("limit", True, INTEGER
 _SIMULATE_FIELDS = SIMULATION_FIELDS[1:]  # JSON: no paymentSessionId (the route names it)
 _SIMULATE_FORM = (_SIMULATE_FIELDS[0], Field("amount", False, INTEGER))
 _FAULT_FIELDS = {f.name for f in dataclasses.fields(Fault) if f.init}
+_TAKEN = {"client_id": "clientId", "client_key": "snap.clientKey", "partner_id": "snap.partnerId"}
+_3DS_ACTION = (Field("action", True, Rule(choices=("complete", "fail", "cancel"))),)
+_REVIEW = (Field("decision", True, Rule(choices=("approve", "reject"))),)
 
 
 # -- the customer's side: one handler runs every session action ---------------------------------
-def _choice(data: dict[str, Any], field: str, choices: tuple[str, ...]) -> str:
-    chk = check(data, (Field(field, True, Rule(choices=choices)),))
+def _choice(data: dict[str, Any], table: tuple[Field]) -> str:
+    chk = check(data, table)
     chk.raise_if_failed()
-    return str(chk.values[field])
+    return str(chk.values[table[0].path])
 
 
 def _form_method(data: dict[str, Any], session: Session) -> dict[str, Any]:
@@ -68,7 +71,7 @@ def _form_method(data: dict[str, Any], session: Session) -> dict[str, Any]:
 
 
 async def _three_ds(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
-    pay.cards.authenticate(session, _choice(data, "action", ("complete", "fail", "cancel")))
+    pay.cards.authenticate(session, _choice(data, _3DS_ACTION))
 
 
 async def _pay(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
@@ -88,7 +91,7 @@ async def _ewallet(pay: Payments, session: Session, data: dict[str, Any], form: 
 
 
 async def _review(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
-    pay.cards.review(session, _choice(data, "decision", ("approve", "reject")))
+    pay.cards.review(session, _choice(data, _REVIEW))
 
 
 async def _cancel(pay: Payments, session: Session, data: dict[str, Any], form: bool) -> None:
@@ -184,10 +187,9 @@ async def add_merchant(request: web.Request) -> web.Response:
             callback_url=v.get("callbackUrl"),
             snap=creds,
         )
-    except ValueError as exc:
-        field = "snap.clientKey" if "client key" in str(exc) else "clientId"
-        field = "snap.partnerId" if "partner id" in str(exc) else field
-        raise SandboxError(409, "duplicate_error", str(exc), [(field, str(exc))]) from None
+    except Taken as exc:
+        details = [(_TAKEN[exc.what], str(exc))]
+        raise SandboxError(409, "duplicate_error", str(exc), details) from None
     await asyncio.get_running_loop().run_in_executor(None, key_for_index, merchant.key_index)
     answer = {"clientId": merchant.client_id, "name": merchant.name}
     if creds is not None:

@@ -28,7 +28,8 @@ _TYPES: dict[str, tuple[str, type | tuple[type, ...]]] = {
 class Rule:
     """What a present value must be: a JSON ``type`` (``""`` any), a length range (strings and
     arrays), ``choices`` (strings; ``fold_case`` matches any case and yields the listed
-    spelling), then ``check`` (a format predicate; ``says`` completes its message)."""
+    spelling), then ``check`` (a format predicate; ``says`` completes its message) or ``parse``
+    (its result is the value; ``None`` or a ``ValueError`` is the format problem)."""
 
     type: str = ""
     min_len: int = 0
@@ -37,6 +38,7 @@ class Rule:
     fold_case: bool = False
     check: Check | None = None
     says: str = "has an invalid format"
+    parse: Callable[[Any], Any] | None = None
 
     def judge(self, path: str, value: Any, *, required: bool) -> tuple[str | None, Any]:
         """(the problem's message or ``None``, the value normalised)."""
@@ -64,6 +66,13 @@ class Rule:
                 return f"{path} length must be {low}{upper} characters", value
         if self.check is not None and not self.check(value):
             return f"{path} {self.says}", value
+        if self.parse is not None:
+            try:
+                value = self.parse(value)
+            except ValueError:
+                value = None
+            if value is None:
+                return f"{path} {self.says}", value
         return None, value
 
     def choose(self, value: Any) -> str | None:
@@ -227,6 +236,7 @@ def _whole(value: Any) -> Any:
 _Tree = dict[str, tuple["Field | None", bool, "_Tree"]]
 """A table as a tree: path part (``items[]`` for an array's items) -> (its row, if any,
 whether it is the items of an array, the parts under it), in the table's first-seen order."""
+# id(table) -> (table, tree) of every (module constant) table; holding it keeps its id unique
 _TREES: dict[int, tuple[Sequence[Field], _Tree]] = {}
 
 
@@ -241,8 +251,7 @@ def _tree(fields: Sequence[Field]) -> _Tree:
             row, many, children = node.get(part, (None, part.endswith("[]"), {}))
             node[part] = (f if i == len(parts) - 1 else row, many, children)
             node = children
-    if len(fields) > 3:  # the module's tables; a small one built on the fly is not kept
-        if len(_TREES) > 256:
-            _TREES.clear()
-        _TREES[id(fields)] = (fields, root)
+    if len(_TREES) > 256:
+        _TREES.clear()
+    _TREES[id(fields)] = (fields, root)
     return root

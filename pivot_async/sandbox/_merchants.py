@@ -20,7 +20,7 @@ from .._signing import (
 if TYPE_CHECKING:
     from .._wallet import WalletCredentials
 
-__all__ = ["Merchant", "Merchants", "SnapCredentials"]
+__all__ = ["Merchant", "Merchants", "SnapCredentials", "Taken"]
 
 DEFAULT_CHANNEL_ID = "12345"
 DEFAULT_MERCHANT_ID = "88042168-bfa6-4e5c-bcca-5abf1d40a181"
@@ -89,6 +89,15 @@ def _cached_key(pem: str) -> RSAPrivateKey:
     return load_private_key(pem)
 
 
+class Taken(ValueError):
+    """An id or key another merchant holds: ``what`` is ``client_id``, ``client_key`` or
+    ``partner_id``."""
+
+    def __init__(self, what: str, message: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
 @dataclass
 class Merchant:
     """A sandbox merchant: payments credentials, its RSA key for card encryption, its callback
@@ -129,9 +138,9 @@ class Merchants(Mapping[str, Merchant]):
         snap: SnapCredentials | None = None,
     ) -> Merchant:
         """Add a merchant with its own state scope and RSA key (made on first use) and, if
-        given, its SNAP credentials. ``ValueError`` if an id or key is taken."""
+        given, its SNAP credentials. :class:`Taken` if an id or key is taken."""
         if client_id in self._by_id:
-            raise ValueError(f"merchant {client_id!r} already exists")
+            raise Taken("client_id", f"merchant {client_id!r} already exists")
         if snap is not None:
             self.add_snap(snap)
         merchant = Merchant(
@@ -141,14 +150,14 @@ class Merchants(Mapping[str, Merchant]):
         return merchant
 
     def add_snap(self, snap: SnapCredentials, merchant: Merchant | None = None) -> SnapCredentials:
-        """Register SNAP credentials (of ``merchant``, if given). ``ValueError`` if the client
+        """Register SNAP credentials (of ``merchant``, if given). :class:`Taken` if the client
         key or the partner id is taken."""
         if not snap.client_key or not snap.client_secret:
             raise ValueError("client_key and client_secret are required")
         if snap.client_key in self._snap:
-            raise ValueError("a merchant with this client key is already registered")
+            raise Taken("client_key", "a merchant with this client key is already registered")
         if snap.partner_id in self._partners:
-            raise ValueError("a merchant with this partner id is already registered")
+            raise Taken("partner_id", "a merchant with this partner id is already registered")
         self._snap[snap.client_key] = snap
         self._partners[snap.partner_id] = snap.client_key
         if merchant is not None:

@@ -14,7 +14,7 @@ from ._errors import validation_error
 from ._fields import Checked, Rule, check
 from ._merchants import Merchant
 from ._models import Session
-from ._util import parse_request_time, uuid7
+from ._util import uuid7
 from ._validation import _CARD, _TYPE, _VA, CONFIRM_FIELDS, CREATE_FIELDS, METHOD_FIELDS
 
 __all__ = ["MethodInput", "parse_confirm", "parse_create", "parse_method"]
@@ -50,7 +50,7 @@ class MethodInput:
 # -- the cross-field rules -------------------------------------------------------------------
 def _expiry(chk: Checked, path: str, now: _dt.datetime, cfg: MethodConfig) -> _dt.datetime | None:
     """An ``expiryAt`` of the right format must be in the future, within the maximum."""
-    moment = parse_request_time(chk.get(path) or "")
+    moment: _dt.datetime | None = chk.get(path)
     if moment is not None and moment <= now:
         chk.error(path, f"{path} must be in the future")
     elif moment is not None and moment > now + cfg.max_expiry_delta:

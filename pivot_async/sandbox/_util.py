@@ -12,10 +12,12 @@ from typing import Any
 
 import msgspec
 
+from .._signing import parse_snap_datetime
 from ..models._util import _EXPIRY as EXPIRY_AT
 
 __all__ = [
     "ZERO_TIME",
+    "bearer_token",
     "format_time",
     "jwt_decode",
     "jwt_encode",
@@ -47,17 +49,19 @@ def format_time(moment: _dt.datetime) -> str:
 
 
 def parse_request_time(text: str) -> _dt.datetime | None:
-    """Parse ``YYYY-MM-DDTHH:MM:SSZ`` (optional fraction) by the client's one ``expiryAt`` rule
-    (ASCII digits, UTC ``Z`` only); ``None`` if malformed."""
-    match = EXPIRY_AT.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = map(int, match.groups())
-    micro = int((text[20:-1] + "000000")[:6])  # the fraction's digits, after "...:SS."
+    """``YYYY-MM-DDTHH:MM:SSZ`` (optional fraction) by the client's one ``expiryAt`` rule (ASCII
+    digits, UTC ``Z`` only), parsed by the one SNAP time parser; ``None`` if malformed."""
     try:
-        return _dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=_dt.timezone.utc)
-    except ValueError:
+        return parse_snap_datetime(text) if EXPIRY_AT.fullmatch(text) else None
+    except ValueError:  # not a calendar date or time
         return None
+
+
+def bearer_token(value: str) -> str | None:
+    """The token of an ``Authorization``-style ``Bearer <token>`` value (scheme in any case)."""
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
 
 
 def random_digits(count: int) -> str:

@@ -89,7 +89,7 @@ _ALNUM = re.compile(r"[A-Za-z0-9]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 NAME = text(255)
 EXPIRY = text(
-    check=lambda v: parse_request_time(v) is not None,
+    parse=parse_request_time,
     says="must have the format YYYY-MM-DDTHH:MM:SSZ "
     "(optionally 1 to 9 fractional-second digits before the Z)",
 )

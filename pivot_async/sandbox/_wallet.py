@@ -90,7 +90,7 @@ def _granted_binding(
     refresh = None
     if name == "refreshToken":  # an unused, unexpired refresh token names its binding
         refresh = wallet._tokens.get(value)
-        if refresh is None or refresh.kind != "refresh" or refresh.revoked:
+        if refresh is None or refresh.kind != "refresh":
             value = ""
         else:
             value = refresh.binding_id or "" if wallet.clock.now() < refresh.expires_at else ""
@@ -98,7 +98,7 @@ def _granted_binding(
     if binding is None or not binding.active or binding.client_key != merchant.client_key:
         raise SnapError("4017400", f"Unauthorized. [{name}]")
     if refresh is not None:
-        refresh.revoked = True  # refresh tokens rotate: each is good for one use
+        del wallet._tokens[refresh.value]  # refresh tokens rotate: each is good for one use
     return binding.binding_id
 
 
@@ -281,5 +281,6 @@ def wallet_hook(config: WalletConfig | None = None) -> SetupHook:
 
         app.router.add_route("*", prefix + "/{tail:.*}", unknown)
         add_page_routes(app, wallet)
+        app.on_startup.append(wallet._start)
 
     return hook

@@ -7,6 +7,7 @@ check and the state change it guards, so concurrent duplicates cannot both pass.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import functools
 import re
@@ -113,7 +114,6 @@ class Token:
     client_key: str
     expires_at: _dt.datetime
     binding_id: str | None = None
-    revoked: bool = False
 
 
 @dataclass
@@ -224,17 +224,29 @@ class WalletSandbox:
         self._links: dict[str, Registration | WalletPayment | PageLink] = {}  # by link token
         self.debit_attempts: Counter[str] = Counter()
         self.signature_failures: deque[dict[str, Any]] = deque(maxlen=1000)
-        # the test merchant of docs/sandbox_wallet.md (key pair generated once per process)
-        pem = self.config.default_private_key_pem or sandbox_key_pem()
-        default = SnapCredentials.of(
-            "sandbox-wallet-client",
-            "sandbox-wallet-secret",
-            pem,
-            partner_id="sandbox-wallet-partner",
-            private_key_pem=pem,
-        )
-        owner = next(iter(self.merchants.values()), None)  # the sandbox's default merchant
-        self.default_merchant = self.merchants.add_snap(default, owner)
+        self._owner = next(iter(self.merchants.values()), None)  # the sandbox's default merchant
+        self._default: SnapCredentials | None = None
+
+    @property
+    def default_merchant(self) -> SnapCredentials:
+        """The test merchant of docs/sandbox_wallet.md, registered on first use or at start."""
+        if self._default is None:
+            pem = self.config.default_private_key_pem or sandbox_key_pem()
+            default = SnapCredentials.of(
+                "sandbox-wallet-client",
+                "sandbox-wallet-secret",
+                pem,
+                partner_id="sandbox-wallet-partner",
+                private_key_pem=pem,
+            )
+            self._default = self.merchants.add_snap(default, self._owner)
+        return self._default
+
+    async def _start(self, app: object) -> None:
+        """At start: the key pair made off the loop (as the card keys), then the test merchant."""
+        if self.config.default_private_key_pem is None:
+            await asyncio.get_running_loop().run_in_executor(None, sandbox_key_pem)
+        self._default = self.default_merchant
 
     def debit_count(self, partner_reference_no: str) -> int:
         """Debits recorded (committed) with this ``partnerReferenceNo``: 0 or 1 per merchant."""

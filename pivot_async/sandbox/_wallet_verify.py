@@ -23,6 +23,7 @@ from ._errors import SnapError
 from ._fields import ANY, Check, Field, Rule, check, text
 from ._merchants import SnapCredentials
 from ._qris import parse_qris
+from ._util import bearer_token
 from ._wallet_core import Token, WalletBinding, WalletSandbox, parse_amount
 
 __all__ = ["SnapContext", "validate_body", "verify_token_request", "verify_transaction"]
@@ -35,21 +36,10 @@ def _fits(pattern: str) -> Check:
     return lambda value: compiled.fullmatch(value) is not None
 
 
-def _parses(parse: Any) -> Check:
-    def check(value: Any) -> bool:
-        try:
-            parse(value)
-        except ValueError:
-            return False
-        return True
-
-    return check
-
-
 is_object = Rule("object")
 msisdn = text(15, check=_fits(r"\+?[0-9]{6,15}"))
 url = text(2048, check=_fits(r"[A-Za-z][A-Za-z0-9+.-]*://\S+"))
-datetime_str = Rule("string", check=_parses(parse_snap_datetime))
+datetime_str = Rule("string", parse=parse_snap_datetime)
 amount_value = Rule(check=lambda v: parse_amount(v) is not None)
 amount_or_empty = Rule(check=lambda v: v == "" or parse_amount(v) is not None)
 page_size = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and 1 <= int(v) <= 100)
@@ -60,7 +50,7 @@ the client sends): SNAP's ``"Y"``/``"N"`` flags are refused, so both enforce one
 user_resources = Rule(
     "array", min_len=1, check=lambda v: all(isinstance(x, str) for x in v) and "OTT" in v
 )
-qris_content = Rule(check=_parses(parse_qris))
+qris_content = Rule(parse=parse_qris)
 
 # ------------------------------------------------------------------ verification
 
@@ -74,6 +64,13 @@ TRANSACTION_HEADERS = (
     "Authorization",
 )
 TOKEN_HEADERS = ("X-TIMESTAMP", "X-CLIENT-KEY", "X-SIGNATURE")
+
+
+def _grant(*grants: str) -> tuple[Field, ...]:  # any case; the value is the listed spelling
+    return (Field("grantType", True, Rule(choices=grants, fold_case=True)),)
+
+
+_GRANTS = {"73": _grant("client_credentials"), "74": _grant("authorization_code", "refresh_token")}
 # token kind -> header, (not found code, message), (invalid code, message): steps 4 and 5
 _TOKEN_CHECKS = {
     "b2b": ("Authorization", ("03", "Token Not Found (B2B)"), ("01", "Invalid Token (B2B)")),
@@ -97,9 +94,10 @@ class SnapContext:
 
 @functools.lru_cache(maxsize=8)
 def _headers(strict: bool, names: tuple[str, ...]) -> tuple[Field, ...]:
-    """Steps 1 and 2 as a table: every header of ``names`` mandatory (any case), formats."""
+    """Steps 1 and 2 as a table: every header of ``names`` mandatory (any case), formats; the
+    X-TIMESTAMP's value is its datetime."""
     formats = {
-        "X-TIMESTAMP": Rule(check=lambda v: parse_timestamp(v, strict=strict) is not None),
+        "X-TIMESTAMP": Rule(parse=functools.partial(parse_timestamp, strict=strict)),
         "X-EXTERNAL-ID": Rule(check=_fits(r"[0-9]{1,36}")),
         "CHANNEL-ID": Rule(check=lambda v: bool(v.strip())),
     }
@@ -107,26 +105,13 @@ def _headers(strict: bool, names: tuple[str, ...]) -> tuple[Field, ...]:
 
 
 def parse_timestamp(value: str, *, strict: bool) -> _dt.datetime | None:
-    """The X-TIMESTAMP as an aware datetime, or None if its format is not accepted."""
-    if strict and _STRICT_TS.fullmatch(value) is None:
-        return None
-    try:
-        return parse_snap_datetime(value)
-    except ValueError:
-        return None
+    """The X-TIMESTAMP as an aware datetime (``None`` or ``ValueError``: not accepted)."""
+    return parse_snap_datetime(value) if not strict or _STRICT_TS.fullmatch(value) else None
 
 
-def _check_skew(wallet: WalletSandbox, timestamp: str, service: str) -> None:
-    when = parse_timestamp(timestamp, strict=wallet.config.strict_timestamp)
-    assert when is not None  # its format was checked in step 2
+def _check_skew(wallet: WalletSandbox, when: _dt.datetime, service: str) -> None:
     if abs((when - wallet.clock.now()).total_seconds()) > wallet.config.timestamp_skew_seconds:
         raise SnapError(f"401{service}00", "Unauthorized. [X-TIMESTAMP]")
-
-
-def _bearer(value: str) -> str | None:
-    scheme, _, token = value.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
 
 
 def _lookup_token(wallet: WalletSandbox, headers: Any, kind: str, service: str) -> Token:
@@ -134,13 +119,13 @@ def _lookup_token(wallet: WalletSandbox, headers: Any, kind: str, service: str) 
     header = headers[name]
     if not header.strip():
         raise SnapError(f"401{service}{missing}", missing_msg)
-    value = _bearer(header)
+    value = bearer_token(header)
     if value is None:
         raise SnapError(f"401{service}{invalid}", invalid_msg)
     token = wallet._tokens.get(value)
     if token is None or token.kind != kind:
         raise SnapError(f"401{service}{missing}", missing_msg)
-    if token.revoked or wallet.clock.now() >= token.expires_at:
+    if wallet.clock.now() >= token.expires_at:
         raise SnapError(f"401{service}{invalid}", invalid_msg)
     return token
 
@@ -153,10 +138,10 @@ def verify_transaction(
     h = request.headers
     names = (*TRANSACTION_HEADERS, "Authorization-Customer") if customer else TRANSACTION_HEADERS
     # 1. mandatory headers, 2. formats
-    check(h, _headers(wallet.config.strict_timestamp, names)).raise_snap(service)
-    timestamp = h["X-TIMESTAMP"]
+    chk = check(h, _headers(wallet.config.strict_timestamp, names))
+    chk.raise_snap(service)
     # 3. timestamp skew
-    _check_skew(wallet, timestamp, service)
+    _check_skew(wallet, chk.values["X-TIMESTAMP"], service)
     # 4. B2B token, then the partner it was issued to
     b2b = _lookup_token(wallet, h, "b2b", service)
     merchant = wallet.merchants.snap(b2b.client_key)
@@ -171,7 +156,7 @@ def verify_transaction(
             raise SnapError(f"401{service}02", "Invalid Customer Token")
     # 6. signature over the raw received bytes
     path = request.raw_path.split("?", 1)[0]
-    sts = string_to_sign(request.method, path, b2b.value, raw_body, timestamp)
+    sts = string_to_sign(request.method, path, b2b.value, raw_body, h["X-TIMESTAMP"])
     if not verify_hmac_signature(merchant.client_secret, sts, h["X-SIGNATURE"]):
         hint = _signature_hint(wallet, merchant, request, b2b.value, raw_body)
         failure = {"path": path, "client_key": merchant.client_key, "hint": hint}
@@ -214,7 +199,7 @@ def _signature_hint(
                     f"signature matches EndpointUrl {cand!r}; sign the full path {path!r} "
                     "(docs/reference/wire.md#decision-e)"
                 )
-    customer = _bearer(request.headers.get("Authorization-Customer", ""))
+    customer = bearer_token(request.headers.get("Authorization-Customer", ""))
     if customer and matches(path, customer, raw):
         return (
             "signature uses the customer token; sign with the B2B token "
@@ -228,18 +213,16 @@ def verify_token_request(
 ) -> tuple[SnapCredentials, dict[str, Any], str]:
     """Steps 1-4 of docs/reference/wire-snap.md#snap-verify-tokens for a B2B (service 73) or
     B2B2C (74) token: the merchant, the body and the grant (lower case)."""
-    grants = ("client_credentials",) if service == "73" else ("authorization_code", "refresh_token")
     h = request.headers
     # 1. headers and grantType present, 2. formats
     chk = check(h, _headers(wallet.config.strict_timestamp, TOKEN_HEADERS))
     if any(p.missing for p in chk.problems):
         chk.raise_snap(service)  # a missing header is answered before the body is read
     body = _parse_object(raw_body, service)
-    grant = Rule(check=lambda v: isinstance(v, str) and v.lower() in grants)
-    chk.run(body, (Field("grantType", True, grant),), blank_is_missing=True)
+    chk.run(body, _GRANTS[service], blank_is_missing=True)
     chk.raise_snap(service)
     # 3. skew
-    _check_skew(wallet, h["X-TIMESTAMP"], service)
+    _check_skew(wallet, chk.values["X-TIMESTAMP"], service)
     # 4. known client, RSA signature over clientKey|X-TIMESTAMP
     client_key, timestamp, signature = h["X-CLIENT-KEY"], h["X-TIMESTAMP"], h["X-SIGNATURE"]
     merchant = wallet.merchants.snap(client_key)
@@ -247,7 +230,7 @@ def verify_token_request(
         raise SnapError(f"401{service}00", "Unauthorized. [Unknown client]")
     if not verify_token_signature(merchant.public_key, client_key, timestamp, signature):
         raise SnapError(f"401{service}00", "Unauthorized. [Signature]")
-    return merchant, body, body["grantType"].lower()
+    return merchant, body, chk.values["grantType"]
 
 
 def _parse_object(raw_body: bytes, service: str) -> dict[str, Any]:
