@@ -90,8 +90,7 @@ def _cached_key(pem: str) -> RSAPrivateKey:
 
 
 class Taken(ValueError):
-    """An id or key another merchant holds: ``what`` is ``client_id``, ``client_key`` or
-    ``partner_id``."""
+    """``what`` (``client_id``, ``client_key`` or ``partner_id``) is another merchant's."""
 
     def __init__(self, what: str, message: str) -> None:
         super().__init__(message)
