@@ -202,6 +202,48 @@ def throughput_section(tp: dict[str, Any]) -> list[str]:
     return out
 
 
+def instructions_section(scripts: dict[str, Any]) -> list[str]:
+    """``instructions.py``'s counts, the budget each target allows, the ratios."""
+    entry = scripts.get("instructions", {})
+    ins, skipped = entry.get("result"), entry.get("skipped")
+    out = ["### Instructions per request (cachegrind)\n"]
+    if not ins:
+        return [*out, f"Not run: {skipped}.\n"] if skipped else []
+    if "not_measured" in ins:
+        return [*out, f"Not measured: {ins['not_measured']}.\n"]
+    out.append(f"`instructions.py`: {ins['method']}; {ins['n']:,} calls at concurrency "
+               f"{ins['concurrency']} after a warm-up of {ins['warmup']}, median of "
+               f"{ins.get('repeat', 1)} runs (*spread*: their range); commit `{ins['commit']}`. "
+               "The count hardly depends on the machine's load. An instruction ratio is a "
+               "proxy for the requests/s ratio of the CPU-bound client that leaves out kernel "
+               "time and cache misses: compare it with the requests/s ratio (last column).\n")
+    rows = []
+    for suite, res in ins["results"].items():
+        ceiling = next(iter(res.values()))["instructions"]
+        rows += [[suite, f"`{name}`", f"{r['instructions']:,}", r["instructions"] / ceiling,
+                  f"{r.get('spread_pct', 0):.1f} %", f"{r.get('i1_misses', 0):,}",
+                  f"{r.get('d1_misses', 0):,}"] for name, r in res.items()]
+    out.append(md_table(["suite", "contender", "instructions/request", "x ceiling", "spread",
+                         "I1 misses/request", "D1 misses/request"], rows) + "\n")
+    tp = (scripts.get("throughput", {}).get("result") or {}).get("results", {})
+    rows = []
+    for suite, d in ins["derived"].items():
+        call, ceiling, best = (("payments.create", "aiohttp_raw", "aiohttp_bestcase")
+                               if suite == "payments" else
+                               ("wallet.debit", "aiohttp_presigned", "aiohttp_hmac"))
+        rps = [_ratio(tp[suite][c], ceiling) if c in tp.get(suite, {}) else None
+               for c in ("64", "256")]
+        rows.append([f"`{call}` / `{ceiling}` (best case `{best}`)", f">= {d['target']}x",
+                     f"{d['budget_instructions']:,}", d["bestcase_ratio"], d["pivot_ratio"],
+                     d["pivot_over_bestcase"],
+                     "/".join("-" if v is None else f"{v:.2f}" for v in rps)])
+    out.append(md_table(["call / ceiling", "target (req/s)", "instructions the target allows",
+                         "ceiling / best case", "ceiling / pivot_async",
+                         "pivot_async / best case", "req/s ratio, this run (c=64/256)"], rows)
+               + "\n")
+    return out
+
+
 def render(results: dict[str, Any]) -> str:
     m, v, scripts = results["machine"], results["versions"], results["scripts"]
     out = [
@@ -227,6 +269,7 @@ def render(results: dict[str, Any]) -> str:
     tp = scripts.get("throughput", {}).get("result")
     if tp:
         out += throughput_section(tp)
+    out += instructions_section(scripts)
     dec = scripts.get("decode", {}).get("result")
     if dec:
         base = dec["us_per_decode"]["msgspec_structs"]

@@ -12,6 +12,8 @@ compete for the cores), with its output shown as it runs. The results go to
 duration and the JSON of every script). After ``--full``, ``chart.py`` renders
 ``docs/img/benchmarks.png`` and ``report.py`` rewrites the tables of ``docs/benchmarks.md``
 (``--no-docs`` skips both). ``batch.py`` is skipped with a message when it does not exist.
+``instructions.py`` (valgrind, about 8 minutes) runs with ``--full`` only, or when ``--only``
+names it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ import _common
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SCRIPTS = ["throughput", "decode", "token_stampede", "memory", "card_encryption", "batch",
-           "import_time"]
+           "import_time", "instructions"]
+FULL_ONLY = {"instructions": "--full only (valgrind: minutes even with --quick)"}
 EXTRA_ARGS = {"throughput": ["--profile"]}  # the profile explains any missed goal
 
 
@@ -68,7 +71,7 @@ def main() -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--quick", action="store_true")
     group.add_argument("--full", action="store_true")
-    parser.add_argument("--only", type=lambda s: s.split(","), default=SCRIPTS,
+    parser.add_argument("--only", type=lambda s: s.split(","), default=None,
                         help="comma-separated subset of " + ",".join(SCRIPTS))
     parser.add_argument("--no-docs", action="store_true",
                         help="after --full, do not render the chart nor rewrite the doc")
@@ -77,7 +80,13 @@ def main() -> None:
     mode = "quick" if args.quick else "full"
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
-    scripts = {name: run_script(name, mode) for name in SCRIPTS if name in args.only}
+    scripts: dict[str, dict[str, Any]] = {}
+    for name in SCRIPTS:
+        if args.only is None and mode == "quick" and name in FULL_ONLY:
+            print(f"== {name}: skipped ({FULL_ONLY[name]})", flush=True)
+            scripts[name] = {"skipped": FULL_ONLY[name]}
+        elif args.only is None or name in args.only:
+            scripts[name] = run_script(name, mode)
     total = time.perf_counter() - t0
     results = {
         "mode": mode,

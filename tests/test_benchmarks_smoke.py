@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from pivot_async import PivotClient, WalletCredentials
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -75,3 +77,74 @@ def test_every_throughput_contender_completes_its_calls() -> None:
     })
     assert "payments.create, concurrency 3" in md
     assert "signed wallet debits, concurrency 3" in md
+
+
+CACHEGRIND_SAMPLE = """\
+==8239== Cachegrind, a cache and branch-prediction profiler
+==8239== Command: python instructions.py --child AiohttpRaw 1000
+--8239-- warning: L3 cache found, using its data for the LL simulation.
+==8240== I   refs:      1,000
+==8239== I   refs:      2,308,928,662
+==8239== I1  misses:       29,736,669
+==8239== LLi misses:           27,901
+==8239== D1  misses:       27,951,738  ( 24,606,189 rd   +   3,345,549 wr)
+==8239== LLd misses:          477,632  (     91,798 rd   +     385,834 wr)
+==8239== LL refs:          57,688,407  ( 54,342,858 rd   +   3,345,549 wr)
+==8239== LL misses:           505,533  (    119,699 rd   +     385,834 wr)
+"""
+
+
+def test_instructions_parses_cachegrind_and_derives_what_each_target_allows() -> None:
+    ins = bench_module("instructions")
+    assert ins.parse_summary(CACHEGRIND_SAMPLE, 8239) == {
+        "instructions": 2_308_928_662, "i1_misses": 29_736_669, "d1_misses": 27_951_738,
+        "ll_misses": 505_533}
+    assert ins.parse_summary(CACHEGRIND_SAMPLE, 8240) == {"instructions": 1000}
+    with pytest.raises(ValueError, match="no cachegrind summary"):
+        ins.parse_summary(CACHEGRIND_SAMPLE, 1)  # another process's summary is not ours
+    derived = ins.derive({
+        "payments": {"aiohttp_raw": 435_700.0, "aiohttp_bestcase": 581_500.0,
+                     "pivot_async": 709_800.0},
+        "wallet": {"aiohttp_presigned": 458_300.0, "aiohttp_hmac": 672_600.0},  # incomplete
+    })
+    assert derived == {"payments": {
+        "target": 0.72, "budget_instructions": 605_139, "bestcase_ratio": 0.749,
+        "pivot_ratio": 0.614, "pivot_over_bestcase": 1.221, "budget_minus_bestcase": 23_639,
+        "pivot_minus_budget": 104_661}}
+    result = {"method": "cachegrind", "n": 1000, "concurrency": 64, "warmup": 200,
+              "commit": "abc", "derived": derived,
+              "results": {"payments": {"aiohttp_raw": {"instructions": 435_700},
+                                       "pivot_async": {"instructions": 709_800}}}}
+    md = "\n".join(bench_module("report").instructions_section(
+        {"instructions": {"result": result}}))
+    assert "| payments | `pivot_async` | 709,800 | 1.63 |" in md
+    assert "| 605,139 | 0.75 | 0.61 | 1.22 | -/- |" in md
+
+
+def test_instructions_without_valgrind_exits_0_saying_not_measured(tmp_path: Path) -> None:
+    results = BENCH / "results" / "instructions.json"
+    before = results.read_bytes() if results.exists() else None
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "instructions.py"), "--quick"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": str(tmp_path)},  # no valgrind on it
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("instructions: not measured: valgrind not installed")
+    assert json.loads(lines[-1]) == {"benchmark": "instructions",
+                                     "not_measured": "valgrind not installed"}
+    assert (results.read_bytes() if results.exists() else None) == before  # kept
+
+
+def test_instructions_child_runs_a_wallet_contender_on_a_given_key(tmp_path: Path) -> None:
+    from pivot_async.signing import generate_private_key
+
+    key = tmp_path / "key.pem"
+    key.write_text(generate_private_key(1024).to_pem(), "ascii")
+    proc = subprocess.run(  # what runs under valgrind, here natively and tiny
+        [sys.executable, str(BENCH / "instructions.py"), "--child", "PivotWallet", "6",
+         "--warmup", "2", "--concurrency", "3", "--key-file", str(key)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
