@@ -260,3 +260,23 @@ async def test_a_configured_wallet_key_is_never_generated(
         assert (await env.snap.token_request("b2b", {"grantType": "client_credentials"})).code \
             == "2007300"
     assert key_calls == []
+
+
+async def test_the_balance_control_route_s_own_error_answers(
+    env: WalletEnv, cust: BoundCustomer
+) -> None:
+    """Its body errors name ``value`` (the shared ``parse_body`` would name ``""``)."""
+    url = f"{env.base_url}/_sandbox/wallet/bindings/{cust.binding_id}/balance"
+    shape = 'expected {"value": "<amount>"}'
+    cases = [(b"", shape), (b"[", shape), (b"[1]", shape), (b'{"x": 1}', shape),
+             (b'{"value": null}', shape), (b'{"value": "abc"}', shape),
+             (b'{"value": "-1"}', "a balance must be a finite, non-negative amount")]
+    for raw, message in cases:
+        async with env.session.post(url, data=raw) as res:
+            body = await res.json()
+        assert (res.status, body["code"], body["message"]) == (400, "api_validation_error",
+                                                               message), raw
+        assert body["error"]["details"] == [{"field": "value", "message": message}]
+    async with env.session.post(url, data=b'{"value": "5.5"}') as res:
+        assert await res.json() == {"bindingId": cust.binding_id,
+                                    "balance": {"value": "5.50", "currency": "IDR"}}
