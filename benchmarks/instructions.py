@@ -16,7 +16,7 @@ it leaves out kernel time and cache misses, and has been optimistic (see the out
 
 Usage::
 
-    python benchmarks/instructions.py            # N = 1000, 3 runs (about 7 minutes)
+    python benchmarks/instructions.py            # N = 1000, 3 runs (7-11 minutes, 2 cores)
     python benchmarks/instructions.py --quick    # N = 300, 1 run
     python benchmarks/instructions.py --only wallet --n 2000
 """
@@ -220,7 +220,6 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def proxy_lines(r: dict[str, Any]) -> list[str]:
-    """How the instruction ratio compares with the req/s ratio of the last full run."""
     out = ["Instruction ratios are a load-independent proxy for the CPU-bound client's req/s "
            "ratio; they leave out kernel time and cache misses (pivot_async adds both)."]
     full = r.get("last_full_run_rps_ratios") or {}
@@ -254,12 +253,13 @@ def report(r: dict[str, Any]) -> None:
         print(f"{CALL[suite]} (target >= {d['target']}x {ceiling} in req/s):")
         print(f"  budget the target allows: {ceiling} / {d['target']} = "
               f"{d['budget_instructions']:,} instructions per request "
-              f"({d['budget_minus_bestcase']:+,} over {best})")
-        print(f"  ratio {ceiling} / {best}: {d['bestcase_ratio']:.3f} (the best case; "
-              f"{'meets' if d['bestcase_ratio'] >= d['target'] else 'below'} the target)")
+              f"(budget - {best}: {d['budget_minus_bestcase']:+,})")
+        at = "at or above" if d["bestcase_ratio"] >= d["target"] else "below"
+        print(f"  ratio {ceiling} / {best}: {d['bestcase_ratio']:.3f} (the best case: {at} "
+              "the target, in instructions)")
         print(f"  ratio {ceiling} / pivot_async: {d['pivot_ratio']:.3f}; pivot_async / {best}: "
               f"{d['pivot_over_bestcase']:.3f}x the instructions "
-              f"({d['pivot_minus_budget']:+,} over the budget)")
+              f"(pivot_async - budget: {d['pivot_minus_budget']:+,})")
     print("\n".join(proxy_lines(r)))
     if "warning" in r:
         print(f"WARNING: {r['warning']}")

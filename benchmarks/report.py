@@ -234,8 +234,8 @@ def instructions_section(scripts: dict[str, Any]) -> list[str]:
         rps = [_ratio(tp[suite][c], ceiling) if c in tp.get(suite, {}) else None
                for c in ("64", "256")]
         rows.append([f"`{call}` / `{ceiling}` (best case `{best}`)", f">= {d['target']}x",
-                     f"{d['budget_instructions']:,}", d["bestcase_ratio"], d["pivot_ratio"],
-                     d["pivot_over_bestcase"],
+                     f"{d['budget_instructions']:,}", f"{d['bestcase_ratio']:.3f}",
+                     f"{d['pivot_ratio']:.3f}", f"{d['pivot_over_bestcase']:.3f}",
                      "/".join("-" if v is None else f"{v:.2f}" for v in rps)])
     out.append(md_table(["call / ceiling", "target (req/s)", "instructions the target allows",
                          "ceiling / best case", "ceiling / pivot_async",

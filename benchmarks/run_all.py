@@ -12,7 +12,7 @@ compete for the cores), with its output shown as it runs. The results go to
 duration and the JSON of every script). After ``--full``, ``chart.py`` renders
 ``docs/img/benchmarks.png`` and ``report.py`` rewrites the tables of ``docs/benchmarks.md``
 (``--no-docs`` skips both). ``batch.py`` is skipped with a message when it does not exist.
-``instructions.py`` (valgrind, about 8 minutes) runs with ``--full`` only, or when ``--only``
+``instructions.py`` (valgrind: 7-11 minutes) runs with ``--full`` only, or when ``--only``
 names it.
 """
 
@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SCRIPTS = ["throughput", "decode", "token_stampede", "memory", "card_encryption", "batch",
            "import_time", "instructions"]
-FULL_ONLY = {"instructions": "--full only (valgrind: minutes even with --quick)"}
+FULL_ONLY = {"instructions": "--full only: under valgrind it takes minutes even with --quick"}
 EXTRA_ARGS = {"throughput": ["--profile"]}  # the profile explains any missed goal
 
 

@@ -118,7 +118,7 @@ def test_instructions_parses_cachegrind_and_derives_what_each_target_allows() ->
     md = "\n".join(bench_module("report").instructions_section(
         {"instructions": {"result": result}}))
     assert "| payments | `pivot_async` | 709,800 | 1.63 |" in md
-    assert "| 605,139 | 0.75 | 0.61 | 1.22 | -/- |" in md
+    assert "| 605,139 | 0.749 | 0.614 | 1.221 | -/- |" in md
 
 
 def test_instructions_without_valgrind_exits_0_saying_not_measured(tmp_path: Path) -> None:
