@@ -9,10 +9,11 @@ every retry and by the 401 replay.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import random
 import re
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 
@@ -21,7 +22,7 @@ from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
 from yarl import URL
 
 from ._auth import TokenCache
-from ._errors import PivotConnectionError
+from ._errors import PivotConnectionError, RequestValidationError
 from ._retry import (
     RetryPolicy,
     is_retry_safe,
@@ -75,16 +76,14 @@ CREDENTIAL_HEADERS = (
 def new_request_id() -> str:
     """A fresh X-REQUEST-ID: 32 random alphanumeric characters (docs/reference/wire.md#decision-c).
 
-    Lowercase hex of 16 bytes from :mod:`secrets` (128 random bits): one call instead of 32
-    ``secrets.choice`` calls, about 1 us instead of about 35 us.
+    Lowercase hex of 16 bytes from the OS's CSPRNG (128 random bits): ``os.urandom`` is what
+    ``secrets.token_hex`` reads, called here without its two Python frames.
     """
-    return secrets.token_hex(16)
+    return os.urandom(16).hex()
 
 
 def validate_request_id(value: str) -> str:
     """Check a caller-supplied idempotency key: alphanumeric, 16-36 characters."""
-    from ._errors import RequestValidationError
-
     if not isinstance(value, str) or not _REQUEST_ID_RE.fullmatch(value):
         raise RequestValidationError(
             "idempotency_key", "must be 16-36 alphanumeric characters (X-REQUEST-ID)"
@@ -92,10 +91,12 @@ def validate_request_id(value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=256)
 def requires_request_id(method: str, path: str) -> bool:
     """True for the state-changing POSTs that carry X-REQUEST-ID.
 
-    See docs/reference/wire.md#decision-c.
+    See docs/reference/wire.md#decision-c. The answers for recent paths are kept (the regex
+    search costs ~3,100 instructions a call, a kept answer ~1,250).
     """
     return method == "POST" and _IDEMPOTENT_PATH_RE.search(path) is not None
 

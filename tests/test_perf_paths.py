@@ -9,7 +9,7 @@ Issue 16: a fast path stays only where a measurement shows it pays. The float wa
 from __future__ import annotations
 
 import decimal
-import secrets
+import os
 import string
 import types
 from typing import Any
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pivot_async._errors import RequestValidationError
-from pivot_async._middlewares import new_request_id, validate_request_id
+from pivot_async._middlewares import new_request_id, requires_request_id, validate_request_id
 from pivot_async.models import CreatePaymentRequest
 from pivot_async.models._util import check_expiry_at, check_url
 from pivot_async.resources._base import _reject_floats, coerce_params
@@ -53,6 +53,36 @@ def test_request_id_is_32_alphanumeric_random_characters() -> None:
     # 128 random bits: every hex digit shows up in every position over 2,000 ids
     for pos in range(32):
         assert {rid[pos] for rid in ids} == set(string.hexdigits.lower())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "carries"),
+    [
+        ("POST", "/v2/payments", True),
+        ("POST", "/v2/payments/", True),
+        ("POST", "/v2/payments/ps1/confirm", True),
+        ("POST", "/v2/payments/ps1/cancel", True),
+        ("POST", "/v2/payments/ps1/capture", True),
+        ("POST", "/v1/refunds", True),
+        ("GET", "/v2/payments", False),
+        ("PUT", "/v2/payments/ps1/confirm", False),
+        ("POST", "/v2/payments/ps1", False),
+        ("POST", "/v2/payments/ps1/x/confirm", False),
+        ("POST", "/v2/payments/ps1/simulate", False),
+        ("POST", "/v1/refunds/rf1", False),
+        ("POST", "/v1/customers", False),
+    ],
+)
+def test_which_calls_carry_a_request_id(method: str, path: str, carries: bool) -> None:
+    # The kept answer (second call) is the rule's answer (first call).
+    assert requires_request_id(method, path) is carries
+    assert requires_request_id(method, path) is carries
+
+
+def test_the_request_id_rule_keeps_a_bounded_number_of_answers() -> None:
+    for i in range(1000):
+        assert requires_request_id("POST", f"/v2/payments/ps{i}/confirm")
+    assert requires_request_id.cache_info().currsize <= 256
 
 
 # ------------------------------------------------------------------ 2. _reject_floats
@@ -232,13 +262,13 @@ def test_url_whitespace_check_is_str_isspace() -> None:
         assert outcome(check_url, f"https://shop.example/a{ch}b", "u") is None
 
 
-def test_secrets_module_is_the_request_id_source(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_os_csprng_is_the_request_id_source(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
 
-    def token_hex(n: int) -> str:
+    def urandom(n: int) -> bytes:
         calls.append(n)
-        return "0" * (2 * n)
+        return bytes(range(n))
 
-    monkeypatch.setattr(secrets, "token_hex", token_hex)
-    assert new_request_id() == "0" * 32
-    assert calls == [16]
+    monkeypatch.setattr(os, "urandom", urandom)
+    assert new_request_id() == bytes(range(16)).hex()
+    assert calls == [16]  # 128 random bits per id, as secrets.token_hex(16) reads them
