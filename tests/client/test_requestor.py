@@ -309,3 +309,18 @@ def test_urls_are_the_ones_yarl_builds_and_their_cache_is_bounded() -> None:
         for path in paths:
             assert requestor.url(path) == base.with_path("/prefix" + path, encoded=False)
             assert len(requestor._urls) <= _requestor._URL_CACHE
+
+
+def test_a_call_without_per_call_options_builds_none() -> None:
+    # None: the requestor uses the client's defaults (no frozen dataclass per call); any
+    # option given still comes through whole.
+    from pivot_async._options import RequestOptions
+    from pivot_async.resources._base import Resource
+
+    assert Resource._options() is None
+    assert Resource._options(idempotency_key=None, timeout=None, max_retries=None,
+                             headers=None) is None
+    given: list[dict[str, Any]] = [{"idempotency_key": "k" * 16}, {"timeout": 5.0},
+                                   {"max_retries": 0}, {"headers": {}}]
+    for one in given:
+        assert Resource._options(**one) == RequestOptions(**one)
