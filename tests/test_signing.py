@@ -15,7 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from pivot_async._config import Secret
 from pivot_async._errors import ConfigurationError
+from pivot_async._signing import HmacKey
 from pivot_async.signing import (
     EMPTY_BODY_DIGEST,
     body_digest,
@@ -155,6 +157,21 @@ def test_hmac_signature_shape_and_key_is_utf8_secret() -> None:
     import hmac as _hmac
 
     assert raw == _hmac.new("sécret".encode(), b"msg", hashlib.sha512).digest()
+
+
+def test_a_key_signed_with_once_keyed_gives_the_same_signatures(vectors: dict[str, Any]) -> None:
+    # HmacKey (the wallet middleware's signer) copies a state keyed once: the published
+    # vector, a UTF-8 secret, and many strings in a row (the keyed state is never consumed).
+    v = vectors["v2_hmac"]
+    body = v["body"].encode("utf-8")
+    sts = string_to_sign(v["method"], v["path"], v["access_token"], body, v["timestamp"])
+    key = HmacKey(Secret(v["client_secret"]))
+    assert key.sign(sts) == key.sign(sts) == v["expected"]
+    utf8 = HmacKey(Secret("sécret"))
+    for i in range(50):
+        message = f"POST:/p:token:{i}:2025-01-01T00:00:00+07:00" * (i + 1)
+        assert utf8.sign(message) == hmac_signature("sécret", message)
+    assert "sécret" not in repr(utf8) and v["client_secret"] not in repr(key)
 
 
 def test_verify_hmac_signature_rejects_tampering() -> None:
