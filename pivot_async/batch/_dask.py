@@ -92,13 +92,15 @@ class DaskExecutor:
     def __init__(self, address: Any = "local:2", *, client_env: Mapping[str, str] | None = None,
                  chunk_size: int = 1000, concurrency: int | None = None,
                  chunks_in_flight: int | None = None) -> None:
+        #: The worker count of a job's own cluster (``local:N``); None for any other cluster.
+        self._local: int | None = None
         if isinstance(address, str):
             if address.startswith("local:"):
                 try:
-                    workers = int(address.removeprefix("local:"))
+                    self._local = int(address.removeprefix("local:"))
                 except ValueError:
-                    workers = 0
-                if workers < 1:
+                    self._local = 0
+                if self._local < 1:
                     raise BatchError(f"--dask {address!r}: use local:N with N >= 1 workers")
             elif "://" not in address:
                 raise BatchError(f"--dask {address!r}: use local:N or a scheduler address "
@@ -128,8 +130,8 @@ class DaskExecutor:
         if not isinstance(self.address, str):
             yield self.address
             return
-        if self.address.startswith("local:"):
-            async with local_cluster(int(self.address.removeprefix("local:"))) as client:
+        if self._local is not None:
+            async with local_cluster(self._local) as client:
                 yield client
             return
         async with Client(self.address, asynchronous=True) as client:  # type: ignore[no-untyped-call]
@@ -143,8 +145,8 @@ class DaskExecutor:
         name = f"{_PLUGIN_PREFIX}{digest[:12]}-{uuid.uuid4().hex[:8]}"
         runner = job.runner
         async with self.connect() as dask:
-            own = isinstance(self.address, str) and self.address.startswith("local:")
-            await dask.register_plugin(_Plugin(name, config, freeze_gc=own), name=name)
+            await dask.register_plugin(
+                _Plugin(name, config, freeze_gc=self._local is not None), name=name)
             try:
                 workers = max(1, len(dask.scheduler_info()["workers"]))
                 rate = None
