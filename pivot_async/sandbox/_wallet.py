@@ -32,11 +32,12 @@ Route = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def _transactional(wallet: WalletSandbox, ep: Endpoint) -> Route:
+    ok = {"responseCode": f"200{ep.service}00", "responseMessage": "Successful"}
+
     async def handle(request: web.Request) -> web.Response:
         raw = await request.read()
         ctx = verify_transaction(wallet, request, raw, ep.service, customer=ep.customer)
         ctx.body = validate_body(raw, ep.fields, ep.service)
-        ok = {"responseCode": f"200{ep.service}00", "responseMessage": "Successful"}
         return json_response({**ok, **ep.handler(wallet, ctx)})
 
     return handle
