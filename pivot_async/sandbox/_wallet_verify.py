@@ -42,8 +42,9 @@ url = text(2048, check=_fits(r"[A-Za-z][A-Za-z0-9+.-]*://\S+"))
 datetime_str = Rule("string", parse=parse_snap_datetime)
 amount_value = Rule(check=lambda v: parse_amount(v) is not None)
 amount_or_empty = Rule(check=lambda v: v == "" or parse_amount(v) is not None)
-page_size = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and 1 <= int(v) <= 100)
-page_number = text(check=lambda v: re.fullmatch(r"[0-9]{1,4}", v) is not None and int(v) >= 1)
+_digits = _fits(r"[0-9]{1,4}")
+page_size = text(check=lambda v: _digits(v) and 1 <= int(v) <= 100)
+page_number = text(check=lambda v: _digits(v) and int(v) >= 1)
 deeplink_flag = Rule("boolean")
 """``urlParams[].isDeeplink``: a JSON boolean, as Pivot's field table and example give it (and
 the client sends): SNAP's ``"Y"``/``"N"`` flags are refused, so both enforce one rule."""
