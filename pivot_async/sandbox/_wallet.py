@@ -91,10 +91,9 @@ def _granted_binding(
     refresh = None
     if name == "refreshToken":  # an unused, unexpired refresh token names its binding
         refresh = wallet._tokens.get(value)
-        if refresh is None or refresh.kind != "refresh":
-            value = ""
-        else:
-            value = refresh.binding_id or "" if wallet.clock.now() < refresh.expires_at else ""
+        if refresh is None or refresh.kind != "refresh" or wallet.clock.now() >= refresh.expires_at:
+            refresh = None
+        value = "" if refresh is None else refresh.binding_id or ""
     binding = wallet.bindings.get(value)
     if binding is None or not binding.active or binding.client_key != merchant.client_key:
         raise SnapError("4017400", f"Unauthorized. [{name}]")
