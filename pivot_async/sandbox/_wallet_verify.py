@@ -64,6 +64,7 @@ TRANSACTION_HEADERS = (
     "CHANNEL-ID",
     "Authorization",
 )
+CUSTOMER_HEADERS = (*TRANSACTION_HEADERS, "Authorization-Customer")  # B2B2C endpoints
 TOKEN_HEADERS = ("X-TIMESTAMP", "X-CLIENT-KEY", "X-SIGNATURE")
 
 
@@ -137,7 +138,7 @@ def verify_transaction(
     """Steps 1-7 of docs/reference/wire-snap.md#snap-verify-transactional (step 8, the body,
     is :func:`validate_body`)."""
     h = request.headers
-    names = (*TRANSACTION_HEADERS, "Authorization-Customer") if customer else TRANSACTION_HEADERS
+    names = CUSTOMER_HEADERS if customer else TRANSACTION_HEADERS
     # 1. mandatory headers, 2. formats
     chk = check(h, _headers(wallet.config.strict_timestamp, names))
     chk.raise_snap(service)
